@@ -1,0 +1,21 @@
+# tilegrid: a large table -> one shard per tile -> one PNG per tile -> one mosaic.
+# See README.md; the config keys are described in schemas/config.schema.yaml.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/example.smk"
+include: "rules/split.smk"
+include: "rules/render.smk"
+include: "rules/mosaic.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        mosaic_outputs(),

@@ -1,0 +1,124 @@
+# Config validation, input functions and wildcard constraints shared by all rules.
+import json
+import os
+import sys
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+sys.path.insert(0, os.path.join(workflow.basedir, "scripts"))
+
+from tilegrid.config import (  # noqa: E402
+    ConfigError,
+    check_config,
+    data_is_generated,
+    describe_schema_error,
+)
+
+EXAMPLE_DATA = "resources/example.parquet"
+SHARDS = "results/shards"
+TILES = "results/tiles"
+PACKAGE = Path(workflow.basedir) / "scripts" / "tilegrid"
+
+
+wildcard_constraints:
+    tile=r"[a-z0-9][a-z0-9-]*",
+    fmt=r"png|pdf|svg",
+
+
+def fail(message):
+    """Stop before any job runs, with one line that says what is wrong."""
+    sys.exit(f"tilegrid: error: {message}")
+
+
+def validate_config():
+    """Schema defaults and types, then checks of the config against the data."""
+    try:
+        validate(config, "../schemas/config.schema.yaml")
+    except WorkflowError as exc:
+        errors = [a for a in exc.args if hasattr(a, "absolute_path")]
+        fail(describe_schema_error(errors[0], {}) if errors else str(exc).splitlines()[0])
+    try:
+        check_config(config, check_data=not data_is_generated(config, EXAMPLE_DATA))
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+validate_config()
+
+
+def package_files(*names):
+    """Files of the tilegrid package a rule depends on (so code changes rerun it)."""
+    files = [PACKAGE / "__init__.py", PACKAGE / "logs.py"]
+    for name in names:
+        path = PACKAGE / name
+        files.extend(sorted(path.glob("*.py")) if path.is_dir() else [path])
+    return [str(f) for f in files]
+
+
+def split_code():
+    return package_files("split.py", "tableio.py", "ids.py", "kde.py", "kinds")
+
+
+def render_code():
+    """The plotting code, plus the user's module for kind custom."""
+    files = package_files("render.py", "figures.py", "kde.py", "kinds")
+    if config["plot"]["kind"] == "custom":
+        files.append(config["plot"]["function"].rpartition(":")[0])
+    return files
+
+
+def mosaic_code():
+    return package_files("mosaic.py", "figures.py")
+
+
+def split_spec():
+    """What the split needs: facets, columns, kind and options, sharing (not mosaic looks)."""
+    facet, plot = config["facet"], config["plot"]
+    return {
+        "data": config["data"],
+        "row": facet["row"],
+        "col": facet["col"],
+        "row_order": facet["row_order"],
+        "col_order": facet["col_order"],
+        "max_tiles": facet["max_tiles"],
+        "kind": plot["kind"],
+        "x": plot["x"],
+        "y": plot["y"],
+        "options": plot["options"],
+        "sharex": config["sharex"],
+        "sharey": config["sharey"],
+    }
+
+
+def render_plot():
+    """Plot settings that change every tile's picture."""
+    plot = config["plot"]
+    return {k: plot[k] for k in ("kind", "x", "y", "function", "options")}
+
+
+def mosaic_settings():
+    """Everything the mosaic alone depends on: titles, labels, wrapping."""
+    return {**config["mosaic"], "col_wrap": config["facet"]["col_wrap"]}
+
+
+def mosaic_outputs():
+    return [f"results/mosaic.{fmt}" for fmt in config["mosaic"]["formats"]]
+
+
+def read_manifest():
+    """The split's manifest (waits for the checkpoint)."""
+    shards = checkpoints.split.get().output.shards
+    with open(os.path.join(shards, "manifest.json"), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def mosaic_inputs(wildcards):
+    """Every tile's PNG and metadata, in grid order, plus the manifest."""
+    ids = [t["id"] for t in read_manifest()["tiles"]]
+    return {
+        "manifest": os.path.join(checkpoints.split.get().output.shards, "manifest.json"),
+        "pngs": [f"{TILES}/{i}.png" for i in ids],
+        "metas": [f"{TILES}/{i}.json" for i in ids],
+    }

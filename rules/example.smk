@@ -1,0 +1,14 @@
+rule example_data:
+    output:
+        EXAMPLE_DATA,
+    log:
+        "logs/example_data.log",
+    benchmark:
+        "benchmarks/example_data.tsv"
+    conda:
+        "../envs/tilegrid.yaml"
+    params:
+        rows=300_000,
+        seed=7,
+    script:
+        "../scripts/make_example.py"

@@ -1,0 +1,16 @@
+checkpoint split:
+    input:
+        data=config["data"],
+        code=split_code(),
+    output:
+        shards=directory(SHARDS),
+    log:
+        "logs/split.log",
+    benchmark:
+        "benchmarks/split.tsv"
+    conda:
+        "../envs/tilegrid.yaml"
+    params:
+        spec=split_spec(),
+    script:
+        "../scripts/split.py"

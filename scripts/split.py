@@ -1,0 +1,11 @@
+"""Rule script: split the table into shards, sidecars and a manifest (see tilegrid.split)."""
+
+import sys
+
+sys.stderr = open(snakemake.log[0], "w", buffering=1)
+
+from tilegrid.logs import log_to_stderr
+from tilegrid.split import split_from_params
+
+log_to_stderr()
+split_from_params(snakemake.params.spec, snakemake.output.shards)

@@ -1,0 +1,118 @@
+"""Checks of a (schema-validated) config against the data, with one-line messages.
+
+Everything here runs when the workflow is parsed, before any job starts.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from typing import Any
+
+import pyarrow as pa
+
+from . import tableio
+from .kinds import OptionError, closest, resolve_options
+from .kinds.custom import FunctionSpecError, check_spec
+
+
+class ConfigError(ValueError):
+    """A config problem, worded for the user on one line."""
+
+
+def describe_schema_error(error: Any, schema: dict[str, Any]) -> str:
+    """One line naming the config key and what is wrong, from a jsonschema error."""
+    path = ".".join(str(p) for p in error.absolute_path)
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(allowed))
+        key = f"{path}.{extra[0]}" if path else extra[0]
+        return (
+            f"config key {key!r} is not known{closest(extra[0], allowed)}; "
+            f"valid keys here: {', '.join(allowed)}"
+        )
+    if error.validator in ("type", "enum"):
+        expected = error.validator_value
+        if error.validator == "enum":
+            expected = "one of " + ", ".join(_yaml(v) for v in expected)
+        elif isinstance(expected, list):
+            expected = " or ".join(expected)
+        return f"config key {path!r}: {_yaml(error.instance)} is not {expected}"
+    return f"config key {path!r}: {error.message}"
+
+
+def _yaml(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return repr(value)
+
+
+def _is_numeric(dtype: pa.DataType) -> bool:
+    dtype = dtype.value_type if pa.types.is_dictionary(dtype) else dtype
+    return pa.types.is_integer(dtype) or pa.types.is_floating(dtype)
+
+
+def check_config(config: dict[str, Any], check_data: bool = True) -> None:
+    """Raise :class:`ConfigError` for the first problem of ``config`` (after schema defaults).
+
+    With ``check_data`` the data file must exist and hold the configured columns.
+    """
+    facet, plot = config["facet"], config["plot"]
+    if facet["col_wrap"] is not None and facet["row"] is not None:
+        raise ConfigError("config key 'facet.col_wrap' cannot be combined with 'facet.row'")
+    if plot["hue"] is not None:
+        raise ConfigError("config key 'plot.hue': hue is not supported yet; set it to null")
+    kind = plot["kind"]
+    if kind == "violin" and not plot["y"]:
+        raise ConfigError("config key 'plot.y': kind 'violin' needs a numeric column for y")
+    try:
+        resolve_options(kind, plot["options"])
+        if kind == "custom":
+            check_spec(plot["function"])
+    except (OptionError, FunctionSpecError) as exc:
+        raise ConfigError(str(exc)) from exc
+    if check_data:
+        check_columns(config)
+
+
+def check_columns(config: dict[str, Any]) -> None:
+    """The configured columns exist in the data file, and y is numeric."""
+    path = config["data"]
+    try:
+        schema = tableio.read_schema(path)
+    except tableio.TableError as exc:
+        raise ConfigError(str(exc)) from exc
+    names = list(schema.names)
+    roles = [
+        ("facet.row", config["facet"]["row"]),
+        ("facet.col", config["facet"]["col"]),
+        ("plot.x", config["plot"]["x"]),
+        ("plot.y", config["plot"]["y"]),
+    ]
+    for key, column in roles:
+        if column is not None and column not in names:
+            hint = difflib.get_close_matches(column, names, n=1)
+            suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise ConfigError(
+                f"config key {key!r}: column {column!r} is not in data file {path!r}"
+                f"{suggestion}; its columns: {', '.join(names)}"
+            )
+    y = config["plot"]["y"]
+    if (
+        y is not None
+        and config["plot"]["kind"] != "custom"
+        and not _is_numeric(schema.field(y).type)
+    ):
+        raise ConfigError(
+            f"config key 'plot.y': column {y!r} in data file {path!r} has type "
+            f"{schema.field(y).type}, not a number"
+        )
+
+
+def data_is_generated(config: dict[str, Any], example_path: str) -> bool:
+    """Whether the config's data file is the example table the workflow makes itself."""
+    return os.path.normpath(config["data"]) == os.path.normpath(
+        example_path
+    ) and not os.path.exists(example_path)

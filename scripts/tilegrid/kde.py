@@ -1,0 +1,111 @@
+"""Binned Gaussian kernel density estimates in O(n) time.
+
+The values are spread onto a fine regular grid by linear binning (two weights
+per value), then the grid counts are convolved with a sampled Gaussian kernel
+through the FFT.  Cost: O(n + M log M) for M grid points, independent of the
+number of points the density is evaluated at, instead of O(n * M) for a direct
+kernel sum such as :class:`scipy.stats.gaussian_kde`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+#: grid spacing of the binning grid, as a fraction of the bandwidth
+BIN_FRACTION = 1 / 16
+#: bounds on the binning grid size
+MIN_BINS = 512
+MAX_BINS = 1 << 18
+#: the kernel is truncated this many bandwidths from its centre
+KERNEL_SIGMAS = 6.0
+
+
+@dataclass(frozen=True)
+class Moments:
+    """Count, mean, (population) variance, min and max of a sample."""
+
+    n: int
+    mean: float
+    var: float
+    min: float
+    max: float
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> Moments:
+        """Moments of ``values`` (finite floats)."""
+        n = int(values.size)
+        if n == 0:
+            return cls(0, math.nan, math.nan, math.nan, math.nan)
+        mean = float(values.mean())
+        var = float(values.var())
+        return cls(n, mean, var, float(values.min()), float(values.max()))
+
+
+def bandwidth(moments: Moments, method: str | float = "scott", adjust: float = 1.0) -> float:
+    """Kernel standard deviation as :class:`scipy.stats.gaussian_kde` chooses it.
+
+    ``method`` is ``"scott"`` (n**-1/5), ``"silverman"`` ((3n/4)**-1/5) or a
+    number used as the factor directly; the factor multiplies the sample's
+    standard deviation (ddof=1).  Returns 0.0 where it is undefined (fewer than
+    two values, or no spread).
+    """
+    n = moments.n
+    if n < 2 or not moments.var > 0:
+        return 0.0
+    if method == "scott":
+        factor = n ** (-1 / 5)
+    elif method == "silverman":
+        factor = (n * 3 / 4) ** (-1 / 5)
+    else:
+        factor = float(method)
+    std = math.sqrt(moments.var * n / (n - 1))
+    return factor * std * adjust
+
+
+def support(moments: Moments, bw: float, cut: float) -> tuple[float, float]:
+    """Interval the density is drawn over: the data range extended by ``cut`` bandwidths."""
+    return moments.min - cut * bw, moments.max + cut * bw
+
+
+def linear_binning(values: np.ndarray, lo: float, delta: float, m: int) -> np.ndarray:
+    """Spread each value over its two nearest grid points, weighted by distance."""
+    pos = (values - lo) / delta
+    left = np.clip(np.floor(pos), 0, m - 1).astype(np.intp)
+    frac = np.clip(pos - left, 0.0, 1.0)
+    counts = np.bincount(left, weights=1.0 - frac, minlength=m)
+    counts += np.bincount(np.minimum(left + 1, m - 1), weights=frac, minlength=m)
+    return counts[:m]
+
+
+def _fft_convolve_same(signal: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Linear convolution of ``signal`` with an odd-length centred ``kernel``."""
+    n = signal.size + kernel.size - 1
+    size = 1 << (n - 1).bit_length()
+    full = np.fft.irfft(np.fft.rfft(signal, size) * np.fft.rfft(kernel, size), size)[:n]
+    half = kernel.size // 2
+    return full[half : half + signal.size]
+
+
+def binned_kde(
+    values: np.ndarray, bw: float, lo: float, hi: float, gridsize: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gaussian KDE of ``values`` with kernel sd ``bw``, evaluated on ``gridsize`` points.
+
+    Returns ``(coords, density)``; the density integrates to one over the real
+    line (not over ``[lo, hi]``).  ``values`` must lie in ``[lo, hi]`` and
+    ``bw`` must be positive.
+    """
+    span = hi - lo
+    m = int(min(MAX_BINS, max(MIN_BINS, math.ceil(span / (bw * BIN_FRACTION)) + 1)))
+    delta = span / (m - 1)
+    counts = linear_binning(values, lo, delta, m)
+    half = int(min(m - 1, math.ceil(KERNEL_SIGMAS * bw / delta)))
+    offsets = np.arange(-half, half + 1) * delta
+    kernel = np.exp(-0.5 * (offsets / bw) ** 2) / (bw * math.sqrt(2 * math.pi))
+    density = np.maximum(_fft_convolve_same(counts, kernel), 0.0) / values.size
+    grid = lo + np.arange(m) * delta
+    coords = np.linspace(lo, hi, gridsize)
+    return coords, np.interp(coords, grid, density)

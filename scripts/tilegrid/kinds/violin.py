@@ -1,0 +1,220 @@
+"""Violins drawn from binned KDEs with :meth:`matplotlib.axes.Axes.violin`.
+
+Statistics follow seaborn's ``violinplot``: Scott's bandwidth scaled by
+``bw_adjust``, the density drawn over the data range extended by ``cut``
+bandwidths, ``density_norm`` "area" (equal areas) / "count" / "width", and an
+inner box (quartiles, 1.5 IQR whiskers, median point) or quartile lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .. import kde
+
+OPTIONS: dict[str, Any] = {
+    "bw_method": "scott",
+    "bw_adjust": 1.0,
+    "cut": 2.0,
+    "gridsize": 200,
+    "inner": "box",
+    "density_norm": "area",
+    "width": 0.8,
+    "color": "#4c72b0",
+    "palette": None,
+    "linewidth": 1.0,
+    "linecolor": "#3a3a3a",
+    "order": None,
+}
+INNER = ("box", "quart", None)
+DENSITY_NORM = ("area", "count", "width")
+NO_DATA = "no data"
+
+
+def check_options(options: dict[str, Any]) -> None:
+    """Raise :class:`~tilegrid.kinds.OptionError` for option values out of range."""
+    from . import OptionError
+
+    bw = options["bw_method"]
+    if not (bw in ("scott", "silverman") or isinstance(bw, (int, float)) and bw > 0):
+        raise OptionError(
+            f"plot.options.bw_method: {bw!r} is not 'scott', 'silverman' or a positive number"
+        )
+    for key in ("bw_adjust", "width", "linewidth"):
+        if not isinstance(options[key], (int, float)) or options[key] <= 0:
+            raise OptionError(f"plot.options.{key}: {options[key]!r} is not a positive number")
+    if not isinstance(options["cut"], (int, float)) or options["cut"] < 0:
+        raise OptionError(f"plot.options.cut: {options['cut']!r} is not a number >= 0")
+    if not isinstance(options["gridsize"], int) or options["gridsize"] < 2:
+        raise OptionError(f"plot.options.gridsize: {options['gridsize']!r} is not an integer >= 2")
+    if options["inner"] not in INNER:
+        raise OptionError(
+            f"plot.options.inner: {options['inner']!r} is not one of box, quart, null"
+        )
+    if options["density_norm"] not in DENSITY_NORM:
+        raise OptionError(
+            f"plot.options.density_norm: {options['density_norm']!r} is not one of "
+            + ", ".join(DENSITY_NORM)
+        )
+
+
+def value_extent(moments: kde.Moments, options: dict[str, Any]) -> tuple[float, float]:
+    """Interval a violin of these values covers on the value axis."""
+    bw = kde.bandwidth(moments, options["bw_method"], options["bw_adjust"])
+    return kde.support(moments, bw, options["cut"])
+
+
+@dataclass
+class ViolinStats:
+    """What one violin draws: its density curve and box statistics."""
+
+    coords: np.ndarray
+    density: np.ndarray
+    n: int
+    q1: float
+    median: float
+    q3: float
+    whisker_lo: float
+    whisker_hi: float
+    mean: float
+    min: float
+    max: float
+
+
+def violin_stats(values: np.ndarray, options: dict[str, Any]) -> ViolinStats:
+    """Density and box statistics of one group of finite values (at least one)."""
+    moments = kde.Moments.of(values)
+    bw = kde.bandwidth(moments, options["bw_method"], options["bw_adjust"])
+    q1, median, q3 = np.percentile(values, [25, 50, 75])
+    iqr = q3 - q1
+    inside = values[(values >= q1 - 1.5 * iqr) & (values <= q3 + 1.5 * iqr)]
+    if bw > 0:
+        lo, hi = kde.support(moments, bw, options["cut"])
+        coords, density = kde.binned_kde(values, bw, lo, hi, options["gridsize"])
+    else:  # a single value or no spread: a flat line at that value
+        coords, density = np.array([moments.min]), np.array([1.0])
+    return ViolinStats(
+        coords,
+        density,
+        moments.n,
+        float(q1),
+        float(median),
+        float(q3),
+        float(inside.min()),
+        float(inside.max()),
+        moments.mean,
+        moments.min,
+        moments.max,
+    )
+
+
+def violin_widths(stats: list[ViolinStats], width: float, norm: str) -> np.ndarray:
+    """Full width of each violin under seaborn's ``density_norm`` rule."""
+    peaks = np.array([s.density.max() for s in stats])
+    if norm == "width":
+        return np.full(len(stats), width)
+    if norm == "count":
+        scale = peaks * np.array([s.n for s in stats])
+        return width * scale / scale.max()
+    return width * peaks / peaks.max()
+
+
+def group_values(x_codes: np.ndarray | None, y: np.ndarray, n_groups: int) -> list[np.ndarray]:
+    """Split ``y`` into one array per category code (one group when there is no x)."""
+    if x_codes is None:
+        return [y]
+    order = np.argsort(x_codes, kind="stable")
+    bounds = np.cumsum(np.bincount(x_codes, minlength=n_groups))
+    return np.split(y[order], bounds[:-1])
+
+
+def category_colors(categories: list[str], options: dict[str, Any]) -> list[Any]:
+    """One fill color per category: ``palette`` (colormap name or list) else ``color``."""
+    palette = options["palette"]
+    n = max(len(categories), 1)
+    if palette is None:
+        return [options["color"]] * n
+    if isinstance(palette, str):
+        import matplotlib
+
+        cmap = matplotlib.colormaps[palette]
+        if getattr(cmap, "N", 256) < 256:  # a qualitative palette: cycle its colors
+            return [cmap(i % cmap.N) for i in range(n)]
+        return [cmap(v) for v in np.linspace(0.15, 0.85, n)]
+    return [palette[i % len(palette)] for i in range(n)]
+
+
+def draw(ax, table, sidecar: dict[str, Any], options: dict[str, Any]) -> None:
+    """Draw this tile's violins, one per category of the sidecar's x axis."""
+    x_axis, y_axis = sidecar["x"], sidecar["y"]
+    categories = x_axis.get("categories") or []
+    y = table.column(y_axis["column"]).to_numpy(zero_copy_only=False).astype(float, copy=False)
+    if categories:
+        import pyarrow.compute as pc
+
+        codes = pc.index_in(table.column(x_axis["column"]), value_set=_as_array(categories))
+        x_codes = codes.to_numpy(zero_copy_only=False).astype(np.intp)
+    else:
+        x_codes = None
+    groups = group_values(x_codes, y, max(len(categories), 1))
+    colors = category_colors(categories, options)
+    present = [(i, g) for i, g in enumerate(groups) if g.size]
+    if not present:
+        ax.text(0.5, 0.5, NO_DATA, transform=ax.transAxes, ha="center", va="center", color="0.5")
+        return
+    stats = [violin_stats(g, options) for _, g in present]
+    widths = violin_widths(stats, options["width"], options["density_norm"])
+    for (pos, _), st, w in zip(present, stats, widths):
+        _draw_one(ax, pos, st, w, colors[pos], options)
+
+
+def _as_array(values: list[Any]):
+    import pyarrow as pa
+
+    return pa.array(values)
+
+
+def _draw_one(ax, pos: int, st: ViolinStats, width: float, color, options: dict[str, Any]) -> None:
+    lw, edge = options["linewidth"], options["linecolor"]
+    if st.coords.size == 1:
+        ax.hlines(st.coords[0], pos - width / 2, pos + width / 2, color=edge, lw=lw * 1.5)
+    else:
+        vp = {
+            "coords": st.coords,
+            "vals": st.density,
+            "mean": st.mean,
+            "median": st.median,
+            "min": st.min,
+            "max": st.max,
+        }
+        parts = ax.violin(
+            [vp],
+            positions=[pos],
+            widths=[width],
+            showextrema=False,
+            facecolor=color,
+            linecolor=edge,
+        )
+        for body in parts["bodies"]:
+            body.set_linewidth(lw)
+            body.set_edgecolor(edge)
+    if options["inner"] == "box":
+        _inner_box(ax, pos, st, lw, edge)
+    elif options["inner"] == "quart":
+        _inner_quartiles(ax, pos, st, width, lw, edge)
+
+
+def _inner_box(ax, pos: int, st: ViolinStats, lw: float, edge) -> None:
+    ax.vlines(pos, st.whisker_lo, st.whisker_hi, color=edge, lw=lw * 1.5, zorder=3)
+    ax.vlines(pos, st.q1, st.q3, color=edge, lw=lw * 5, zorder=3)
+    ax.scatter([pos], [st.median], s=(lw * 3.5) ** 2, color="white", zorder=4, linewidths=0)
+
+
+def _inner_quartiles(ax, pos: int, st: ViolinStats, width: float, lw: float, edge) -> None:
+    peak = st.density.max() if st.density.size else 1.0
+    for value, style in ((st.q1, (0, (3, 2))), (st.median, "-"), (st.q3, (0, (3, 2)))):
+        half = width / 2 * np.interp(value, st.coords, st.density) / peak
+        ax.hlines(value, pos - half, pos + half, color=edge, lw=lw, linestyles=style, zorder=3)

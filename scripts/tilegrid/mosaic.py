@@ -1,0 +1,334 @@
+"""Assemble tiles into one matplotlib figure, placing every tile pixel-exactly.
+
+Each tile PNG is the data area of one facet.  The mosaic puts it on the figure
+with :meth:`~matplotlib.figure.Figure.figimage` at integer pixel offsets (no
+resampling) and lays a transparent Axes of the same pixel rectangle over it,
+which draws the spines, ticks, tick labels, axis labels and titles as vectors.
+The gaps between tiles are measured from those decorations, so nothing is
+clipped and nothing the mosaic draws covers a tile's interior.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .figures import new_figure, save_figure, set_pixel_size
+
+log = logging.getLogger("tilegrid.mosaic")
+
+PAD_IN = 0.12  # space between neighbouring decorations, inches
+OUTER_PAD_IN = 0.08  # space around the whole figure, inches
+TITLE_SIZE = "large"
+DEFAULT_TEMPLATES = {
+    "template": "{row_var} = {row_name} | {col_var} = {col_name}",
+    "row_template": "{row_var} = {row_name}",
+    "col_template": "{col_var} = {col_name}",
+}
+
+
+@dataclass
+class Cell:
+    """One tile's place in the grid and what decorates it."""
+
+    tile: str
+    row: int
+    col: int
+    meta: dict[str, Any]
+    facets: dict[str, Any]
+    show_xticklabels: bool = True
+    show_yticklabels: bool = True
+    xlabel: str = ""
+    ylabel: str = ""
+    title: str = ""
+    margin_title: str = ""
+    ax: Any = field(default=None, repr=False)
+
+
+def grid_shape_and_positions(
+    manifest: dict[str, Any], col_wrap: int | None
+) -> tuple[tuple[int, int], list[tuple[int, int]]]:
+    """Grid shape and each manifest tile's (row, col) slot, wrapping columns if asked."""
+    tiles = manifest["tiles"]
+    if manifest.get("col") and not manifest.get("row") and col_wrap:
+        n = len(tiles)
+        ncols = min(col_wrap, n)
+        slots = [(t["col_index"] // col_wrap, t["col_index"] % col_wrap) for t in tiles]
+        return (math.ceil(n / ncols), ncols), slots
+    slots = [(t["row_index"] or 0, t["col_index"] or 0) for t in tiles]
+    return tuple(manifest["shape"]), slots
+
+
+def _same_axis(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    keys = ("lim", "scale", "ticks", "ticklabels")
+    return all(a.get(k) == b.get(k) for k in keys)
+
+
+def outer_flags(cells: list[Cell], sharex, sharey) -> None:
+    """Tick labels only on outer axes where the axis is shared, as seaborn does.
+
+    A tile shows x tick labels unless x is shared and the tile below it has the
+    same x axis; likewise y with the tile to its left.  A tile above an empty
+    slot is a bottom tile.
+    """
+    at = {(c.row, c.col): c for c in cells}
+    for cell in cells:
+        below = at.get((cell.row + 1, cell.col))
+        left = at.get((cell.row, cell.col - 1))
+        cell.show_xticklabels = not (
+            sharex is not False
+            and below is not None
+            and _same_axis(cell.meta["x"], below.meta["x"])
+        )
+        cell.show_yticklabels = not (
+            sharey is not False and left is not None and _same_axis(cell.meta["y"], left.meta["y"])
+        )
+
+
+def _names(facets: dict[str, Any]) -> dict[str, Any]:
+    names = {"row_var": "", "row_name": "", "col_var": "", "col_name": ""}
+    for key in ("row", "col"):
+        if key in facets:
+            names[f"{key}_var"] = facets[key]["var"]
+            names[f"{key}_name"] = facets[key]["value"]
+    return names
+
+
+def assign_titles(cells: list[Cell], settings: dict[str, Any], grid: tuple[int, int]) -> None:
+    """Titles in seaborn's style: one per tile, or margin titles on the top row and right side."""
+    templates = {k: settings.get(k) or v for k, v in DEFAULT_TEMPLATES.items()}
+    for cell in cells:
+        names = _names(cell.facets)
+        has_row, has_col = "row" in cell.facets, "col" in cell.facets
+        if settings.get("margin_titles") and has_row:
+            if has_col and cell.row == 0:
+                cell.title = templates["col_template"].format(**names)
+            if cell.col == grid[1] - 1:
+                cell.margin_title = templates["row_template"].format(**names)
+        elif has_row and has_col:
+            cell.title = templates["template"].format(**names)
+        elif has_col:
+            cell.title = templates["col_template"].format(**names)
+        elif has_row:
+            cell.title = templates["row_template"].format(**names)
+        if cell.meta.get("title"):
+            cell.title = cell.meta["title"]
+
+
+def assign_labels(cells: list[Cell], settings: dict[str, Any]) -> None:
+    """Axis labels once per grid row (y, left column) and column (x, bottom tiles)."""
+    left_col = {}
+    for cell in cells:
+        left_col[cell.row] = min(left_col.get(cell.row, cell.col), cell.col)
+    has_below = {(c.row - 1, c.col) for c in cells}
+    for cell in cells:
+        if (cell.row, cell.col) not in has_below:
+            cell.xlabel = settings.get("xlabel") or cell.meta["x"]["label"]
+        if cell.col == left_col[cell.row]:
+            cell.ylabel = settings.get("ylabel") or cell.meta["y"]["label"]
+
+
+def decorate(ax, cell: Cell) -> None:
+    """Draw one tile's axes: scale, limits, ticks, labels, title (seaborn's despined look)."""
+    ax.patch.set_visible(False)
+    for name in ("x", "y"):
+        meta = cell.meta[name]
+        getattr(ax, f"set_{name}scale")(meta["scale"])
+        getattr(ax, f"set_{name}lim")(*meta["lim"])
+        if meta["ticks"] is not None:
+            getattr(ax, f"set_{name}ticks")(meta["ticks"], labels=meta["ticklabels"])
+    ax.spines["top"].set_visible(False)
+    ax.spines["right"].set_visible(False)
+    ax.tick_params(labelbottom=cell.show_xticklabels, labelleft=cell.show_yticklabels)
+    ax.set_xlabel(cell.xlabel)
+    ax.set_ylabel(cell.ylabel)
+    if cell.title:
+        ax.set_title(cell.title)
+    if cell.margin_title:
+        ax.annotate(
+            cell.margin_title,
+            xy=(1.02, 0.5),
+            xycoords="axes fraction",
+            rotation=270,
+            ha="left",
+            va="center",
+        )
+
+
+@dataclass
+class Extents:
+    """How far decorations reach beyond a tile's data area, in pixels."""
+
+    left: int
+    right: int
+    bottom: int
+    top: int
+
+
+def measure(fig, cells: list[Cell]) -> dict[str, Extents]:
+    """Extents of each cell's decorations, measured with the Agg renderer."""
+    renderer = fig.canvas.get_renderer()
+    out = {}
+    for cell in cells:
+        tight = cell.ax.get_tightbbox(renderer)
+        box = cell.ax.bbox
+        out[cell.tile] = Extents(
+            max(0, math.ceil(box.x0 - tight.x0)),
+            max(0, math.ceil(tight.x1 - box.x1)),
+            max(0, math.ceil(box.y0 - tight.y0)),
+            max(0, math.ceil(tight.y1 - box.y1)),
+        )
+    return out
+
+
+@dataclass
+class Layout:
+    """Pixel geometry of the mosaic: figure size and each tile's lower-left corner."""
+
+    width: int
+    height: int
+    origins: dict[str, tuple[int, int]]
+
+
+def compute_layout(
+    cells: list[Cell],
+    extents: dict[str, Extents],
+    grid: tuple[int, int],
+    tile_px: tuple[int, int],
+    pad: int,
+    outer: int,
+    header: int,
+    right_extra: int = 0,
+) -> Layout:
+    """Place tiles on an integer pixel grid so neighbouring decorations never overlap."""
+    nrows, ncols = grid
+    w, h = tile_px
+    left = [0] * ncols
+    right = [0] * ncols
+    top = [0] * nrows
+    bottom = [0] * nrows
+    for cell in cells:
+        e = extents[cell.tile]
+        left[cell.col] = max(left[cell.col], e.left)
+        right[cell.col] = max(right[cell.col], e.right)
+        top[cell.row] = max(top[cell.row], e.top)
+        bottom[cell.row] = max(bottom[cell.row], e.bottom)
+    xs = [outer + left[0]]
+    for c in range(1, ncols):
+        xs.append(xs[-1] + w + right[c - 1] + pad + left[c])
+    tops = [outer + header + top[0]]
+    for r in range(1, nrows):
+        tops.append(tops[-1] + h + bottom[r - 1] + pad + top[r])
+    width = xs[-1] + w + right[-1] + outer + right_extra
+    height = tops[-1] + h + bottom[-1] + outer
+    origins = {c.tile: (xs[c.col], height - tops[c.row] - h) for c in cells}
+    return Layout(width, height, origins)
+
+
+def load_tile(path: str) -> np.ndarray:
+    """A tile PNG as an RGBA uint8 array."""
+    from PIL import Image
+
+    with Image.open(path) as img:
+        return np.asarray(img.convert("RGBA"))
+
+
+def build_mosaic(
+    manifest: dict[str, Any],
+    metas: dict[str, dict[str, Any]],
+    tile_paths: dict[str, str],
+    settings: dict[str, Any],
+    sharex: bool | str = True,
+    sharey: bool | str = True,
+):
+    """The mosaic figure: tiles placed pixel-exactly with their axes drawn once."""
+    grid, slots = grid_shape_and_positions(manifest, settings.get("col_wrap"))
+    cells = [
+        Cell(t["id"], r, c, metas[t["id"]], t["facets"])
+        for t, (r, c) in zip(manifest["tiles"], slots)
+    ]
+    dpi = cells[0].meta["dpi"]
+    tile_px = tuple(cells[0].meta["size_px"])
+    outer_flags(cells, sharex, sharey)
+    assign_titles(cells, settings, grid)
+    assign_labels(cells, settings)
+    fig = new_figure(tile_px[0] * grid[1] * 2, tile_px[1] * grid[0] * 2, dpi)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    for cell in cells:
+        cell.ax = fig.add_axes((0.1, 0.1, 0.3, 0.3), zorder=1)
+        decorate(cell.ax, cell)
+    header = 0
+    suptitle = None
+    if settings.get("title"):
+        suptitle = fig.suptitle(settings["title"], fontsize=TITLE_SIZE, va="top")
+        ext = suptitle.get_window_extent(fig.canvas.get_renderer())
+        header = math.ceil(ext.height) + round(PAD_IN * dpi)
+    layout = compute_layout(
+        cells,
+        measure(fig, cells),
+        grid,
+        tile_px,
+        pad=round(PAD_IN * dpi),
+        outer=round(OUTER_PAD_IN * dpi),
+        header=header,
+    )
+    set_pixel_size(fig, layout.width, layout.height)
+    fw, fh = fig.bbox.width, fig.bbox.height
+    for cell in cells:
+        x0, y0 = layout.origins[cell.tile]
+        cell.ax.set_position((x0 / fw, y0 / fh, tile_px[0] / fw, tile_px[1] / fh))
+        fig.figimage(load_tile(tile_paths[cell.tile]), xo=x0, yo=y0, origin="upper", zorder=0)
+    if suptitle is not None:
+        suptitle.set_y(1 - round(OUTER_PAD_IN * dpi) / fh)
+    return fig, layout
+
+
+def write_mosaic(
+    manifest_path: str,
+    pngs: list[str],
+    metas: list[str],
+    outputs: list[str],
+    settings: dict[str, Any],
+    sharex: bool | str = True,
+    sharey: bool | str = True,
+) -> Layout:
+    """Read the manifest and tiles, build the mosaic and save it in every format asked."""
+    with open(manifest_path, encoding="utf-8") as handle:
+        manifest = json.load(handle)
+    paths = {_stem(p): p for p in pngs}
+    tile_metas = {}
+    for path in metas:
+        with open(path, encoding="utf-8") as handle:
+            tile_metas[_stem(path)] = json.load(handle)
+    fig, layout = build_mosaic(manifest, tile_metas, paths, settings, sharex, sharey)
+    for path in outputs:
+        save_figure(fig, path)
+    log.info("mosaic of %d tiles: %d x %d px", len(pngs), layout.width, layout.height)
+    if pngs:
+        prune_stale_tiles(os.path.dirname(pngs[0]), set(paths))
+    return layout
+
+
+def _stem(path: str) -> str:
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+def prune_stale_tiles(tile_dir: str, keep: set[str]) -> list[str]:
+    """Remove tiles of facet values that are no longer in the data; return their ids."""
+    stale = []
+    for name in sorted(os.listdir(tile_dir)):
+        stem, ext = os.path.splitext(name)
+        if ext in (".png", ".json") and stem not in keep:
+            os.remove(os.path.join(tile_dir, name))
+            stale.append(stem)
+    if stale:
+        log.info("removed %d stale tile files: %s", len(stale), ", ".join(sorted(set(stale))))
+    return sorted(set(stale))

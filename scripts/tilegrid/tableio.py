@@ -1,0 +1,103 @@
+"""Reading input tables as a stream of Arrow record batches, chosen by file extension."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zst")
+TSV_SUFFIXES = (".tsv", ".tsv.gz", ".tsv.bz2", ".tsv.zst", ".tab")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+ARROW_SUFFIXES = (".feather", ".arrow", ".ipc")
+SUPPORTED = CSV_SUFFIXES + TSV_SUFFIXES + PARQUET_SUFFIXES + ARROW_SUFFIXES
+BATCH_ROWS = 1 << 20
+CSV_BLOCK_BYTES = 16 << 20
+
+
+class TableError(ValueError):
+    """A problem with the input table, worded for the user."""
+
+
+def table_format(path: str) -> str:
+    """Return ``csv``, ``tsv``, ``parquet`` or ``arrow`` for ``path``, by extension."""
+    name = os.path.basename(str(path)).lower()
+    for fmt, suffixes in (
+        ("csv", CSV_SUFFIXES),
+        ("tsv", TSV_SUFFIXES),
+        ("parquet", PARQUET_SUFFIXES),
+        ("arrow", ARROW_SUFFIXES),
+    ):
+        if name.endswith(suffixes):
+            return fmt
+    if os.path.isdir(path):
+        return "parquet"
+    raise TableError(
+        f"data file {path!r}: unsupported extension; use one of {', '.join(SUPPORTED)}"
+    )
+
+
+def _csv_reader(path: str, delimiter: str, columns: Sequence[str] | None):
+    stream = pa.input_stream(path, compression="detect")
+    convert = pacsv.ConvertOptions(include_columns=list(columns) if columns else None)
+    return pacsv.open_csv(
+        stream,
+        read_options=pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter),
+        convert_options=convert,
+    )
+
+
+def _dataset(path: str, fmt: str) -> ds.Dataset:
+    return ds.dataset(path, format="ipc" if fmt == "arrow" else fmt)
+
+
+def read_schema(path: str) -> pa.Schema:
+    """Schema of the table at ``path`` without reading its rows (CSV: first block)."""
+    _check_exists(path)
+    fmt = table_format(path)
+    try:
+        if fmt in ("csv", "tsv"):
+            return _csv_reader(path, "," if fmt == "csv" else "\t", None).schema
+        return _dataset(path, fmt).schema
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise TableError(
+            f"data file {path!r}: cannot be read as {fmt}: {_first_line(exc)}"
+        ) from exc
+
+
+def iter_batches(path: str, columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
+    """Yield the table's rows, restricted to ``columns``, as record batches in file order."""
+    _check_exists(path)
+    fmt = table_format(path)
+    try:
+        if fmt in ("csv", "tsv"):
+            reader = _csv_reader(path, "," if fmt == "csv" else "\t", columns)
+            for batch in reader:
+                yield batch.select(list(columns))
+            return
+        if fmt == "parquet" and os.path.isfile(path):
+            with pq.ParquetFile(path) as handle:
+                yield from handle.iter_batches(batch_size=BATCH_ROWS, columns=list(columns))
+            return
+        yield from _dataset(path, fmt).to_batches(
+            columns=list(columns), batch_size=BATCH_ROWS, use_threads=True
+        )
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise TableError(
+            f"data file {path!r}: cannot be read as {fmt}: {_first_line(exc)}"
+        ) from exc
+
+
+def _check_exists(path: str) -> None:
+    if not os.path.exists(path):
+        raise TableError(f"data file {path!r} does not exist")
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
