@@ -1,0 +1,137 @@
+"""Shared fixtures: a temporary copy of the workflow and a bounded `snakemake` runner."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+WORKFLOW_PARTS = ("Snakefile", "config.yaml", "rules", "scripts", "schemas", "profiles", "envs", "report")
+SNAKEMAKE_TIMEOUT = 600
+
+
+@dataclass
+class Run:
+    """The result of one `snakemake` call."""
+
+    returncode: int
+    output: str
+
+    def jobs(self, rule: str) -> int:
+        """How many jobs of ``rule`` this run executed."""
+        return sum(
+            1
+            for line in self.output.splitlines()
+            if line.strip() in (f"rule {rule}:", f"localrule {rule}:", f"checkpoint {rule}:",
+                                f"localcheckpoint {rule}:")
+        )
+
+
+class Workflow:
+    """A copy of the workflow in a temporary directory, run with the real CLI."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        for part in WORKFLOW_PARTS:
+            src = REPO / part
+            if src.is_dir():
+                shutil.copytree(src, root / part, ignore=shutil.ignore_patterns("__pycache__"))
+            else:
+                shutil.copy2(src, root / part)
+
+    def path(self, *parts: str) -> Path:
+        return self.root.joinpath(*parts)
+
+    def write_config(self, config: dict) -> None:
+        """Replace config.yaml with ``config``."""
+        self.path("config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+    def update_config(self, **sections) -> dict:
+        """Merge ``sections`` (one level deep) into config.yaml and return the result."""
+        config = yaml.safe_load(self.path("config.yaml").read_text())
+        for key, value in sections.items():
+            if isinstance(value, dict) and isinstance(config.get(key), dict):
+                config[key].update(value)
+            else:
+                config[key] = value
+        self.write_config(config)
+        return config
+
+    def snakemake(self, *args: str, timeout: float = SNAKEMAKE_TIMEOUT) -> Run:
+        """Run ``python -m snakemake`` in the copy; kill it (and its jobs) on timeout."""
+        env = {**os.environ, "MPLBACKEND": "Agg"}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "snakemake", "-j", "2", *args],
+            cwd=self.root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            start_new_session=True,
+        )
+        try:
+            out, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, _ = proc.communicate()
+            pytest.fail(f"snakemake {' '.join(args)} timed out after {timeout} s:\n{out[-3000:]}")
+        return Run(proc.returncode, out)
+
+    def run_ok(self, *args: str) -> Run:
+        """Run snakemake and fail the test, showing its output, if it fails."""
+        run = self.snakemake(*args)
+        assert run.returncode == 0, run.output[-5000:]
+        return run
+
+    def tile_mtimes(self) -> dict[str, int]:
+        """Modification time (ns) of every tile PNG, by tile id."""
+        tiles = self.path("results", "tiles")
+        return {p.stem: p.stat().st_mtime_ns for p in tiles.glob("*.png")}
+
+
+def small_table(rows_per_cell: int = 400, seed: int = 1) -> pa.Table:
+    """A 2 x 3 facet table: site (rows) x season (cols) x group (violins), value."""
+    rng = np.random.default_rng(seed)
+    sites, seasons, groups = ["north", "south"], ["spring", "summer", "autumn"], ["a", "b", "c"]
+    cols = {"site": [], "season": [], "group": [], "value": []}
+    for i, site in enumerate(sites):
+        for j, season in enumerate(seasons):
+            for k, group in enumerate(groups):
+                n = rows_per_cell + 37 * k
+                cols["site"] += [site] * n
+                cols["season"] += [season] * n
+                cols["group"] += [group] * n
+                cols["value"] += list(rng.normal(i + j + k, 1 + 0.2 * k, n))
+    return pa.table(cols)
+
+
+SMALL_CONFIG = {
+    "data": "data.parquet",
+    "facet": {"row": "site", "col": "season"},
+    "plot": {"kind": "violin", "x": "group", "y": "value"},
+    "sharex": False,
+    "sharey": False,
+    "tile": {"height": 1.5, "aspect": 1.2, "dpi": 60},
+    "mosaic": {"title": "small"},
+}
+
+
+@pytest.fixture
+def workflow(tmp_path) -> Workflow:
+    """The workflow copied into a temporary directory, with a small 2 x 3 data set."""
+    wf = Workflow(tmp_path / "wf")
+    pq.write_table(small_table(), wf.path("data.parquet"))
+    wf.write_config(SMALL_CONFIG)
+    return wf

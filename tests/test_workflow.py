@@ -1,0 +1,171 @@
+"""The workflow end to end with the real `snakemake` CLI: outputs and incremental reruns."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+from conftest import small_table
+from PIL import Image
+
+pytestmark = pytest.mark.workflow
+
+
+def _change_cell(path, site: str, season: str, shift: float = 3.0) -> None:
+    """Shift the values of one facet cell's rows, in place."""
+    table = pq.read_table(path)
+    mask = pc.and_(pc.equal(table["site"], site), pc.equal(table["season"], season))
+    values = np.where(mask.to_numpy(zero_copy_only=False), table["value"].to_numpy() + shift,
+                      table["value"].to_numpy())
+    table = table.set_column(table.schema.get_field_index("value"), "value", pa.array(values))
+    pq.write_table(table, path)
+
+
+def _tile_of(wf, site: str, season: str) -> str:
+    manifest = json.loads(wf.path("results", "shards", "manifest.json").read_text())
+    for tile in manifest["tiles"]:
+        facets = tile["facets"]
+        if facets["row"]["value"] == site and facets["col"]["value"] == season:
+            return tile["id"]
+    raise AssertionError(f"no tile for {site}/{season}")
+
+
+def _changed(before: dict[str, int], after: dict[str, int]) -> set[str]:
+    return {t for t in after if before.get(t) != after[t]}
+
+
+@pytest.fixture
+def built(workflow):
+    """The small workflow after one complete run."""
+    run = workflow.run_ok()
+    assert run.jobs("render") == 6
+    return workflow
+
+
+def test_full_run_renders_one_png_per_tile_and_the_mosaic(built):
+    tiles = sorted(built.path("results", "tiles").glob("*.png"))
+    manifest = json.loads(built.path("results", "shards", "manifest.json").read_text())
+    assert [t["id"] for t in manifest["tiles"]] and len(tiles) == len(manifest["tiles"]) == 6
+    assert {p.stem for p in tiles} == {t["id"] for t in manifest["tiles"]}
+    with Image.open(built.path("results", "mosaic.png")) as img:
+        assert img.width > 3 * 108 and img.height > 2 * 90
+
+
+def test_rerun_with_nothing_changed_does_nothing(built):
+    run = built.run_ok()
+    assert "Nothing to be done" in run.output
+
+
+def test_changing_one_cell_rerenders_only_that_tile_and_the_mosaic(built):
+    before = built.tile_mtimes()
+    mosaic_before = built.path("results", "mosaic.png").stat().st_mtime_ns
+    _change_cell(built.path("data.parquet"), "south", "summer")
+    run = built.run_ok()
+    assert _changed(before, built.tile_mtimes()) == {_tile_of(built, "south", "summer")}
+    assert run.jobs("render") == 1 and run.jobs("mosaic") == 1
+    assert built.path("results", "mosaic.png").stat().st_mtime_ns != mosaic_before
+
+
+def test_changing_only_the_title_rerenders_no_tile(built):
+    before = built.tile_mtimes()
+    built.update_config(mosaic={"title": "a new title"})
+    run = built.run_ok()
+    assert run.jobs("render") == 0 and run.jobs("mosaic") == 1
+    assert _changed(before, built.tile_mtimes()) == set()
+
+
+def test_rewrapping_the_grid_rerenders_no_tile(built):
+    built.update_config(facet={"row": None, "col": "season", "col_wrap": 2})
+    built.run_ok()  # the grid changes from 2 x 3 to one row of 3 wrapped: new tiles
+    before = built.tile_mtimes()
+    built.update_config(facet={"col_wrap": 1})
+    run = built.run_ok()
+    assert run.jobs("render") == 0 and run.jobs("mosaic") == 1
+    assert _changed(before, built.tile_mtimes()) == set()
+
+
+def test_changing_plot_options_rerenders_every_tile(built):
+    before = built.tile_mtimes()
+    built.update_config(plot={"options": {"bw_adjust": 0.5}})
+    run = built.run_ok()
+    assert run.jobs("render") == 6
+    assert _changed(before, built.tile_mtimes()) == set(before)
+
+
+def test_changing_the_plotting_code_rerenders_every_tile(built):
+    before = built.tile_mtimes()
+    violin = built.path("scripts", "tilegrid", "kinds", "violin.py")
+    violin.write_text(violin.read_text() + "\n# a change to the plotting code\n")
+    run = built.run_ok()
+    assert run.jobs("render") == 6
+    assert _changed(before, built.tile_mtimes()) == set(before)
+
+
+def test_a_new_facet_value_renders_only_the_new_tiles(built):
+    before = built.tile_mtimes()
+    extra = small_table(rows_per_cell=50, seed=9)
+    extra = extra.filter(pc.equal(extra["site"], "north"))
+    extra = extra.set_column(0, "site", pa.array(["east"] * extra.num_rows))
+    table = pa.concat_tables([pq.read_table(built.path("data.parquet")), extra])
+    pq.write_table(table, built.path("data.parquet"))
+    run = built.run_ok()
+    new = {_tile_of(built, "east", s) for s in ("spring", "summer", "autumn")}
+    assert _changed(before, built.tile_mtimes()) == new
+    assert run.jobs("render") == 3
+
+
+def test_a_removed_facet_value_leaves_no_stale_tile(built):
+    table = pq.read_table(built.path("data.parquet"))
+    pq.write_table(table.filter(pc.not_equal(table["site"], "south")), built.path("data.parquet"))
+    built.run_ok()
+    assert len(list(built.path("results", "tiles").glob("*.png"))) == 3
+
+
+def test_mosaic_formats_pdf_and_svg(built):
+    built.update_config(mosaic={"formats": ["png", "pdf", "svg"]})
+    run = built.run_ok()
+    assert run.jobs("render") == 0
+    assert built.path("results", "mosaic.pdf").read_bytes().startswith(b"%PDF")
+    assert b"<svg" in built.path("results", "mosaic.svg").read_bytes()[:2000]
+
+
+def test_csv_input_gives_the_same_shards_as_parquet(workflow):
+    import pyarrow.csv as pacsv
+
+    pacsv.write_csv(pq.read_table(workflow.path("data.parquet")), workflow.path("data.csv"))
+    workflow.run_ok()
+    shards = {p.name: p.read_bytes() for p in workflow.path("results", "shards").glob("*.json")}
+    workflow.update_config(data="data.csv")
+    workflow.run_ok()
+    again = {p.name: p.read_bytes() for p in workflow.path("results", "shards").glob("*.json")}
+    assert shards == again
+
+
+def test_custom_kind_calls_the_users_function_on_each_tile(workflow):
+    workflow.path("myplot.py").write_text(
+        "def draw(ax, data, color='k'):\n"
+        "    ax.hist(data['value'], bins=20, color=color)\n"
+        "    ax.set_xlabel('my value')\n"
+    )
+    workflow.update_config(
+        plot={"kind": "custom", "x": None, "y": None, "function": "myplot.py:draw",
+              "options": {"color": "tab:red"}}
+    )
+    workflow.run_ok()
+    metas = [json.loads(p.read_text()) for p in workflow.path("results", "tiles").glob("*.json")]
+    assert len(metas) == 6 and {m["x"]["label"] for m in metas} == {"my value"}
+
+
+def test_the_default_config_makes_the_example_mosaic(tmp_path):
+    from conftest import Workflow
+
+    wf = Workflow(tmp_path / "default")
+    wf.run_ok()
+    manifest = json.loads(wf.path("results", "shards", "manifest.json").read_text())
+    assert manifest["shape"] == [3, 4]
+    assert len(list(wf.path("results", "tiles").glob("*.png"))) == 12
+    assert wf.path("results", "mosaic.png").stat().st_size > 50_000
