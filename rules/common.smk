@@ -13,7 +13,7 @@ from tilegrid.config import (  # noqa: E402
     ConfigError,
     check_config,
     data_is_generated,
-    describe_schema_error,
+    schema_error_line,
 )
 
 EXAMPLE_DATA = "resources/example.parquet"
@@ -37,8 +37,8 @@ def validate_config():
     try:
         validate(config, "../schemas/config.schema.yaml")
     except WorkflowError as exc:
-        errors = [a for a in exc.args if hasattr(a, "absolute_path")]
-        fail(describe_schema_error(errors[0], {}) if errors else str(exc).splitlines()[0])
+        schema = os.path.join(workflow.basedir, "schemas", "config.schema.yaml")
+        fail(schema_error_line(config, schema) or str(exc).splitlines()[0])
     try:
         check_config(config, check_data=not data_is_generated(config, EXAMPLE_DATA))
     except ConfigError as exc:

@@ -17,7 +17,16 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
-WORKFLOW_PARTS = ("Snakefile", "config.yaml", "rules", "scripts", "schemas", "profiles", "envs", "report")
+WORKFLOW_PARTS = (
+    "Snakefile",
+    "config.yaml",
+    "rules",
+    "scripts",
+    "schemas",
+    "profiles",
+    "envs",
+    "report",
+)
 SNAKEMAKE_TIMEOUT = 600
 
 
@@ -33,8 +42,13 @@ class Run:
         return sum(
             1
             for line in self.output.splitlines()
-            if line.strip() in (f"rule {rule}:", f"localrule {rule}:", f"checkpoint {rule}:",
-                                f"localcheckpoint {rule}:")
+            if line.strip()
+            in (
+                f"rule {rule}:",
+                f"localrule {rule}:",
+                f"checkpoint {rule}:",
+                f"localcheckpoint {rule}:",
+            )
         )
 
 

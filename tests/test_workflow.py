@@ -19,8 +19,11 @@ def _change_cell(path, site: str, season: str, shift: float = 3.0) -> None:
     """Shift the values of one facet cell's rows, in place."""
     table = pq.read_table(path)
     mask = pc.and_(pc.equal(table["site"], site), pc.equal(table["season"], season))
-    values = np.where(mask.to_numpy(zero_copy_only=False), table["value"].to_numpy() + shift,
-                      table["value"].to_numpy())
+    values = np.where(
+        mask.to_numpy(zero_copy_only=False),
+        table["value"].to_numpy() + shift,
+        table["value"].to_numpy(),
+    )
     table = table.set_column(table.schema.get_field_index("value"), "value", pa.array(values))
     pq.write_table(table, path)
 
@@ -152,8 +155,13 @@ def test_custom_kind_calls_the_users_function_on_each_tile(workflow):
         "    ax.set_xlabel('my value')\n"
     )
     workflow.update_config(
-        plot={"kind": "custom", "x": None, "y": None, "function": "myplot.py:draw",
-              "options": {"color": "tab:red"}}
+        plot={
+            "kind": "custom",
+            "x": None,
+            "y": None,
+            "function": "myplot.py:draw",
+            "options": {"color": "tab:red"},
+        }
     )
     workflow.run_ok()
     metas = [json.loads(p.read_text()) for p in workflow.path("results", "tiles").glob("*.json")]

@@ -20,7 +20,20 @@ class ConfigError(ValueError):
     """A config problem, worded for the user on one line."""
 
 
-def describe_schema_error(error: Any, schema: dict[str, Any]) -> str:
+def schema_error_line(config: dict[str, Any], schema_path: str) -> str | None:
+    """One line for the most relevant schema violation of ``config``, or None."""
+    import jsonschema
+    import yaml
+
+    with open(schema_path, encoding="utf-8") as handle:
+        schema = yaml.safe_load(handle)
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(config))
+    if not errors:
+        return None
+    return describe_schema_error(jsonschema.exceptions.best_match(errors))
+
+
+def describe_schema_error(error: Any) -> str:
     """One line naming the config key and what is wrong, from a jsonschema error."""
     path = ".".join(str(p) for p in error.absolute_path)
     if error.validator == "additionalProperties":

@@ -134,15 +134,32 @@ def assign_labels(cells: list[Cell], settings: dict[str, Any]) -> None:
             cell.ylabel = settings.get("ylabel") or cell.meta["y"]["label"]
 
 
+def tick_bins(length_px: int, dpi: float, fontsize_pt: float) -> int:
+    """Number of tick intervals that fit along an axis, as matplotlib's AutoLocator estimates.
+
+    Computed from whole pixels, so equal tiles always get equal ticks (the
+    AutoLocator itself floors a float length and can differ by one tick).
+    """
+    return max(1, int(length_px * 72 // (dpi * 2 * fontsize_pt)))
+
+
 def decorate(ax, cell: Cell) -> None:
     """Draw one tile's axes: scale, limits, ticks, labels, title (seaborn's despined look)."""
+    from matplotlib.ticker import MaxNLocator
+
     ax.patch.set_visible(False)
-    for name in ("x", "y"):
+    width, height = cell.meta["size_px"]
+    for name, length in (("x", width), ("y", height)):
         meta = cell.meta[name]
+        axis = getattr(ax, f"{name}axis")
         getattr(ax, f"set_{name}scale")(meta["scale"])
         getattr(ax, f"set_{name}lim")(*meta["lim"])
         if meta["ticks"] is not None:
             getattr(ax, f"set_{name}ticks")(meta["ticks"], labels=meta["ticklabels"])
+        elif meta["scale"] == "linear":
+            size = axis.get_major_ticks()[0].label1.get_fontsize()
+            bins = tick_bins(length, cell.meta["dpi"], size)
+            axis.set_major_locator(MaxNLocator(nbins=bins, steps=[1, 2, 2.5, 5, 10]))
     ax.spines["top"].set_visible(False)
     ax.spines["right"].set_visible(False)
     ax.tick_params(labelbottom=cell.show_xticklabels, labelleft=cell.show_yticklabels)
@@ -258,12 +275,18 @@ def build_mosaic(
     outer_flags(cells, sharex, sharey)
     assign_titles(cells, settings, grid)
     assign_labels(cells, settings)
-    fig = new_figure(tile_px[0] * grid[1] * 2, tile_px[1] * grid[0] * 2, dpi)
+    # Measure the decorations with every axes at its final pixel size, far apart.
+    spread = (tile_px[0] + 8 * dpi, tile_px[1] + 4 * dpi)
+    fig = new_figure(spread[0] * grid[1], spread[1] * grid[0], dpi)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(fig)
+    fw, fh = fig.bbox.width, fig.bbox.height
     for cell in cells:
-        cell.ax = fig.add_axes((0.1, 0.1, 0.3, 0.3), zorder=1)
+        x0 = cell.col * spread[0] + 4 * dpi
+        y0 = (grid[0] - 1 - cell.row) * spread[1] + 2 * dpi
+        rect = (x0 / fw, y0 / fh, tile_px[0] / fw, tile_px[1] / fh)
+        cell.ax = fig.add_axes(rect, zorder=1)
         decorate(cell.ax, cell)
     header = 0
     suptitle = None

@@ -1,0 +1,80 @@
+"""Bad config or data: one line naming the key, column or file, before any job runs."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+pytestmark = pytest.mark.workflow
+
+CASES = {
+    "unknown key": (
+        {"facet": {"rows": "site"}},
+        "config key 'facet.rows' is not known (did you mean 'row'?)",
+    ),
+    "wrong type": ({"tile": {"dpi": "high"}}, "config key 'tile.dpi': 'high' is not number"),
+    "bad sharey": (
+        {"sharey": "both"},
+        "config key 'sharey': 'both' is not one of true, false, 'row', 'col'",
+    ),
+    "missing column": (
+        {"plot": {"y": "valeu"}},
+        "column 'valeu' is not in data file 'data.parquet' (did you mean 'value'?)",
+    ),
+    "non-numeric y": (
+        {"plot": {"y": "group"}},
+        "column 'group' in data file 'data.parquet' has type string, not a number",
+    ),
+    "missing data file": ({"data": "nope.parquet"}, "data file 'nope.parquet' does not exist"),
+    "col_wrap with row": (
+        {"facet": {"col_wrap": 2}},
+        "'facet.col_wrap' cannot be combined with 'facet.row'",
+    ),
+    "hue": ({"plot": {"hue": "group"}}, "hue is not supported yet"),
+    "unknown option": (
+        {"plot": {"options": {"bw": 1}}},
+        "plot.options.bw: not an option of kind 'violin'",
+    ),
+    "custom without module": (
+        {"plot": {"kind": "custom", "function": "missing.py:draw"}},
+        "module file 'missing.py' does not exist",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_config_stops_with_one_clear_line(workflow, case):
+    change, message = CASES[case]
+    workflow.update_config(**change)
+    run = workflow.snakemake()
+    assert run.returncode != 0
+    errors = [line for line in run.output.splitlines() if line.startswith("tilegrid: error:")]
+    assert len(errors) == 1 and message in errors[0], run.output
+    assert "Traceback" not in run.output
+    assert not workflow.path("results").exists()
+
+
+def test_custom_function_with_the_wrong_signature_is_refused(workflow):
+    workflow.path("bad.py").write_text("def draw(ax):\n    pass\n")
+    workflow.update_config(plot={"kind": "custom", "function": "bad.py:draw"})
+    run = workflow.snakemake()
+    assert run.returncode != 0 and "draw() must accept (ax, data, **options)" in run.output
+
+
+def test_corrupt_parquet_is_named(workflow):
+    workflow.path("data.parquet").write_bytes(b"PAR1 this is not parquet")
+    run = workflow.snakemake()
+    assert (
+        run.returncode != 0 and "data file 'data.parquet': cannot be read as parquet" in run.output
+    )
+
+
+def test_a_valid_config_gets_the_schema_defaults(workflow):
+    workflow.update_config(tile={"height": 1.0})
+    pq.write_table(
+        pa.table({"site": ["a"], "season": ["b"], "group": ["c"], "value": [1.0]}),
+        workflow.path("data.parquet"),
+    )
+    run = workflow.run_ok("-n")
+    assert "split" in run.output

@@ -1,0 +1,158 @@
+"""The mosaic: tiles placed pixel-exactly, axes decorated once, seaborn's conventions."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from conftest import small_table
+from PIL import Image
+from tilegrid.mosaic import Cell, grid_shape_and_positions, outer_flags, write_mosaic
+from tilegrid.render import render_tile
+from tilegrid.split import SplitSpec, run_split
+
+TILE = {"height": 1.5, "aspect": 1.3, "dpi": 72}
+BORDER = 3
+
+
+@pytest.fixture(scope="module")
+def tiles(tmp_path_factory):
+    """A 2 x 3 grid split and rendered without Snakemake."""
+    root = tmp_path_factory.mktemp("mosaic")
+    pq.write_table(small_table(), root / "data.parquet")
+    spec = SplitSpec(
+        data=str(root / "data.parquet"), row="site", col="season", x="group", y="value"
+    )
+    result = run_split(spec, str(root / "shards"))
+    (root / "tiles").mkdir()
+    for tile in result.tiles:
+        render_tile(
+            str(root / "shards" / f"{tile['id']}.parquet"),
+            str(root / "shards" / f"{tile['id']}.json"),
+            {"kind": "violin", "options": {}},
+            TILE,
+            str(root / "tiles" / f"{tile['id']}.png"),
+            str(root / "tiles" / f"{tile['id']}.json"),
+        )
+    return root, [t["id"] for t in result.tiles]
+
+
+def _mosaic(root, ids, out, **settings):
+    return write_mosaic(
+        str(root / "shards" / "manifest.json"),
+        [str(root / "tiles" / f"{i}.png") for i in ids],
+        [str(root / "tiles" / f"{i}.json") for i in ids],
+        [str(out)],
+        {"title": "t", **settings},
+    )
+
+
+def _pixels(path):
+    with Image.open(path) as img:
+        return np.asarray(img.convert("RGBA"))
+
+
+@pytest.mark.parametrize("settings", [{}, {"margin_titles": True}])
+def test_every_tile_pixel_appears_unchanged_in_the_mosaic(tiles, tmp_path, settings):
+    root, ids = tiles
+    layout = _mosaic(root, ids, tmp_path / "m.png", **settings)
+    mosaic = _pixels(tmp_path / "m.png")
+    assert mosaic.shape[:2] == (layout.height, layout.width)
+    for tile in ids:
+        pixels = _pixels(root / "tiles" / f"{tile}.png")
+        h, w = pixels.shape[:2]
+        x0, y0 = layout.origins[tile]
+        top = layout.height - y0 - h
+        placed = mosaic[top : top + h, x0 : x0 + w]
+        inner = (slice(BORDER, -BORDER), slice(BORDER, -BORDER))
+        assert np.array_equal(placed[inner], pixels[inner]), tile
+
+
+def test_tiles_are_opaque_and_of_the_configured_size(tiles):
+    root, ids = tiles
+    pixels = _pixels(root / "tiles" / f"{ids[0]}.png")
+    assert pixels.shape[:2] == (round(1.5 * 72), round(1.5 * 1.3 * 72))
+    assert (pixels[..., 3] == 255).all()
+
+
+def test_tiles_are_aligned_in_rows_and_columns(tiles, tmp_path):
+    root, ids = tiles
+    layout = _mosaic(root, ids, tmp_path / "m.png")
+    xs = [layout.origins[i][0] for i in ids]
+    ys = [layout.origins[i][1] for i in ids]
+    assert xs[:3] == xs[3:] and len(set(ys[:3])) == 1 and len(set(ys[3:])) == 1
+
+
+def test_tile_metadata_records_the_axes_the_mosaic_draws(tiles):
+    root, ids = tiles
+    meta = json.loads((root / "tiles" / f"{ids[0]}.json").read_text())
+    assert meta["x"]["ticklabels"] == ["a", "b", "c"] and meta["x"]["label"] == "group"
+    assert meta["y"]["ticks"] is None and meta["y"]["label"] == "value"
+
+
+def _cells(slots, lim=(0, 1)):
+    axis = {"lim": list(lim), "scale": "linear", "ticks": None, "ticklabels": None}
+    return [Cell(f"t{i}", r, c, {"x": axis, "y": axis}, {}) for i, (r, c) in enumerate(slots)]
+
+
+def test_tick_labels_only_on_outer_axes_when_shared():
+    cells = _cells([(r, c) for r in range(2) for c in range(2)])
+    outer_flags(cells, True, True)
+    assert [c.show_xticklabels for c in cells] == [False, False, True, True]
+    assert [c.show_yticklabels for c in cells] == [True, False, True, False]
+
+
+def test_every_axis_labelled_when_not_shared():
+    cells = _cells([(r, c) for r in range(2) for c in range(2)])
+    outer_flags(cells, False, False)
+    assert all(c.show_xticklabels and c.show_yticklabels for c in cells)
+
+
+def test_a_tile_above_an_empty_slot_is_a_bottom_tile():
+    cells = _cells([(0, 0), (0, 1), (0, 2), (1, 0)])  # col_wrap=3 with 4 tiles
+    outer_flags(cells, True, True)
+    assert [c.show_xticklabels for c in cells] == [False, True, True, True]
+
+
+def test_col_wrap_wraps_a_column_only_grid():
+    manifest = {
+        "row": None,
+        "col": {"var": "c"},
+        "shape": [1, 5],
+        "tiles": [{"row_index": None, "col_index": i} for i in range(5)],
+    }
+    shape, slots = grid_shape_and_positions(manifest, 2)
+    assert shape == (3, 2) and slots == [(0, 0), (0, 1), (1, 0), (1, 1), (2, 0)]
+
+
+def test_decorations_stay_inside_the_figure_and_apart(tiles, tmp_path):
+    from tilegrid.mosaic import build_mosaic
+
+    root, ids = tiles
+    manifest = json.loads((root / "shards" / "manifest.json").read_text())
+    metas = {i: json.loads((root / "tiles" / f"{i}.json").read_text()) for i in ids}
+    paths = {i: str(root / "tiles" / f"{i}.png") for i in ids}
+    for settings in ({"title": "A title"}, {"margin_titles": True}):
+        fig, layout = build_mosaic(manifest, metas, paths, settings, sharey=False)
+        renderer = fig.canvas.get_renderer()
+        boxes = [ax.get_tightbbox(renderer) for ax in fig.axes]
+        for box in boxes:
+            assert box.x0 >= 0 and box.y0 >= 0
+            assert box.x1 <= layout.width and box.y1 <= layout.height
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1 :]:
+                assert not a.overlaps(b)
+
+
+def test_equal_tiles_get_equal_ticks(tiles):
+    from tilegrid.mosaic import build_mosaic
+
+    root, ids = tiles
+    manifest = json.loads((root / "shards" / "manifest.json").read_text())
+    metas = {i: json.loads((root / "tiles" / f"{i}.json").read_text()) for i in ids}
+    paths = {i: str(root / "tiles" / f"{i}.png") for i in ids}
+    fig, _ = build_mosaic(manifest, metas, paths, {"title": "t"})
+    fig.canvas.draw()
+    assert len({tuple(ax.get_yticks()) for ax in fig.axes}) == 1

@@ -1,0 +1,146 @@
+"""The split: shards, sidecars and manifest from a table, without Snakemake."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import small_table
+from tilegrid import split, tableio
+from tilegrid.split import SplitError, SplitSpec, run_split
+
+
+def _spec(path, **kw):
+    base = dict(data=str(path), row="site", col="season", x="group", y="value")
+    return SplitSpec(**{**base, **kw})
+
+
+def _shard_bytes(out):
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+
+
+@pytest.fixture
+def table_path(tmp_path):
+    path = tmp_path / "data.parquet"
+    pq.write_table(small_table(), path, row_group_size=500)
+    return path
+
+
+def test_every_row_goes_to_exactly_its_tile(table_path, tmp_path):
+    result = run_split(_spec(table_path), str(tmp_path / "out"))
+    table = pq.read_table(table_path)
+    for tile in result.tiles:
+        facets = tile["facets"]
+        shard = pq.read_table(tmp_path / "out" / f"{tile['id']}.parquet")
+        mask = np.array(table["site"].to_pylist()) == facets["row"]["value"]
+        mask &= np.array(table["season"].to_pylist()) == facets["col"]["value"]
+        assert shard.column_names == ["group", "value"]
+        assert shard["value"].to_pylist() == table["value"].filter(pa.array(mask)).to_pylist()
+
+
+def test_shards_are_byte_identical_whatever_the_input_batching(table_path, tmp_path, monkeypatch):
+    run_split(_spec(table_path), str(tmp_path / "a"))
+    monkeypatch.setattr(tableio, "BATCH_ROWS", 97)
+    monkeypatch.setattr(split, "ROW_GROUP", split.ROW_GROUP)
+    run_split(_spec(table_path), str(tmp_path / "b"))
+    assert _shard_bytes(tmp_path / "a") == _shard_bytes(tmp_path / "b")
+
+
+def test_row_groups_are_counted_in_the_tiles_own_rows(table_path, tmp_path, monkeypatch):
+    monkeypatch.setattr(split, "ROW_GROUP", 100)
+    monkeypatch.setattr(tableio, "BATCH_ROWS", 333)
+    result = run_split(_spec(table_path), str(tmp_path / "out"))
+    meta = pq.ParquetFile(tmp_path / "out" / f"{result.tiles[0]['id']}.parquet").metadata
+    sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    assert sizes[:-1] == [100] * (len(sizes) - 1) and 0 < sizes[-1] <= 100
+
+
+def test_a_change_in_one_cell_changes_only_that_shard(table_path, tmp_path):
+    result = run_split(_spec(table_path, sharey=False), str(tmp_path / "a"))
+    table = pq.read_table(table_path)
+    values = table["value"].to_numpy().copy()
+    values[:10] += 1  # the first rows all belong to north/spring
+    table = table.set_column(3, "value", pa.array(values))
+    pq.write_table(table, table_path)
+    run_split(_spec(table_path, sharey=False), str(tmp_path / "b"))
+    a, b = _shard_bytes(tmp_path / "a"), _shard_bytes(tmp_path / "b")
+    changed = {name for name in a if a[name] != b[name]} - {"manifest.json"}
+    tile = next(t["id"] for t in result.tiles if t["id"].startswith("north-spring-"))
+    assert f"{tile}.parquet" in changed and changed <= {f"{tile}.parquet", f"{tile}.json"}
+
+
+def test_levels_follow_seaborns_order(tmp_path):
+    path = tmp_path / "t.parquet"
+    cat = pa.DictionaryArray.from_arrays(pa.array([1, 0, 1], pa.int8()), pa.array(["hi", "lo"]))
+    pq.write_table(
+        pa.table({"c": cat, "n": [3, 1, 2], "s": ["b", "a", "b"], "v": [1.0, 2, 3]}), path
+    )
+    levels = split.collect_levels(SplitSpec(data=str(path), row="c", col="n", x="s", y="v"), True)
+    assert levels["c"].to_pylist() == ["hi", "lo"]  # categorical order, unused kept
+    assert levels["n"].to_pylist() == [1, 2, 3]  # numbers sorted
+    assert levels["s"].to_pylist() == ["b", "a"]  # strings in order of appearance
+
+
+def test_explicit_order_selects_and_orders_values(table_path, tmp_path):
+    result = run_split(_spec(table_path, col_order=["autumn", "spring"]), str(tmp_path / "o"))
+    cols = [t["facets"]["col"]["value"] for t in result.tiles]
+    assert cols == ["autumn", "spring"] * 2
+
+
+def test_missing_combinations_get_an_empty_tile(tmp_path):
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"r": ["a", "b"], "c": ["x", "y"], "v": [1.0, 2.0]}), path)
+    result = run_split(SplitSpec(data=str(path), row="r", col="c", y="v"), str(tmp_path / "o"))
+    assert [t["rows"] for t in result.tiles] == [1, 0, 0, 1]
+
+
+def test_shared_y_limits_are_equal_across_tiles_and_cover_every_violin(table_path, tmp_path):
+    result = run_split(_spec(table_path, sharey=True), str(tmp_path / "o"))
+    lims = {tuple(_sidecar(tmp_path / "o", t)["y"]["lim"]) for t in result.tiles}
+    assert len(lims) == 1
+    lo, hi = lims.pop()
+    values = pq.read_table(table_path)["value"].to_numpy()
+    assert lo < values.min() and hi > values.max()
+
+
+def test_unshared_y_limits_follow_each_tile(table_path, tmp_path):
+    result = run_split(_spec(table_path, sharey=False), str(tmp_path / "o"))
+    lims = {tuple(_sidecar(tmp_path / "o", t)["y"]["lim"]) for t in result.tiles}
+    assert len(lims) == len(result.tiles)
+
+
+def test_shared_by_row_limits_are_equal_within_a_row(table_path, tmp_path):
+    result = run_split(_spec(table_path, sharey="row"), str(tmp_path / "o"))
+    by_row = {}
+    for t in result.tiles:
+        by_row.setdefault(t["row_index"], set()).add(tuple(_sidecar(tmp_path / "o", t)["y"]["lim"]))
+    assert all(len(v) == 1 for v in by_row.values()) and len(by_row) == 2
+
+
+def test_manifest_lists_tiles_in_grid_order(table_path, tmp_path):
+    run_split(_spec(table_path), str(tmp_path / "o"))
+    manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())
+    assert manifest["shape"] == [2, 3]
+    assert [(t["row_index"], t["col_index"]) for t in manifest["tiles"]] == [
+        (r, c) for r in range(2) for c in range(3)
+    ]
+
+
+def test_too_many_tiles_stop_before_any_shard_is_written(table_path, tmp_path):
+    with pytest.raises(SplitError, match="max_tiles"):
+        run_split(_spec(table_path, max_tiles=5), str(tmp_path / "o"))
+    assert not (tmp_path / "o").exists()
+
+
+def test_non_finite_values_are_dropped_and_counted(tmp_path):
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"r": ["a"] * 4, "v": [1.0, np.nan, np.inf, 2.0]}), path)
+    result = run_split(SplitSpec(data=str(path), row="r", y="v"), str(tmp_path / "o"))
+    assert result.dropped["nonfinite_y"] == 2 and result.tiles[0]["rows"] == 2
+
+
+def _sidecar(out, tile):
+    return json.loads((out / f"{tile['id']}.json").read_text())
