@@ -58,12 +58,23 @@ def package_files(*names):
 
 
 def split_code():
-    return package_files("split.py", "tableio.py", "ids.py", "kde.py", "kinds")
+    return package_files(
+        "split.py",
+        "tableio.py",
+        "ids.py",
+        "levels.py",
+        "stats.py",
+        "kde.py",
+        "palettes.py",
+        "kinds",
+    )
 
 
 def render_code():
     """The plotting code, plus the user's module for kind custom."""
-    files = package_files("render.py", "figures.py", "kde.py", "kinds")
+    files = package_files(
+        "render.py", "figures.py", "levels.py", "stats.py", "kde.py", "palettes.py", "kinds"
+    )
     if config["plot"]["kind"] == "custom":
         files.append(config["plot"]["function"].rpartition(":")[0])
     return files
@@ -82,13 +93,18 @@ def split_spec():
         "col": facet["col"],
         "row_order": facet["row_order"],
         "col_order": facet["col_order"],
+        "chunks": facet["chunks"],
         "max_tiles": facet["max_tiles"],
         "kind": plot["kind"],
         "x": plot["x"],
         "y": plot["y"],
+        "hue": plot["hue"],
+        "hue_order": plot["hue_order"],
+        "palette": plot["palette"],
         "options": plot["options"],
         "sharex": config["sharex"],
         "sharey": config["sharey"],
+        "sharec": config["sharec"],
     }
 
 

@@ -31,7 +31,12 @@ CASES = {
         {"facet": {"col_wrap": 2}},
         "'facet.col_wrap' cannot be combined with 'facet.row'",
     ),
-    "hue": ({"plot": {"hue": "group"}}, "hue is not supported yet"),
+    "missing hue column": (
+        {"plot": {"hue": "grp"}},
+        "config key 'plot.hue': column 'grp' is not in data file 'data.parquet' (did you mean",
+    ),
+    "unknown kind": ({"plot": {"kind": "violine"}}, "unknown kind 'violine'"),
+    "chunks with facets": ({"facet": {"chunks": 4}}, "'facet.chunks' cannot be combined"),
     "unknown option": (
         {"plot": {"options": {"bw": 1}}},
         "plot.options.bw: not an option of kind 'violin'",

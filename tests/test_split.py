@@ -78,7 +78,9 @@ def test_levels_follow_seaborns_order(tmp_path):
     pq.write_table(
         pa.table({"c": cat, "n": [3, 1, 2], "s": ["b", "a", "b"], "v": [1.0, 2, 3]}), path
     )
-    levels = split.collect_levels(SplitSpec(data=str(path), row="c", col="n", x="s", y="v"), True)
+    spec = SplitSpec(data=str(path), row="c", col="n", x="s", y="v")
+    levels, total = split.collect_levels(spec, ["c", "n", "s"])
+    assert total == 3
     assert levels["c"].to_pylist() == ["hi", "lo"]  # categorical order, unused kept
     assert levels["n"].to_pylist() == [1, 2, 3]  # numbers sorted
     assert levels["s"].to_pylist() == ["b", "a"]  # strings in order of appearance
@@ -139,7 +141,7 @@ def test_non_finite_values_are_dropped_and_counted(tmp_path):
     path = tmp_path / "t.parquet"
     pq.write_table(pa.table({"r": ["a"] * 4, "v": [1.0, np.nan, np.inf, 2.0]}), path)
     result = run_split(SplitSpec(data=str(path), row="r", y="v"), str(tmp_path / "o"))
-    assert result.dropped["nonfinite_y"] == 2 and result.tiles[0]["rows"] == 2
+    assert result.dropped["non_finite"] == 2 and result.tiles[0]["rows"] == 2
 
 
 def _sidecar(out, tile):

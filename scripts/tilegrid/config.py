@@ -12,7 +12,7 @@ from typing import Any
 import pyarrow as pa
 
 from . import tableio
-from .kinds import OptionError, closest, resolve_options
+from .kinds import OptionError, closest, get_kind, resolve_options
 from .kinds.custom import FunctionSpecError, check_spec
 
 
@@ -75,35 +75,45 @@ def check_config(config: dict[str, Any], check_data: bool = True) -> None:
     facet, plot = config["facet"], config["plot"]
     if facet["col_wrap"] is not None and facet["row"] is not None:
         raise ConfigError("config key 'facet.col_wrap' cannot be combined with 'facet.row'")
-    if plot["hue"] is not None:
-        raise ConfigError("config key 'plot.hue': hue is not supported yet; set it to null")
-    kind = plot["kind"]
-    if kind == "violin" and not plot["y"]:
-        raise ConfigError("config key 'plot.y': kind 'violin' needs a numeric column for y")
+    if facet["chunks"] is not None and (facet["row"] or facet["col"]):
+        raise ConfigError("config key 'facet.chunks' cannot be combined with 'facet.row'/'col'")
     try:
-        resolve_options(kind, plot["options"])
-        if kind == "custom":
-            check_spec(plot["function"])
+        module = get_kind(plot["kind"])
+        resolve_options(plot["kind"], plot["options"])
+        if plot["kind"] == "custom":
+            check_spec(plot["function"], "plot.function", 2)
+        if plot["preprocess"] is not None:
+            check_spec(plot["preprocess"], "plot.preprocess", 1)
     except (OptionError, FunctionSpecError) as exc:
         raise ConfigError(str(exc)) from exc
+    for role in getattr(module, "REQUIRED", ()):
+        if not _role_column(plot, role):
+            raise ConfigError(f"config key {_role_key(role)!r}: kind {plot['kind']!r} needs it")
     if check_data:
-        check_columns(config)
+        check_columns(config, module)
 
 
-def check_columns(config: dict[str, Any]) -> None:
-    """The configured columns exist in the data file, and y is numeric."""
+def _role_key(role: str) -> str:
+    return "plot.options.value" if role == "value" else f"plot.{role}"
+
+
+def _role_column(plot: dict[str, Any], role: str) -> str | None:
+    if role == "value":
+        return (plot["options"] or {}).get("value")
+    return plot.get(role)
+
+
+def check_columns(config: dict[str, Any], module: Any) -> None:
+    """The configured columns exist in the data file, and numeric roles are numeric."""
     path = config["data"]
     try:
         schema = tableio.read_schema(path)
     except tableio.TableError as exc:
         raise ConfigError(str(exc)) from exc
     names = list(schema.names)
-    roles = [
-        ("facet.row", config["facet"]["row"]),
-        ("facet.col", config["facet"]["col"]),
-        ("plot.x", config["plot"]["x"]),
-        ("plot.y", config["plot"]["y"]),
-    ]
+    plot = config["plot"]
+    roles = [("facet.row", config["facet"]["row"]), ("facet.col", config["facet"]["col"])]
+    roles += [(_role_key(r), _role_column(plot, r)) for r in ("x", "y", "hue", "value")]
     for key, column in roles:
         if column is not None and column not in names:
             hint = difflib.get_close_matches(column, names, n=1)
@@ -112,16 +122,13 @@ def check_columns(config: dict[str, Any]) -> None:
                 f"config key {key!r}: column {column!r} is not in data file {path!r}"
                 f"{suggestion}; its columns: {', '.join(names)}"
             )
-    y = config["plot"]["y"]
-    if (
-        y is not None
-        and config["plot"]["kind"] != "custom"
-        and not _is_numeric(schema.field(y).type)
-    ):
-        raise ConfigError(
-            f"config key 'plot.y': column {y!r} in data file {path!r} has type "
-            f"{schema.field(y).type}, not a number"
-        )
+    for role, kind_type in module.ROLES.items():
+        column = _role_column(plot, role)
+        if kind_type == "numeric" and column and not _is_numeric(schema.field(column).type):
+            raise ConfigError(
+                f"config key {_role_key(role)!r}: column {column!r} in data file {path!r} has "
+                f"type {schema.field(column).type}, not a number (kind {plot['kind']!r})"
+            )
 
 
 def data_is_generated(config: dict[str, Any], example_path: str) -> bool:

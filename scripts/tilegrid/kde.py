@@ -10,9 +10,10 @@ kernel sum such as :class:`scipy.stats.gaussian_kde`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
+
+from .stats import Moments
 
 #: grid spacing of the binning grid, as a fraction of the bandwidth
 BIN_FRACTION = 1 / 16
@@ -21,27 +22,6 @@ MIN_BINS = 512
 MAX_BINS = 1 << 18
 #: the kernel is truncated this many bandwidths from its centre
 KERNEL_SIGMAS = 6.0
-
-
-@dataclass(frozen=True)
-class Moments:
-    """Count, mean, (population) variance, min and max of a sample."""
-
-    n: int
-    mean: float
-    var: float
-    min: float
-    max: float
-
-    @classmethod
-    def of(cls, values: np.ndarray) -> Moments:
-        """Moments of ``values`` (finite floats)."""
-        n = int(values.size)
-        if n == 0:
-            return cls(0, math.nan, math.nan, math.nan, math.nan)
-        mean = float(values.mean())
-        var = float(values.var())
-        return cls(n, mean, var, float(values.min()), float(values.max()))
 
 
 def bandwidth(moments: Moments, method: str | float = "scott", adjust: float = 1.0) -> float:
@@ -53,7 +33,8 @@ def bandwidth(moments: Moments, method: str | float = "scott", adjust: float = 1
     two values, or no spread).
     """
     n = moments.n
-    if n < 2 or not moments.var > 0:
+    std = moments.std
+    if std == 0.0:
         return 0.0
     if method == "scott":
         factor = n ** (-1 / 5)
@@ -61,7 +42,6 @@ def bandwidth(moments: Moments, method: str | float = "scott", adjust: float = 1
         factor = (n * 3 / 4) ** (-1 / 5)
     else:
         factor = float(method)
-    std = math.sqrt(moments.var * n / (n - 1))
     return factor * std * adjust
 
 

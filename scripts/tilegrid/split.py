@@ -1,18 +1,20 @@
 """The split: stream a table into one shard per tile plus what tiles must agree on.
 
-Two streaming passes over the needed columns, so memory does not grow with the
-number of rows:
+Streaming passes over the needed columns, so memory does not grow with rows:
 
-1. *levels*: the values of the facet columns (and of a categorical ``x``), in
-   seaborn's order: explicit order, else categorical order, else sorted
-   numbers, else first appearance;
-2. *partition*: every row is routed to its tile's buffer, flushed to the tile's
-   Parquet shard in row groups of exactly ``ROW_GROUP`` rows, while count,
-   mean, variance, min and max of the value column are merged per tile and
-   category for the shared limits.
+1. *levels*: the values of the facet columns and of the kind's categorical
+   roles (x, hue, ...), in seaborn's order;
+2. *partition*: every row is routed to its tile's buffer, flushed to the
+   tile's Parquet shard in row groups of exactly ``ROW_GROUP`` rows, while
+   count/mean/variance/min/max of each numeric role are merged per tile and
+   category, from which each kind derives the extents its axes need;
+3. only for binned kinds whose binned counts set a shared limit (histogram
+   heights, KDE peaks, 2-D counts): one pass over each tile's own shard.
 
 A shard's bytes depend only on its own rows (in file order): row-group
-boundaries are counted in the tile's own rows, never in input batches.
+boundaries are counted in the tile's own rows, never in input batches.  A
+sidecar holds only what its tile must agree on with others, so it changes only
+when the tile's picture must.
 """
 
 from __future__ import annotations
@@ -26,19 +28,20 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import tableio
 from .ids import canonical_value, tile_id
-from .kde import Moments
-from .kinds import get_kind, resolve_options
+from .kinds import get_kind, resolve_options, role_columns, role_types
+from .levels import LevelCollector, LevelError, codes, plain, value_type
+from .stats import Moments, MomentTable
 
 log = logging.getLogger("tilegrid.split")
 
 ROW_GROUP = 1 << 18
 MARGIN = 0.05  # matplotlib's default autoscale margin
 MANIFEST = "manifest.json"
+CATEGORICAL_ROLES = ("x", "y", "hue")
 
 
 class SplitError(ValueError):
@@ -47,39 +50,25 @@ class SplitError(ValueError):
 
 @dataclass
 class SplitSpec:
-    """What the split needs to know: the facets, the columns and the sharing."""
+    """What the split needs to know: the facets, the columns, the kind and the sharing."""
 
     data: str
     row: str | None = None
     col: str | None = None
     row_order: list[Any] | None = None
     col_order: list[Any] | None = None
+    chunks: int | None = None
     kind: str = "violin"
     x: str | None = None
     y: str | None = None
+    hue: str | None = None
+    hue_order: list[Any] | None = None
+    palette: Any = None
     options: dict[str, Any] = field(default_factory=dict)
     sharex: bool | str = True
     sharey: bool | str = True
+    sharec: bool = True
     max_tiles: int = 1000
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> SplitSpec:
-        """Build the spec from a validated config dictionary."""
-        facet, plot = config.get("facet", {}), config.get("plot", {})
-        return cls(
-            data=config["data"],
-            row=facet.get("row"),
-            col=facet.get("col"),
-            row_order=facet.get("row_order"),
-            col_order=facet.get("col_order"),
-            kind=plot.get("kind", "violin"),
-            x=plot.get("x"),
-            y=plot.get("y"),
-            options=plot.get("options") or {},
-            sharex=config.get("sharex", True),
-            sharey=config.get("sharey", True),
-            max_tiles=facet.get("max_tiles", 1000),
-        )
 
     @property
     def facets(self) -> list[str]:
@@ -87,94 +76,104 @@ class SplitSpec:
         return [c for c in (self.row, self.col) if c]
 
 
-# ---------------------------------------------------------------- levels
+@dataclass
+class Grid:
+    """The tiles: their facet levels and ids, in grid (row-major) order."""
+
+    row_levels: pa.Array | None
+    col_levels: pa.Array | None
+    col_var: str | None
+    keys: list[tuple[int | None, int | None]]
+    ids: list[str]
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.col_levels) if self.col_levels is not None else 1
 
 
-def _is_ordered_type(dtype: pa.DataType) -> bool:
-    return (
-        pa.types.is_integer(dtype)
-        or pa.types.is_floating(dtype)
-        or pa.types.is_boolean(dtype)
-        or pa.types.is_temporal(dtype)
-        or pa.types.is_decimal(dtype)
-    )
+@dataclass
+class TileFacts:
+    """Merged moments of one tile: per numeric role, per category combination."""
+
+    rows: int
+    cat_roles: list[str]
+    moments: dict[str, dict[tuple[int, ...], Moments]]
+
+    def all(self, role: str) -> list[Moments]:
+        """Moments of every group of ``role``."""
+        return list(self.moments.get(role, {}).values())
+
+    def by(self, role: str, category_role: str) -> dict[int, Moments]:
+        """Moments of ``role`` merged per category of ``category_role``."""
+        pos = self.cat_roles.index(category_role)
+        out: dict[int, Moments] = {}
+        for key, m in self.moments.get(role, {}).items():
+            out[key[pos]] = out[key[pos]].merge(m) if key[pos] in out else m
+        return out
 
 
-def _value_type(dtype: pa.DataType) -> pa.DataType:
-    dtype = dtype.value_type if pa.types.is_dictionary(dtype) else dtype
-    if pa.types.is_large_string(dtype) or pa.types.is_string_view(dtype):
-        return pa.string()
-    return dtype
+@dataclass
+class SplitResult:
+    """What the split wrote, for logging and tests."""
+
+    tiles: list[dict[str, Any]]
+    dropped: dict[str, int]
 
 
-def _plain(array: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """Decode dictionaries and normalise string types, so values compare by value."""
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    if pa.types.is_dictionary(array.type):
-        array = array.dictionary_decode()
-    target = _value_type(array.type)
-    return array if array.type == target else array.cast(target)
+# ---------------------------------------------------------------- pass 1: levels
 
 
-class LevelCollector:
-    """Distinct values of one column across batches, in first-appearance order."""
-
-    def __init__(self, name: str):
-        self.name = name
-        self.chunks: list[pa.Array] = []
-        self.dictionary: pa.Array | None = None
-
-    def add(self, column: pa.Array) -> None:
-        """Record the distinct values of one batch's column."""
-        if pa.types.is_dictionary(column.type) and self.dictionary is None:
-            self.dictionary = _plain(column.dictionary)
-        self.chunks.append(pc.unique(_plain(column)))
-
-    def order(self, explicit: list[Any] | None) -> pa.Array:
-        """The levels in seaborn's order (``explicit`` wins when given)."""
-        seen = (
-            pc.unique(pa.concat_arrays(self.chunks)).drop_null()
-            if self.chunks
-            else pa.array([], pa.string())
-        )
-        if explicit is not None:
-            return _cast_order(explicit, seen.type, self.name)
-        if self.dictionary is not None:
-            return self.dictionary
-        if _is_ordered_type(seen.type):
-            return seen.take(pc.array_sort_indices(seen))
-        return seen
-
-
-def _cast_order(values: list[Any], dtype: pa.DataType, column: str) -> pa.Array:
-    try:
-        return pa.array(values).cast(dtype)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
-        raise SplitError(
-            f"order for column {column!r}: {values!r} cannot be read as its type {dtype}"
-        ) from exc
-
-
-def collect_levels(spec: SplitSpec, categorical_x: bool) -> dict[str, pa.Array]:
-    """First pass: the ordered levels of the facet columns (and of x when categorical)."""
-    columns = list(dict.fromkeys(spec.facets + ([spec.x] if categorical_x else [])))
-    if not columns:
-        return {}
+def collect_levels(spec: SplitSpec, columns: list[str]) -> tuple[dict[str, pa.Array], int]:
+    """The ordered levels of ``columns`` and the table's row count."""
     collectors = {c: LevelCollector(c) for c in columns}
-    for batch in tableio.iter_batches(spec.data, columns):
+    total = 0
+    read = columns or [tableio.read_schema(spec.data).names[0]]
+    for batch in tableio.iter_batches(spec.data, read):
+        total += batch.num_rows
         for name in columns:
             collectors[name].add(batch.column(name))
     explicit = {spec.row: spec.row_order, spec.col: spec.col_order}
-    if categorical_x:
-        explicit.setdefault(spec.x, spec.options.get("order"))
-    levels = {name: collectors[name].order(explicit.get(name)) for name in columns}
-    if categorical_x and spec.x in spec.facets:
-        levels[spec.x] = collectors[spec.x].order(spec.options.get("order"))
-    return levels
+    if spec.hue:
+        explicit[spec.hue] = spec.hue_order
+    if spec.x and spec.options.get("order") is not None:
+        explicit.setdefault(spec.x, spec.options["order"])
+    try:
+        return {c: collectors[c].order(explicit.get(c)) for c in columns}, total
+    except LevelError as exc:
+        raise SplitError(str(exc)) from exc
 
 
-# ---------------------------------------------------------------- partition
+def make_grid(spec: SplitSpec, levels: dict[str, pa.Array]) -> Grid:
+    """The tiles of the grid; stops when there would be more than ``max_tiles``."""
+    row_levels = levels[spec.row] if spec.row else None
+    col_levels = levels[spec.col] if spec.col else None
+    col_var = spec.col
+    if spec.chunks:
+        col_levels, col_var = pa.array(range(spec.chunks), pa.int64()), "chunk"
+    n_rows = len(row_levels) if row_levels is not None else 1
+    n_cols = len(col_levels) if col_levels is not None else 1
+    if n_rows * n_cols > spec.max_tiles:
+        raise SplitError(
+            f"facet: {n_rows} x {n_cols} = {n_rows * n_cols} tiles exceeds facet.max_tiles "
+            f"({spec.max_tiles}); facet by a column with fewer values or raise facet.max_tiles"
+        )
+    keys = [
+        (r if row_levels is not None else None, c if col_levels is not None else None)
+        for r in range(n_rows)
+        for c in range(n_cols)
+    ]
+    ids = []
+    for r, c in keys:
+        values = []
+        if r is not None:
+            values.append(row_levels[r].as_py())
+        if c is not None:
+            values.append(col_levels[c].as_py())
+        ids.append(tile_id(values))
+    return Grid(row_levels, col_levels, col_var, keys, ids)
+
+
+# ---------------------------------------------------------------- pass 2: partition
 
 
 class ShardWriter:
@@ -209,230 +208,123 @@ class ShardWriter:
 
     def _write(self, table: pa.Table) -> None:
         if self.writer is None:
-            self.writer = pq.ParquetWriter(
-                self.path, self.schema, compression="zstd", store_schema=True
-            )
+            self.writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
         self.writer.write_table(table.combine_chunks(), row_group_size=ROW_GROUP)
 
 
-@dataclass
-class TileKey:
-    """A tile's place among the facet levels."""
+class Partitioner:
+    """Routes each batch's rows to tile shards and merges the numeric roles' moments."""
 
-    row_index: int | None
-    col_index: int | None
+    def __init__(self, spec, grid, levels, roles, columns, writers):
+        self.spec, self.grid, self.levels = spec, grid, levels
+        self.roles, self.columns, self.writers = roles, columns, writers
+        self.cat_roles = [r for r in CATEGORICAL_ROLES if roles.get(r) == "categorical"]
+        self.radix = [len(levels[role_columns(spec)[r]]) for r in self.cat_roles]
+        self.moments = {r: MomentTable() for r, t in roles.items() if t == "numeric"}
+        self.strict = spec.kind != "custom"
+        self.offset = 0
+        self.total = 0
+        self.dropped = {"null_facet": 0, "null_category": 0, "non_finite": 0}
 
+    def tile_codes(self, batch: pa.RecordBatch) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's tile index and whether its facet values are among the levels."""
+        n = batch.num_rows
+        tile = np.zeros(n, dtype=np.int64)
+        keep = np.ones(n, dtype=bool)
+        if self.spec.row:
+            r = codes(batch.column(self.spec.row), self.grid.row_levels)
+            keep &= r >= 0
+            tile += np.maximum(r, 0) * self.grid.n_cols
+        if self.spec.chunks:
+            rows = np.arange(self.offset, self.offset + n, dtype=np.int64)
+            tile += rows * self.spec.chunks // max(self.total, 1)
+        elif self.spec.col:
+            c = codes(batch.column(self.spec.col), self.grid.col_levels)
+            keep &= c >= 0
+            tile += np.maximum(c, 0)
+        self.offset += n
+        return tile, keep
 
-class MomentTable:
-    """Count/mean/variance/min/max of the value column per (tile, category), merged."""
+    def add(self, batch: pa.RecordBatch) -> None:
+        """Route one batch."""
+        tile, keep = self.tile_codes(batch)
+        self.dropped["null_facet"] += int(batch.num_rows - keep.sum())
+        cols = role_columns(self.spec)
+        group = np.zeros(batch.num_rows, dtype=np.int64)
+        for role, radix in zip(self.cat_roles, self.radix):
+            code = codes(batch.column(cols[role]), self.levels[cols[role]])
+            if self.strict:
+                self.dropped["null_category"] += int((keep & (code < 0)).sum())
+                keep &= code >= 0
+            group = group * radix + np.maximum(code, 0)
+        values = {}
+        for role in self.moments:
+            values[role] = numeric(batch.column(cols[role]), cols[role])
+            finite = np.isfinite(values[role])
+            if self.strict:
+                self.dropped["non_finite"] += int((keep & ~finite).sum())
+                keep &= finite
+        for role, v in values.items():
+            ok = keep & np.isfinite(v)
+            self.moments[role].add(tile[ok], group[ok], v[ok])
+        route(batch.select(self.columns), tile, keep, self.writers)
 
-    def __init__(self) -> None:
-        self.cells: dict[tuple[int, int], Moments] = {}
+    def facts(self, tile: int) -> TileFacts:
+        """The merged moments of one tile, keyed by category codes."""
+        out = {}
+        for role, table in self.moments.items():
+            out[role] = {self._unpack(g): m for g, m in table.for_tile(tile).items()}
+        return TileFacts(self.writers[tile].rows, self.cat_roles, out)
 
-    def add(self, tiles: np.ndarray, groups: np.ndarray, values: np.ndarray) -> None:
-        """Merge one batch's values, grouped by tile and category code."""
-        if values.size == 0:
-            return
-        table = pa.table({"t": tiles, "g": groups, "v": values})
-        agg = table.group_by(["t", "g"]).aggregate(
-            [
-                ("v", "count"),
-                ("v", "mean"),
-                ("v", "variance", pc.VarianceOptions(ddof=0)),
-                ("v", "min"),
-                ("v", "max"),
-            ]
-        )
-        cols = [agg.column(c).to_pylist() for c in agg.column_names]
-        names = agg.column_names
-        for row in zip(*cols):
-            rec = dict(zip(names, row))
-            key = (rec["t"], rec["g"])
-            new = Moments(
-                rec["v_count"], rec["v_mean"], rec["v_variance"], rec["v_min"], rec["v_max"]
-            )
-            self.cells[key] = merge_moments(self.cells.get(key), new)
-
-    def for_tile(self, tile: int) -> dict[int, Moments]:
-        """The moments of each category present in ``tile``."""
-        return {g: m for (t, g), m in self.cells.items() if t == tile}
-
-
-def merge_moments(a: Moments | None, b: Moments) -> Moments:
-    """Combine two samples' moments (Chan et al.'s parallel variance)."""
-    if a is None or a.n == 0:
-        return b
-    n = a.n + b.n
-    delta = b.mean - a.mean
-    mean = a.mean + delta * b.n / n
-    m2 = a.var * a.n + b.var * b.n + delta * delta * a.n * b.n / n
-    return Moments(n, mean, m2 / n, min(a.min, b.min), max(a.max, b.max))
-
-
-def _codes(column: pa.Array, levels: pa.Array) -> np.ndarray:
-    """Index of each value in ``levels``; -1 for nulls and values not among them."""
-    idx = pc.index_in(_plain(column), value_set=levels)
-    return idx.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-
-
-# ---------------------------------------------------------------- the split
-
-
-@dataclass
-class SplitResult:
-    """What the split wrote, for logging and tests."""
-
-    tiles: list[dict[str, Any]]
-    dropped: dict[str, int]
-
-
-def shard_columns(spec: SplitSpec, schema: pa.Schema) -> list[str]:
-    """Columns each shard holds: x and y, or every column for a custom kind."""
-    if spec.kind == "custom":
-        return list(schema.names)
-    return [c for c in (spec.x, spec.y) if c]
+    def _unpack(self, group: int) -> tuple[int, ...]:
+        key = []
+        for radix in reversed(self.radix):
+            group, code = divmod(group, radix)
+            key.append(code)
+        return tuple(reversed(key))
 
 
-def _shard_schema(schema: pa.Schema, columns: list[str]) -> pa.Schema:
-    return pa.schema([pa.field(c, _value_type(schema.field(c).type)) for c in columns])
-
-
-def run_split(spec: SplitSpec, out_dir: str) -> SplitResult:
-    """Split ``spec.data`` into ``out_dir``: shards, sidecars and the manifest."""
-    options = resolve_options(spec.kind, spec.options)
-    spec.options = options
-    schema = tableio.read_schema(spec.data)
-    x_type = _value_type(schema.field(spec.x).type) if spec.x else None
-    categorical_x = spec.x is not None and not (
-        spec.kind == "custom" and x_type is not None and _is_ordered_type(x_type)
-    )
-    levels = collect_levels(spec, categorical_x)
-    row_levels = levels.get(spec.row) if spec.row else None
-    col_levels = levels.get(spec.col) if spec.col else None
-    n_rows = len(row_levels) if row_levels is not None else 1
-    n_cols = len(col_levels) if col_levels is not None else 1
-    if n_rows * n_cols > spec.max_tiles:
-        raise SplitError(
-            f"facet: {n_rows} x {n_cols} = {n_rows * n_cols} tiles exceeds facet.max_tiles "
-            f"({spec.max_tiles}); facet by a column with fewer values or raise facet.max_tiles"
-        )
-    keys = [
-        TileKey(r if spec.row else None, c if spec.col else None)
-        for r in range(n_rows)
-        for c in range(n_cols)
-    ]
-    ids = [tile_id(_facet_values(k, row_levels, col_levels)) for k in keys]
-    os.makedirs(out_dir, exist_ok=True)
-    columns = shard_columns(spec, schema)
-    shard_schema = _shard_schema(schema, columns)
-    writers = [ShardWriter(os.path.join(out_dir, f"{i}.parquet"), shard_schema) for i in ids]
-    x_levels = levels.get(spec.x) if categorical_x else None
-    moments, x_moments, dropped = _partition(
-        spec, columns, n_cols, row_levels, col_levels, x_levels, writers
-    )
-    for writer in writers:
-        writer.close()
-    tiles = _write_sidecars(
-        spec, out_dir, keys, ids, writers, row_levels, col_levels, x_levels, moments, x_moments
-    )
-    _write_json(
-        os.path.join(out_dir, MANIFEST),
-        _manifest(spec, tiles, row_levels, col_levels, x_levels, dropped),
-    )
-    return SplitResult(tiles, dropped)
-
-
-def _facet_values(key: TileKey, row_levels, col_levels) -> list[Any]:
-    values = []
-    if key.row_index is not None:
-        values.append(row_levels[key.row_index].as_py())
-    if key.col_index is not None:
-        values.append(col_levels[key.col_index].as_py())
-    return values
-
-
-def _numeric(column: pa.Array, name: str) -> np.ndarray:
-    column = _plain(column)
-    if not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)):
+def numeric(column: pa.Array, name: str) -> np.ndarray:
+    """A numeric column as float64 with NaN for nulls."""
+    column = plain(column)
+    if pa.types.is_boolean(column.type) or not (
+        pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
+    ):
         raise SplitError(f"column {name!r}: type {column.type} is not numeric")
     return column.cast(pa.float64()).fill_null(np.nan).to_numpy(zero_copy_only=False)
 
 
-def _partition(spec, columns, n_cols, row_levels, col_levels, x_levels, writers):
-    """Second pass: route rows to shards and merge value moments per tile and category."""
-    read = list(dict.fromkeys(columns + spec.facets))
-    moments, x_moments = MomentTable(), MomentTable()
-    dropped = {"null_facet": 0, "null_x": 0, "nonfinite_y": 0}
-    numeric_x = spec.x is not None and x_levels is None
-    for batch in tableio.iter_batches(spec.data, read):
-        n = batch.num_rows
-        tile = np.zeros(n, dtype=np.int64)
-        keep = np.ones(n, dtype=bool)
-        if spec.row:
-            r = _codes(batch.column(spec.row), row_levels)
-            keep &= r >= 0
-            tile += np.maximum(r, 0) * n_cols
-        if spec.col:
-            c = _codes(batch.column(spec.col), col_levels)
-            keep &= c >= 0
-            tile += np.maximum(c, 0)
-        dropped["null_facet"] += int(n - keep.sum())
-        group = np.zeros(n, dtype=np.int64)
-        if x_levels is not None:
-            group = _codes(batch.column(spec.x), x_levels)
-            if spec.kind != "custom":
-                bad = keep & (group < 0)
-                dropped["null_x"] += int(bad.sum())
-                keep &= group >= 0
-        y = _numeric(batch.column(spec.y), spec.y) if spec.y else None
-        if y is not None:
-            finite = np.isfinite(y)
-            if spec.kind != "custom":
-                dropped["nonfinite_y"] += int((keep & ~finite).sum())
-                keep &= finite
-            moments.add(tile[keep & finite], group[keep & finite], y[keep & finite])
-        if numeric_x:
-            xv = _numeric(batch.column(spec.x), spec.x)
-            ok = keep & np.isfinite(xv)
-            x_moments.add(tile[ok], np.zeros(int(ok.sum()), np.int64), xv[ok])
-        _route(batch.select(columns), tile, keep, writers)
-    return moments, x_moments, dropped
-
-
-def _route(batch: pa.RecordBatch, tile: np.ndarray, keep: np.ndarray, writers) -> None:
+def route(batch: pa.RecordBatch, tile: np.ndarray, keep: np.ndarray, writers) -> None:
     """Append each kept row to its tile's writer, preserving row order within a tile."""
     idx = np.flatnonzero(keep)
     if idx.size == 0:
         return
     order = idx[np.argsort(tile[idx], kind="stable")]
     counts = np.bincount(tile[order], minlength=len(writers))
-    plain = pa.RecordBatch.from_arrays(
-        [_plain(batch.column(i)) for i in range(batch.num_columns)],
-        schema=writers[0].schema,
-    )
-    taken = plain.take(pa.array(order))
+    arrays = [plain(batch.column(i)) for i in range(batch.num_columns)]
+    taken = pa.RecordBatch.from_arrays(arrays, schema=writers[0].schema).take(pa.array(order))
     start = 0
     for t in np.flatnonzero(counts):
         writers[t].append(taken.slice(start, int(counts[t])))
         start += int(counts[t])
 
 
-# ---------------------------------------------------------------- sidecars
+# ---------------------------------------------------------------- sharing
 
 
-def share_groups(keys: list[TileKey], share: bool | str) -> list[int]:
+def share_groups(keys: list[tuple[int | None, int | None]], share: bool | str) -> list[int]:
     """The sharing group of each tile: one group, one per facet row/column, or one each."""
     if share is True:
         return [0] * len(keys)
     if share == "row":
-        return [k.row_index or 0 for k in keys]
+        return [r or 0 for r, _ in keys]
     if share == "col":
-        return [k.col_index or 0 for k in keys]
+        return [c or 0 for _, c in keys]
     return list(range(len(keys)))
 
 
 def with_margin(lo: float, hi: float, margin: float = MARGIN) -> list[float]:
-    """``[lo, hi]`` widened by ``margin`` of its span, or by 0.5 if it is a point."""
+    """``[lo, hi]`` widened by ``margin`` of its span, or around a single point."""
     if not (np.isfinite(lo) and np.isfinite(hi)):
         return [0.0, 1.0]
     span = hi - lo
@@ -442,70 +334,83 @@ def with_margin(lo: float, hi: float, margin: float = MARGIN) -> list[float]:
     return [lo - margin * span, hi + margin * span]
 
 
-def _union(extents: Iterable[tuple[float, float]]) -> tuple[float, float]:
-    """Smallest interval holding every extent; ``(nan, nan)`` when there is none."""
-    extents = list(extents)
+def union(extents: Iterable[tuple[float, float] | None]) -> tuple[float, float] | None:
+    """Smallest interval holding every extent; None when there is none."""
+    extents = [e for e in extents if e is not None and np.isfinite(e[0]) and np.isfinite(e[1])]
     if not extents:
-        return (np.nan, np.nan)
+        return None
     return (min(e[0] for e in extents), max(e[1] for e in extents))
 
 
-def _shared_extents(extent_by_tile: list[tuple[float, float] | None], groups: list[int]):
-    by_group: dict[int, list[tuple[float, float]]] = {}
-    for g, e in zip(groups, extent_by_tile):
-        if e is not None:
-            by_group.setdefault(g, []).append(e)
-    return [_union(by_group.get(g, [])) for g in groups]
+def shared(extents: list[tuple[float, float] | None], groups: list[int]) -> list:
+    """Each tile's extent replaced by the union over its sharing group."""
+    by_group: dict[int, list] = {}
+    for g, e in zip(groups, extents):
+        by_group.setdefault(g, []).append(e)
+    merged = {g: union(es) for g, es in by_group.items()}
+    return [merged[g] for g in groups]
 
 
-def _write_sidecars(
-    spec, out_dir, keys, ids, writers, row_levels, col_levels, x_levels, moments, x_moments
-):
+# ---------------------------------------------------------------- the split
+
+
+def shard_columns(spec: SplitSpec, schema: pa.Schema) -> list[str]:
+    """Columns each shard holds: the kind's roles, or every column for kind custom."""
+    if spec.kind == "custom":
+        return list(schema.names)
+    return list(dict.fromkeys(role_columns(spec).values()))
+
+
+def run_split(spec: SplitSpec, out_dir: str) -> SplitResult:
+    """Split ``spec.data`` into ``out_dir``: shards, sidecars and the manifest."""
+    spec.options = resolve_options(spec.kind, spec.options)
     kind = get_kind(spec.kind)
-    per_tile = [moments.for_tile(t) for t in range(len(keys))]
-    y_extent = [
-        _union([kind.value_extent(m, spec.options) for m in cells.values()]) if cells else None
-        for cells in per_tile
-    ]
-    y_lims = _shared_extents(y_extent, share_groups(keys, spec.sharey))
-    x_extent = [
-        _union([(m.min, m.max) for m in x_moments.for_tile(t).values()]) for t in range(len(keys))
-    ]
-    x_lims = _shared_extents(
-        [e if np.isfinite(e[0]) else None for e in x_extent], share_groups(keys, spec.sharex)
-    )
-    x_groups = share_groups(keys, spec.sharex)
-    present_by_group: dict[int, set[int]] = {}
-    for t, g in enumerate(x_groups):
-        present_by_group.setdefault(g, set()).update(per_tile[t])
+    schema = tableio.read_schema(spec.data)
+    roles = role_types(spec, schema)
+    cols = role_columns(spec)
+    categorical = [cols[r] for r in CATEGORICAL_ROLES if roles.get(r) == "categorical"]
+    levels, total = collect_levels(spec, list(dict.fromkeys(spec.facets + categorical)))
+    grid = make_grid(spec, levels)
+    os.makedirs(out_dir, exist_ok=True)
+    columns = shard_columns(spec, schema)
+    shard_schema = pa.schema([pa.field(c, value_type(schema.field(c).type)) for c in columns])
+    writers = [ShardWriter(os.path.join(out_dir, f"{i}.parquet"), shard_schema) for i in grid.ids]
+    part = Partitioner(spec, grid, levels, roles, columns, writers)
+    part.total = total
+    read = list(dict.fromkeys(columns + spec.facets))
+    for batch in tableio.iter_batches(spec.data, read):
+        part.add(batch)
+    for writer in writers:
+        writer.close()
+    facts = [part.facts(t) for t in range(len(grid.ids))]
+    sidecars = make_sidecars(spec, kind, grid, levels, roles, facts)
+    if hasattr(kind, "binned_extents"):
+        refine_binned(spec, kind, grid, sidecars, out_dir)
     tiles = []
-    for t, (key, tid) in enumerate(zip(keys, ids)):
-        sidecar = {
-            "tile": tid,
-            "facets": _facets(spec, key, row_levels, col_levels),
-            "rows": writers[t].rows,
-            "x": _x_axis(spec, x_levels, present_by_group[x_groups[t]], x_lims[t]),
-            "y": _continuous_axis(spec.y, y_lims[t], spec.sharey, spec.kind),
-        }
-        _write_json(os.path.join(out_dir, f"{tid}.json"), sidecar)
+    for t, tid in enumerate(grid.ids):
+        write_json(os.path.join(out_dir, f"{tid}.json"), sidecars[t])
+        r, c = grid.keys[t]
         tiles.append(
             {
                 "id": tid,
-                "row_index": key.row_index,
-                "col_index": key.col_index,
-                "facets": sidecar["facets"],
+                "row_index": r,
+                "col_index": c,
+                "facets": sidecars[t]["facets"],
                 "rows": writers[t].rows,
             }
         )
-    return tiles
+    manifest = make_manifest(spec, grid, levels, roles, tiles, sidecars, facts, part.dropped)
+    write_json(os.path.join(out_dir, MANIFEST), manifest)
+    return SplitResult(tiles, part.dropped)
 
 
-def _facets(spec, key: TileKey, row_levels, col_levels) -> dict[str, Any]:
+def _facets(spec: SplitSpec, grid: Grid, key) -> dict[str, Any]:
+    r, c = key
     facets = {}
-    if key.row_index is not None:
-        facets["row"] = {"var": spec.row, "value": _json_value(row_levels[key.row_index])}
-    if key.col_index is not None:
-        facets["col"] = {"var": spec.col, "value": _json_value(col_levels[key.col_index])}
+    if r is not None:
+        facets["row"] = {"var": spec.row, "value": _json_value(grid.row_levels[r])}
+    if c is not None:
+        facets["col"] = {"var": grid.col_var, "value": _json_value(grid.col_levels[c])}
     return facets
 
 
@@ -513,46 +418,122 @@ def _json_value(scalar: pa.Scalar) -> Any:
     return canonical_value(scalar.as_py())
 
 
-def _x_axis(spec, x_levels, present: set[int], lim) -> dict[str, Any] | None:
-    if spec.x is None:
-        return {"column": None, "type": "categorical", "categories": [], "lim": [-0.5, 0.5]}
-    if x_levels is None:
-        return _continuous_axis(spec.x, lim, spec.sharex, spec.kind)
-    shown = range(len(x_levels)) if spec.sharex is True else sorted(present)
-    categories = [_json_value(x_levels[i]) for i in shown]
-    return {
-        "column": spec.x,
-        "type": "categorical",
-        "categories": categories,
-        "lim": [-0.5, max(len(categories), 1) - 0.5],
-    }
+def make_sidecars(spec, kind, grid, levels, roles, facts) -> list[dict[str, Any]]:
+    """Each tile's facts: facet values, axes (limits, categories), colors."""
+    extents = [kind.extents(f, spec.options) if f.rows else {} for f in facts]
+    cols = role_columns(spec)
+    sidecars = [
+        {"tile": tid, "facets": _facets(spec, grid, key), "rows": f.rows}
+        for tid, key, f in zip(grid.ids, grid.keys, facts)
+    ]
+    for axis, share in (("x", spec.sharex), ("y", spec.sharey)):
+        groups = share_groups(grid.keys, share)
+        if roles.get(axis) == "categorical":
+            cats = _categories(levels[cols[axis]], axis, facts, groups, share)
+            for sc, cat in zip(sidecars, cats):
+                sc[axis] = {
+                    "column": cols[axis],
+                    "type": "categorical",
+                    "categories": cat,
+                    "lim": [-0.5, max(len(cat), 1) - 0.5],
+                }
+            continue
+        lims = shared([e.get(axis) for e in extents], groups)
+        fixed = spec.kind != "custom" or share is not False
+        for sc, lim in zip(sidecars, lims):
+            sc[axis] = {
+                "column": cols.get(axis),
+                "type": "continuous",
+                "lim": (with_margin(*lim) if lim else [0.0, 1.0]) if fixed else None,
+            }
+    if getattr(kind, "COLOR", False):
+        groups = share_groups(grid.keys, bool(spec.sharec))
+        for sc, lim in zip(sidecars, shared([e.get("c") for e in extents], groups)):
+            sc["c"] = {"lim": list(lim) if lim else [0.0, 1.0], "shared": bool(spec.sharec)}
+    if spec.hue:
+        hue = hue_mapping(spec, levels[spec.hue])
+        for sc in sidecars:
+            sc["hue"] = hue
+    return sidecars
 
 
-def _continuous_axis(column, extent, share, kind: str) -> dict[str, Any]:
-    applies = kind != "custom" or share is not False
-    lim = with_margin(*extent) if applies else None
-    return {"column": column, "type": "continuous", "lim": lim}
+def _categories(levels: pa.Array, axis: str, facts, groups, share) -> list[list[Any]]:
+    """Categories shown on a categorical axis: all, or those present in the sharing group."""
+    everything = [_json_value(v) for v in levels]
+    if share is True:
+        return [everything] * len(facts)
+    present: dict[int, set[int]] = {}
+    for g, f in zip(groups, facts):
+        for role in f.moments:
+            present.setdefault(g, set()).update(f.by(role, axis))
+    return [[everything[i] for i in sorted(present.get(g, ()))] for g in groups]
 
 
-def _manifest(spec, tiles, row_levels, col_levels, x_levels, dropped) -> dict[str, Any]:
-    return {
-        "row": {"var": spec.row, "levels": _levels_json(row_levels)} if spec.row else None,
-        "col": {"var": spec.col, "levels": _levels_json(col_levels)} if spec.col else None,
-        "shape": [len(row_levels) if spec.row else 1, len(col_levels) if spec.col else 1],
-        "x": spec.x,
-        "y": spec.y,
+def hue_mapping(spec: SplitSpec, levels: pa.Array) -> dict[str, Any]:
+    """One color per hue level for the whole grid, fixed here so every tile agrees."""
+    from .palettes import palette_colors
+
+    names = [_json_value(v) for v in levels]
+    return {"column": spec.hue, "levels": names, "colors": palette_colors(spec.palette, len(names))}
+
+
+def refine_binned(spec, kind, grid, sidecars, out_dir) -> None:
+    """Binned kinds: shared limits from counts computed on each tile's shard."""
+    extents = []
+    for tid, sc in zip(grid.ids, sidecars):
+        if sc["rows"] == 0:
+            extents.append({})
+            continue
+        table = pq.read_table(os.path.join(out_dir, f"{tid}.parquet"))
+        extents.append(kind.binned_extents(table, sc, spec.options))
+    for axis, share in (("y", spec.sharey), ("c", spec.sharec)):
+        if not any(axis in e for e in extents):
+            continue
+        groups = share_groups(grid.keys, share if axis == "y" else bool(share))
+        for sc, lim in zip(sidecars, shared([e.get(axis) for e in extents], groups)):
+            if axis == "c":
+                sc["c"]["lim"] = list(lim) if lim else [0.0, 1.0]
+            elif share is not False:
+                sc["y"]["lim"] = [0.0, lim[1] * (1 + MARGIN)] if lim else [0.0, 1.0]
+            else:
+                sc["y"]["lim"] = None
+
+
+def make_manifest(spec, grid, levels, roles, tiles, sidecars, facts, dropped) -> dict[str, Any]:
+    """Tiles in grid order, the grid's shape and what the mosaic draws once (legend)."""
+    manifest = {
+        "row": {"var": spec.row, "levels": _levels_json(grid.row_levels)} if spec.row else None,
+        "col": {"var": grid.col_var, "levels": _levels_json(grid.col_levels)}
+        if grid.col_levels is not None
+        else None,
+        "shape": [
+            len(grid.row_levels) if grid.row_levels is not None else 1,
+            grid.n_cols,
+        ],
         "kind": spec.kind,
-        "x_categories": _levels_json(x_levels) if x_levels is not None else None,
         "dropped": dropped,
         "tiles": tiles,
     }
+    if spec.hue:
+        hue = sidecars[0]["hue"]
+        present = set()
+        for f in facts:
+            for role in f.moments:
+                present.update(f.by(role, "hue"))
+        manifest["legend"] = {
+            "title": spec.hue,
+            "labels": [hue["levels"][i] for i in sorted(present)],
+            "colors": [hue["colors"][i] for i in sorted(present)],
+        }
+    return manifest
 
 
 def _levels_json(levels: pa.Array) -> list[Any]:
     return [_json_value(v) for v in levels]
 
 
-def _write_json(path: str, obj: Any) -> None:
+def write_json(path: str, obj: Any) -> None:
+    """Write ``obj`` as JSON with a stable layout (the same object gives the same bytes)."""
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(obj, handle, indent=1, ensure_ascii=False, allow_nan=False)
         handle.write("\n")
@@ -560,8 +541,7 @@ def _write_json(path: str, obj: Any) -> None:
 
 def split_from_params(params: dict[str, Any], out_dir: str) -> SplitResult:
     """Run the split from the rule's ``params.spec`` and log what it wrote."""
-    spec = SplitSpec(**params)
-    result = run_split(spec, out_dir)
+    result = run_split(SplitSpec(**params), out_dir)
     rows = sum(t["rows"] for t in result.tiles)
     empty = sum(1 for t in result.tiles if t["rows"] == 0)
     log.info("%d tiles (%d empty), %d rows kept", len(result.tiles), empty, rows)

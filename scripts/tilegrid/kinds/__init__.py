@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import pkgutil
 from types import ModuleType
 from typing import Any
 
-KINDS = ("violin", "custom")
+#: every module in this package is a plot kind
+KINDS = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")))
 
 
 class OptionError(ValueError):
@@ -51,3 +53,32 @@ def resolve_options(kind: str, options: dict[str, Any] | None) -> dict[str, Any]
     resolved = {**module.OPTIONS, **options}
     module.check_options(resolved)
     return resolved
+
+
+def role_columns(spec: Any) -> dict[str, str]:
+    """The configured column of each role (x, y, hue, and ``options.value``)."""
+    cols = {
+        "x": spec.x,
+        "y": spec.y,
+        "hue": getattr(spec, "hue", None),
+        "value": (spec.options or {}).get("value") if spec.kind != "custom" else None,
+    }
+    return {role: col for role, col in cols.items() if col}
+
+
+def role_types(spec: Any, schema: Any) -> dict[str, str]:
+    """Whether each configured role is "categorical" or "numeric" for this kind.
+
+    A kind declares ``ROLES``; "auto" (kind custom) follows the column's type.
+    """
+    from ..levels import is_numeric_type
+
+    declared = get_kind(spec.kind).ROLES
+    types = {}
+    for role, column in role_columns(spec).items():
+        kind_type = declared.get(role, "auto") if role != "hue" else "categorical"
+        if kind_type == "auto":
+            numeric = is_numeric_type(schema.field(column).type)
+            kind_type = "numeric" if numeric else "categorical"
+        types[role] = kind_type
+    return types

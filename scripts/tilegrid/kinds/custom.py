@@ -14,8 +14,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from .. import kde
-
+ROLES: dict[str, str] = {}  # x and y follow their columns' types
 OPTIONS = None  # free-form: every option is passed to the user's function
 
 
@@ -27,51 +26,52 @@ def check_options(options: dict[str, Any]) -> None:
     """Every option is the user's; nothing to check."""
 
 
-def value_extent(moments: kde.Moments, options: dict[str, Any]) -> tuple[float, float]:
-    """The data range: the user's function decides how it draws it."""
-    return moments.min, moments.max
+def extents(facts, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
+    """The data ranges of numeric x and y: the user's function decides how to draw them."""
+    out = {}
+    for role in ("x", "y"):
+        ms = facts.all(role)
+        if ms:
+            out[role] = (min(m.min for m in ms), max(m.max for m in ms))
+    return out
 
 
-def parse_spec(spec: str | None) -> tuple[str, str]:
+def parse_spec(spec: str | None, key: str = "plot.function") -> tuple[str, str]:
     """Split ``"path/to/module.py:name"`` into its path and function name."""
     if not spec or ":" not in spec:
-        raise FunctionSpecError(
-            f"plot.function: {spec!r} must look like 'path/to/module.py:function'"
-        )
+        raise FunctionSpecError(f"{key}: {spec!r} must look like 'path/to/module.py:function'")
     path, _, name = spec.rpartition(":")
     if not name.isidentifier():
-        raise FunctionSpecError(f"plot.function: {name!r} is not a Python function name")
+        raise FunctionSpecError(f"{key}: {name!r} is not a Python function name")
     return path, name
 
 
-def check_spec(spec: str | None) -> None:
+def check_spec(spec: str | None, key: str = "plot.function", min_args: int = 2) -> None:
     """Check, without importing it, that the module exists and defines the function.
 
-    The function must take at least two positional parameters (``ax, data``) or
+    The function must take at least ``min_args`` positional parameters (``ax,
+    data`` for a drawing function, ``data`` for a preprocess function) or
     ``*args``.
     """
-    path, name = parse_spec(spec)
+    path, name = parse_spec(spec, key)
     if not os.path.isfile(path):
-        raise FunctionSpecError(f"plot.function: module file {path!r} does not exist")
+        raise FunctionSpecError(f"{key}: module file {path!r} does not exist")
     with open(path, encoding="utf-8") as handle:
         try:
             tree = ast.parse(handle.read(), filename=path)
         except SyntaxError as exc:
-            raise FunctionSpecError(
-                f"plot.function: {path}:{exc.lineno}: syntax error: {exc.msg}"
-            ) from exc
+            raise FunctionSpecError(f"{key}: {path}:{exc.lineno}: syntax error: {exc.msg}") from exc
     defs = [
         node
         for node in tree.body
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name
     ]
     if not defs:
-        raise FunctionSpecError(f"plot.function: {path} defines no top-level function {name!r}")
+        raise FunctionSpecError(f"{key}: {path} defines no top-level function {name!r}")
     args = defs[-1].args
-    if args.vararg is None and len(args.posonlyargs) + len(args.args) < 2:
-        raise FunctionSpecError(
-            f"plot.function: {path}:{defs[-1].lineno}: {name}() must accept (ax, data, **options)"
-        )
+    if args.vararg is None and len(args.posonlyargs) + len(args.args) < min_args:
+        wanted = "(ax, data, **options)" if min_args == 2 else "(data)"
+        raise FunctionSpecError(f"{key}: {path}:{defs[-1].lineno}: {name}() must accept {wanted}")
 
 
 def load_function(spec: str) -> Callable[..., Any]:

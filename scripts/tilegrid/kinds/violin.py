@@ -14,7 +14,11 @@ from typing import Any
 import numpy as np
 
 from .. import kde
+from ..stats import Moments
+from ._common import codes_of, dodge, hue_of, no_data, numeric_of, split_by
 
+ROLES = {"x": "categorical", "y": "numeric"}
+REQUIRED = ("y",)
 OPTIONS: dict[str, Any] = {
     "bw_method": "scott",
     "bw_adjust": 1.0,
@@ -31,7 +35,6 @@ OPTIONS: dict[str, Any] = {
 }
 INNER = ("box", "quart", None)
 DENSITY_NORM = ("area", "count", "width")
-NO_DATA = "no data"
 
 
 def check_options(options: dict[str, Any]) -> None:
@@ -61,10 +64,16 @@ def check_options(options: dict[str, Any]) -> None:
         )
 
 
-def value_extent(moments: kde.Moments, options: dict[str, Any]) -> tuple[float, float]:
+def value_extent(moments: Moments, options: dict[str, Any]) -> tuple[float, float]:
     """Interval a violin of these values covers on the value axis."""
     bw = kde.bandwidth(moments, options["bw_method"], options["bw_adjust"])
     return kde.support(moments, bw, options["cut"])
+
+
+def extents(facts, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
+    """The y interval every violin of the tile needs."""
+    spans = [value_extent(m, options) for m in facts.all("y")]
+    return {"y": (min(s[0] for s in spans), max(s[1] for s in spans))} if spans else {}
 
 
 @dataclass
@@ -86,7 +95,7 @@ class ViolinStats:
 
 def violin_stats(values: np.ndarray, options: dict[str, Any]) -> ViolinStats:
     """Density and box statistics of one group of finite values (at least one)."""
-    moments = kde.Moments.of(values)
+    moments = Moments.of(values)
     bw = kde.bandwidth(moments, options["bw_method"], options["bw_adjust"])
     q1, median, q3 = np.percentile(values, [25, 50, 75])
     iqr = q3 - q1
@@ -122,59 +131,42 @@ def violin_widths(stats: list[ViolinStats], width: float, norm: str) -> np.ndarr
     return width * peaks / peaks.max()
 
 
-def group_values(x_codes: np.ndarray | None, y: np.ndarray, n_groups: int) -> list[np.ndarray]:
-    """Split ``y`` into one array per category code (one group when there is no x)."""
-    if x_codes is None:
-        return [y]
-    order = np.argsort(x_codes, kind="stable")
-    bounds = np.cumsum(np.bincount(x_codes, minlength=n_groups))
-    return np.split(y[order], bounds[:-1])
-
-
 def category_colors(categories: list[str], options: dict[str, Any]) -> list[Any]:
-    """One fill color per category: ``palette`` (colormap name or list) else ``color``."""
-    palette = options["palette"]
-    n = max(len(categories), 1)
-    if palette is None:
-        return [options["color"]] * n
-    if isinstance(palette, str):
-        import matplotlib
+    """One fill color per category: ``palette`` (name or list) else ``color``."""
+    from ..palettes import palette_colors
 
-        cmap = matplotlib.colormaps[palette]
-        if getattr(cmap, "N", 256) < 256:  # a qualitative palette: cycle its colors
-            return [cmap(i % cmap.N) for i in range(n)]
-        return [cmap(v) for v in np.linspace(0.15, 0.85, n)]
-    return [palette[i % len(palette)] for i in range(n)]
+    n = max(len(categories), 1)
+    if options["palette"] is None:
+        return [options["color"]] * n
+    return palette_colors(options["palette"], n, categories)
 
 
 def draw(ax, table, sidecar: dict[str, Any], options: dict[str, Any]) -> None:
-    """Draw this tile's violins, one per category of the sidecar's x axis."""
-    x_axis, y_axis = sidecar["x"], sidecar["y"]
-    categories = x_axis.get("categories") or []
-    y = table.column(y_axis["column"]).to_numpy(zero_copy_only=False).astype(float, copy=False)
-    if categories:
-        import pyarrow.compute as pc
-
-        codes = pc.index_in(table.column(x_axis["column"]), value_set=_as_array(categories))
-        x_codes = codes.to_numpy(zero_copy_only=False).astype(np.intp)
-    else:
-        x_codes = None
-    groups = group_values(x_codes, y, max(len(categories), 1))
-    colors = category_colors(categories, options)
-    present = [(i, g) for i, g in enumerate(groups) if g.size]
+    """Draw this tile's violins: one per x category, dodged by hue when there is one."""
+    categories = sidecar["x"].get("categories") or []
+    y = numeric_of(table, sidecar["y"]["column"])
+    n_x = max(len(categories), 1)
+    x_codes = (
+        codes_of(table, sidecar["x"]["column"], categories)
+        if categories
+        else np.zeros(len(y), np.int64)
+    )
+    hue_codes, hue_colors = hue_of(table, sidecar)
+    n_h = max(len(hue_colors), 1)
+    combined = x_codes * n_h + (hue_codes if hue_codes is not None else 0)
+    groups = split_by(combined, y, n_x * n_h)
+    present = [(g, v) for g, v in enumerate(groups) if v.size]
     if not present:
-        ax.text(0.5, 0.5, NO_DATA, transform=ax.transAxes, ha="center", va="center", color="0.5")
+        no_data(ax)
         return
-    stats = [violin_stats(g, options) for _, g in present]
-    widths = violin_widths(stats, options["width"], options["density_norm"])
-    for (pos, _), st, w in zip(present, stats, widths):
-        _draw_one(ax, pos, st, w, colors[pos], options)
-
-
-def _as_array(values: list[Any]):
-    import pyarrow as pa
-
-    return pa.array(values)
+    colors = hue_colors or category_colors(categories, options)
+    offsets, slot = dodge(n_h, options["width"])
+    stats = [violin_stats(v, options) for _, v in present]
+    widths = violin_widths(stats, slot, options["density_norm"])
+    for (g, _), st, w in zip(present, stats, widths):
+        i, j = divmod(g, n_h)
+        color = colors[j] if hue_colors else colors[i]
+        _draw_one(ax, i + offsets[j], st, w, color, options)
 
 
 def _draw_one(ax, pos: int, st: ViolinStats, width: float, color, options: dict[str, Any]) -> None:
