@@ -1,4 +1,6 @@
 rule example_data:
+    input:
+        code=package_files("example.py"),
     output:
         EXAMPLE_DATA,
     log:

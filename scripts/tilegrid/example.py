@@ -3,6 +3,9 @@
 3 cell lines (grid rows) x 4 time points (grid columns) x 5 treatments (one
 violin each), with group sizes, shapes (skewed, bimodal, heavy-tailed) and
 effects that differ from cell to cell, so the figure has something to show.
+Further columns for the other kinds: ``batch`` (2 levels, for hue), ``donor``
+(6 levels), ``dose`` (0-10, continuous) and ``viability`` (a noisy sigmoid of
+dose whose midpoint depends on the cell).
 """
 
 from __future__ import annotations
@@ -39,7 +42,13 @@ def make_example(rows: int = 300_000, seed: int = 7) -> pa.Table:
         cols["timepoint"].append(np.full(n, c, np.int8))
         cols["treatment"].append(np.full(n, t, np.int8))
         cols["expression"].append(_cell_values(rng, r, c, t, n))
-    shuffle = rng.permutation(int(counts.sum()))
+    total = int(counts.sum())
+    shuffle = rng.permutation(total)
+    line = np.concatenate(cols["cell_line"])[shuffle]
+    time = np.concatenate(cols["timepoint"])[shuffle]
+    dose = np.round(rng.uniform(0, 10, total) ** 1.3 / 10**0.3, 3)
+    midpoint = 3.0 + 1.2 * line + 0.6 * time
+    viability = 100 / (1 + np.exp(1.4 * (dose - midpoint))) + rng.normal(0, 6, total)
 
     def categorical(name: str, levels: list[str]) -> pa.DictionaryArray:
         codes = np.concatenate(cols[name])[shuffle]
@@ -51,6 +60,16 @@ def make_example(rows: int = 300_000, seed: int = 7) -> pa.Table:
             "timepoint": categorical("timepoint", TIMEPOINTS),
             "treatment": categorical("treatment", TREATMENTS),
             "expression": np.round(np.concatenate(cols["expression"])[shuffle], 4),
+            "batch": pa.DictionaryArray.from_arrays(
+                pa.array(rng.integers(0, 2, total).astype(np.int8)),
+                pa.array(["batch 1", "batch 2"]),
+            ),
+            "donor": pa.DictionaryArray.from_arrays(
+                pa.array(rng.integers(0, 6, total).astype(np.int8)),
+                pa.array([f"donor {i}" for i in range(1, 7)]),
+            ),
+            "dose": dose,
+            "viability": np.round(viability, 3),
         }
     )
 

@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 
 from .figures import new_figure, save_figure
 from .kinds import get_kind, resolve_options
+from .kinds._common import no_data
 
 
 def tile_pixels(height: float, aspect: float, dpi: float) -> tuple[int, int]:
@@ -39,13 +40,18 @@ def render_tile(
     fig = new_figure(width, height, tile["dpi"])
     ax = fig.add_axes((0, 0, 1, 1))
     kind = get_kind(plot["kind"])
-    if plot["kind"] == "custom":
-        kind.draw(ax, table, facts, options, plot["function"])
+    if facts["rows"] == 0 and plot["kind"] != "custom":
+        no_data(ax)
+        info = None
+    elif plot["kind"] == "custom":
+        info = kind.draw(ax, table, facts, options, plot["function"])
     else:
-        kind.draw(ax, table, facts, options)
+        info = kind.draw(ax, table, facts, options)
     apply_sidecar_axes(ax, facts, categorical=plot["kind"] != "custom")
     meta = axes_meta(ax, facts)
     meta.update(tile=facts["tile"], size_px=[width, height], dpi=tile["dpi"], rows=facts["rows"])
+    if info and info.get("colorbar"):
+        meta["colorbar"] = {**info["colorbar"], **facts.get("c", {})}
     strip_decorations(ax)
     save_figure(fig, out_png)
     _write_json_atomic(out_json, meta)

@@ -323,10 +323,16 @@ def share_groups(keys: list[tuple[int | None, int | None]], share: bool | str) -
     return list(range(len(keys)))
 
 
-def with_margin(lo: float, hi: float, margin: float = MARGIN) -> list[float]:
-    """``[lo, hi]`` widened by ``margin`` of its span, or around a single point."""
+def with_margin(lo: float, hi: float, margin: float = MARGIN, scale: str = "linear") -> list[float]:
+    """``[lo, hi]`` widened by ``margin`` of its span (in log space on a log axis)."""
     if not (np.isfinite(lo) and np.isfinite(hi)):
-        return [0.0, 1.0]
+        return [1.0, 10.0] if scale == "log" else [0.0, 1.0]
+    if scale == "log":
+        if hi <= 0:
+            return [1.0, 10.0]
+        lo = lo if lo > 0 else hi / 1e3
+        llo, lhi = with_margin(np.log10(lo), np.log10(hi), margin)
+        return [float(10**llo), float(10**lhi)]
     span = hi - lo
     if span <= 0:
         pad = 0.5 if lo == 0 else abs(lo) * 0.05
@@ -421,6 +427,7 @@ def _json_value(scalar: pa.Scalar) -> Any:
 def make_sidecars(spec, kind, grid, levels, roles, facts) -> list[dict[str, Any]]:
     """Each tile's facts: facet values, axes (limits, categories), colors."""
     extents = [kind.extents(f, spec.options) if f.rows else {} for f in facts]
+    scales = kind.scales(spec.options) if hasattr(kind, "scales") else {}
     cols = role_columns(spec)
     sidecars = [
         {"tile": tid, "facets": _facets(spec, grid, key), "rows": f.rows}
@@ -440,11 +447,13 @@ def make_sidecars(spec, kind, grid, levels, roles, facts) -> list[dict[str, Any]
             continue
         lims = shared([e.get(axis) for e in extents], groups)
         fixed = spec.kind != "custom" or share is not False
-        for sc, lim in zip(sidecars, lims):
+        scale = scales.get(axis, "linear")
+        for sc, lim, e in zip(sidecars, lims, extents):
             sc[axis] = {
                 "column": cols.get(axis),
                 "type": "continuous",
-                "lim": (with_margin(*lim) if lim else [0.0, 1.0]) if fixed else None,
+                "scale": scale,
+                "lim": _limit(lim, scale, e.get(f"{axis}_sticky")) if fixed else None,
             }
     if getattr(kind, "COLOR", False):
         groups = share_groups(grid.keys, bool(spec.sharec))
@@ -455,6 +464,16 @@ def make_sidecars(spec, kind, grid, levels, roles, facts) -> list[dict[str, Any]
         for sc in sidecars:
             sc["hue"] = hue
     return sidecars
+
+
+def _limit(extent, scale: str, sticky: float | None = None) -> list[float]:
+    """Axis limits from an extent: margins on both sides, none beyond a sticky edge (0)."""
+    if extent is None:
+        return with_margin(np.nan, np.nan, scale=scale)
+    lim = with_margin(*extent, scale=scale)
+    if sticky is not None:
+        lim = [max(lim[0], sticky) if extent[0] >= sticky else lim[0], lim[1]]
+    return lim
 
 
 def _categories(levels: pa.Array, axis: str, facts, groups, share) -> list[list[Any]]:
