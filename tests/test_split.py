@@ -146,3 +146,28 @@ def test_non_finite_values_are_dropped_and_counted(tmp_path):
 
 def _sidecar(out, tile):
     return json.loads((out / f"{tile['id']}.json").read_text())
+
+
+def test_hue_levels_get_one_color_mapping_for_the_whole_grid(tmp_path):
+    path = tmp_path / "t.parquet"
+    table = pa.table(
+        {"r": ["a", "a", "b", "b"], "h": ["x", "y", "y", "z"], "v": [1.0, 2.0, 3.0, 4.0]}
+    )
+    pq.write_table(table, path)
+    result = run_split(SplitSpec(data=str(path), row="r", y="v", hue="h"), str(tmp_path / "o"))
+    hues = [_sidecar(tmp_path / "o", t)["hue"] for t in result.tiles]
+    assert hues[0] == hues[1] and hues[0]["levels"] == ["x", "y", "z"]
+    assert len(set(hues[0]["colors"])) == 3
+    manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())
+    assert manifest["legend"]["labels"] == ["x", "y", "z"]
+
+
+def test_chunks_split_rows_into_consecutive_tiles(tmp_path):
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"v": np.arange(10, dtype=float)}), path)
+    result = run_split(SplitSpec(data=str(path), y="v", chunks=3), str(tmp_path / "o"))
+    shards = [
+        pq.read_table(tmp_path / "o" / f"{t['id']}.parquet")["v"].to_pylist() for t in result.tiles
+    ]
+    assert shards == [[0, 1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    assert [t["facets"]["col"] for t in result.tiles][0] == {"var": "chunk", "value": 0}

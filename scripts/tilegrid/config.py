@@ -132,7 +132,5 @@ def check_columns(config: dict[str, Any], module: Any) -> None:
 
 
 def data_is_generated(config: dict[str, Any], example_path: str) -> bool:
-    """Whether the config's data file is the example table the workflow makes itself."""
-    return os.path.normpath(config["data"]) == os.path.normpath(
-        example_path
-    ) and not os.path.exists(example_path)
+    """Whether the config's data file is the example table the workflow makes (and remakes)."""
+    return os.path.normpath(config["data"]) == os.path.normpath(example_path)

@@ -26,6 +26,8 @@ log = logging.getLogger("tilegrid.mosaic")
 PAD_IN = 0.12  # space between neighbouring decorations, inches
 OUTER_PAD_IN = 0.08  # space around the whole figure, inches
 TITLE_SIZE = "large"
+#: how each kind's hue levels look in the legend (default: filled patches)
+LEGEND_STYLE = {"line": "line", "kde": "line", "ecdf": "line", "point": "line", "scatter": "marker"}
 DEFAULT_TEMPLATES = {
     "template": "{row_var} = {row_name} | {col_var} = {col_name}",
     "row_template": "{row_var} = {row_name}",
@@ -290,18 +292,27 @@ def build_mosaic(
         decorate(cell.ax, cell)
     header = 0
     suptitle = None
+    renderer = fig.canvas.get_renderer()
     if settings.get("title"):
         suptitle = fig.suptitle(settings["title"], fontsize=TITLE_SIZE, va="top")
-        ext = suptitle.get_window_extent(fig.canvas.get_renderer())
-        header = math.ceil(ext.height) + round(PAD_IN * dpi)
+        header = math.ceil(suptitle.get_window_extent(renderer).height) + round(PAD_IN * dpi)
+    pad = round(PAD_IN * dpi)
+    colorbar = shared_colorbar(fig, cells, grid, tile_px, pad)
+    legend = figure_legend(fig, manifest)
+    side = 0
+    if colorbar is not None:
+        side += pad + colorbar.width
+    if legend is not None:
+        side += pad + math.ceil(legend.get_window_extent(renderer).width)
     layout = compute_layout(
         cells,
         measure(fig, cells),
         grid,
         tile_px,
-        pad=round(PAD_IN * dpi),
+        pad=pad,
         outer=round(OUTER_PAD_IN * dpi),
         header=header,
+        right_extra=side,
     )
     set_pixel_size(fig, layout.width, layout.height)
     fw, fh = fig.bbox.width, fig.bbox.height
@@ -309,9 +320,102 @@ def build_mosaic(
         x0, y0 = layout.origins[cell.tile]
         cell.ax.set_position((x0 / fw, y0 / fh, tile_px[0] / fw, tile_px[1] / fh))
         fig.figimage(load_tile(tile_paths[cell.tile]), xo=x0, yo=y0, origin="upper", zorder=0)
+    grid_right = layout.width - round(OUTER_PAD_IN * dpi) - side
+    bottom = min(y for _, y in layout.origins.values())
+    top = max(y for _, y in layout.origins.values()) + tile_px[1]
+    x = grid_right
+    if colorbar is not None:
+        x += pad
+        colorbar.ax.set_position((x / fw, bottom / fh, colorbar.bar_px / fw, (top - bottom) / fh))
+        x += colorbar.width
+    if legend is not None:
+        legend.set_bbox_to_anchor(
+            ((x + pad) / fw, (bottom + top) / 2 / fh), transform=fig.transFigure
+        )
     if suptitle is not None:
         suptitle.set_y(1 - round(OUTER_PAD_IN * dpi) / fh)
+        suptitle.set_x((round(OUTER_PAD_IN * dpi) + grid_right) / 2 / fw)
     return fig, layout
+
+
+@dataclass
+class SideColorbar:
+    """The one colorbar of a grid whose tiles share a color scale."""
+
+    ax: Any
+    bar_px: int
+    width: int
+
+
+def color_norm(info: dict[str, Any]):
+    """The matplotlib norm of a tile's colorbar facts."""
+    from matplotlib.colors import LogNorm, Normalize
+
+    lo, hi = info["lim"]
+    if info.get("norm") == "log":
+        return LogNorm(max(lo, hi * 1e-6, 1e-300), hi)
+    return Normalize(lo, hi)
+
+
+def shared_colorbar(fig, cells: list[Cell], grid, tile_px, pad: int) -> SideColorbar | None:
+    """A colorbar right of the grid when the tiles share one color scale."""
+    infos = [c.meta.get("colorbar") for c in cells if c.meta.get("colorbar")]
+    if not infos or not infos[0].get("shared", True):
+        for cell in cells:
+            if cell.meta.get("colorbar"):
+                tile_colorbar(cell)
+        return None
+    from matplotlib.cm import ScalarMappable
+
+    info = infos[0]
+    dpi = fig.dpi
+    bar_px = round(0.15 * dpi)
+    height = grid[0] * tile_px[1] + (grid[0] - 1) * pad
+    fw, fh = fig.bbox.width, fig.bbox.height
+    cax = fig.add_axes((0.5, 0.05, bar_px / fw, min(height / fh, 0.9)))
+    mappable = ScalarMappable(norm=color_norm(info), cmap=info.get("cmap", "viridis"))
+    fig.colorbar(mappable, cax=cax, label=info.get("label", ""))
+    renderer = fig.canvas.get_renderer()
+    tight = cax.get_tightbbox(renderer)
+    width = math.ceil(tight.x1 - cax.bbox.x0) + 4
+    return SideColorbar(cax, bar_px, width)
+
+
+def tile_colorbar(cell: Cell) -> None:
+    """A colorbar beside one tile whose color scale is its own."""
+    from matplotlib.cm import ScalarMappable
+
+    info = cell.meta["colorbar"]
+    cax = cell.ax.inset_axes((1.04, 0.0, 0.05, 1.0))
+    mappable = ScalarMappable(norm=color_norm(info), cmap=info.get("cmap", "viridis"))
+    cell.ax.get_figure().colorbar(mappable, cax=cax, label=info.get("label", ""))
+
+
+def legend_handles(kind: str, colors: list[str]) -> list[Any]:
+    """Legend entries in the style the kind draws: filled patches, lines or markers."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    style = LEGEND_STYLE.get(kind, "patch")
+    if style == "line":
+        return [Line2D([], [], color=c, lw=1.5) for c in colors]
+    if style == "marker":
+        return [Line2D([], [], color=c, marker="o", linestyle="", markersize=6) for c in colors]
+    return [Patch(facecolor=c, edgecolor="#3a3a3a", linewidth=0.8) for c in colors]
+
+
+def figure_legend(fig, manifest: dict[str, Any]):
+    """One legend for the whole grid, listing the hue levels present (seaborn's add_legend)."""
+    legend = manifest.get("legend")
+    if not legend or not legend["labels"]:
+        return None
+    return fig.legend(
+        legend_handles(manifest.get("kind", ""), legend["colors"]),
+        [str(label) for label in legend["labels"]],
+        title=legend["title"],
+        loc="center left",
+        frameon=False,
+    )
 
 
 def write_mosaic(

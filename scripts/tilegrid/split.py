@@ -224,7 +224,7 @@ class Partitioner:
         self.strict = spec.kind != "custom"
         self.offset = 0
         self.total = 0
-        self.dropped = {"null_facet": 0, "null_category": 0, "non_finite": 0}
+        self.dropped = {"outside_grid": 0, "null_category": 0, "non_finite": 0}
 
     def tile_codes(self, batch: pa.RecordBatch) -> tuple[np.ndarray, np.ndarray]:
         """Each row's tile index and whether its facet values are among the levels."""
@@ -248,7 +248,7 @@ class Partitioner:
     def add(self, batch: pa.RecordBatch) -> None:
         """Route one batch."""
         tile, keep = self.tile_codes(batch)
-        self.dropped["null_facet"] += int(batch.num_rows - keep.sum())
+        self.dropped["outside_grid"] += int(batch.num_rows - keep.sum())
         cols = role_columns(self.spec)
         group = np.zeros(batch.num_rows, dtype=np.int64)
         for role, radix in zip(self.cat_roles, self.radix):
@@ -453,12 +453,13 @@ def make_sidecars(spec, kind, grid, levels, roles, facts) -> list[dict[str, Any]
                 "column": cols.get(axis),
                 "type": "continuous",
                 "scale": scale,
+                "extent": stable(lim) if lim and fixed else None,
                 "lim": _limit(lim, scale, e.get(f"{axis}_sticky")) if fixed else None,
             }
     if getattr(kind, "COLOR", False):
         groups = share_groups(grid.keys, bool(spec.sharec))
         for sc, lim in zip(sidecars, shared([e.get("c") for e in extents], groups)):
-            sc["c"] = {"lim": list(lim) if lim else [0.0, 1.0], "shared": bool(spec.sharec)}
+            sc["c"] = {"lim": stable(lim) if lim else [0.0, 1.0], "shared": bool(spec.sharec)}
     if spec.hue:
         hue = hue_mapping(spec, levels[spec.hue])
         for sc in sidecars:
@@ -466,14 +467,24 @@ def make_sidecars(spec, kind, grid, levels, roles, facts) -> list[dict[str, Any]
     return sidecars
 
 
+def stable(values: Iterable[float], digits: int = 10) -> list[float]:
+    """Round to ``digits`` significant digits.
+
+    Moments merged over differently-batched input differ in the last bits;
+    rounding keeps a sidecar's bytes (and so its tile) unchanged when only
+    another tile's rows changed.
+    """
+    return [float(f"{v:.{digits}g}") for v in values]
+
+
 def _limit(extent, scale: str, sticky: float | None = None) -> list[float]:
     """Axis limits from an extent: margins on both sides, none beyond a sticky edge (0)."""
     if extent is None:
         return with_margin(np.nan, np.nan, scale=scale)
-    lim = with_margin(*extent, scale=scale)
+    lim = with_margin(*stable(extent), scale=scale)
     if sticky is not None:
         lim = [max(lim[0], sticky) if extent[0] >= sticky else lim[0], lim[1]]
-    return lim
+    return stable(lim)
 
 
 def _categories(levels: pa.Array, axis: str, facts, groups, share) -> list[list[Any]]:
@@ -511,9 +522,9 @@ def refine_binned(spec, kind, grid, sidecars, out_dir) -> None:
         groups = share_groups(grid.keys, share if axis == "y" else bool(share))
         for sc, lim in zip(sidecars, shared([e.get(axis) for e in extents], groups)):
             if axis == "c":
-                sc["c"]["lim"] = list(lim) if lim else [0.0, 1.0]
+                sc["c"]["lim"] = stable(lim) if lim else [0.0, 1.0]
             elif share is not False:
-                sc["y"]["lim"] = [0.0, lim[1] * (1 + MARGIN)] if lim else [0.0, 1.0]
+                sc["y"]["lim"] = stable([0.0, lim[1] * (1 + MARGIN)]) if lim else [0.0, 1.0]
             else:
                 sc["y"]["lim"] = None
 
@@ -564,7 +575,12 @@ def split_from_params(params: dict[str, Any], out_dir: str) -> SplitResult:
     rows = sum(t["rows"] for t in result.tiles)
     empty = sum(1 for t in result.tiles if t["rows"] == 0)
     log.info("%d tiles (%d empty), %d rows kept", len(result.tiles), empty, rows)
+    reasons = {
+        "outside_grid": "a facet value is missing or not in row_order/col_order",
+        "null_category": "a categorical value (x, hue) is missing or not in its order",
+        "non_finite": "a numeric value is missing, NaN or infinite",
+    }
     for reason, count in result.dropped.items():
         if count:
-            log.info("dropped %d rows: %s", count, reason.replace("_", " "))
+            log.info("dropped %d rows: %s", count, reasons[reason])
     return result
