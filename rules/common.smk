@@ -75,9 +75,9 @@ def render_code():
     files = package_files(
         "render.py", "figures.py", "levels.py", "stats.py", "kde.py", "palettes.py", "kinds"
     )
-    if config["plot"]["kind"] == "custom":
-        files.append(config["plot"]["function"].rpartition(":")[0])
-    return files
+    plot = config["plot"]
+    specs = [plot["function"] if plot["kind"] == "custom" else None, plot["preprocess"]]
+    return files + [spec.rpartition(":")[0] for spec in specs if spec]
 
 
 def mosaic_code():
@@ -105,13 +105,14 @@ def split_spec():
         "sharex": config["sharex"],
         "sharey": config["sharey"],
         "sharec": config["sharec"],
+        "preprocess": config["plot"]["preprocess"],
     }
 
 
 def render_plot():
     """Plot settings that change every tile's picture."""
     plot = config["plot"]
-    return {k: plot[k] for k in ("kind", "x", "y", "function", "options")}
+    return {k: plot[k] for k in ("kind", "x", "y", "function", "preprocess", "options")}
 
 
 def mosaic_settings():

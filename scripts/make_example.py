@@ -5,7 +5,12 @@ import sys
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 
 from tilegrid.example import write_example
-from tilegrid.logs import log_to_stderr
+from tilegrid.logs import run_job
 
-log_to_stderr()
-write_example(snakemake.output[0], snakemake.params.rows, snakemake.params.seed)
+run_job(
+    write_example,
+    snakemake.output[0],
+    snakemake.params.rows,
+    snakemake.params.seed,
+    log_path=snakemake.log[0],
+)

@@ -4,11 +4,11 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 
-from tilegrid.logs import log_to_stderr
+from tilegrid.logs import run_job
 from tilegrid.mosaic import write_mosaic
 
-log_to_stderr()
-write_mosaic(
+run_job(
+    write_mosaic,
     snakemake.input.manifest,
     list(snakemake.input.pngs),
     list(snakemake.input.metas),
@@ -16,4 +16,5 @@ write_mosaic(
     snakemake.params.settings,
     snakemake.params.sharex,
     snakemake.params.sharey,
+    log_path=snakemake.log[0],
 )

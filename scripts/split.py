@@ -4,8 +4,9 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 
-from tilegrid.logs import log_to_stderr
+from tilegrid.logs import run_job
 from tilegrid.split import split_from_params
 
-log_to_stderr()
-split_from_params(snakemake.params.spec, snakemake.output.shards)
+run_job(
+    split_from_params, snakemake.params.spec, snakemake.output.shards, log_path=snakemake.log[0]
+)

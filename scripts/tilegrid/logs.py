@@ -1,9 +1,16 @@
-"""Log records of the rule scripts, written to stderr (which the scripts send to their log)."""
+"""Log records and errors of the rule scripts.
+
+Rule scripts send stderr to their job's log.  A failure is written there in
+full and, as one line naming the log, to the console Snakemake prints.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
 
 
 def log_to_stderr() -> None:
@@ -14,3 +21,17 @@ def log_to_stderr() -> None:
         format="%(asctime)s %(name)s: %(message)s",
         force=True,
     )
+
+
+def run_job(func: Callable[..., Any], *args: Any, log_path: str, **kwargs: Any) -> Any:
+    """Call ``func``; on failure log the traceback, print one line to the console, exit 1."""
+    log_to_stderr()
+    try:
+        return func(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - every failure is reported the same way
+        traceback.print_exc(file=sys.stderr)
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        line = f"tilegrid: error: {message} (log: {log_path})"
+        print(line, file=sys.stderr, flush=True)
+        print(line, file=sys.__stderr__, flush=True)
+        raise SystemExit(1) from None

@@ -39,14 +39,10 @@ def render_tile(
     width, height = tile_pixels(tile["height"], tile["aspect"], tile["dpi"])
     fig = new_figure(width, height, tile["dpi"])
     ax = fig.add_axes((0, 0, 1, 1))
-    kind = get_kind(plot["kind"])
-    if facts["rows"] == 0 and plot["kind"] != "custom":
-        no_data(ax)
-        info = None
-    elif plot["kind"] == "custom":
-        info = kind.draw(ax, table, facts, options, plot["function"])
-    else:
-        info = kind.draw(ax, table, facts, options)
+    try:
+        info = draw_kind(ax, table, facts, plot, options)
+    except Exception as exc:
+        raise TileError(f"tile {facts['tile']} ({describe_facets(facts)}): {exc}") from exc
     apply_sidecar_axes(ax, facts, categorical=plot["kind"] != "custom")
     meta = axes_meta(ax, facts)
     meta.update(tile=facts["tile"], size_px=[width, height], dpi=tile["dpi"], rows=facts["rows"])
@@ -56,6 +52,39 @@ def render_tile(
     save_figure(fig, out_png)
     _write_json_atomic(out_json, meta)
     return meta
+
+
+class TileError(RuntimeError):
+    """Drawing one tile failed; the message names the tile and its facet values."""
+
+
+def describe_facets(facts: dict[str, Any]) -> str:
+    """``"site = north, season = summer"`` for a sidecar's facet values."""
+    parts = [f"{f['var']} = {f['value']}" for f in facts.get("facets", {}).values()]
+    return ", ".join(parts) or "the only tile"
+
+
+def draw_kind(ax, table, facts: dict[str, Any], plot: dict[str, Any], options: dict[str, Any]):
+    """Draw the tile with its kind (after the user's preprocess function, if any)."""
+    if plot.get("preprocess"):
+        table = preprocess(table, plot["preprocess"])
+    kind = get_kind(plot["kind"])
+    if plot["kind"] == "custom":
+        return kind.draw(ax, table, facts, options, plot["function"])
+    if facts["rows"] == 0:
+        no_data(ax)
+        return None
+    return kind.draw(ax, table, facts, options)
+
+
+def preprocess(table, spec: str):
+    """The tile's rows after the user's ``fn(data) -> DataFrame`` (pandas in, Arrow out)."""
+    import pyarrow as pa
+
+    from .kinds.custom import load_function
+
+    frame = load_function(spec)(table.to_pandas())
+    return pa.Table.from_pandas(frame, preserve_index=False)
 
 
 def apply_sidecar_axes(ax, facts: dict[str, Any], categorical: bool = True) -> None:

@@ -68,6 +68,7 @@ class SplitSpec:
     sharex: bool | str = True
     sharey: bool | str = True
     sharec: bool = True
+    preprocess: str | None = None
     max_tiles: int = 1000
 
     @property
@@ -361,8 +362,8 @@ def shared(extents: list[tuple[float, float] | None], groups: list[int]) -> list
 
 
 def shard_columns(spec: SplitSpec, schema: pa.Schema) -> list[str]:
-    """Columns each shard holds: the kind's roles, or every column for kind custom."""
-    if spec.kind == "custom":
+    """Columns each shard holds: the kind's roles, or every column for kind custom/preprocess."""
+    if spec.kind == "custom" or spec.preprocess:
         return list(schema.names)
     return list(dict.fromkeys(role_columns(spec).values()))
 
@@ -446,7 +447,8 @@ def make_sidecars(spec, kind, grid, levels, roles, facts) -> list[dict[str, Any]
                 }
             continue
         lims = shared([e.get(axis) for e in extents], groups)
-        fixed = spec.kind != "custom" or share is not False
+        # the user's code may move values: only shared axes are fixed for it
+        fixed = (spec.kind != "custom" and not spec.preprocess) or share is not False
         scale = scales.get(axis, "linear")
         for sc, lim, e in zip(sidecars, lims, extents):
             sc[axis] = {

@@ -1,0 +1,127 @@
+"""Faults and reproducibility with the real CLI: failing tiles, kills, locks, same bytes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+pytestmark = pytest.mark.workflow
+
+FAILING_DRAW = """
+def draw(ax, data, **options):
+    if (data["season"] == "summer").all() and (data["site"] == "south").all():
+        raise ValueError("this tile cannot be drawn")
+    ax.hist(data["value"], bins=10)
+"""
+
+
+def _outputs(wf) -> dict[str, bytes]:
+    files = {}
+    for sub in ("shards", "tiles"):
+        for path in sorted(wf.path("results", sub).iterdir()):
+            files[f"{sub}/{path.name}"] = path.read_bytes()
+    for fmt in ("png", "pdf", "svg"):
+        files[f"mosaic.{fmt}"] = wf.path("results", f"mosaic.{fmt}").read_bytes()
+    return files
+
+
+def test_a_failing_tile_names_its_facets_and_log_and_the_others_finish(workflow):
+    workflow.path("draw.py").write_text(FAILING_DRAW)
+    workflow.update_config(plot={"kind": "custom", "function": "draw.py:draw", "x": None})
+    run = workflow.snakemake("--keep-going")
+    assert run.returncode != 0
+    errors = [line for line in run.output.splitlines() if line.startswith("tilegrid: error:")]
+    assert len(errors) == 1
+    assert "site = south, season = summer" in errors[0] and "this tile cannot be drawn" in errors[0]
+    assert "(log: logs/render/south-summer-" in errors[0]
+    assert len(list(workflow.path("results", "tiles").glob("*.png"))) == 5
+    assert not workflow.path("results", "mosaic.png").exists()
+
+
+def test_two_runs_from_scratch_give_identical_bytes(workflow, tmp_path):
+    from conftest import Workflow
+
+    workflow.update_config(mosaic={"formats": ["png", "pdf", "svg"]})
+    workflow.run_ok()
+    other = Workflow(tmp_path / "other")
+    for name in ("config.yaml", "data.parquet"):
+        other.path(name).write_bytes(workflow.path(name).read_bytes())
+    other.run_ok()
+    assert _outputs(workflow) == _outputs(other)
+
+
+def test_a_run_killed_while_rendering_resumes_to_the_same_mosaic(workflow, tmp_path):
+    from conftest import Workflow
+
+    reference = Workflow(tmp_path / "reference")
+    for name in ("config.yaml", "data.parquet"):
+        reference.path(name).write_bytes(workflow.path(name).read_bytes())
+    reference.run_ok()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "snakemake", "-j", "1"],
+        cwd=workflow.root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    tiles = workflow.path("results", "tiles")
+    deadline = time.monotonic() + 300
+    while not (tiles.is_dir() and list(tiles.glob("*.png"))):
+        assert proc.poll() is None and time.monotonic() < deadline, "no tile was rendered"
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not workflow.path("results", "mosaic.png").exists()
+    workflow.run_ok("--unlock")  # a killed run leaves its lock: Snakemake asks for this
+    workflow.run_ok()
+    assert (
+        workflow.path("results", "mosaic.png").read_bytes()
+        == reference.path("results", "mosaic.png").read_bytes()
+    )
+    assert not list(tiles.glob("*.tmp*"))
+
+
+def test_a_second_run_in_the_same_folder_is_refused_by_the_lock(workflow):
+    lock = subprocess.Popen(
+        [sys.executable, "-m", "snakemake", "-j", "1"],
+        cwd=workflow.root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        locks = workflow.path(".snakemake", "locks")
+        while not (locks.is_dir() and list(locks.iterdir())):
+            assert lock.poll() is None and time.monotonic() < deadline, "first run took no lock"
+            time.sleep(0.05)
+        run = workflow.snakemake()
+        assert run.returncode != 0 and "Directory cannot be locked" in run.output
+    finally:
+        os.killpg(lock.pid, signal.SIGKILL)
+        lock.wait()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only folders anyway")
+def test_a_read_only_results_folder_is_a_clear_error(workflow):
+    workflow.path("results").mkdir()
+    workflow.path("results").chmod(0o500)
+    try:
+        run = workflow.snakemake()
+        assert run.returncode != 0 and "results" in run.output
+    finally:
+        workflow.path("results").chmod(0o700)
+
+
+def test_too_many_tiles_stop_the_split_with_one_line(workflow):
+    workflow.update_config(facet={"max_tiles": 4})
+    run = workflow.snakemake()
+    assert run.returncode != 0
+    errors = [line for line in run.output.splitlines() if line.startswith("tilegrid: error:")]
+    assert errors and "exceeds facet.max_tiles (4)" in errors[0] and "logs/split.log" in errors[0]
+    assert not workflow.path("results", "shards").exists()
