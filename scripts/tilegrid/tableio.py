@@ -52,6 +52,17 @@ def _csv_reader(path: str, delimiter: str, columns: Sequence[str] | None):
     )
 
 
+def _check_text(path: str, schema: pa.Schema) -> pa.Schema:
+    """CSV text that is not UTF-8 is read as bytes: say so instead of plotting bytes."""
+    for field in schema:
+        if pa.types.is_binary(field.type) or pa.types.is_large_binary(field.type):
+            raise TableError(
+                f"data file {path!r}: column {field.name!r} is not valid UTF-8 text; "
+                "save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)"
+            )
+    return schema
+
+
 def _dataset(path: str, fmt: str) -> ds.Dataset:
     return ds.dataset(path, format="ipc" if fmt == "arrow" else fmt)
 
@@ -62,7 +73,7 @@ def read_schema(path: str) -> pa.Schema:
     fmt = table_format(path)
     try:
         if fmt in ("csv", "tsv"):
-            return _csv_reader(path, "," if fmt == "csv" else "\t", None).schema
+            return _check_text(path, _csv_reader(path, "," if fmt == "csv" else "\t", None).schema)
         return _dataset(path, fmt).schema
     except (pa.ArrowInvalid, OSError) as exc:
         raise TableError(
@@ -77,6 +88,7 @@ def iter_batches(path: str, columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
     try:
         if fmt in ("csv", "tsv"):
             reader = _csv_reader(path, "," if fmt == "csv" else "\t", columns)
+            _check_text(path, reader.schema)
             for batch in reader:
                 yield batch.select(list(columns))
             return
