@@ -31,7 +31,12 @@ def run_job(func: Callable[..., Any], *args: Any, log_path: str, **kwargs: Any) 
     except Exception as exc:  # noqa: BLE001 - every failure is reported the same way
         traceback.print_exc(file=sys.stderr)
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        line = f"tilegrid: error: {message} (log: {log_path})"
-        print(line, file=sys.stderr, flush=True)
-        print(line, file=sys.__stderr__, flush=True)
-        raise SystemExit(1) from None
+        report_failure(message, log_path)
+
+
+def report_failure(message: str, log_path: str) -> None:
+    """Write one line naming the log to the log and to the console, and exit 1."""
+    line = f"tilegrid: error: {message} (log: {log_path})"
+    print(line, file=sys.stderr, flush=True)
+    print(line, file=sys.__stderr__, flush=True)
+    raise SystemExit(1)

@@ -1,0 +1,226 @@
+"""A warm render worker: a fork server that keeps matplotlib and pyarrow imported.
+
+Importing matplotlib and pyarrow and loading fonts costs a fresh process more
+than drawing a typical tile.  The first render job on a machine starts this
+server in the background; every render job then sends its arguments over a
+Unix socket and the server forks a child (imports and fonts already loaded,
+shared copy-on-write) that renders the tile and answers.  The server exits
+after ``IDLE_SECONDS`` without requests.
+
+The socket name holds a hash of the Python interpreter and of the package's
+files, so a changed plotting code never meets an old server.  Anything that
+goes wrong on the way (no server, a refused or broken connection) makes the
+job render in its own process instead; an error *in* the tile is reported
+like in-process rendering.  ``TILEGRID_WORKER=0`` turns the worker off.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+IDLE_SECONDS = 60.0
+START_SECONDS = 30.0
+PACKAGE = Path(__file__).resolve().parent
+
+
+def enabled() -> bool:
+    """Whether jobs may use the worker (``TILEGRID_WORKER=0`` turns it off)."""
+    return os.environ.get("TILEGRID_WORKER", "1") != "0" and hasattr(os, "fork")
+
+
+def code_key() -> str:
+    """A hash of the interpreter and of every file of the package (path, size, mtime)."""
+    digest = hashlib.sha256(sys.executable.encode())
+    for path in sorted(PACKAGE.rglob("*.py")):
+        stat = path.stat()
+        digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
+def socket_path() -> str:
+    """Where this code version's server listens (short enough for AF_UNIX)."""
+    base = os.environ.get("TILEGRID_WORKER_DIR") or tempfile.gettempdir()
+    return os.path.join(base, f"tilegrid-{os.getuid()}-{code_key()}.sock")
+
+
+# ---------------------------------------------------------------- client
+
+
+def _connect(path: str) -> socket.socket | None:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(path)
+        return sock
+    except OSError:
+        sock.close()
+        return None
+
+
+def _start_server(path: str) -> socket.socket | None:
+    """Start a server (one per code version, under a lock) and connect to it."""
+    with open(f"{path}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        sock = _connect(path)
+        if sock is not None:
+            return sock
+        if os.path.exists(path):
+            os.unlink(path)  # a stale socket of a server that died
+        env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+        subprocess.Popen(
+            [sys.executable, "-m", "tilegrid.worker", path],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            close_fds=True,
+        )
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline:
+            sock = _connect(path)
+            if sock is not None:
+                return sock
+            time.sleep(0.02)
+    return None
+
+
+def _exchange(sock: socket.socket, request: dict[str, Any]) -> dict[str, Any] | None:
+    with sock, sock.makefile("rwb") as stream:
+        stream.write(json.dumps(request).encode() + b"\n")
+        stream.flush()
+        line = stream.readline()
+    return json.loads(line) if line else None
+
+
+def render_remote(args: list[Any], log_path: str) -> dict[str, Any] | None:
+    """Render through the warm worker; None when no worker could be used.
+
+    Returns the worker's answer: ``{"ok": True, "max_rss_kb": ...}`` or
+    ``{"ok": False, "error": "<one line>"}``.
+    """
+    if not enabled():
+        return None
+    path = socket_path()
+    try:
+        sock = _connect(path) or _start_server(path)
+        if sock is None:
+            return None
+        request = {"cwd": os.getcwd(), "args": args, "log": os.path.abspath(log_path)}
+        return _exchange(sock, request)
+    except (OSError, ValueError):
+        return None
+
+
+def render_job(args: list[Any], log_path: str) -> None:
+    """A render job: through the warm worker if possible, else in this process."""
+    from .logs import report_failure
+
+    answer = render_remote(args, log_path)
+    if answer is None:
+        from .logs import run_job
+        from .render import render_tile
+
+        run_job(render_tile, *args, log_path=log_path)
+    elif not answer["ok"]:
+        report_failure(answer["error"], log_path)
+    else:
+        print(f"rendered by the warm worker, max RSS {answer['max_rss_kb']} KB", file=sys.stderr)
+
+
+# ---------------------------------------------------------------- server
+
+
+def _warm_up() -> None:
+    """Import what rendering needs and draw once, so fonts and caches are loaded."""
+    import pyarrow.parquet  # noqa: F401
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from . import render  # noqa: F401
+    from .figures import new_figure
+
+    fig = new_figure(40, 30, 100)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.plot([0, 1], [0, 1])
+    ax.text(0.5, 0.5, "warm")
+    FigureCanvasAgg(fig).draw()
+
+
+def _handle(conn: socket.socket) -> None:
+    """In a forked child: render one tile and answer."""
+    import resource
+    import traceback
+
+    from .render import render_tile
+
+    with conn, conn.makefile("rwb") as stream:
+        request = json.loads(stream.readline())
+        os.chdir(request["cwd"])
+        with open(request["log"], "a", buffering=1, encoding="utf-8") as log:
+            sys.stderr = log
+            try:
+                render_tile(*request["args"])
+                answer: dict[str, Any] = {"ok": True}
+            except Exception as exc:  # noqa: BLE001 - reported to the job like in-process
+                traceback.print_exc(file=log)
+                text = str(exc).strip()
+                answer = {"ok": False, "error": text.splitlines()[0] if text else repr(exc)}
+        answer["max_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        stream.write(json.dumps(answer).encode() + b"\n")
+        stream.flush()
+
+
+def _reap() -> None:
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
+    except ChildProcessError:
+        pass
+
+
+def serve(path: str) -> None:
+    """Accept render requests on ``path`` until idle for ``IDLE_SECONDS``."""
+    _warm_up()
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    inode = os.stat(path).st_ino
+    server.listen(64)
+    server.settimeout(1.0)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    last = time.monotonic()
+    try:
+        while time.monotonic() - last < IDLE_SECONDS:
+            _reap()
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            last = time.monotonic()
+            if os.fork() == 0:
+                server.close()
+                try:
+                    _handle(conn)
+                finally:
+                    os._exit(0)
+            conn.close()
+    finally:
+        server.close()
+        try:  # only our own socket: a newer server may already listen there
+            if os.stat(path).st_ino == inode:
+                os.unlink(path)
+        except FileNotFoundError:
+            pass
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])
