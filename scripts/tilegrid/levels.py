@@ -59,8 +59,12 @@ class LevelCollector:
 
     def add(self, column: pa.Array) -> None:
         """Record the distinct values of one batch's column."""
-        if pa.types.is_dictionary(column.type) and self.dictionary is None:
-            self.dictionary = plain(column.dictionary)
+        if pa.types.is_dictionary(column.type):
+            if self.dictionary is None:
+                self.dictionary = plain(column.dictionary)
+            used = pc.unique(column.indices).drop_null()  # small ints: cheap
+            self.chunks.append(plain(column.dictionary).take(used))
+            return
         self.chunks.append(pc.unique(plain(column)))
 
     def seen(self) -> pa.Array:
@@ -92,6 +96,15 @@ def cast_order(values: list[Any], dtype: pa.DataType, column: str) -> pa.Array:
 
 
 def codes(column: pa.Array, levels: pa.Array) -> np.ndarray:
-    """Index of each value in ``levels``; -1 for nulls and values not among them."""
+    """Index of each value in ``levels``; -1 for nulls and values not among them.
+
+    Dictionary-encoded columns are looked up once per dictionary entry.
+    """
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if pa.types.is_dictionary(column.type):
+        lookup = np.append(codes(column.dictionary, levels), -1)
+        indices = column.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        return lookup[indices.astype(np.int64)]
     idx = pc.index_in(plain(column), value_set=levels)
     return idx.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)

@@ -209,7 +209,16 @@ class ShardWriter:
 
     def _write(self, table: pa.Table) -> None:
         if self.writer is None:
-            self.writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
+            # Shards are intermediate files, read back once: speed beats size.
+            # Dictionary-encode only text (numbers rarely repeat: trying costs time).
+            text = [f.name for f in self.schema if pa.types.is_string(f.type)]
+            self.writer = pq.ParquetWriter(
+                self.path,
+                self.schema,
+                compression="lz4",
+                use_dictionary=text,
+                write_statistics=False,
+            )
         self.writer.write_table(table.combine_chunks(), row_group_size=ROW_GROUP)
 
 
@@ -300,7 +309,9 @@ def route(batch: pa.RecordBatch, tile: np.ndarray, keep: np.ndarray, writers) ->
     idx = np.flatnonzero(keep)
     if idx.size == 0:
         return
-    order = idx[np.argsort(tile[idx], kind="stable")]
+    # a stable sort keeps each tile's rows in file order (radix sort on int16 codes)
+    keys = tile[idx].astype(np.int16 if len(writers) < 2**15 else np.int32)
+    order = idx[np.argsort(keys, kind="stable")]
     counts = np.bincount(tile[order], minlength=len(writers))
     arrays = [plain(batch.column(i)) for i in range(batch.num_columns)]
     taken = pa.RecordBatch.from_arrays(arrays, schema=writers[0].schema).take(pa.array(order))
