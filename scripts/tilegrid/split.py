@@ -38,7 +38,7 @@ from .stats import Moments, MomentTable
 
 log = logging.getLogger("tilegrid.split")
 
-ROW_GROUP = 1 << 18
+ROW_GROUP = 1 << 17  # rows per shard row group; bounds the split's buffers per tile
 MARGIN = 0.05  # matplotlib's default autoscale margin
 MANIFEST = "manifest.json"
 CATEGORICAL_ROLES = ("x", "y", "hue")
