@@ -22,6 +22,13 @@ TILES = "results/tiles"
 PACKAGE = Path(workflow.basedir) / "scripts" / "tilegrid"
 
 
+# Every job reads this file, locally and on cluster nodes: no GUI backend, and a
+# writable, persistent matplotlib cache (a read-only home would make every job
+# rebuild the font cache).
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("MPLCONFIGDIR", os.path.abspath(".snakemake/matplotlib"))
+
+
 wildcard_constraints:
     tile=r"[a-z0-9][a-z0-9-]*",
     fmt=r"png|pdf|svg",
@@ -82,6 +89,16 @@ def render_code():
 
 def mosaic_code():
     return package_files("mosaic.py", "figures.py")
+
+
+def render_mem_mb(wildcards, input, attempt):
+    """MB for one tile: about 300 MB of interpreter and libraries plus 30x the shard."""
+    return int(500 + 30 * input.size_mb) * attempt
+
+
+def render_runtime(wildcards, input, attempt):
+    """Minutes for one tile: 2 plus 1 per 20 MB of shard, more on each retry."""
+    return int(2 + input.size_mb / 20) * attempt
 
 
 def split_spec():

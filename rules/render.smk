@@ -12,6 +12,9 @@ rule render:
         "benchmarks/render/{tile}.tsv"
     conda:
         "../envs/tilegrid.yaml"
+    resources:
+        mem_mb=render_mem_mb,
+        runtime=render_runtime,
     params:
         plot=render_plot(),
         tile=config["tile"],

@@ -85,7 +85,8 @@ class Workflow:
 
     def snakemake(self, *args: str, timeout: float = SNAKEMAKE_TIMEOUT) -> Run:
         """Run ``python -m snakemake`` in the copy; kill it (and its jobs) on timeout."""
-        env = {**os.environ, "MPLBACKEND": "Agg"}
+        # each copy of the workflow has its own warm worker: let it go soon
+        env = {**os.environ, "MPLBACKEND": "Agg", "TILEGRID_WORKER_IDLE": "5"}
         proc = subprocess.Popen(
             [sys.executable, "-m", "snakemake", "-j", "2", *args],
             cwd=self.root,

@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-IDLE_SECONDS = 60.0
+IDLE_SECONDS = float(os.environ.get("TILEGRID_WORKER_IDLE", "60"))
 START_SECONDS = 30.0
 PACKAGE = Path(__file__).resolve().parent
 
@@ -50,8 +50,11 @@ def code_key() -> str:
 
 def socket_path() -> str:
     """Where this code version's server listens (short enough for AF_UNIX)."""
-    base = os.environ.get("TILEGRID_WORKER_DIR") or tempfile.gettempdir()
-    return os.path.join(base, f"tilegrid-{os.getuid()}-{code_key()}.sock")
+    base = os.environ.get("TILEGRID_WORKER_DIR") or os.path.join(
+        tempfile.gettempdir(), f"tilegrid-{os.getuid()}"
+    )
+    os.makedirs(base, mode=0o700, exist_ok=True)
+    return os.path.join(base, f"tilegrid-{code_key()}.sock")
 
 
 # ---------------------------------------------------------------- client
@@ -218,6 +221,7 @@ def serve(path: str) -> None:
         try:  # only our own socket: a newer server may already listen there
             if os.stat(path).st_ino == inode:
                 os.unlink(path)
+                os.unlink(f"{path}.lock")
         except FileNotFoundError:
             pass
 

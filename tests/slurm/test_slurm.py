@@ -1,0 +1,217 @@
+"""tilegrid through `--profile profiles/slurm` on a real one-node Slurm cluster."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+import yaml
+from cluster import ClusterUnavailable, SlurmCluster, why_unavailable
+from slurmflow import SlurmWorkflow, Workflow
+
+pytestmark = pytest.mark.workflow
+
+
+@pytest.fixture(scope="session")
+def slurm_cluster():
+    """A one-node Slurm cluster for the whole session, installed with apt-get if missing."""
+    reason = why_unavailable()
+    if reason:
+        pytest.skip(reason)
+    cluster = SlurmCluster()
+    try:
+        cluster.start()
+    except ClusterUnavailable as exc:
+        pytest.skip(str(exc))
+    yield cluster
+    cluster.stop()
+    cluster.remove()
+
+
+EXAMPLE = ("resources", "example.parquet")
+
+
+@pytest.fixture(scope="module")
+def local_default(tmp_path_factory) -> tuple[Workflow, float]:
+    """The default config and data, run locally with two cores."""
+    wf = Workflow(tmp_path_factory.mktemp("local") / "wf")
+    run = wf.run_ok("--cores", "2")
+    print(f"\nlocal run of the default data (-j 2): {run.seconds:.1f} s")
+    return wf, run.seconds
+
+
+@pytest.fixture(scope="module")
+def slurm_default(tmp_path_factory, slurm_cluster, local_default):
+    """The same default config and data, run through the Slurm profile (copied at the same time)."""
+    wf = SlurmWorkflow(tmp_path_factory.mktemp("slurm") / "wf", slurm_cluster)
+    run = wf.slurm_ok()
+    print(f"\nslurm run of the default data (--profile profiles/slurm): {run.seconds:.1f} s")
+    return wf, run
+
+
+def _tile_ids(wf: Workflow) -> list[str]:
+    manifest = json.loads(wf.path("results", "shards", "manifest.json").read_text())
+    return [t["id"] for t in manifest["tiles"]]
+
+
+def _render_submissions(run) -> list[tuple[str, str]]:
+    return [(jobid, log) for jobid, log in run.submissions() if "render" in log]
+
+
+def test_slurm_run_of_the_default_data_makes_the_same_mosaic_bytes_as_a_local_run(
+    local_default, slurm_default
+):
+    local, _ = local_default
+    slurm, _ = slurm_default
+    assert slurm.path("results", "mosaic.png").read_bytes() == (
+        local.path("results", "mosaic.png").read_bytes()
+    )
+    for tile in _tile_ids(local):
+        png = ("results", "tiles", f"{tile}.png")
+        assert slurm.path(*png).read_bytes() == local.path(*png).read_bytes(), tile
+
+
+def _render_mem_mb(run) -> list[int]:
+    """The mem_mb of every render job, from the `resources:` line printed for it."""
+    mems, in_render = [], False
+    for line in run.output.splitlines():
+        if line.strip().endswith(":") and line.strip().split()[0] in ("rule", "localrule"):
+            in_render = line.strip() == "rule render:"
+        elif in_render and line.strip().startswith("resources:"):
+            mems.append(int(re.search(r"\bmem_mb=(\d+)", line).group(1)))
+            in_render = False
+    return mems
+
+
+def test_all_render_jobs_go_to_slurm_as_one_bundle_that_asks_for_its_width_not_its_size(
+    slurm_default,
+):
+    wf, run = slurm_default
+    tiles = len(_tile_ids(wf))
+    assert run.jobs("render") == tiles > wf.cluster.cpus
+    (bundle,) = _render_submissions(run)
+    assert "group_tiles" in bundle[1]
+    job = wf.scontrol_job(bundle[0])
+    if not job:
+        pytest.skip("the bundle's Slurm record expired (MinJobAge) before it could be read")
+    width = wf.cluster.cpus  # tiles run side by side, at most `cores` at a time
+    mems = _render_mem_mb(run)
+    assert len(mems) == tiles
+    assert int(job["NumCPUs"]) == width
+    assert max(mems) <= int(job["MinMemoryNode"].rstrip("M")) <= width * max(mems)
+
+
+def _interior_cell(table: pa.Table, row: str, col: str, y: str) -> tuple[str, str]:
+    """The facet cell whose values stay furthest from the shared y limits."""
+    lo, hi = pc.min(table[y]).as_py(), pc.max(table[y]).as_py()
+    best, margin = None, -np.inf
+    grouped = table.group_by([row, col]).aggregate([(y, "min"), (y, "max")])
+    for cell in grouped.to_pylist():
+        m = min(cell[f"{y}_min"] - lo, hi - cell[f"{y}_max"])
+        if m > margin:
+            best, margin = (cell[row], cell[col]), m
+    return best
+
+
+def _drop_every_20th_row_of_cell(path, row: str, col: str, y: str, cell) -> None:
+    """Remove 5 % of one cell's rows (never its smallest or largest value), in place."""
+    table = pq.read_table(path)
+    in_cell = pc.and_(pc.equal(table[row], cell[0]), pc.equal(table[col], cell[1]))
+    idx = np.flatnonzero(in_cell.to_numpy(zero_copy_only=False))
+    ranked = idx[np.argsort(table[y].to_numpy()[idx], kind="stable")]
+    keep = np.ones(len(table), dtype=bool)
+    keep[ranked[10:-10:20]] = False
+    pq.write_table(table.filter(pa.array(keep)), path)
+
+
+def test_changing_one_cell_resubmits_exactly_one_render_job(slurm_default):
+    wf, _ = slurm_default
+    config = yaml.safe_load(wf.path("config.yaml").read_text())
+    row, col, y = config["facet"]["row"], config["facet"]["col"], config["plot"]["y"]
+    cell = _interior_cell(pq.read_table(wf.path(*EXAMPLE)), row, col, y)
+    _drop_every_20th_row_of_cell(wf.path(*EXAMPLE), row, col, y, cell)
+    before = {t: wf.path("results", "tiles", f"{t}.png").stat().st_mtime_ns for t in _tile_ids(wf)}
+
+    run = wf.slurm_ok()
+
+    assert run.jobs("render") == 1 and run.jobs("mosaic") == 1, run.output[-4000:]
+    assert len(_render_submissions(run)) == 1
+    changed = {
+        t for t in before if wf.path("results", "tiles", f"{t}.png").stat().st_mtime_ns != before[t]
+    }
+    manifest = json.loads(wf.path("results", "shards", "manifest.json").read_text())
+    (tile,) = [
+        t["id"]
+        for t in manifest["tiles"]
+        if (t["facets"]["row"]["value"], t["facets"]["col"]["value"]) == cell
+    ]
+    assert changed == {tile}
+
+
+FAILING_DRAW = '''\
+def draw(ax, data, **options):
+    """Scatter the values; refuse one cell, as a buggy user function would."""
+    if set(data["site"]) == {"south"} and set(data["season"]) == {"summer"}:
+        raise RuntimeError("draw() cannot handle south/summer")
+    ax.plot(range(len(data)), data["value"].to_numpy(), ".", markersize=1)
+'''
+
+
+def _small_table() -> pa.Table:
+    """2 sites x 3 seasons, 300 rows each."""
+    rng = np.random.default_rng(3)
+    sites, seasons = ["north", "south"], ["spring", "summer", "autumn"]
+    cells = [(s, t) for s in sites for t in seasons]
+    n = 300
+    return pa.table(
+        {
+            "site": [s for s, _ in cells for _ in range(n)],
+            "season": [t for _, t in cells for _ in range(n)],
+            "value": rng.normal(0, 1, n * len(cells)),
+        }
+    )
+
+
+def test_a_tile_whose_custom_function_raises_is_reported_with_its_log_and_the_others_finish(
+    tmp_path, slurm_cluster
+):
+    wf = SlurmWorkflow(tmp_path / "wf", slurm_cluster)
+    pq.write_table(_small_table(), wf.path("data.parquet"))
+    wf.path("draw.py").write_text(FAILING_DRAW)
+    wf.update_config(
+        data="data.parquet",
+        facet={"row": "site", "col": "season"},
+        plot={"kind": "custom", "x": None, "y": "value", "function": "draw.py:draw", "options": {}},
+        sharex=False,
+        sharey=False,
+    )
+
+    # Bundles of 2 tiles: 3 submissions for the 6 tiles. Snakemake fails a bundle
+    # as a whole, so the failing tile takes (at most) its one bundle-mate with it:
+    # the mate is reported failed too, and rendered again by the next run.
+    run = wf.slurm("--keep-going", "--retries", "0", "--group-components", "tiles=2")
+
+    assert run.returncode != 0
+    assert len(_render_submissions(run)) == 3
+    manifest = json.loads(wf.path("results", "shards", "manifest.json").read_text())
+    ids = {
+        (t["facets"]["row"]["value"], t["facets"]["col"]["value"]): t["id"]
+        for t in manifest["tiles"]
+    }
+    bad = ids.pop(("south", "summer"))
+    log = f"logs/render/{bad}.log"
+    assert "Error in rule render" in run.output
+    assert f"log: {log}" in run.output, run.output[-6000:]
+    assert "draw() cannot handle south/summer" in wf.path(log).read_text()
+    assert not wf.path("results", "tiles", f"{bad}.png").exists()
+    finished = {t for t in ids.values() if wf.path("results", "tiles", f"{t}.png").exists()}
+    lost = set(ids.values()) - finished
+    assert len(finished) >= 4 and len(lost) <= 1, run.output[-6000:]
+    for tile in lost:
+        assert f"log: logs/render/{tile}.log" in run.output
+    assert not wf.path("results", "mosaic.png").exists()
