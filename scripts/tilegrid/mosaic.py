@@ -145,6 +145,17 @@ def tick_bins(length_px: int, dpi: float, fontsize_pt: float) -> int:
     return max(1, int(length_px * 72 // (dpi * 2 * fontsize_pt)))
 
 
+def labels_collide(meta: dict[str, Any], width_px: int, dpi: float, size_pt: float = 10) -> bool:
+    """Whether fixed x tick labels are wider than the space between their ticks."""
+    ticks, labels = meta["ticks"], meta["ticklabels"] or []
+    if len(ticks) < 2 or not labels:
+        return False
+    lo, hi = meta["lim"]
+    spacing = width_px * min(abs(b - a) for a, b in zip(ticks, ticks[1:])) / abs(hi - lo)
+    widest = max(len(str(label)) for label in labels) * size_pt * 0.6 * dpi / 72
+    return widest > spacing * 0.95
+
+
 def decorate(ax, cell: Cell) -> None:
     """Draw one tile's axes: scale, limits, ticks, labels, title (seaborn's despined look)."""
     from matplotlib.ticker import MaxNLocator
@@ -158,6 +169,11 @@ def decorate(ax, cell: Cell) -> None:
         getattr(ax, f"set_{name}lim")(*meta["lim"])
         if meta["ticks"] is not None:
             getattr(ax, f"set_{name}ticks")(meta["ticks"], labels=meta["ticklabels"])
+            if name == "x" and labels_collide(meta, width, cell.meta["dpi"]):
+                ax.tick_params(axis="x", labelrotation=45)
+                for label in ax.get_xticklabels():
+                    label.set_horizontalalignment("right")
+                    label.set_rotation_mode("anchor")
         elif meta["scale"] == "linear":
             size = axis.get_major_ticks()[0].label1.get_fontsize()
             bins = tick_bins(length, cell.meta["dpi"], size)

@@ -44,10 +44,12 @@ def render_tile(
     except Exception as exc:
         raise TileError(f"tile {facts['tile']} ({describe_facets(facts)}): {exc}") from exc
     apply_sidecar_axes(ax, facts, categorical=plot["kind"] != "custom")
+    if info and info.get("invert_y"):  # heatmaps list their first row at the top
+        ax.invert_yaxis()
     meta = axes_meta(ax, facts)
     meta.update(tile=facts["tile"], size_px=[width, height], dpi=tile["dpi"], rows=facts["rows"])
     if info and info.get("colorbar"):
-        meta["colorbar"] = {**info["colorbar"], **facts.get("c", {})}
+        meta["colorbar"] = {**facts.get("c", {}), **info["colorbar"]}
     strip_decorations(ax)
     save_figure(fig, out_png)
     _write_json_atomic(out_json, meta)

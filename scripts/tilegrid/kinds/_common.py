@@ -55,3 +55,66 @@ def dodge(n_hue: int, width: float) -> tuple[np.ndarray, float]:
 def no_data(ax) -> None:
     """Mark an empty tile."""
     ax.text(0.5, 0.5, NO_DATA, transform=ax.transAxes, ha="center", va="center", color="0.5")
+
+
+def categorical_groups(table, sidecar: dict[str, Any]):
+    """The y values of each (x category, hue level) group, in code order x * n_hue + hue.
+
+    Returns ``(groups, n_x, n_hue, hue_colors)``; without x there is one category,
+    without hue one level.
+    """
+    categories = (sidecar.get("x") or {}).get("categories") or []
+    y = numeric_of(table, sidecar["y"]["column"])
+    n_x = max(len(categories), 1)
+    x_codes = (
+        codes_of(table, sidecar["x"]["column"], categories)
+        if categories
+        else np.zeros(len(y), np.int64)
+    )
+    hue_codes, hue_colors = hue_of(table, sidecar)
+    n_h = max(len(hue_colors), 1)
+    combined = x_codes * n_h + (hue_codes if hue_codes is not None else 0)
+    return split_by(combined, y, n_x * n_h), n_x, n_h, hue_colors
+
+
+def by_hue(table, sidecar: dict[str, Any], *columns: str):
+    """``[(color, arrays...)]`` per hue level present (one entry, ``color=None``, without hue)."""
+    arrays = [numeric_of(table, c) for c in columns]
+    hue_codes, colors = hue_of(table, sidecar)
+    if hue_codes is None:
+        return [(None, *arrays)]
+    out = []
+    for level, color in enumerate(colors):
+        mask = hue_codes == level
+        if mask.any():
+            out.append((color, *[a[mask] for a in arrays]))
+    return out
+
+
+def log_axes(options: dict[str, Any], default_axis: str = "x") -> dict[str, str]:
+    """Scales from seaborn's ``log_scale``: true (the main axis), or [x, y] booleans."""
+    value = options.get("log_scale")
+    if not value:
+        return {}
+    if isinstance(value, (list, tuple)):
+        return {a: "log" for a, on in zip(("x", "y"), value) if on}
+    return {default_axis: "log"}
+
+
+def check(options: dict[str, Any], rules: dict[str, tuple[Any, str]]) -> None:
+    """Raise OptionError for the first option whose value fails its predicate."""
+    from . import OptionError
+
+    for key, (ok, wanted) in rules.items():
+        if key in options and not ok(options[key]):
+            raise OptionError(f"plot.options.{key}: {options[key]!r} is not {wanted}")
+
+
+def positive(v: Any) -> bool:
+    """A positive number."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0
+
+
+def in_range(lo: float, hi: float):
+    """A number in [lo, hi]."""
+    return lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and lo <= v <= hi

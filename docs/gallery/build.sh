@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Rebuild the gallery: every docs/gallery/<kind>.yaml, merged over config.yaml on the
+# example data, run in a scratch copy of the workflow; the mosaic lands next to its config.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+cp -r "$repo"/{Snakefile,config.yaml,rules,scripts,schemas,profiles,envs,report} "$scratch"/
+for cfg in "$repo"/docs/gallery/${1:-*}.yaml; do
+  kind=$(basename "$cfg" .yaml)
+  (cd "$scratch" && rm -rf results && "$repo/.venv/bin/python" -m snakemake -j 2 -q \
+     --configfile "$cfg" > "$scratch/$kind.log" 2>&1) || { tail -5 "$scratch/$kind.log"; exit 1; }
+  cp "$scratch/results/mosaic.png" "$repo/docs/gallery/$kind.png"
+  echo "docs/gallery/$kind.png"
+done

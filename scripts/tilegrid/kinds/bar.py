@@ -1,0 +1,89 @@
+"""Bars of an estimate per category with analytic error bars, as seaborn's ``barplot``.
+
+The error bar of the mean is Student-t's confidence interval (``("ci", 95)``
+by default), of the median the order-statistic interval; no bootstrap over
+millions of rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import _estimate
+from ._common import categorical_groups, check, dodge, in_range, positive
+
+ROLES = {"x": "categorical", "y": "numeric"}
+REQUIRED = ("y",)
+OPTIONS: dict[str, Any] = {
+    "estimator": "mean",
+    "errorbar": ["ci", 95],
+    "width": 0.8,
+    "color": "#4c72b0",
+    "alpha": 1.0,
+    "linewidth": 0.0,
+    "err_color": "#3a3a3a",
+    "err_linewidth": 1.5,
+    "capsize": 0.0,
+    "order": None,
+}
+
+
+def check_options(options: dict[str, Any]) -> None:
+    """Reject option values out of range."""
+    check(
+        options,
+        {
+            "estimator": (lambda v: v in _estimate.ESTIMATORS, "one of mean, median, sum"),
+            "errorbar": (
+                _estimate.valid_errorbar,
+                'null, "ci", "se", "sd", "pi" or [method, level]',
+            ),
+            "width": (in_range(0.01, 1.0), "a number in (0, 1]"),
+            "alpha": (in_range(0, 1), "a number in [0, 1]"),
+            "err_linewidth": (positive, "a positive number"),
+            "capsize": (in_range(0, 1), "a number in [0, 1]"),
+        },
+    )
+
+
+def extents(facts, options: dict[str, Any]) -> dict[str, Any]:
+    """From 0 to the furthest error bar; bars stand on 0 (no margin below it)."""
+    span = _estimate.extent(facts, options["estimator"], options["errorbar"])
+    if span is None:
+        return {}
+    return {"y": (min(0.0, span[0]), max(0.0, span[1])), "y_sticky": 0.0}
+
+
+def draw(ax, table, sidecar: dict[str, Any], options: dict[str, Any]) -> None:
+    """One bar per x category (dodged by hue) with its error bar."""
+    groups, _, n_h, hue_colors = categorical_groups(table, sidecar)
+    offsets, slot = dodge(n_h, options["width"])
+    for g, values in enumerate(groups):
+        if not values.size:
+            continue
+        i, j = divmod(g, n_h)
+        est, lo, hi = _estimate.estimate(values, options["estimator"], options["errorbar"])
+        pos = i + offsets[j]
+        ax.bar(
+            pos,
+            est,
+            width=slot,
+            color=hue_colors[j] if hue_colors else options["color"],
+            alpha=options["alpha"],
+            linewidth=options["linewidth"],
+            edgecolor=options["err_color"],
+        )
+        if hi > lo:
+            ax.vlines(
+                pos, lo, hi, color=options["err_color"], lw=options["err_linewidth"], zorder=3
+            )
+            if options["capsize"]:
+                half = slot * options["capsize"] / 2
+                ax.hlines(
+                    [lo, hi],
+                    pos - half,
+                    pos + half,
+                    color=options["err_color"],
+                    lw=options["err_linewidth"],
+                    zorder=3,
+                )

@@ -1,0 +1,97 @@
+"""Box plots from exact quartiles, as seaborn's ``boxplot`` (x categorical, y numeric).
+
+Whiskers reach the furthest values within ``whis`` IQRs of the box; values
+beyond are drawn as fliers, at most ``max_fliers`` per box (evenly spaced by
+rank, always including the extremes), so millions of outliers stay cheap.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._common import categorical_groups, check, dodge, in_range, positive
+
+ROLES = {"x": "categorical", "y": "numeric"}
+REQUIRED = ("y",)
+OPTIONS: dict[str, Any] = {
+    "whis": 1.5,
+    "width": 0.8,
+    "color": "#4c72b0",
+    "linewidth": 1.0,
+    "linecolor": "#3a3a3a",
+    "fliersize": 3.0,
+    "showfliers": True,
+    "max_fliers": 1000,
+    "order": None,
+}
+
+
+def check_options(options: dict[str, Any]) -> None:
+    """Reject option values out of range."""
+    check(
+        options,
+        {
+            "whis": (positive, "a positive number"),
+            "width": (in_range(0.01, 1.0), "a number in (0, 1]"),
+            "linewidth": (positive, "a positive number"),
+            "fliersize": (in_range(0, 100), "a number in [0, 100]"),
+            "max_fliers": (lambda v: isinstance(v, int) and v >= 0, "an integer >= 0"),
+        },
+    )
+
+
+def extents(facts, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
+    """The data range: whiskers and fliers stay within it."""
+    ms = facts.all("y")
+    return {"y": (min(m.min for m in ms), max(m.max for m in ms))} if ms else {}
+
+
+def box_stats(values: np.ndarray, whis: float, max_fliers: int) -> dict[str, Any]:
+    """What Axes.bxp draws for one group: quartiles, whisker ends, capped fliers."""
+    q1, med, q3 = np.percentile(values, [25, 50, 75])
+    iqr = q3 - q1
+    lo, hi = q1 - whis * iqr, q3 + whis * iqr
+    inside = values[(values >= lo) & (values <= hi)]
+    fliers = np.sort(values[(values < lo) | (values > hi)])
+    if fliers.size > max_fliers:
+        fliers = fliers[np.unique(np.linspace(0, fliers.size - 1, max_fliers).round().astype(int))]
+    return {
+        "med": float(med),
+        "q1": float(q1),
+        "q3": float(q3),
+        "whislo": float(inside.min()) if inside.size else float(q1),
+        "whishi": float(inside.max()) if inside.size else float(q3),
+        "fliers": fliers,
+    }
+
+
+def draw(ax, table, sidecar: dict[str, Any], options: dict[str, Any]) -> None:
+    """One box per x category, dodged by hue."""
+    groups, _, n_h, hue_colors = categorical_groups(table, sidecar)
+    offsets, slot = dodge(n_h, options["width"])
+    edge, lw = options["linecolor"], options["linewidth"]
+    for g, values in enumerate(groups):
+        if not values.size:
+            continue
+        i, j = divmod(g, n_h)
+        color = hue_colors[j] if hue_colors else options["color"]
+        ax.bxp(
+            [box_stats(values, options["whis"], options["max_fliers"])],
+            positions=[i + offsets[j]],
+            widths=[slot * 0.9 if n_h > 1 else slot],
+            patch_artist=True,
+            showfliers=options["showfliers"],
+            boxprops={"facecolor": color, "edgecolor": edge, "linewidth": lw},
+            medianprops={"color": edge, "linewidth": lw * 1.5},
+            whiskerprops={"color": edge, "linewidth": lw},
+            capprops={"color": edge, "linewidth": lw},
+            flierprops={
+                "marker": "d",
+                "markersize": options["fliersize"],
+                "markerfacecolor": edge,
+                "markeredgecolor": "none",
+            },
+            manage_ticks=False,
+        )

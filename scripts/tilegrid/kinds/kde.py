@@ -1,0 +1,95 @@
+"""Kernel density curves, as seaborn's ``kdeplot`` (x numeric; one curve per hue level).
+
+The density is the binned KDE of :mod:`tilegrid.kde` (O(n)); with
+``common_norm`` each hue curve is scaled by its share of the tile's rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import kde as kde_lib
+from ..stats import Moments
+from ._common import by_hue, check, in_range, positive
+
+ROLES = {"x": "numeric"}
+REQUIRED = ("x",)
+OPTIONS: dict[str, Any] = {
+    "bw_method": "scott",
+    "bw_adjust": 1.0,
+    "cut": 3.0,
+    "gridsize": 200,
+    "common_norm": True,
+    "fill": False,
+    "alpha": 0.25,
+    "color": "#4c72b0",
+    "linewidth": 1.5,
+}
+
+
+def check_options(options: dict[str, Any]) -> None:
+    """Reject option values out of range."""
+    check(
+        options,
+        {
+            "bw_method": (
+                lambda v: v in ("scott", "silverman") or positive(v),
+                "'scott', 'silverman' or a positive number",
+            ),
+            "bw_adjust": (positive, "a positive number"),
+            "cut": (in_range(0, 100), "a number >= 0"),
+            "gridsize": (lambda v: isinstance(v, int) and v >= 2, "an integer >= 2"),
+            "alpha": (in_range(0, 1), "a number in [0, 1]"),
+        },
+    )
+
+
+def _support(m: Moments, options: dict[str, Any]) -> tuple[float, float]:
+    bw = kde_lib.bandwidth(m, options["bw_method"], options["bw_adjust"])
+    return kde_lib.support(m, bw, options["cut"])
+
+
+def extents(facts, options: dict[str, Any]) -> dict[str, Any]:
+    """x: each hue curve's support; the density starts at 0."""
+    spans = (
+        [_support(m, options) for m in facts.by("x", "hue").values()]
+        if facts.cat_roles
+        else [_support(m, options) for m in facts.all("x")]
+    )
+    if not spans:
+        return {}
+    return {"x": (min(s[0] for s in spans), max(s[1] for s in spans)), "y_sticky": 0.0}
+
+
+def curves(table, sidecar: dict[str, Any], options: dict[str, Any]):
+    """``[(color, coords, density)]`` per hue level."""
+    layers = by_hue(table, sidecar, sidecar["x"]["column"])
+    total = sum(x.size for _, x in layers)
+    out = []
+    for color, x in layers:
+        m = Moments.of(x)
+        bw = kde_lib.bandwidth(m, options["bw_method"], options["bw_adjust"])
+        if bw == 0:
+            continue
+        lo, hi = kde_lib.support(m, bw, options["cut"])
+        coords, density = kde_lib.binned_kde(x, bw, lo, hi, options["gridsize"])
+        if options["common_norm"]:
+            density = density * x.size / total
+        out.append((color, coords, density))
+    return out
+
+
+def binned_extents(table, sidecar: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+    """The highest density, for a shared y limit."""
+    peaks = [d.max() for _, _, d in curves(table, sidecar, options)]
+    return {"y": (0.0, max(peaks, default=0.0))}
+
+
+def draw(ax, table, sidecar: dict[str, Any], options: dict[str, Any]) -> None:
+    """One density curve per hue level (filled with ``fill``)."""
+    for color, coords, density in curves(table, sidecar, options):
+        color = color or options["color"]
+        if options["fill"]:
+            ax.fill_between(coords, density, color=color, alpha=options["alpha"], linewidth=0)
+        ax.plot(coords, density, color=color, lw=options["linewidth"])
+    ax.set_ylabel("Density")

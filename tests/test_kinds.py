@@ -1,0 +1,238 @@
+"""Every plot kind: its statistics against references, and a full split-render-mosaic."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from PIL import Image
+from scipy import stats
+from tilegrid.kinds import KINDS, OptionError, resolve_options
+from tilegrid.kinds._estimate import estimate
+from tilegrid.kinds.box import box_stats
+from tilegrid.kinds.ecdf import ecdf_at
+from tilegrid.kinds.scatter import pixel_counts, shade
+from tilegrid.mosaic import build_mosaic
+from tilegrid.render import render_tile
+from tilegrid.split import SplitSpec, run_split
+
+TILE = {"height": 1.2, "aspect": 1.25, "dpi": 60}
+SPECS = {
+    "violin": {"x": "g", "y": "v"},
+    "box": {"x": "g", "y": "v"},
+    "bar": {"x": "g", "y": "v"},
+    "point": {"x": "g", "y": "v"},
+    "hist": {"x": "v"},
+    "kde": {"x": "v"},
+    "ecdf": {"x": "v"},
+    "scatter": {"x": "u", "y": "v"},
+    "line": {"x": "u", "y": "v"},
+    "density": {"x": "u", "y": "v"},
+    "hexbin": {"x": "u", "y": "v"},
+    "heatmap": {"x": "g", "y": "k", "options": {"value": "v"}},
+}
+
+
+def _table(n: int = 3000, seed: int = 3) -> pa.Table:
+    """Facets f (3 values, one combination empty), groups g/k/h, numbers u and v with NaN/inf."""
+    rng = np.random.default_rng(seed)
+    f = rng.choice(["p", "q"], n)
+    r = rng.choice(["top", "bottom"], n)
+    r[(f == "q") & (r == "bottom")] = "top"  # the cell (bottom, q) is empty
+    u = rng.uniform(0, 10, n)
+    v = np.sin(u) + rng.normal(0, 0.3, n)
+    v[:5] = [np.nan, np.inf, -np.inf, np.nan, np.nan]
+    return pa.table(
+        {
+            "f": f,
+            "r": r,
+            "g": rng.choice(["a", "b", "c"], n),
+            "k": rng.choice(["x", "y"], n),
+            "h": rng.choice(["one", "two"], n),
+            "u": np.round(u, 1),
+            "v": v,
+        }
+    )
+
+
+def test_every_kind_is_covered():
+    assert set(SPECS) | {"custom"} == set(KINDS)
+
+
+@pytest.mark.parametrize("kind", sorted(SPECS))
+@pytest.mark.parametrize("hue", [None, "h"])
+def test_kind_renders_every_tile_and_the_mosaic(tmp_path, kind, hue):
+    pq.write_table(_table(), tmp_path / "d.parquet")
+    spec = {**SPECS[kind]}
+    options = spec.pop("options", {})
+    if kind == "heatmap" and hue:
+        pytest.skip("heatmap has no hue")
+    result = run_split(
+        SplitSpec(
+            data=str(tmp_path / "d.parquet"),
+            row="r",
+            col="f",
+            kind=kind,
+            hue=hue,
+            options=options,
+            **spec,
+        ),
+        str(tmp_path / "s"),
+    )
+    assert [t["rows"] for t in result.tiles].count(0) == 1
+    metas, paths = {}, {}
+    for tile in result.tiles:
+        png, meta = tmp_path / f"{tile['id']}.png", tmp_path / f"{tile['id']}.json"
+        render_tile(
+            str(tmp_path / "s" / f"{tile['id']}.parquet"),
+            str(tmp_path / "s" / f"{tile['id']}.json"),
+            {"kind": kind, "options": options},
+            TILE,
+            str(png),
+            str(meta),
+        )
+        with Image.open(png) as img:
+            assert img.size == (90, 72) and img.getextrema()[3] == (255, 255)
+        metas[tile["id"]] = json.loads(meta.read_text())
+        paths[tile["id"]] = str(png)
+    manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
+    fig, layout = build_mosaic(manifest, metas, paths, {"title": kind})
+    colorbars = 1 if kind in ("density", "hexbin", "heatmap") else 0
+    assert len(fig.axes) == len(result.tiles) + colorbars
+    assert ("legend" in manifest) == bool(hue)
+    assert layout.width > 2 * 90
+
+
+def test_unknown_option_lists_the_valid_ones():
+    with pytest.raises(OptionError, match="valid options: .*errorbar.*estimator"):
+        resolve_options("bar", {"estimater": "mean"})
+
+
+def test_box_statistics_match_numpy():
+    rng = np.random.default_rng(0)
+    values = np.concatenate([rng.normal(0, 1, 100_000), [50.0, -40.0]])
+    box = box_stats(values, 1.5, 100)
+    q1, med, q3 = np.percentile(values, [25, 50, 75])
+    assert (box["q1"], box["med"], box["q3"]) == (q1, med, q3)
+    inside = values[(values >= q1 - 1.5 * (q3 - q1)) & (values <= q3 + 1.5 * (q3 - q1))]
+    assert (box["whislo"], box["whishi"]) == (inside.min(), inside.max())
+    assert len(box["fliers"]) == 100 and {50.0, -40.0} <= set(box["fliers"])
+
+
+@pytest.mark.parametrize("n", [3, 30, 3000])
+def test_mean_confidence_interval_is_students_t(n):
+    values = np.random.default_rng(n).normal(5, 2, n)
+    est, lo, hi = estimate(values, "mean", ["ci", 95])
+    ref = stats.t.interval(0.95, n - 1, loc=values.mean(), scale=stats.sem(values))
+    assert est == pytest.approx(values.mean()) and (lo, hi) == pytest.approx(ref, rel=1e-6)
+
+
+def test_median_interval_holds_the_median_and_shrinks_with_n():
+    rng = np.random.default_rng(1)
+    small = estimate(rng.normal(0, 1, 100), "median", ["ci", 95])
+    large = estimate(rng.normal(0, 1, 100_000), "median", ["ci", 95])
+    assert small[1] <= small[0] <= small[2] and large[2] - large[1] < small[2] - small[1]
+
+
+def test_ecdf_matches_the_definition():
+    values = np.array([3.0, 1.0, 2.0, 2.0])
+    xs = np.array([0.0, 1.0, 1.5, 2.0, 3.0, 4.0])
+    assert list(ecdf_at(values, xs, "proportion", False)) == [0, 0.25, 0.25, 0.75, 1, 1]
+    assert list(ecdf_at(values, xs, "count", True)) == [4, 3, 3, 1, 0, 0]
+
+
+def test_hist_tiles_sharing_x_share_their_bins(tmp_path):
+    from tilegrid.kinds.hist import bin_edges
+
+    pq.write_table(_table(), tmp_path / "d.parquet")
+    result = run_split(
+        SplitSpec(data=str(tmp_path / "d.parquet"), col="f", kind="hist", x="v"),
+        str(tmp_path / "s"),
+    )
+    options = resolve_options("hist", {})
+    edges = [
+        bin_edges(json.loads((tmp_path / "s" / f"{t['id']}.json").read_text()), options)
+        for t in result.tiles
+    ]
+    assert np.array_equal(edges[0], edges[1])
+
+
+def test_shared_hist_limit_covers_the_tallest_bar_of_every_tile(tmp_path):
+    from tilegrid.kinds.hist import heights
+
+    pq.write_table(_table(), tmp_path / "d.parquet")
+    result = run_split(
+        SplitSpec(data=str(tmp_path / "d.parquet"), col="f", kind="hist", x="v"),
+        str(tmp_path / "s"),
+    )
+    options = resolve_options("hist", {})
+    tallest, lims = [], set()
+    for t in result.tiles:
+        sidecar = json.loads((tmp_path / "s" / f"{t['id']}.json").read_text())
+        table = pq.read_table(tmp_path / "s" / f"{t['id']}.parquet")
+        tallest.append(max(h.max() for _, h in heights(table, sidecar, options)[1]))
+        lims.add(tuple(sidecar["y"]["lim"]))
+    assert len(lims) == 1 and lims.pop()[1] >= max(tallest)
+
+
+def test_density_raster_counts_every_point_inside_the_limits():
+    rng = np.random.default_rng(2)
+    x, y = rng.uniform(0, 1, 10_000), rng.uniform(0, 1, 10_000)
+    counts = pixel_counts(x, y, [(0, 1), (0, 1)], (40, 50))
+    assert counts.shape == (40, 50) and counts.sum() == 10_000
+    levels = shade(counts, "eq_hist")
+    assert levels.max() == 1.0 and levels[counts > 0].min() > 0
+    assert (levels[counts == 0] == 0).all()
+
+
+def test_scatter_of_ten_million_points_renders_fast(tmp_path):
+    n = 10_000_000
+    rng = np.random.default_rng(4)
+    pq.write_table(
+        pa.table({"u": rng.normal(0, 1, n), "v": rng.normal(0, 1, n)}),
+        tmp_path / "d.parquet",
+        row_group_size=1 << 20,
+    )
+    result = run_split(
+        SplitSpec(data=str(tmp_path / "d.parquet"), kind="scatter", x="u", y="v"),
+        str(tmp_path / "s"),
+    )
+    tile = result.tiles[0]["id"]
+    start = time.perf_counter()
+    render_tile(
+        str(tmp_path / "s" / f"{tile}.parquet"),
+        str(tmp_path / "s" / f"{tile}.json"),
+        {"kind": "scatter", "options": {}},
+        {"height": 3, "aspect": 1.3, "dpi": 100},
+        str(tmp_path / "t.png"),
+        str(tmp_path / "t.json"),
+    )
+    print(f"\nscatter raster of {n:,} points: {time.perf_counter() - start:.2f} s")
+
+
+def test_heatmap_cells_are_the_pivot_means(tmp_path):
+    import pandas as pd
+    from tilegrid.kinds.heatmap import pivot
+
+    table = _table().filter(pa.compute.is_finite(_table()["v"]))
+    pq.write_table(table, tmp_path / "d.parquet")
+    result = run_split(
+        SplitSpec(
+            data=str(tmp_path / "d.parquet"), kind="heatmap", x="g", y="k", options={"value": "v"}
+        ),
+        str(tmp_path / "s"),
+    )
+    tile = result.tiles[0]["id"]
+    sidecar = json.loads((tmp_path / "s" / f"{tile}.json").read_text())
+    grid = pivot(
+        pq.read_table(tmp_path / "s" / f"{tile}.parquet"),
+        sidecar,
+        resolve_options("heatmap", {"value": "v"}),
+    )
+    ref = pd.pivot_table(table.to_pandas(), index="k", columns="g", values="v", aggfunc="mean")
+    assert np.allclose(grid, ref.loc[sidecar["y"]["categories"], sidecar["x"]["categories"]])
+    assert sidecar["c"]["lim"] == pytest.approx([np.nanmin(grid), np.nanmax(grid)], rel=1e-9)
