@@ -177,3 +177,18 @@ def test_the_default_config_makes_the_example_mosaic(tmp_path):
     assert manifest["shape"] == [3, 4]
     assert len(list(wf.path("results", "tiles").glob("*.png"))) == 12
     assert wf.path("results", "mosaic.png").stat().st_size > 50_000
+
+
+def test_with_shared_limits_only_tiles_whose_limits_change_rerender(workflow):
+    _change_cell(workflow.path("data.parquet"), "south", "autumn", shift=20.0)  # the widest
+    workflow.update_config(sharex=True, sharey=True)
+    workflow.run_ok()
+    before = workflow.tile_mtimes()
+    _change_cell(workflow.path("data.parquet"), "north", "summer", shift=0.5)  # limits unmoved
+    run = workflow.run_ok()
+    assert _changed(before, workflow.tile_mtimes()) == {_tile_of(workflow, "north", "summer")}
+    assert run.jobs("render") == 1
+    before = workflow.tile_mtimes()
+    _change_cell(workflow.path("data.parquet"), "south", "autumn", shift=20.0)  # moves the limits
+    run = workflow.run_ok()
+    assert run.jobs("render") == 6 and _changed(before, workflow.tile_mtimes()) == set(before)
