@@ -4,7 +4,12 @@ rule render:
         sidecar=f"{SHARDS}/{{tile}}.json",
         code=render_code(),
     output:
-        png=f"{TILES}/{{tile}}.png",
+        png=report(
+            f"{TILES}/{{tile}}.png",
+            caption="../report/tile.rst",
+            category="Tiles",
+            labels={"tile": "{tile}"},
+        ),
         meta=f"{TILES}/{{tile}}.json",
     log:
         "logs/render/{tile}.log",

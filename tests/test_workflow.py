@@ -192,3 +192,13 @@ def test_with_shared_limits_only_tiles_whose_limits_change_rerender(workflow):
     _change_cell(workflow.path("data.parquet"), "south", "autumn", shift=20.0)  # moves the limits
     run = workflow.run_ok()
     assert run.jobs("render") == 6 and _changed(before, workflow.tile_mtimes()) == set(before)
+
+
+def test_the_report_shows_the_mosaic_and_every_tile(built):
+    built.run_ok("--report", "report.html")
+    html = built.path("report.html").read_text(errors="replace")
+    assert "mosaic.png" in html
+    tiles = json.loads(built.path("results", "shards", "manifest.json").read_text())["tiles"]
+    assert all(t["id"] in html for t in tiles)
+    built.run_ok("--report", "report.zip")
+    assert built.path("report.zip").stat().st_size > 10_000
