@@ -1,0 +1,146 @@
+"""Deterministic benchmark table: row (5) x col (5) facets, group (4) categories, value.
+
+Every (cell, group) has its own two-component normal mixture and the four
+groups have unequal, per-cell shares, so no two tiles look alike. Rows are
+generated and written in chunks (one Parquet row group each), so memory stays
+at a few chunks whatever ``--rows`` is; 1e8 rows take about a minute.
+
+The facet and group columns are dictionary-encoded strings ("r0".."r4",
+"c0".."c4", "g0".."g3"), which is how pandas writes categoricals to Parquet;
+pandas reads them back as ``category``.
+
+    python bench/make_data.py --rows 1e6 --out bench/data/rows-1e6.parquet --seed 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+N_ROW, N_COL, N_GROUP = 5, 5, 4
+ROWS = pa.array([f"r{i}" for i in range(N_ROW)])
+COLS = pa.array([f"c{i}" for i in range(N_COL)])
+GROUPS = pa.array([f"g{i}" for i in range(N_GROUP)])
+CHUNK = 1 << 21  # rows per chunk and per row group (2,097,152)
+SCHEMA = pa.schema(
+    [
+        ("row", pa.dictionary(pa.int8(), pa.string())),
+        ("col", pa.dictionary(pa.int8(), pa.string())),
+        ("group", pa.dictionary(pa.int8(), pa.string())),
+        ("value", pa.float64()),
+    ]
+)
+#: the cell whose values ``perturb`` changes (an inner cell with a narrow range)
+PERTURB_CELL = ("r2", "c2")
+
+
+def mixture_params(seed: int) -> dict[str, np.ndarray]:
+    """Per-cell group shares and per-(cell, group) mixture parameters."""
+    rng = np.random.default_rng([seed, 0])
+    cells = N_ROW * N_COL
+    shares = np.array([0.4, 0.3, 0.2, 0.1])
+    share = np.stack([rng.permutation(shares) for _ in range(cells)])
+    center = rng.uniform(-1.0, 1.0, (cells, N_GROUP)) + np.arange(cells)[:, None] * 0.15
+    return {
+        "share": share,  # (cells, groups)
+        "mu1": center,
+        "sd1": rng.uniform(0.3, 0.8, (cells, N_GROUP)),
+        "mu2": center + rng.uniform(1.0, 2.5, (cells, N_GROUP)),
+        "sd2": rng.uniform(0.2, 0.6, (cells, N_GROUP)),
+        "w": rng.uniform(0.15, 0.5, (cells, N_GROUP)),  # weight of the second component
+    }
+
+
+def make_chunk(n: int, params: dict[str, np.ndarray], rng: np.random.Generator) -> pa.RecordBatch:
+    """``n`` rows: uniform cell, group by the cell's shares, value from its mixture."""
+    cells = N_ROW * N_COL
+    cell = rng.integers(0, cells, n, dtype=np.int8)
+    cum = np.cumsum(params["share"], axis=1)[cell]  # (n, groups)
+    group = (rng.random(n)[:, None] > cum[:, :-1]).sum(axis=1).astype(np.int8)
+    second = rng.random(n) < params["w"][cell, group]
+    mu = np.where(second, params["mu2"][cell, group], params["mu1"][cell, group])
+    sd = np.where(second, params["sd2"][cell, group], params["sd1"][cell, group])
+    value = mu + sd * rng.standard_normal(n)
+    row, col = np.divmod(cell, np.int8(N_COL))
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.DictionaryArray.from_arrays(pa.array(row.astype(np.int8)), ROWS),
+            pa.DictionaryArray.from_arrays(pa.array(col.astype(np.int8)), COLS),
+            pa.DictionaryArray.from_arrays(pa.array(group), GROUPS),
+            pa.array(value),
+        ],
+        schema=SCHEMA,
+    )
+
+
+def write_table(rows: int, out: str, seed: int) -> None:
+    """Write ``rows`` rows to ``out`` (atomically), one row group per chunk."""
+    params = mixture_params(seed)
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    tmp = f"{out}.tmp{os.getpid()}"
+    with pq.ParquetWriter(tmp, SCHEMA, compression="snappy") as writer:
+        for i, start in enumerate(range(0, rows, CHUNK)):
+            rng = np.random.default_rng([seed, 1, i])
+            batch = make_chunk(min(CHUNK, rows - start), params, rng)
+            writer.write_batch(batch, row_group_size=CHUNK)
+    os.replace(tmp, out)
+
+
+def perturb(src: str, out: str, cell: tuple[str, str] = PERTURB_CELL) -> int:
+    """Copy ``src`` to ``out`` with one cell's values pulled 10% toward its mean.
+
+    The cell's extent shrinks, so the shared limits (set by outer cells) stay
+    the same and only that cell's tile should change. Returns the rows changed.
+    """
+    import pyarrow.compute as pc
+
+    pf = pq.ParquetFile(src)
+    total, count = 0.0, 0
+    for batch in pf.iter_batches(batch_size=CHUNK):
+        mask = _cell_mask(batch, cell)
+        vals = pc.filter(batch.column("value"), mask)
+        total += pc.sum(vals).as_py() or 0.0
+        count += len(vals)
+    mean = total / max(count, 1)
+    tmp = f"{out}.tmp{os.getpid()}"
+    with pq.ParquetWriter(tmp, pf.schema_arrow, compression="snappy") as writer:
+        for batch in pf.iter_batches(batch_size=CHUNK):
+            mask = _cell_mask(batch, cell).to_numpy(zero_copy_only=False)
+            value = batch.column("value").to_numpy().copy()
+            value[mask] = mean + 0.9 * (value[mask] - mean)
+            arrays = [batch.column(i) for i in range(3)] + [pa.array(value)]
+            writer.write_batch(
+                pa.RecordBatch.from_arrays(arrays, schema=pf.schema_arrow), row_group_size=CHUNK
+            )
+    os.replace(tmp, out)
+    return count
+
+
+def _cell_mask(batch: pa.RecordBatch, cell: tuple[str, str]) -> pa.Array:
+    import pyarrow.compute as pc
+
+    row = batch.column("row").dictionary_decode()
+    col = batch.column("col").dictionary_decode()
+    return pc.and_(pc.equal(row, cell[0]), pc.equal(col, cell[1]))
+
+
+def parse_rows(text: str) -> int:
+    """Accept 1e6, 1_000_000 or 1000000."""
+    return int(float(text.replace("_", "")))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=parse_rows, required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    write_table(args.rows, args.out, args.seed)
+
+
+if __name__ == "__main__":
+    main()

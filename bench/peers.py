@@ -1,0 +1,186 @@
+"""The peers tilegrid is measured against, plus the floor, one method per process.
+
+Each draws the same 5x5 grid (facets ``row`` x ``col``) of 4 violins per tile
+(``group`` on x, ``value`` on y) from the same Parquet file, at the same size
+as tilegrid: tiles 2.5 in high with aspect 1.2 (a 15 x 12.5 in figure), 100 dpi.
+Written the way their documentation shows:
+
+* ``seaborn``: ``sns.catplot(kind="violin", row=, col=, x=, y=)``, sequential;
+* ``mpl``: ``plt.subplots(5, 5)`` and ``ax.violinplot`` per tile, sequential;
+* ``pool``: ``multiprocessing.Pool()`` (one worker per core); each worker gets its
+  tile's rows, draws them in its own figure, saves an in-memory PNG with
+  ``bbox_inches="tight"``; the main process ``imshow``s the PNGs into a grid;
+* ``floor``: read the needed columns once and bin every (cell, group)'s values
+  into a 512-bin histogram: the least work any method has to do.
+
+    python bench/peers.py seaborn --data bench/data/rows-1e6.parquet --out /tmp/sns.png
+
+Prints one JSON line with the phases' seconds (read, draw, save) to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import time
+
+HEIGHT, ASPECT, DPI = 2.5, 1.2, 100
+ROW, COL, X, Y = "row", "col", "group", "value"
+BINS = 512
+
+
+def read_frame(path: str):
+    """The four columns as a pandas DataFrame (facets and group come back as category)."""
+    import pandas as pd
+
+    return pd.read_parquet(path, columns=[ROW, COL, X, Y])
+
+
+def run_seaborn(path: str, out: str) -> dict[str, float]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import seaborn as sns
+
+    t0 = time.perf_counter()
+    df = read_frame(path)
+    t1 = time.perf_counter()
+    g = sns.catplot(
+        data=df, kind="violin", row=ROW, col=COL, x=X, y=Y, height=HEIGHT, aspect=ASPECT
+    )
+    t2 = time.perf_counter()
+    g.savefig(out, dpi=DPI)
+    t3 = time.perf_counter()
+    return {"read": t1 - t0, "draw": t2 - t1, "save": t3 - t2}
+
+
+def run_mpl(path: str, out: str) -> dict[str, float]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    t0 = time.perf_counter()
+    df = read_frame(path)
+    t1 = time.perf_counter()
+    rows, cols = df[ROW].cat.categories, df[COL].cat.categories
+    groups = list(df[X].cat.categories)
+    fig, axes = plt.subplots(
+        len(rows),
+        len(cols),
+        figsize=(len(cols) * HEIGHT * ASPECT, len(rows) * HEIGHT),
+        sharex=True,
+        sharey=True,
+    )
+    for (r, c), tile in df.groupby([ROW, COL], observed=True):
+        ax = axes[rows.get_loc(r), cols.get_loc(c)]
+        data = [v.to_numpy() for _, v in tile.groupby(X, observed=True)[Y]]
+        ax.violinplot(data)
+        ax.set_title(f"{ROW} = {r} | {COL} = {c}", fontsize=9)
+    for ax in axes[-1]:
+        ax.set_xticks(range(1, len(groups) + 1), labels=groups)
+        ax.set_xlabel(X)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(Y)
+    fig.tight_layout()
+    t2 = time.perf_counter()
+    fig.savefig(out, dpi=DPI)
+    t3 = time.perf_counter()
+    return {"read": t1 - t0, "draw": t2 - t1, "save": t3 - t2}
+
+
+def draw_tile(title: str, tile) -> bytes:
+    """Pool worker: one tile in its own figure, returned as PNG bytes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(HEIGHT * ASPECT, HEIGHT))
+    groups = [g for g, _ in tile.groupby(X, observed=True)]
+    ax.violinplot([v.to_numpy() for _, v in tile.groupby(X, observed=True)[Y]])
+    ax.set_xticks(range(1, len(groups) + 1), labels=groups)
+    ax.set_title(title, fontsize=9)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def run_pool(path: str, out: str) -> dict[str, float]:
+    import multiprocessing
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    t0 = time.perf_counter()
+    df = read_frame(path)
+    t1 = time.perf_counter()
+    rows, cols = df[ROW].cat.categories, df[COL].cat.categories
+    tasks, places = [], []
+    for (r, c), tile in df.groupby([ROW, COL], observed=True):
+        tasks.append((f"{ROW} = {r} | {COL} = {c}", tile[[X, Y]]))
+        places.append((rows.get_loc(r), cols.get_loc(c)))
+    with multiprocessing.Pool() as pool:
+        pngs = pool.starmap(draw_tile, tasks)
+    t2 = time.perf_counter()
+    fig, axes = plt.subplots(
+        len(rows), len(cols), figsize=(len(cols) * HEIGHT * ASPECT, len(rows) * HEIGHT)
+    )
+    for ax in axes.flat:
+        ax.axis("off")
+    for (i, j), png in zip(places, pngs):
+        axes[i, j].imshow(plt.imread(io.BytesIO(png)))
+    fig.tight_layout()
+    fig.savefig(out, dpi=DPI)
+    t3 = time.perf_counter()
+    return {"read": t1 - t0, "draw": t2 - t1, "save": t3 - t2}
+
+
+def run_floor(path: str, out: str) -> dict[str, float]:
+    """Read row, col, group, value once; one 512-bin histogram per (cell, group)."""
+    import numpy as np
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    t0 = time.perf_counter()
+    table = pq.read_table(path, columns=[ROW, COL, X, Y])
+    t1 = time.perf_counter()
+    levels = {name: None for name in (ROW, COL, X)}
+    codes = np.zeros(table.num_rows, dtype=np.int32)
+    for name in (ROW, COL, X):
+        parts, _start = [], 0
+        for chunk in table.column(name).chunks:
+            if levels[name] is None:
+                levels[name] = chunk.dictionary
+            remap = pc.index_in(chunk.dictionary, levels[name]).to_numpy(zero_copy_only=False)
+            parts.append(remap[chunk.indices.to_numpy()])
+        codes = codes * len(levels[name]) + np.concatenate(parts)
+    values = table.column(Y).to_numpy()
+    lo, hi = values.min(), values.max()
+    bins = np.minimum(((values - lo) * (BINS / (hi - lo))).astype(np.int32), BINS - 1)
+    n_codes = int(codes.max()) + 1
+    hist = np.bincount(codes * BINS + bins, minlength=n_codes * BINS).reshape(n_codes, BINS)
+    t2 = time.perf_counter()
+    assert hist.sum() == table.num_rows
+    return {"read": t1 - t0, "draw": t2 - t1, "save": 0.0}
+
+
+METHODS = {"seaborn": run_seaborn, "mpl": run_mpl, "pool": run_pool, "floor": run_floor}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("method", choices=sorted(METHODS))
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    phases = METHODS[args.method](args.data, args.out)
+    print(json.dumps({"method": args.method, **{k: round(v, 3) for k, v in phases.items()}}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,500 @@
+"""Benchmark tilegrid against its peers on the same data in the same run.
+
+    .venv/bin/python bench/run.py --sizes 1e5 1e6 1e7            # minutes
+    .venv/bin/python bench/run.py --sizes 1e5 1e6 1e7 --with-1e8  # add 1e8 rows
+
+For each size: generate the table (cached in bench/data/), run the floor and
+the peers (bench/peers.py), then tilegrid (`python -m snakemake -j 2` on a
+temporary copy of the workflow) from clean (full), after one cell's values
+changed (incremental) and with nothing changed (no-op). Every command runs
+under ``/usr/bin/time -v`` with BLAS/OpenMP pinned to one thread. Peak memory
+is reported two ways:
+
+* ``rss max/proc``: the largest single process (GNU time's maximum resident
+  set size; for tilegrid also the largest job in Snakemake's benchmark files);
+* ``rss sum``: the peak of the summed RSS of the whole process tree, sampled
+  every 0.05 s (pool workers + main, Snakemake + its concurrent jobs).
+
+Writes bench/results.json (raw) and bench/results.md (the table, machine,
+versions, date), and prints the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import glob
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+DATA = BENCH / "data"
+PYTHON = sys.executable
+WORKFLOW_ITEMS = [
+    "Snakefile",
+    "rules",
+    "scripts",
+    "schemas",
+    "profiles",
+    "config.yaml",
+    "envs",
+    "report",
+]
+PEERS = ["floor", "seaborn", "mpl", "pool"]
+SEABORN_MIN_FREE_GB = 20
+ENV_PINS = {
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "MPLBACKEND": "Agg",
+}
+
+sys.path.insert(0, str(BENCH))
+from make_data import perturb, write_table  # noqa: E402
+
+
+def label(rows: int) -> str:
+    """1e5, 1e7, 3e8 ..."""
+    exp = len(str(rows)) - 1
+    mant = rows / 10**exp
+    return f"{mant:g}e{exp}" if mant != 1 else f"1e{exp}"
+
+
+def env() -> dict[str, str]:
+    e = dict(os.environ, **ENV_PINS)
+    e["PATH"] = f"{Path(PYTHON).parent}:{e.get('PATH', '')}"
+    return e
+
+
+# ---------------------------------------------------------------- measuring
+
+
+class TreeSampler(threading.Thread):
+    """Peak of the summed RSS of a process and all its descendants."""
+
+    def __init__(self, pid: int, interval: float = 0.05):
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.peak = 0
+        self.peak_procs = 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.NoSuchProcess:
+            return
+        while not self.stop.is_set():
+            total, n = 0, 0
+            try:
+                procs = root.children(recursive=True)  # exclude /usr/bin/time itself
+            except psutil.NoSuchProcess:
+                break
+            for p in procs:
+                try:
+                    total += p.memory_info().rss
+                    n += 1
+                except psutil.Error:
+                    pass
+            if total > self.peak:
+                self.peak, self.peak_procs = total, n
+            self.stop.wait(self.interval)
+
+
+def measure(cmd: list[str], cwd: Path | None = None, log: Path | None = None) -> dict:
+    """Run ``cmd`` under /usr/bin/time -v; wall, max RSS per process, peak tree RSS sum."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as tfile:
+        load = os.getloadavg()[0]
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            ["/usr/bin/time", "-v", "-o", tfile.name, *cmd],
+            cwd=cwd,
+            env=env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        sampler = TreeSampler(proc.pid)
+        sampler.start()
+        out, err = proc.communicate()
+        wall = time.perf_counter() - t0
+        sampler.stop.set()
+        sampler.join()
+        report = tfile.read()
+    if log:
+        log.write_text(
+            f"$ {' '.join(cmd)}\n--- stdout\n{out}\n--- stderr\n{err}\n--- time\n{report}"
+        )
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
+    maxrss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", report).group(1))
+    phases = {}
+    for line in out.splitlines():
+        if line.startswith("{"):
+            phases = json.loads(line)
+    return {
+        "wall": wall,
+        "rss_max_proc_mb": maxrss / 1024,
+        "rss_sum_mb": sampler.peak / 2**20,
+        "load_before": load,
+        "phases": phases,
+        "stderr": err,
+    }
+
+
+# ---------------------------------------------------------------- tilegrid
+
+
+def workflow_copy(dest: Path, data: Path) -> None:
+    """Copy the workflow into ``dest`` with a config that plots the benchmark table."""
+    for item in WORKFLOW_ITEMS:
+        src = ROOT / item
+        if src.is_dir():
+            shutil.copytree(src, dest / item, ignore=shutil.ignore_patterns("__pycache__"))
+        elif src.exists():
+            shutil.copy2(src, dest / item)
+    os.link(data, dest / "data.parquet")
+    config = {
+        "data": "data.parquet",
+        "facet": {"row": "row", "col": "col"},
+        "plot": {"kind": "violin", "x": "group", "y": "value", "options": {"inner": "box"}},
+        "sharex": True,
+        "sharey": True,
+        "tile": {"height": 2.5, "aspect": 1.2, "dpi": 100},
+        "mosaic": {"title": None, "margin_titles": True, "formats": ["png"]},
+    }
+    (dest / "config.yaml").write_text(json.dumps(config, indent=1) + "\n")
+
+
+def read_tsv(path: str) -> dict[str, float]:
+    with open(path) as fh:
+        head, values = fh.readline().split("\t"), fh.readline().split("\t")
+    out = {}
+    for k, v in zip(head, values):
+        with contextlib.suppress(ValueError):
+            out[k.strip()] = float(v)
+    return out
+
+
+def job_stats(work: Path, since: float) -> dict:
+    """Per-job wall and max RSS from Snakemake's benchmark files written since ``since``."""
+
+    def fresh(pattern):
+        return [p for p in glob.glob(str(work / pattern)) if os.path.getmtime(p) >= since]
+
+    renders = [read_tsv(p) for p in fresh("benchmarks/render/*.tsv")]
+    split = [read_tsv(p) for p in fresh("benchmarks/split.tsv")]
+    mosaic = [read_tsv(p) for p in fresh("benchmarks/mosaic.tsv")]
+    stats = {"render_jobs": len(renders)}
+    if renders:
+        walls = [r["s"] for r in renders]
+        # A job rendered by the warm worker logs the forked child's peak RSS: count it.
+        worker_kb = [
+            int(m.group(1))
+            for p in fresh("logs/render/*.log")
+            for m in [re.search(r"warm worker, max RSS (\d+) KB", Path(p).read_text())]
+            if m
+        ]
+        stats.update(
+            render_s_median=statistics.median(walls),
+            render_s_min=min(walls),
+            render_s_max=max(walls),
+            render_s_sum=sum(walls),
+            render_rss_max_mb=max(
+                [r["max_rss"] for r in renders] + [kb / 1024 for kb in worker_kb]
+            ),
+            worker_jobs=len(worker_kb),
+        )
+    if split:
+        stats.update(split_s=split[0]["s"], split_rss_mb=split[0]["max_rss"])
+    if mosaic:
+        stats.update(mosaic_s=mosaic[0]["s"], mosaic_rss_mb=mosaic[0]["max_rss"])
+    stats["job_rss_max_mb"] = max(
+        [stats.get(k, 0) for k in ("render_rss_max_mb", "split_rss_mb", "mosaic_rss_mb")]
+    )
+    return stats
+
+
+def run_tilegrid(data: Path, logs: Path, jobs: int, keep: bool) -> dict:
+    work = Path(tempfile.mkdtemp(prefix="tilegrid-bench-"))
+    workflow_copy(work, data)
+    cmd = [PYTHON, "-m", "snakemake", "-j", str(jobs)]
+    results = {}
+    try:
+        for phase in ("full", "incremental", "noop"):
+            if phase == "incremental":
+                t0 = time.perf_counter()
+                changed = perturb(str(data), str(work / "data.new.parquet"))
+                os.replace(work / "data.new.parquet", work / "data.parquet")
+                results["perturb"] = {"rows_changed": changed, "s": time.perf_counter() - t0}
+            since = time.time() - 1
+            r = measure(cmd, cwd=work, log=logs / f"tilegrid-{phase}.log")
+            r.pop("stderr")
+            r.update(job_stats(work, since))
+            results[phase] = r
+            print(
+                f"    tilegrid {phase:12s} {fmt_row(r)}  render jobs {r['render_jobs']}", flush=True
+            )
+        if not os.path.exists(work / "results/mosaic.png"):
+            raise RuntimeError("tilegrid wrote no results/mosaic.png")
+        shutil.copy2(work / "results/mosaic.png", logs / "tilegrid.png")
+        results["overhead"] = job_overhead(work)
+    finally:
+        if keep:
+            print(f"    kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
+def job_overhead(work: Path, repeat: int = 3) -> dict:
+    """Fixed cost of one render job: interpreter, imports, the render itself outside Snakemake."""
+    shard = sorted(glob.glob(str(work / "results/shards/*.parquet")))[0]
+    tile = Path(shard).stem
+    config = json.loads((work / "config.yaml").read_text())
+    plot = {
+        "kind": "violin",
+        "x": "group",
+        "y": "value",
+        "function": None,
+        "preprocess": None,
+        "options": config["plot"]["options"],
+    }
+    scripts = str(work / "scripts")
+    probes = {
+        "python_start": [PYTHON, "-c", "pass"],
+        "imports": [
+            PYTHON,
+            "-c",
+            f"import sys; sys.path.insert(0, {scripts!r}); import tilegrid.render, tilegrid.logs",
+        ],
+        "snakemake_import": [PYTHON, "-c", "import snakemake.script"],
+        "render_plain": [
+            PYTHON,
+            "-c",
+            f"import sys; sys.path.insert(0, {scripts!r}); "
+            "from tilegrid.render import render_tile; "
+            f"render_tile({shard!r}, {str(work / f'results/shards/{tile}.json')!r}, "
+            f"{plot!r}, {config['tile']!r}, '/tmp/tilegrid-bench-probe.png', "
+            "'/tmp/tilegrid-bench-probe.json')",
+        ],
+    }
+    out = {}
+    for name, cmd in probes.items():
+        walls = [measure(cmd)["wall"] for _ in range(repeat)]
+        out[name] = statistics.median(walls)
+    return out
+
+
+# ---------------------------------------------------------------- report
+
+
+def fmt_row(r: dict) -> str:
+    return (
+        f"wall {r['wall']:8.2f} s  rss max/proc {r['rss_max_proc_mb']:8.0f} MB  "
+        f"rss sum {r['rss_sum_mb']:8.0f} MB  (load {r['load_before']:.1f})"
+    )
+
+
+def machine() -> dict:
+    def sh(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, shell=True).stdout.strip()
+        except OSError:
+            return ""
+
+    import importlib.metadata as md
+
+    versions = {"python": platform.python_version()}
+    for pkg in ("snakemake", "matplotlib", "seaborn", "numpy", "pandas", "pyarrow", "scipy"):
+        try:
+            versions[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            versions[pkg] = "-"
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": sh("lscpu | sed -n 's/^Model name: *//p'"),
+        "nproc": sh("nproc"),
+        "mem": sh('free -g | awk \'/^Mem:/{print $2" GiB total, "$7" GiB available"}\''),
+        "disk": sh(f"df -h {ROOT} | tail -1"),
+        "kernel": platform.release(),
+        "versions": versions,
+        "git": sh(f"git -C {ROOT} rev-parse --short HEAD")
+        + (" (dirty)" if sh(f"git -C {ROOT} status --porcelain -- scripts rules") else ""),
+    }
+
+
+def markdown(results: dict) -> str:
+    m = results["machine"]
+    lines = [
+        f"Run {m['date']} on {m['cpu']}, {m['nproc']} cores, {m['mem']}; "
+        f"Linux {m['kernel']}; tilegrid {m['git']}.",
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
+        f"Disk: `{m['disk']}`.",
+        "",
+        "Wall seconds and peak RSS; `rss max/proc` = the largest single process "
+        "(GNU time), `rss sum` = peak of the summed RSS of all processes of the method "
+        "(sampled every 0.05 s). `tilegrid x` = this method's wall / tilegrid full run's wall "
+        "in the same run (>1: tilegrid is faster). `load` = 1-min load average before the "
+        "command (others were using the machine).",
+        "",
+        "| rows | method | wall s | rss max/proc MB | rss sum MB | tilegrid x | load |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for size, res in results["sizes"].items():
+        tg = res.get("tilegrid", {})
+        full = tg.get("full", {}).get("wall")
+        for name in PEERS:
+            r = res.get(name)
+            if r is None:
+                continue
+            if "skipped" in r:
+                lines.append(f"| {size} | {name} | skipped: {r['skipped']} | | | | |")
+                continue
+            ratio = f"{r['wall'] / full:.1f}" if full else "-"
+            lines.append(
+                f"| {size} | {name} | {r['wall']:.2f} | {r['rss_max_proc_mb']:.0f} | "
+                f"{r['rss_sum_mb']:.0f} | {ratio} | {r['load_before']:.1f} |"
+            )
+        for phase in ("full", "incremental", "noop"):
+            r = tg.get(phase)
+            if not r:
+                continue
+            ratio = f"{r['wall'] / full:.2f}" if full else "-"
+            lines.append(
+                f"| {size} | **tilegrid {phase}** | {r['wall']:.2f} | "
+                f"{r['rss_max_proc_mb']:.0f} (job max {r['job_rss_max_mb']:.0f}) | "
+                f"{r['rss_sum_mb']:.0f} | {ratio} | {r['load_before']:.1f} |"
+            )
+    lines += [
+        "",
+        "tilegrid's jobs (from Snakemake's `benchmarks/*.tsv`; full run unless noted):",
+        "",
+        "| rows | split s | split RSS MB | render jobs | render s median (min-max) | "
+        "render RSS max MB | mosaic s | incremental: jobs rerun | phases of the peers "
+        "(read / draw / save s) |",
+        "|---:|---:|---:|---:|---|---:|---:|---:|---|",
+    ]
+    for size, res in results["sizes"].items():
+        tg = res.get("tilegrid", {})
+        f, inc = tg.get("full"), tg.get("incremental", {})
+        if not f:
+            continue
+        peers = "; ".join(
+            f"{n} {r['phases'].get('read', 0):.1f}/{r['phases'].get('draw', 0):.1f}/"
+            f"{r['phases'].get('save', 0):.1f}"
+            for n in PEERS
+            if (r := res.get(n)) and "phases" in r and r["phases"]
+        )
+        lines.append(
+            f"| {size} | {f.get('split_s', 0):.2f} | {f.get('split_rss_mb', 0):.0f} | "
+            f"{f['render_jobs']} | {f.get('render_s_median', 0):.2f} "
+            f"({f.get('render_s_min', 0):.2f}-{f.get('render_s_max', 0):.2f}) | "
+            f"{f.get('render_rss_max_mb', 0):.0f} | {f.get('mosaic_s', 0):.2f} | "
+            f"{inc.get('render_jobs', '-')} render + split {inc.get('split_s', 0):.1f} s | "
+            f"{peers} |"
+        )
+    ov = next(
+        (
+            r["tilegrid"]["overhead"]
+            for r in results["sizes"].values()
+            if "overhead" in r.get("tilegrid", {})
+        ),
+        None,
+    )
+    if ov:
+        first = next(iter(results["sizes"]))
+        med = results["sizes"][first]["tilegrid"]["full"].get("render_s_median", 0)
+        lines += [
+            "",
+            f"Fixed cost of one render job at {first} rows (median of 3, wall s): "
+            f"`python -c pass` {ov['python_start']:.2f}; + imports of tilegrid.render "
+            f"{ov['imports']:.2f}; `import snakemake.script` {ov['snakemake_import']:.2f}; "
+            f"whole render outside Snakemake {ov['render_plain']:.2f}; the same job under "
+            f"Snakemake's `script:` (benchmark file) {med:.2f}.",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- main
+
+
+def ensure_data(rows: int, seed: int) -> Path:
+    path = DATA / f"rows-{label(rows)}-seed{seed}.parquet"
+    if not path.exists():
+        t0 = time.perf_counter()
+        write_table(rows, str(path), seed)
+        print(f"  generated {path.name} in {time.perf_counter() - t0:.1f} s", flush=True)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", default=["1e5", "1e6", "1e7"])
+    parser.add_argument("--with-1e8", action="store_true", help="add 1e8 rows")
+    parser.add_argument(
+        "--methods", nargs="+", default=PEERS + ["tilegrid"], choices=PEERS + ["tilegrid"]
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--jobs", type=int, default=2, help="snakemake -j (default 2)")
+    parser.add_argument("--keep", action="store_true", help="keep tilegrid's work folders")
+    parser.add_argument(
+        "--results",
+        default=str(BENCH / "results"),
+        help="prefix of the .json/.md written (default bench/results)",
+    )
+    args = parser.parse_args()
+    if not os.path.exists("/usr/bin/time"):
+        sys.exit("bench: /usr/bin/time missing; install GNU time (apt-get install time)")
+    sizes = [int(float(s)) for s in args.sizes] + ([10**8] if args.with_1e8 else [])
+    results = {"machine": machine(), "sizes": {}}
+    for rows in sizes:
+        size = label(rows)
+        print(f"{size} rows", flush=True)
+        data = ensure_data(rows, args.seed)
+        logs = BENCH / "logs" / size
+        logs.mkdir(parents=True, exist_ok=True)
+        res = results["sizes"][size] = {}
+        for name in [m for m in PEERS if m in args.methods]:
+            free_gb = psutil.virtual_memory().available / 2**30
+            if name == "seaborn" and rows >= 10**8 and free_gb < SEABORN_MIN_FREE_GB:
+                res[name] = {"skipped": f"{free_gb:.0f} GB free < {SEABORN_MIN_FREE_GB} GB"}
+                print(f"    {name:21s} skipped ({free_gb:.0f} GB free)", flush=True)
+                continue
+            cmd = [
+                PYTHON,
+                str(BENCH / "peers.py"),
+                name,
+                "--data",
+                str(data),
+                "--out",
+                str(logs / f"{name}.png"),
+            ]
+            r = measure(cmd, log=logs / f"{name}.log")
+            r.pop("stderr")
+            res[name] = r
+            print(f"    {name:21s} {fmt_row(r)}", flush=True)
+        if "tilegrid" in args.methods:
+            res["tilegrid"] = run_tilegrid(data, logs, args.jobs, args.keep)
+        Path(f"{args.results}.json").write_text(json.dumps(results, indent=1) + "\n")
+        Path(f"{args.results}.md").write_text(markdown(results))
+    print()
+    print(markdown(results))
+
+
+if __name__ == "__main__":
+    main()
