@@ -202,3 +202,20 @@ def test_the_report_shows_the_mosaic_and_every_tile(built):
     assert all(t["id"] in html for t in tiles)
     built.run_ok("--report", "report.zip")
     assert built.path("report.zip").stat().st_size > 10_000
+
+
+def test_preprocess_runs_on_each_tiles_rows_before_drawing(workflow):
+    workflow.path("prep.py").write_text(
+        "def center(data):\n"
+        "    data['value'] = data['value'] - data['value'].mean()\n"
+        "    return data\n"
+    )
+    workflow.update_config(plot={"preprocess": "prep.py:center"})
+    workflow.run_ok()
+    metas = [json.loads(p.read_text()) for p in workflow.path("results", "tiles").glob("*.json")]
+    assert len(metas) == 6
+    shards = json.loads(
+        next(workflow.path("results", "shards").glob("north-spring-*.json")).read_text()
+    )
+    assert shards["y"]["lim"] is None  # the user's code moves values: render autoscales
+    assert all(m["y"]["lim"][0] < 0 < m["y"]["lim"][1] for m in metas)
