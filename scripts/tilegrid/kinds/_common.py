@@ -118,3 +118,13 @@ def positive(v: Any) -> bool:
 def in_range(lo: float, hi: float):
     """A number in [lo, hi]."""
     return lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and lo <= v <= hi
+
+
+def data_ranges(facts, axes: tuple[str, ...] = ("x", "y")) -> dict[str, tuple[float, float]]:
+    """The min-max range of each numeric role among ``axes`` in a tile's moments."""
+    out = {}
+    for axis in axes:
+        ms = facts.all(axis)
+        if ms:
+            out[axis] = (min(m.min for m in ms), max(m.max for m in ms))
+    return out

@@ -14,6 +14,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from ._common import data_ranges
+
 ROLES: dict[str, str] = {}  # x and y follow their columns' types
 OPTIONS = None  # free-form: every option is passed to the user's function
 
@@ -28,12 +30,7 @@ def check_options(options: dict[str, Any]) -> None:
 
 def extents(facts, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
     """The data ranges of numeric x and y: the user's function decides how to draw them."""
-    out = {}
-    for role in ("x", "y"):
-        ms = facts.all(role)
-        if ms:
-            out[role] = (min(m.min for m in ms), max(m.max for m in ms))
-    return out
+    return data_ranges(facts)
 
 
 def parse_spec(spec: str | None, key: str = "plot.function") -> tuple[str, str]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ._common import check
+from ._common import check, data_ranges
 
 ROLES = {"x": "numeric", "y": "numeric"}
 REQUIRED = ("x", "y")
@@ -32,12 +32,7 @@ def check_options(options: dict[str, Any]) -> None:
 
 def extents(facts, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
     """Data ranges of x and y (the counts are known only after binning)."""
-    out = {}
-    for axis in ("x", "y"):
-        ms = facts.all(axis)
-        if ms:
-            out[axis] = (min(m.min for m in ms), max(m.max for m in ms))
-    return out
+    return data_ranges(facts)
 
 
 def counts(table, sidecar: dict[str, Any], options: dict[str, Any]) -> np.ndarray:

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..stats import Moments
 from . import _estimate
-from ._common import by_hue, check, in_range, log_axes, positive
+from ._common import by_hue, check, data_ranges, in_range, log_axes, positive
 
 ROLES = {"x": "numeric", "y": "numeric"}
 REQUIRED = ("x", "y")
@@ -52,11 +52,7 @@ def scales(options: dict[str, Any]) -> dict[str, str]:
 
 def extents(facts, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
     """Data ranges (aggregated lines and their bands lie within them or close)."""
-    out = {}
-    for axis in ("x", "y"):
-        ms = facts.all(axis)
-        if ms:
-            out[axis] = (min(m.min for m in ms), max(m.max for m in ms))
+    out = data_ranges(facts)
     if options["estimator"] == "sum" and "y" in out:
         total = sum(m.mean * m.n for m in facts.all("y"))
         out["y"] = (min(out["y"][0], 0.0, total), max(out["y"][1], 0.0, total))

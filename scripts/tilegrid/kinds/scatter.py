@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ._common import by_hue, check, in_range, log_axes, positive
+from ._common import by_hue, check, data_ranges, in_range, log_axes, positive
 
 ROLES = {"x": "numeric", "y": "numeric"}
 REQUIRED = ("x", "y")
@@ -49,12 +49,7 @@ def scales(options: dict[str, Any]) -> dict[str, str]:
 
 def extents(facts, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
     """The data ranges of x and y."""
-    out = {}
-    for axis in ("x", "y"):
-        ms = facts.all(axis)
-        if ms:
-            out[axis] = (min(m.min for m in ms), max(m.max for m in ms))
-    return out
+    return data_ranges(facts)
 
 
 def shade(counts: np.ndarray, norm: str) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import kde
 from ..stats import Moments
-from ._common import codes_of, dodge, hue_of, no_data, numeric_of, split_by
+from ._common import categorical_groups, dodge, no_data
 
 ROLES = {"x": "categorical", "y": "numeric"}
 REQUIRED = ("y",)
@@ -144,17 +144,7 @@ def category_colors(categories: list[str], options: dict[str, Any]) -> list[Any]
 def draw(ax, table, sidecar: dict[str, Any], options: dict[str, Any]) -> None:
     """Draw this tile's violins: one per x category, dodged by hue when there is one."""
     categories = sidecar["x"].get("categories") or []
-    y = numeric_of(table, sidecar["y"]["column"])
-    n_x = max(len(categories), 1)
-    x_codes = (
-        codes_of(table, sidecar["x"]["column"], categories)
-        if categories
-        else np.zeros(len(y), np.int64)
-    )
-    hue_codes, hue_colors = hue_of(table, sidecar)
-    n_h = max(len(hue_colors), 1)
-    combined = x_codes * n_h + (hue_codes if hue_codes is not None else 0)
-    groups = split_by(combined, y, n_x * n_h)
+    groups, _, n_h, hue_colors = categorical_groups(table, sidecar)
     present = [(g, v) for g, v in enumerate(groups) if v.size]
     if not present:
         no_data(ax)
