@@ -144,3 +144,10 @@ def extent(facts, estimator: str, errorbar: Any) -> tuple[float, float] | None:
     if not spans:
         return None
     return min(s[0] for s in spans), max(s[1] for s in spans)
+
+
+#: option checks shared by the kinds that draw estimates (for _common.check)
+OPTION_RULES = {
+    "estimator": (lambda v: v in ESTIMATORS, "one of mean, median, sum"),
+    "errorbar": (valid_errorbar, 'null, "ci", "se", "sd", "pi" or [method, level]'),
+}

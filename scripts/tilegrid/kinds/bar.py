@@ -33,11 +33,7 @@ def check_options(options: dict[str, Any]) -> None:
     check(
         options,
         {
-            "estimator": (lambda v: v in _estimate.ESTIMATORS, "one of mean, median, sum"),
-            "errorbar": (
-                _estimate.valid_errorbar,
-                'null, "ci", "se", "sd", "pi" or [method, level]',
-            ),
+            **_estimate.OPTION_RULES,
             "width": (in_range(0.01, 1.0), "a number in (0, 1]"),
             "alpha": (in_range(0, 1), "a number in [0, 1]"),
             "err_linewidth": (positive, "a positive number"),

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ._common import by_hue, check, log_axes
+from ._common import by_hue, check, data_ranges, log_axes
 
 ROLES = {"x": "numeric"}
 REQUIRED = ("x",)
@@ -35,8 +35,8 @@ def scales(options: dict[str, Any]) -> dict[str, str]:
 
 def extents(facts, options: dict[str, Any]) -> dict[str, Any]:
     """x: the data range; y: 0 to 1 (or to the largest count)."""
-    ms = facts.all("x")
-    if not ms:
+    ranges = data_ranges(facts, ("x",))
+    if not ranges:
         return {}
     top = (
         1.0
@@ -44,10 +44,10 @@ def extents(facts, options: dict[str, Any]) -> dict[str, Any]:
         else float(
             max(m.n for m in facts.by("x", "hue").values())
             if "hue" in facts.cat_roles
-            else sum(m.n for m in ms)
+            else sum(m.n for m in facts.all("x"))
         )
     )
-    return {"x": (min(m.min for m in ms), max(m.max for m in ms)), "y": (0.0, top)}
+    return {**ranges, "y": (0.0, top)}
 
 
 def ecdf_at(values: np.ndarray, xs: np.ndarray, stat: str, complementary: bool) -> np.ndarray:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ._common import by_hue, check, in_range, log_axes
+from ._common import by_hue, check, data_ranges, in_range, log_axes
 
 ROLES = {"x": "numeric"}
 REQUIRED = ("x",)
@@ -51,10 +51,10 @@ def scales(options: dict[str, Any]) -> dict[str, str]:
 
 def extents(facts, options: dict[str, Any]) -> dict[str, Any]:
     """The data range of x; bars stand on 0."""
-    ms = facts.all("x")
-    if not ms:
+    ranges = data_ranges(facts, ("x",))
+    if not ranges:
         return {}
-    return {"x": (min(m.min for m in ms), max(m.max for m in ms)), "y_sticky": 0.0}
+    return {**ranges, "y_sticky": 0.0}
 
 
 def bin_edges(sidecar: dict[str, Any], options: dict[str, Any]) -> np.ndarray:
