@@ -96,15 +96,23 @@ def cast_order(values: list[Any], dtype: pa.DataType, column: str) -> pa.Array:
 
 
 def codes(column: pa.Array, levels: pa.Array) -> np.ndarray:
-    """Index of each value in ``levels``; -1 for nulls and values not among them.
+    """Index (int32) of each value in ``levels``; -1 for nulls and values not among them.
 
     Dictionary-encoded columns are looked up once per dictionary entry.
     """
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
     if pa.types.is_dictionary(column.type):
-        lookup = np.append(codes(column.dictionary, levels), -1)
-        indices = column.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-        return lookup[indices.astype(np.int64)]
+        lookup = codes(column.dictionary, levels)
+        indices = column.indices
+        if not indices.null_count and np.array_equal(lookup, np.arange(len(lookup))):
+            # the dictionary is the levels (a categorical column): codes are the indices
+            return indices.to_numpy().astype(np.int32, copy=False)
+        lookup = np.append(lookup, np.int32(-1))
+        if indices.null_count:
+            indices = indices.fill_null(-1)
+        return lookup[indices.to_numpy(zero_copy_only=False)]
     idx = pc.index_in(plain(column), value_set=levels)
-    return idx.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    if idx.null_count:
+        idx = idx.fill_null(-1)
+    return idx.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)

@@ -34,11 +34,12 @@ from . import tableio
 from .ids import canonical_value, tile_id
 from .kinds import get_kind, resolve_options, role_columns, role_types
 from .levels import LevelCollector, LevelError, codes, plain, value_type
-from .stats import Moments, MomentTable
+from .partition import Column, Router, ShardSink, TileBuffers, prefetch
+from .stats import Moments
 
 log = logging.getLogger("tilegrid.split")
 
-ROW_GROUP = 1 << 17  # rows per shard row group; bounds the split's buffers per tile
+ROW_GROUP = 1 << 16  # rows per shard row group; bounds the split's buffers per tile
 MARGIN = 0.05  # matplotlib's default autoscale margin
 MANIFEST = "manifest.json"
 CATEGORICAL_ROLES = ("x", "y", "hue")
@@ -124,20 +125,39 @@ class SplitResult:
 # ---------------------------------------------------------------- pass 1: levels
 
 
-def collect_levels(spec: SplitSpec, columns: list[str]) -> tuple[dict[str, pa.Array], int]:
-    """The ordered levels of ``columns`` and the table's row count."""
-    collectors = {c: LevelCollector(c) for c in columns}
-    total = 0
-    read = columns or [tableio.read_schema(spec.data).names[0]]
-    for batch in tableio.iter_batches(spec.data, read):
-        total += batch.num_rows
-        for name in columns:
-            collectors[name].add(batch.column(name))
+def explicit_orders(spec: SplitSpec) -> dict[str, list[Any] | None]:
+    """The orders the config gives for facet and categorical columns."""
     explicit = {spec.row: spec.row_order, spec.col: spec.col_order}
     if spec.hue:
         explicit[spec.hue] = spec.hue_order
     if spec.x and spec.options.get("order") is not None:
         explicit.setdefault(spec.x, spec.options["order"])
+    return explicit
+
+
+def collect_levels(
+    spec: SplitSpec, columns: list[str], schema: pa.Schema | None = None
+) -> tuple[dict[str, pa.Array], int]:
+    """The ordered levels of ``columns`` and the table's row count (0 if not needed).
+
+    A pass over the columns is needed only where their values decide the
+    order: a categorical (dictionary) column is ordered by its categories and
+    an explicit order is given, so then the first batch is enough.
+    """
+    explicit = explicit_orders(spec)
+    schema = schema or tableio.read_schema(spec.data)
+    first_only = not spec.chunks and all(
+        explicit.get(c) is not None or pa.types.is_dictionary(schema.field(c).type) for c in columns
+    )
+    collectors = {c: LevelCollector(c) for c in columns}
+    total = 0
+    read = columns or [schema.names[0]]
+    for batch in tableio.iter_batches(spec.data, read):
+        total += batch.num_rows
+        for name in columns:
+            collectors[name].add(batch.column(name))
+        if first_only:
+            break
     try:
         return {c: collectors[c].order(explicit.get(c)) for c in columns}, total
     except LevelError as exc:
@@ -177,114 +197,90 @@ def make_grid(spec: SplitSpec, levels: dict[str, pa.Array]) -> Grid:
 # ---------------------------------------------------------------- pass 2: partition
 
 
-class ShardWriter:
-    """Buffers one tile's rows and writes them in row groups of exactly ROW_GROUP rows."""
-
-    def __init__(self, path: str, schema: pa.Schema):
-        self.path = path
-        self.schema = schema
-        self.pending: list[pa.RecordBatch] = []
-        self.pending_rows = 0
-        self.rows = 0
-        self.writer: pq.ParquetWriter | None = None
-
-    def append(self, batch: pa.RecordBatch) -> None:
-        """Add rows; flush every complete row group."""
-        self.pending.append(batch)
-        self.pending_rows += batch.num_rows
-        self.rows += batch.num_rows
-        while self.pending_rows >= ROW_GROUP:
-            table = pa.Table.from_batches(self.pending, self.schema)
-            self._write(table.slice(0, ROW_GROUP))
-            rest = table.slice(ROW_GROUP)
-            self.pending = rest.to_batches()
-            self.pending_rows = rest.num_rows
-
-    def close(self) -> None:
-        """Write the last, partial row group (or an empty shard) and close the file."""
-        if self.pending_rows or self.writer is None:
-            self._write(pa.Table.from_batches(self.pending, self.schema))
-        self.pending = []
-        self.writer.close()
-
-    def _write(self, table: pa.Table) -> None:
-        if self.writer is None:
-            # Shards are intermediate files, read back once: speed beats size.
-            # Dictionary-encode only text (numbers rarely repeat: trying costs time).
-            text = [f.name for f in self.schema if pa.types.is_string(f.type)]
-            self.writer = pq.ParquetWriter(
-                self.path,
-                self.schema,
-                compression="lz4",
-                use_dictionary=text,
-                write_statistics=False,
-            )
-        self.writer.write_table(table.combine_chunks(), row_group_size=ROW_GROUP)
-
-
 class Partitioner:
-    """Routes each batch's rows to tile shards and merges the numeric roles' moments."""
+    """Turns each batch into codes and values, and hands them to the router."""
 
-    def __init__(self, spec, grid, levels, roles, columns, writers):
+    def __init__(self, spec, grid, levels, roles, columns: list[Column], router: Router):
         self.spec, self.grid, self.levels = spec, grid, levels
-        self.roles, self.columns, self.writers = roles, columns, writers
+        self.roles, self.columns, self.router = roles, columns, router
+        self.cols = role_columns(spec)
         self.cat_roles = [r for r in CATEGORICAL_ROLES if roles.get(r) == "categorical"]
-        self.radix = [len(levels[role_columns(spec)[r]]) for r in self.cat_roles]
-        self.moments = {r: MomentTable() for r, t in roles.items() if t == "numeric"}
+        self.radix = [len(levels[self.cols[r]]) for r in self.cat_roles]
+        self.numeric_roles = [r for r, t in roles.items() if t == "numeric"]
         self.strict = spec.kind != "custom"
         self.offset = 0
         self.total = 0
         self.dropped = {"outside_grid": 0, "null_category": 0, "non_finite": 0}
 
-    def tile_codes(self, batch: pa.RecordBatch) -> tuple[np.ndarray, np.ndarray]:
-        """Each row's tile index and whether its facet values are among the levels."""
+    def tile_codes(self, batch: pa.RecordBatch) -> tuple[np.ndarray, np.ndarray | None]:
+        """Each row's tile index, and a mask of rows inside the grid (None: all are).
+
+        The index of a row outside the grid is meaningless: only kept rows are used.
+        """
         n = batch.num_rows
-        tile = np.zeros(n, dtype=np.int64)
-        keep = np.ones(n, dtype=bool)
+        keep, tile = None, None  # codes of dropped rows (-1) are never used
         if self.spec.row:
             r = codes(batch.column(self.spec.row), self.grid.row_levels)
-            keep &= r >= 0
-            tile += np.maximum(r, 0) * self.grid.n_cols
+            keep = _and_valid(keep, r)
+            tile = r * np.int32(self.grid.n_cols)
         if self.spec.chunks:
             rows = np.arange(self.offset, self.offset + n, dtype=np.int64)
-            tile += rows * self.spec.chunks // max(self.total, 1)
+            part = (rows * self.spec.chunks // max(self.total, 1)).astype(np.int32)
+            tile = part if tile is None else tile + part
         elif self.spec.col:
             c = codes(batch.column(self.spec.col), self.grid.col_levels)
-            keep &= c >= 0
-            tile += np.maximum(c, 0)
+            keep = _and_valid(keep, c)
+            tile = c if tile is None else tile + c
+        if tile is None:
+            tile = np.zeros(n, dtype=np.int32)
         self.offset += n
         return tile, keep
 
     def add(self, batch: pa.RecordBatch) -> None:
         """Route one batch."""
         tile, keep = self.tile_codes(batch)
-        self.dropped["outside_grid"] += int(batch.num_rows - keep.sum())
-        cols = role_columns(self.spec)
-        group = np.zeros(batch.num_rows, dtype=np.int64)
+        if keep is not None:
+            self.dropped["outside_grid"] += int(batch.num_rows - np.count_nonzero(keep))
+        group = np.zeros(batch.num_rows, dtype=np.int32)
+        category: dict[str, np.ndarray] = {}
         for role, radix in zip(self.cat_roles, self.radix):
-            code = codes(batch.column(cols[role]), self.levels[cols[role]])
+            name = self.cols[role]
+            if name not in category:
+                category[name] = codes(batch.column(name), self.levels[name])
+            code = category[name]
             if self.strict:
-                self.dropped["null_category"] += int((keep & (code < 0)).sum())
-                keep &= code >= 0
-            group = group * radix + np.maximum(code, 0)
-        values = {}
-        for role in self.moments:
-            values[role] = numeric(batch.column(cols[role]), cols[role])
-            finite = np.isfinite(values[role])
+                keep = self._drop(keep, code >= 0, "null_category")
+            group = group * np.int32(radix) + np.maximum(code, 0)
+        values: dict[str, np.ndarray] = {}
+        for role in self.numeric_roles:
+            name = self.cols[role]
+            values[role] = numeric(batch.column(name), name)
             if self.strict:
-                self.dropped["non_finite"] += int((keep & ~finite).sum())
-                keep &= finite
-        for role, v in values.items():
-            ok = keep & np.isfinite(v)
-            self.moments[role].add(tile[ok], group[ok], v[ok])
-        route(batch.select(self.columns), tile, keep, self.writers)
+                keep = self._drop(keep, np.isfinite(values[role]), "non_finite")
+        sources = [self._source(batch, c, category, values) for c in self.columns]
+        self.router.route(tile, keep, group, values, sources)
+
+    def _drop(self, keep: np.ndarray | None, valid: np.ndarray, reason: str) -> np.ndarray | None:
+        """``keep`` narrowed to ``valid`` rows, counting the rows dropped for ``reason``."""
+        if valid.all():
+            return keep
+        self.dropped[reason] += int(np.count_nonzero(~valid if keep is None else keep & ~valid))
+        return valid if keep is None else keep & valid
+
+    def _source(self, batch, column: Column, category, values) -> Any:
+        if column.mode == "codes":
+            return category[column.name]
+        if column.mode == "float":
+            role = next(r for r in self.numeric_roles if self.cols[r] == column.name)
+            return values[role]
+        return plain(batch.column(column.name))
 
     def facts(self, tile: int) -> TileFacts:
         """The merged moments of one tile, keyed by category codes."""
         out = {}
-        for role, table in self.moments.items():
+        for role, table in self.router.moments.items():
             out[role] = {self._unpack(g): m for g, m in table.for_tile(tile).items()}
-        return TileFacts(self.writers[tile].rows, self.cat_roles, out)
+        return TileFacts(self.router.buffers.rows[tile], self.cat_roles, out)
 
     def _unpack(self, group: int) -> tuple[int, ...]:
         key = []
@@ -294,31 +290,24 @@ class Partitioner:
         return tuple(reversed(key))
 
 
+def _and_valid(keep: np.ndarray | None, code: np.ndarray) -> np.ndarray | None:
+    """``keep`` narrowed to rows whose ``code`` is not -1 (None while every row is kept)."""
+    valid = code >= 0
+    if valid.all():
+        return keep
+    return valid if keep is None else keep & valid
+
+
 def numeric(column: pa.Array, name: str) -> np.ndarray:
-    """A numeric column as float64 with NaN for nulls."""
+    """A numeric column as float64 with NaN for nulls (zero-copy for float64)."""
     column = plain(column)
     if pa.types.is_boolean(column.type) or not (
         pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
     ):
         raise SplitError(f"column {name!r}: type {column.type} is not numeric")
+    if pa.types.is_float64(column.type) and column.null_count == 0:
+        return column.to_numpy()
     return column.cast(pa.float64()).fill_null(np.nan).to_numpy(zero_copy_only=False)
-
-
-def route(batch: pa.RecordBatch, tile: np.ndarray, keep: np.ndarray, writers) -> None:
-    """Append each kept row to its tile's writer, preserving row order within a tile."""
-    idx = np.flatnonzero(keep)
-    if idx.size == 0:
-        return
-    # a stable sort keeps each tile's rows in file order (radix sort on int16 codes)
-    keys = tile[idx].astype(np.int16 if len(writers) < 2**15 else np.int32)
-    order = idx[np.argsort(keys, kind="stable")]
-    counts = np.bincount(tile[order], minlength=len(writers))
-    arrays = [plain(batch.column(i)) for i in range(batch.num_columns)]
-    taken = pa.RecordBatch.from_arrays(arrays, schema=writers[0].schema).take(pa.array(order))
-    start = 0
-    for t in np.flatnonzero(counts):
-        writers[t].append(taken.slice(start, int(counts[t])))
-        start += int(counts[t])
 
 
 # ---------------------------------------------------------------- sharing
@@ -379,6 +368,29 @@ def shard_columns(spec: SplitSpec, schema: pa.Schema) -> list[str]:
     return list(dict.fromkeys(role_columns(spec).values()))
 
 
+def shard_layout(spec: SplitSpec, schema: pa.Schema, roles, levels) -> list[Column]:
+    """Each shard column, its type in the shard and how the router takes it.
+
+    The user's code (custom, preprocess) gets every column as it is.  Built-in
+    kinds get their numeric roles as float64 and their categorical roles
+    dictionary-encoded against the grid's levels (codes, not strings, to sort).
+    """
+    names = shard_columns(spec, schema)
+    if spec.kind == "custom" or spec.preprocess:
+        return [Column(n, pa.field(n, value_type(schema.field(n).type)), "arrow") for n in names]
+    mode = {}
+    for role, name in role_columns(spec).items():
+        mode.setdefault(name, "float" if roles[role] == "numeric" else "codes")
+    out = []
+    for name in names:
+        if mode[name] == "float":
+            out.append(Column(name, pa.field(name, pa.float64()), "float"))
+        else:
+            dtype = pa.dictionary(pa.int32(), levels[name].type)
+            out.append(Column(name, pa.field(name, dtype), "codes", levels[name]))
+    return out
+
+
 def run_split(spec: SplitSpec, out_dir: str) -> SplitResult:
     """Split ``spec.data`` into ``out_dir``: shards, sidecars and the manifest."""
     spec.options = resolve_options(spec.kind, spec.options)
@@ -387,20 +399,14 @@ def run_split(spec: SplitSpec, out_dir: str) -> SplitResult:
     roles = role_types(spec, schema)
     cols = role_columns(spec)
     categorical = [cols[r] for r in CATEGORICAL_ROLES if roles.get(r) == "categorical"]
-    levels, total = collect_levels(spec, list(dict.fromkeys(spec.facets + categorical)))
+    level_columns = list(dict.fromkeys(spec.facets + categorical))
+    levels, total = collect_levels(spec, level_columns, schema)
     grid = make_grid(spec, levels)
     os.makedirs(out_dir, exist_ok=True)
-    columns = shard_columns(spec, schema)
-    shard_schema = pa.schema([pa.field(c, value_type(schema.field(c).type)) for c in columns])
-    writers = [ShardWriter(os.path.join(out_dir, f"{i}.parquet"), shard_schema) for i in grid.ids]
-    part = Partitioner(spec, grid, levels, roles, columns, writers)
-    part.total = total
-    read = list(dict.fromkeys(columns + spec.facets))
-    for batch in tableio.iter_batches(spec.data, read):
-        part.add(batch)
-    for writer in writers:
-        writer.close()
+    columns = shard_layout(spec, schema, roles, levels)
+    part = partition(spec, grid, levels, roles, columns, total, out_dir)
     facts = [part.facts(t) for t in range(len(grid.ids))]
+    rows = part.router.buffers.rows
     sidecars = make_sidecars(spec, kind, grid, levels, roles, facts)
     if hasattr(kind, "binned_extents"):
         refine_binned(spec, kind, grid, sidecars, out_dir)
@@ -414,12 +420,39 @@ def run_split(spec: SplitSpec, out_dir: str) -> SplitResult:
                 "row_index": r,
                 "col_index": c,
                 "facets": sidecars[t]["facets"],
-                "rows": writers[t].rows,
+                "rows": rows[t],
             }
         )
     manifest = make_manifest(spec, grid, levels, roles, tiles, sidecars, facts, part.dropped)
     write_json(os.path.join(out_dir, MANIFEST), manifest)
     return SplitResult(tiles, part.dropped)
+
+
+def partition(spec, grid, levels, roles, columns, total, out_dir) -> Partitioner:
+    """Pass 2: read the table once more and write every tile's shard."""
+    paths = [os.path.join(out_dir, f"{tid}.parquet") for tid in grid.ids]
+    sink = ShardSink(paths, pa.schema([c.field for c in columns]))
+    buffers = TileBuffers(columns, len(paths), ROW_GROUP, sink)
+    groups = int(
+        np.prod(
+            [
+                len(levels[role_columns(spec)[r]])
+                for r in CATEGORICAL_ROLES
+                if roles.get(r) == "categorical"
+            ]
+        )
+    )
+    router = Router(columns, buffers, [r for r, t in roles.items() if t == "numeric"], groups)
+    part = Partitioner(spec, grid, levels, roles, columns, router)
+    part.total = total
+    read = list(dict.fromkeys([c.name for c in columns] + spec.facets))
+    try:
+        for batch in prefetch(tableio.iter_batches(spec.data, read)):
+            part.add(batch)
+        buffers.close()
+    finally:
+        sink.close()
+    return part
 
 
 def _facets(spec: SplitSpec, grid: Grid, key) -> dict[str, Any]:

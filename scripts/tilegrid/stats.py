@@ -6,8 +6,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 
 def _scale_of(lo: float, hi: float) -> float:
@@ -78,41 +76,45 @@ class Moments:
 class MomentTable:
     """Moments of one numeric column per (tile, group code), merged across batches."""
 
-    def __init__(self) -> None:
-        self.cells: dict[tuple[int, int], Moments] = {}
+    def __init__(self, groups: int = 1) -> None:
+        self.groups = groups
+        self.cells: dict[int, dict[int, Moments]] = {}
 
     def add(self, tiles: np.ndarray, groups: np.ndarray, values: np.ndarray) -> None:
-        """Merge one batch's finite values, grouped by tile and group code."""
+        """Merge one batch's finite values, grouped by tile and group code (0..groups-1).
+
+        Two exact passes with ``np.bincount`` (sums, then squared deviations from
+        each cell's mean), on values scaled down by a power of two near the
+        float limits so that squares cannot overflow.
+        """
         if values.size == 0:
             return
-        scale = _scale_of(float(values.min()), float(values.max()))
-        table = pa.table({"t": tiles, "g": groups, "v": values / scale})
-        agg = (
-            table.group_by(["t", "g"])
-            .aggregate(
-                [
-                    ("v", "count"),
-                    ("v", "mean"),
-                    ("v", "variance", pc.VarianceOptions(ddof=0)),
-                    ("v", "min"),
-                    ("v", "max"),
-                ]
-            )
-            .to_pydict()
+        key = (
+            tiles.astype(np.int64) * self.groups + groups
+            if self.groups > 1
+            else tiles.astype(np.int64)
         )
-        for t, g, n, mean, var, lo, hi in zip(
-            agg["t"],
-            agg["g"],
-            agg["v_count"],
-            agg["v_mean"],
-            agg["v_variance"],
-            agg["v_min"],
-            agg["v_max"],
-        ):
-            new = Moments.from_scaled(n, mean, var, lo * scale, hi * scale, scale)
-            old = self.cells.get((t, g))
-            self.cells[(t, g)] = new if old is None else old.merge(new)
+        size = int(key.max()) + 1
+        count = np.bincount(key, minlength=size)
+        lo = np.full(size, np.inf)
+        hi = np.full(size, -np.inf)
+        np.minimum.at(lo, key, values)
+        np.maximum.at(hi, key, values)
+        present = np.flatnonzero(count)
+        scale = _scale_of(float(lo[present].min()), float(hi[present].max()))
+        scaled = values / scale if scale != 1.0 else values
+        mean = np.bincount(key, weights=scaled, minlength=size) / np.maximum(count, 1)
+        dev = scaled - mean[key]
+        m2 = np.bincount(key, weights=dev * dev, minlength=size)
+        for k in present.tolist():
+            n = int(count[k])
+            new = Moments.from_scaled(
+                n, float(mean[k]), float(m2[k]) / n, float(lo[k]), float(hi[k]), scale
+            )
+            tile, group = divmod(k, self.groups)
+            cells = self.cells.setdefault(tile, {})
+            cells[group] = cells[group].merge(new) if group in cells else new
 
     def for_tile(self, tile: int) -> dict[int, Moments]:
         """The moments of each group present in ``tile``."""
-        return {g: m for (t, g), m in self.cells.items() if t == tile}
+        return dict(sorted(self.cells.get(tile, {}).items()))

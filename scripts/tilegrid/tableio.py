@@ -93,11 +93,17 @@ def iter_batches(path: str, columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
                 yield batch.select(list(columns))
             return
         if fmt == "parquet" and os.path.isfile(path):
-            with pq.ParquetFile(path) as handle:
+            # pre_buffer would cache every column chunk read until the file is
+            # closed: memory would grow with the rows (1 GB per 1e8 float64s).
+            with pq.ParquetFile(path, pre_buffer=False) as handle:
                 yield from handle.iter_batches(batch_size=BATCH_ROWS, columns=list(columns))
             return
+        options = ds.ParquetFragmentScanOptions(pre_buffer=False) if fmt == "parquet" else None
         yield from _dataset(path, fmt).to_batches(
-            columns=list(columns), batch_size=BATCH_ROWS, use_threads=True
+            columns=list(columns),
+            batch_size=BATCH_ROWS,
+            use_threads=True,
+            fragment_scan_options=options,
         )
     except (pa.ArrowInvalid, OSError) as exc:
         raise TableError(
