@@ -30,7 +30,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .stats import MomentTable
+from .stats import BatchMoments, MomentTable, batch_moments
 
 #: batches decoded ahead of the router, and row groups queued for the writer
 READ_AHEAD = 2
@@ -211,8 +211,21 @@ def _arrow(column: Column, data: Any) -> pa.Array:
     return pa.array(data, column.field.type)
 
 
+@dataclass
+class Routed:
+    """One batch, routed: each tile's rows (in file order) and the batch's moments."""
+
+    pieces: list[tuple[int, list[Any], int]]
+    moments: dict[str, BatchMoments | None]
+    dropped: dict[str, int]
+
+
 class Router:
-    """Routes batches: one stable sort per batch, moments merged per tile and category."""
+    """Routes batches: one stable sort per batch, moments merged per tile and category.
+
+    :meth:`route` only reads shared state, so batches can be routed in
+    parallel threads; :meth:`commit` must see them in file order.
+    """
 
     def __init__(self, columns: list[Column], buffers: TileBuffers, roles: list[str], groups: int):
         self.columns, self.buffers = columns, buffers
@@ -227,8 +240,8 @@ class Router:
         group: np.ndarray,
         values: dict[str, np.ndarray],
         sources: list[Any],
-    ) -> None:
-        """Merge the batch's moments and hand each tile its kept rows, in file order.
+    ) -> Routed:
+        """Each tile's kept rows, in file order, and the batch's moments.
 
         ``tile`` and ``group`` are per-row codes, ``keep`` a mask of rows to keep
         (None: all), ``values`` the numeric roles as float64 (non-finite values
@@ -236,16 +249,17 @@ class Router:
         """
         kept = None if keep is None else np.flatnonzero(keep)
         t = tile if kept is None else tile[kept]
+        routed = Routed([], {}, {})
         if t.size == 0:
-            return
+            return routed
         g = group if kept is None else group[kept]
         for role, v in values.items():
             v = v if kept is None else v[kept]
+            keys = self.moments[role].keys(t, g)
             finite = np.isfinite(v)
-            if finite.all():
-                self.moments[role].add(t, g, v)
-            else:
-                self.moments[role].add(t[finite], g[finite], v[finite])
+            if not finite.all():
+                keys, v = keys[finite], v[finite]
+            routed.moments[role] = batch_moments(keys, v)
         order = np.argsort(t.astype(self.sort_type, copy=False), kind="stable")
         rows = order if kept is None else kept[order]
         counts = np.bincount(t, minlength=self.n_tiles)
@@ -253,8 +267,16 @@ class Router:
         start = 0
         for tid in np.flatnonzero(counts).tolist():
             stop = start + int(counts[tid])
-            self.buffers.append(tid, [_slice(a, start, stop) for a in taken], stop - start)
+            routed.pieces.append((tid, [_slice(a, start, stop) for a in taken], stop - start))
             start = stop
+        return routed
+
+    def commit(self, routed: Routed) -> None:
+        """Merge a routed batch's moments and append its rows (batches in file order)."""
+        for role, moments in routed.moments.items():
+            self.moments[role].merge(moments)
+        for tid, pieces, n in routed.pieces:
+            self.buffers.append(tid, pieces, n)
 
 
 def _take(data: Any, rows: np.ndarray) -> Any:

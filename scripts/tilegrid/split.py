@@ -22,7 +22,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections import deque
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,12 +36,13 @@ from . import tableio
 from .ids import canonical_value, tile_id
 from .kinds import get_kind, resolve_options, role_columns, role_types
 from .levels import LevelCollector, LevelError, codes, plain, value_type
-from .partition import Column, Router, ShardSink, TileBuffers, prefetch
+from .partition import Column, Routed, Router, ShardSink, TileBuffers, prefetch
 from .stats import Moments
 
 log = logging.getLogger("tilegrid.split")
 
 ROW_GROUP = 1 << 16  # rows per shard row group; bounds the split's buffers per tile
+ROUTING_THREADS = 2  # batches routed at once (numpy releases the GIL in sorts and gathers)
 MARGIN = 0.05  # matplotlib's default autoscale margin
 MANIFEST = "manifest.json"
 CATEGORICAL_ROLES = ("x", "y", "hue")
@@ -212,7 +215,9 @@ class Partitioner:
         self.total = 0
         self.dropped = {"outside_grid": 0, "null_category": 0, "non_finite": 0}
 
-    def tile_codes(self, batch: pa.RecordBatch) -> tuple[np.ndarray, np.ndarray | None]:
+    def tile_codes(
+        self, batch: pa.RecordBatch, offset: int = 0
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         """Each row's tile index, and a mask of rows inside the grid (None: all are).
 
         The index of a row outside the grid is meaningless: only kept rows are used.
@@ -224,7 +229,7 @@ class Partitioner:
             keep = _and_valid(keep, r)
             tile = r * np.int32(self.grid.n_cols)
         if self.spec.chunks:
-            rows = np.arange(self.offset, self.offset + n, dtype=np.int64)
+            rows = np.arange(offset, offset + n, dtype=np.int64)
             part = (rows * self.spec.chunks // max(self.total, 1)).astype(np.int32)
             tile = part if tile is None else tile + part
         elif self.spec.col:
@@ -233,14 +238,25 @@ class Partitioner:
             tile = c if tile is None else tile + c
         if tile is None:
             tile = np.zeros(n, dtype=np.int32)
-        self.offset += n
         return tile, keep
 
     def add(self, batch: pa.RecordBatch) -> None:
-        """Route one batch."""
-        tile, keep = self.tile_codes(batch)
+        """Route one batch and commit it (batches in file order)."""
+        self.commit(self.prepare(batch, self.offset))
+        self.offset += batch.num_rows
+
+    def commit(self, routed: Routed) -> None:
+        """Count the batch's dropped rows and hand its rows and moments to the router."""
+        for reason, count in routed.dropped.items():
+            self.dropped[reason] += count
+        self.router.commit(routed)
+
+    def prepare(self, batch: pa.RecordBatch, offset: int) -> Routed:
+        """Route one batch whose first row is row ``offset`` of the table (thread-safe)."""
+        dropped = dict.fromkeys(self.dropped, 0)
+        tile, keep = self.tile_codes(batch, offset)
         if keep is not None:
-            self.dropped["outside_grid"] += int(batch.num_rows - np.count_nonzero(keep))
+            dropped["outside_grid"] += int(batch.num_rows - np.count_nonzero(keep))
         group = np.zeros(batch.num_rows, dtype=np.int32)
         category: dict[str, np.ndarray] = {}
         for role, radix in zip(self.cat_roles, self.radix):
@@ -249,23 +265,18 @@ class Partitioner:
                 category[name] = codes(batch.column(name), self.levels[name])
             code = category[name]
             if self.strict:
-                keep = self._drop(keep, code >= 0, "null_category")
+                keep = _drop(keep, code >= 0, dropped, "null_category")
             group = group * np.int32(radix) + np.maximum(code, 0)
         values: dict[str, np.ndarray] = {}
         for role in self.numeric_roles:
             name = self.cols[role]
             values[role] = numeric(batch.column(name), name)
             if self.strict:
-                keep = self._drop(keep, np.isfinite(values[role]), "non_finite")
+                keep = _drop(keep, np.isfinite(values[role]), dropped, "non_finite")
         sources = [self._source(batch, c, category, values) for c in self.columns]
-        self.router.route(tile, keep, group, values, sources)
-
-    def _drop(self, keep: np.ndarray | None, valid: np.ndarray, reason: str) -> np.ndarray | None:
-        """``keep`` narrowed to ``valid`` rows, counting the rows dropped for ``reason``."""
-        if valid.all():
-            return keep
-        self.dropped[reason] += int(np.count_nonzero(~valid if keep is None else keep & ~valid))
-        return valid if keep is None else keep & valid
+        routed = self.router.route(tile, keep, group, values, sources)
+        routed.dropped = dropped
+        return routed
 
     def _source(self, batch, column: Column, category, values) -> Any:
         if column.mode == "codes":
@@ -288,6 +299,14 @@ class Partitioner:
             group, code = divmod(group, radix)
             key.append(code)
         return tuple(reversed(key))
+
+
+def _drop(keep: np.ndarray | None, valid: np.ndarray, dropped: dict, reason: str):
+    """``keep`` narrowed to ``valid`` rows, counting in ``dropped`` the rows it removes."""
+    if valid.all():
+        return keep
+    dropped[reason] += int(np.count_nonzero(~valid if keep is None else keep & ~valid))
+    return valid if keep is None else keep & valid
 
 
 def _and_valid(keep: np.ndarray | None, code: np.ndarray) -> np.ndarray | None:
@@ -428,6 +447,24 @@ def run_split(spec: SplitSpec, out_dir: str) -> SplitResult:
     return SplitResult(tiles, part.dropped)
 
 
+def route_batches(part: Partitioner, batches, threads: int = ROUTING_THREADS) -> None:
+    """Route batches in ``threads`` threads, committing them in file order.
+
+    numpy's sort and gathers release the GIL: two routing threads keep both
+    cores busy while the reader and writer threads wait on pyarrow.
+    """
+    offset = 0
+    with ThreadPoolExecutor(threads, thread_name_prefix="tilegrid-route") as pool:
+        pending: deque = deque()
+        for batch in batches:
+            pending.append(pool.submit(part.prepare, batch, offset))
+            offset += batch.num_rows
+            if len(pending) >= threads:
+                part.commit(pending.popleft().result())
+        while pending:
+            part.commit(pending.popleft().result())
+
+
 def partition(spec, grid, levels, roles, columns, total, out_dir) -> Partitioner:
     """Pass 2: read the table once more and write every tile's shard."""
     paths = [os.path.join(out_dir, f"{tid}.parquet") for tid in grid.ids]
@@ -447,8 +484,7 @@ def partition(spec, grid, levels, roles, columns, total, out_dir) -> Partitioner
     part.total = total
     read = list(dict.fromkeys([c.name for c in columns] + spec.facets))
     try:
-        for batch in prefetch(tableio.iter_batches(spec.data, read)):
-            part.add(batch)
+        route_batches(part, prefetch(tableio.iter_batches(spec.data, read)))
         buffers.close()
     finally:
         sink.close()

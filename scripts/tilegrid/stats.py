@@ -73,6 +73,45 @@ class Moments:
         return Moments(n, mean, sd * sd, min(self.min, other.min), max(self.max, other.max), sd)
 
 
+@dataclass(frozen=True)
+class BatchMoments:
+    """Moments of one batch per cell key (tile * groups + group), as arrays."""
+
+    keys: np.ndarray
+    count: np.ndarray
+    mean: np.ndarray  # of the scaled values
+    m2: np.ndarray  # sum of squared deviations from ``mean``, scaled
+    lo: np.ndarray
+    hi: np.ndarray
+    scale: float
+
+
+def batch_moments(keys: np.ndarray, values: np.ndarray) -> BatchMoments | None:
+    """Moments of ``values`` (finite) per non-negative integer key, in two exact passes.
+
+    Sums, then squared deviations from each key's mean, by ``np.bincount``; the
+    values are scaled down by a power of two near the float limits so that
+    squares cannot overflow.  None for no values.
+    """
+    if values.size == 0:
+        return None
+    size = int(keys.max()) + 1
+    count = np.bincount(keys, minlength=size)
+    lo = np.full(size, np.inf)
+    hi = np.full(size, -np.inf)
+    np.minimum.at(lo, keys, values)
+    np.maximum.at(hi, keys, values)
+    present = np.flatnonzero(count)
+    scale = _scale_of(float(lo[present].min()), float(hi[present].max()))
+    scaled = values / scale if scale != 1.0 else values
+    mean = np.bincount(keys, weights=scaled, minlength=size) / np.maximum(count, 1)
+    dev = scaled - mean[keys]
+    m2 = np.bincount(keys, weights=dev * dev, minlength=size)
+    return BatchMoments(
+        present, count[present], mean[present], m2[present], lo[present], hi[present], scale
+    )
+
+
 class MomentTable:
     """Moments of one numeric column per (tile, group code), merged across batches."""
 
@@ -80,37 +119,29 @@ class MomentTable:
         self.groups = groups
         self.cells: dict[int, dict[int, Moments]] = {}
 
-    def add(self, tiles: np.ndarray, groups: np.ndarray, values: np.ndarray) -> None:
-        """Merge one batch's finite values, grouped by tile and group code (0..groups-1).
+    def keys(self, tiles: np.ndarray, groups: np.ndarray) -> np.ndarray:
+        """The cell key of each row: tile * groups + group."""
+        if self.groups == 1:
+            return tiles.astype(np.int64)
+        return tiles.astype(np.int64) * self.groups + groups
 
-        Two exact passes with ``np.bincount`` (sums, then squared deviations from
-        each cell's mean), on values scaled down by a power of two near the
-        float limits so that squares cannot overflow.
-        """
-        if values.size == 0:
+    def add(self, tiles: np.ndarray, groups: np.ndarray, values: np.ndarray) -> None:
+        """Merge one batch's finite values, grouped by tile and group code (0..groups-1)."""
+        self.merge(batch_moments(self.keys(tiles, groups), values))
+
+    def merge(self, batch: BatchMoments | None) -> None:
+        """Merge one batch's moments (batches in file order give reproducible sums)."""
+        if batch is None:
             return
-        key = (
-            tiles.astype(np.int64) * self.groups + groups
-            if self.groups > 1
-            else tiles.astype(np.int64)
-        )
-        size = int(key.max()) + 1
-        count = np.bincount(key, minlength=size)
-        lo = np.full(size, np.inf)
-        hi = np.full(size, -np.inf)
-        np.minimum.at(lo, key, values)
-        np.maximum.at(hi, key, values)
-        present = np.flatnonzero(count)
-        scale = _scale_of(float(lo[present].min()), float(hi[present].max()))
-        scaled = values / scale if scale != 1.0 else values
-        mean = np.bincount(key, weights=scaled, minlength=size) / np.maximum(count, 1)
-        dev = scaled - mean[key]
-        m2 = np.bincount(key, weights=dev * dev, minlength=size)
-        for k in present.tolist():
-            n = int(count[k])
-            new = Moments.from_scaled(
-                n, float(mean[k]), float(m2[k]) / n, float(lo[k]), float(hi[k]), scale
-            )
+        for k, n, mean, m2, lo, hi in zip(
+            batch.keys.tolist(),
+            batch.count.tolist(),
+            batch.mean.tolist(),
+            batch.m2.tolist(),
+            batch.lo.tolist(),
+            batch.hi.tolist(),
+        ):
+            new = Moments.from_scaled(n, mean, m2 / n, lo, hi, batch.scale)
             tile, group = divmod(k, self.groups)
             cells = self.cells.setdefault(tile, {})
             cells[group] = cells[group].merge(new) if group in cells else new
