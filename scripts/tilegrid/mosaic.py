@@ -206,9 +206,20 @@ class Extents:
     top: int
 
 
+def text_renderer(fig):
+    """An Agg renderer at the figure's dpi for measuring, without the figure's pixel buffer.
+
+    Measuring needs text metrics only; the layout figure spreads the axes far
+    apart, and a renderer of its size would allocate gigabytes for a 32x32 grid.
+    """
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    return RendererAgg(1, 1, fig.dpi)
+
+
 def measure(fig, cells: list[Cell]) -> dict[str, Extents]:
     """Extents of each cell's decorations, measured with the Agg renderer."""
-    renderer = fig.canvas.get_renderer()
+    renderer = text_renderer(fig)
     out = {}
     for cell in cells:
         tight = cell.ax.get_tightbbox(renderer)
@@ -308,7 +319,7 @@ def build_mosaic(
         decorate(cell.ax, cell)
     header = 0
     suptitle = None
-    renderer = fig.canvas.get_renderer()
+    renderer = text_renderer(fig)
     if settings.get("title"):
         suptitle = fig.suptitle(settings["title"], fontsize=TITLE_SIZE, va="top")
         header = math.ceil(suptitle.get_window_extent(renderer).height) + round(PAD_IN * dpi)
@@ -391,7 +402,7 @@ def shared_colorbar(fig, cells: list[Cell], grid, tile_px, pad: int) -> SideColo
     cax = fig.add_axes((0.5, 0.05, bar_px / fw, min(height / fh, 0.9)))
     mappable = ScalarMappable(norm=color_norm(info), cmap=info.get("cmap", "viridis"))
     fig.colorbar(mappable, cax=cax, label=info.get("label", ""))
-    renderer = fig.canvas.get_renderer()
+    renderer = text_renderer(fig)
     tight = cax.get_tightbbox(renderer)
     width = math.ceil(tight.x1 - cax.bbox.x0) + 4
     return SideColorbar(cax, bar_px, width)
