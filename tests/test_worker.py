@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -86,3 +89,25 @@ def test_the_socket_name_changes_with_the_code(monkeypatch, tmp_path):
     assert worker.code_key() != before
     os.utime(tmp_path / "x.py", ns=(1, 1))
     assert worker.code_key() != before
+
+
+SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+
+
+def test_a_render_after_the_warm_up_imports_nothing_more(job):
+    """What a render imports, the server imports once; forked children would repeat it."""
+    _, args = job
+    program = (
+        "import sys; from tilegrid import worker; from tilegrid.render import render_tile; "
+        f"worker._warm_up(); before = set(sys.modules); render_tile(*{args('after')!r}); "
+        "print(sorted(set(sys.modules) - before))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", program],
+        env={**os.environ, "PYTHONPATH": str(SCRIPTS), "MPLBACKEND": "Agg"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"

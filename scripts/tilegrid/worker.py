@@ -145,18 +145,31 @@ def render_job(args: list[Any], log_path: str) -> None:
 
 
 def _warm_up() -> None:
-    """Import what rendering needs and draw once, so fonts and caches are loaded."""
+    """Import what rendering needs and draw once, so fonts and caches are loaded.
+
+    Whatever a render imports lazily must be imported here, or every forked
+    child imports it again: ``pq.read_table`` imports ``pyarrow.dataset`` (and
+    with it pandas, 0.3 s), kinds are imported by name, the KDE uses
+    ``numpy.fft``, and saving a PNG loads Pillow's plugins.
+    """
+    import io
+
+    import numpy.fft  # noqa: F401
+    import pyarrow.compute  # noqa: F401
+    import pyarrow.dataset  # noqa: F401
     import pyarrow.parquet  # noqa: F401
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from . import render  # noqa: F401
+    from . import levels, palettes, render  # noqa: F401
     from .figures import new_figure
+    from .kinds import KINDS, get_kind
 
+    for kind in KINDS:
+        get_kind(kind)
     fig = new_figure(40, 30, 100)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.plot([0, 1], [0, 1])
     ax.text(0.5, 0.5, "warm")
-    FigureCanvasAgg(fig).draw()
+    fig.savefig(io.BytesIO(), format="png")
 
 
 def _handle(conn: socket.socket) -> None:
