@@ -67,6 +67,7 @@ def package_files(*names):
 def split_code():
     return package_files(
         "split.py",
+        "partition.py",
         "tableio.py",
         "ids.py",
         "levels.py",
@@ -156,3 +157,41 @@ def mosaic_inputs(wildcards):
         "pngs": [f"{TILES}/{i}.png" for i in ids],
         "metas": [f"{TILES}/{i}.json" for i in ids],
     }
+
+
+def job_python():
+    """The interpreter of shell jobs: Snakemake's own, or the conda env's with --sdm conda.
+
+    Named ``python`` when that is the same file (``.venv/bin/python`` for
+    ``.venv/bin/python3``): the name is a rule parameter, and a different name
+    for the same interpreter must not re-render every tile.
+    """
+    from snakemake.settings.types import DeploymentMethod
+
+    if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method:
+        return "python"
+    plain = os.path.join(os.path.dirname(sys.executable), "python")
+    if os.path.exists(plain) and os.path.samefile(plain, sys.executable):
+        return plain
+    return sys.executable
+
+
+def job_pythonpath(wildcards, input):
+    """The folder a job imports tilegrid from: the one holding the package among its code."""
+    init = next(f for f in input.code if Path(f).parts[-2:] == ("tilegrid", "__init__.py"))
+    return str(Path(init).parent.parent)
+
+
+def render_job_code():
+    """The render rule's code: the plotting code and the job's entry point."""
+    return render_code() + [str(PACKAGE / "render_job.py")]
+
+
+def render_plot_json():
+    """render_plot() as JSON, for the render job's command line."""
+    return json.dumps(render_plot())
+
+
+def render_tile_json():
+    """The tile size settings as JSON, for the render job's command line."""
+    return json.dumps(config["tile"])

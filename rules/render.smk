@@ -2,7 +2,7 @@ rule render:
     input:
         shard=f"{SHARDS}/{{tile}}.parquet",
         sidecar=f"{SHARDS}/{{tile}}.json",
-        code=render_code(),
+        code=render_job_code(),
     output:
         png=report(
             f"{TILES}/{{tile}}.png",
@@ -21,7 +21,15 @@ rule render:
         mem_mb=render_mem_mb,
         runtime=render_runtime,
     params:
-        plot=render_plot(),
-        tile=config["tile"],
-    script:
-        "../scripts/render.py"
+        python=job_python(),
+        pythonpath=job_pythonpath,
+        plot=render_plot_json(),
+        tile=render_tile_json(),
+    shell:
+        # a bare interpreter (no Snakemake to import, no job to unpickle) that
+        # asks the warm render worker; see scripts/tilegrid/render_job.py
+        "PYTHONPATH={params.pythonpath:q}${{PYTHONPATH:+:$PYTHONPATH}} "
+        "{params.python:q} -m tilegrid.render_job"
+        " --shard {input.shard:q} --sidecar {input.sidecar:q}"
+        " --plot {params.plot:q} --tile {params.tile:q}"
+        " --png {output.png:q} --meta {output.meta:q} --log {log:q}"

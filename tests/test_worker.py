@@ -1,7 +1,12 @@
-"""The warm render worker renders exactly what an in-process render does."""
+"""The render job: its entry point, and the warm render worker it asks.
+
+The worker renders exactly what an in-process render does; the job's entry
+point imports no heavy library when the worker renders.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -92,6 +97,70 @@ def test_the_socket_name_changes_with_the_code(monkeypatch, tmp_path):
 
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+HEAVY = ("numpy", "pyarrow", "matplotlib", "pandas", "snakemake")
+
+
+def _entry_point(args, log, code="main(argv)"):
+    """Run ``python -m tilegrid.render_job`` with the job's arguments, as the render rule does."""
+    shard, sidecar, plot, size, png, meta = args
+    argv = ["--shard", shard, "--sidecar", sidecar, "--plot", json.dumps(plot)]
+    argv += ["--tile", json.dumps(size), "--png", png, "--meta", meta, "--log", log]
+    program = f"import sys; from tilegrid.render_job import main; argv = {argv!r}; {code}"
+    env = {**os.environ, "PYTHONPATH": str(SCRIPTS), "MPLBACKEND": "Agg"}
+    return subprocess.run(
+        [sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_the_entry_point_imports_no_heavy_library_when_the_worker_renders(job):
+    folder, args = job
+    log = str(folder / "job.log")
+    code = f"main(argv); print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r}))"
+    run = _entry_point(args("job"), log, code)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]" and run.stderr == ""
+    assert "rendered by the warm worker" in Path(log).read_text()
+
+
+def test_the_entry_point_renders_in_process_without_a_worker(job, monkeypatch):
+    folder, args = job
+    monkeypatch.setenv("TILEGRID_WORKER", "0")
+    run = _entry_point(args("job"), str(folder / "job.log"))
+    assert run.returncode == 0, run.stderr
+    render_tile(*args("local"))
+    assert (folder / "job.png").read_bytes() == (folder / "local.png").read_bytes()
+    assert "warm worker" not in (folder / "job.log").read_text()
+
+
+@pytest.mark.parametrize("worker_on", ["1", "0"])
+def test_a_failing_tile_is_one_console_line_naming_the_tile_and_its_log(
+    job, monkeypatch, worker_on
+):
+    folder, args = job
+    monkeypatch.setenv("TILEGRID_WORKER", worker_on)
+    (folder / "draw.py").write_text("def draw(ax, data):\n    raise ValueError('cannot draw')\n")
+    bad = args("bad")
+    bad[2] = {"kind": "custom", "function": f"{folder}/draw.py:draw", "options": {}}
+    tile = json.loads(Path(bad[1]).read_text())["tile"]
+    log = str(folder / "bad.log")
+    run = _entry_point(bad, log)
+    assert run.returncode == 1
+    assert run.stderr.splitlines() == [
+        f"tilegrid: error: tile {tile} (the only tile): cannot draw (log: {log})"
+    ]
+    assert "Traceback" in Path(log).read_text()
+
+
+def test_the_entry_point_refuses_an_incomplete_command_line(tmp_path):
+    run = subprocess.run(
+        [sys.executable, "-m", "tilegrid.render_job", "--shard", "x.parquet"],
+        env={**os.environ, "PYTHONPATH": str(SCRIPTS)},
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert run.returncode != 0
+    assert run.stderr.startswith("tilegrid: error: render_job: missing --sidecar, --plot")
 
 
 def test_a_render_after_the_warm_up_imports_nothing_more(job):
@@ -111,3 +180,16 @@ def test_a_render_after_the_warm_up_imports_nothing_more(job):
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "[]"
+
+
+@pytest.mark.workflow
+def test_the_render_rule_runs_the_entry_point_with_snakemakes_python(workflow, monkeypatch):
+    venv_bin = os.path.dirname(sys.executable)
+    path = [p for p in os.environ["PATH"].split(os.pathsep) if p and p != venv_bin]
+    monkeypatch.setenv("PATH", os.pathsep.join(path))  # as without an activated venv
+    run = workflow.run_ok("--printshellcmds")
+    commands = [line for line in run.output.splitlines() if " -m tilegrid.render_job " in line]
+    assert len(commands) == run.jobs("render") == 6
+    assert all(line.split(" -m ")[0].endswith(venv_bin + "/python") for line in commands)
+    for log in workflow.path("logs", "render").glob("*.log"):
+        assert log.read_text().startswith("rendered by the warm worker"), log

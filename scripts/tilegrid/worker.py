@@ -16,16 +16,13 @@ like in-process rendering.  ``TILEGRID_WORKER=0`` turns the worker off.
 
 from __future__ import annotations
 
-import fcntl
+# Every render job imports this module as a client: only what a client needs
+# is imported here; starting and running a server import the rest.
 import hashlib
 import json
 import os
-import signal
 import socket
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +47,8 @@ def code_key() -> str:
 
 def socket_path() -> str:
     """Where this code version's server listens (short enough for AF_UNIX)."""
+    import tempfile
+
     base = os.environ.get("TILEGRID_WORKER_DIR") or os.path.join(
         tempfile.gettempdir(), f"tilegrid-{os.getuid()}"
     )
@@ -72,6 +71,10 @@ def _connect(path: str) -> socket.socket | None:
 
 def _start_server(path: str) -> socket.socket | None:
     """Start a server (one per code version, under a lock) and connect to it."""
+    import fcntl
+    import subprocess
+    import time
+
     with open(f"{path}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         sock = _connect(path)
@@ -127,8 +130,6 @@ def render_remote(args: list[Any], log_path: str) -> dict[str, Any] | None:
 
 def render_job(args: list[Any], log_path: str) -> None:
     """A render job: through the warm worker if possible, else in this process."""
-    from .logs import report_failure
-
     answer = render_remote(args, log_path)
     if answer is None:
         from .logs import run_job
@@ -136,6 +137,8 @@ def render_job(args: list[Any], log_path: str) -> None:
 
         run_job(render_tile, *args, log_path=log_path)
     elif not answer["ok"]:
+        from .logs import report_failure
+
         report_failure(answer["error"], log_path)
     else:
         print(f"rendered by the warm worker, max RSS {answer['max_rss_kb']} KB", file=sys.stderr)
@@ -206,6 +209,9 @@ def _reap() -> None:
 
 def serve(path: str) -> None:
     """Accept render requests on ``path`` until idle for ``IDLE_SECONDS``."""
+    import signal
+    import time
+
     _warm_up()
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(path)

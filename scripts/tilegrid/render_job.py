@@ -1,0 +1,70 @@
+"""One render job from the command line: ``python -m tilegrid.render_job --shard ... --log ...``.
+
+The render rule runs this as a ``shell:`` command instead of a ``script:``: a
+rule script starts an interpreter that imports Snakemake and unpickles the job,
+which costs more than drawing a typical tile.  This entry point imports only the
+standard library: it sends stderr to the job's log, hands the tile to the warm
+render worker (:mod:`tilegrid.worker`) and, when there is none, renders in its
+own process (only then importing numpy, pyarrow and matplotlib).
+
+Arguments, all required::
+
+    --shard SHARD.parquet  --sidecar SHARD.json   the tile's rows and agreed facts
+    --plot JSON            the plot settings (kind, x, y, function, preprocess, options)
+    --tile JSON            the tile size: {"height": ..., "aspect": ..., "dpi": ...}
+    --png TILE.png  --meta TILE.json              the outputs
+    --log JOB.log                                 where stderr and tracebacks go
+
+A failure prints one line naming the tile and the log, as every tilegrid job does.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+FLAGS = ("shard", "sidecar", "plot", "tile", "png", "meta", "log")
+USAGE = "usage: python -m tilegrid.render_job " + " ".join(f"--{f} {f.upper()}" for f in FLAGS)
+
+
+class UsageError(ValueError):
+    """The command line does not name every argument exactly once."""
+
+
+def parse_args(argv: list[str]) -> dict[str, str]:
+    """``{"shard": ..., "log": ...}`` from ``--name value`` pairs (every flag, once)."""
+    if len(argv) % 2:
+        raise UsageError(f"an option without a value: {argv[-1]!r}")
+    args: dict[str, str] = {}
+    for flag, value in zip(argv[::2], argv[1::2]):
+        name = flag[2:] if flag.startswith("--") else ""
+        if name not in FLAGS or name in args:
+            raise UsageError(f"unknown or repeated option {flag!r}")
+        args[name] = value
+    missing = [f"--{f}" for f in FLAGS if f not in args]
+    if missing:
+        raise UsageError("missing " + ", ".join(missing))
+    return args
+
+
+def main(argv: list[str]) -> None:
+    """Render the tile the command line names; exit 1 with one line on failure."""
+    try:
+        args = parse_args(argv)
+    except UsageError as exc:
+        sys.exit(f"tilegrid: error: render_job: {exc}\n{USAGE}")
+    log = args["log"]
+    sys.stderr = open(log, "w", buffering=1, encoding="utf-8")  # noqa: SIM115 - the job's stderr
+    try:
+        plot, tile = json.loads(args["plot"]), json.loads(args["tile"])
+    except ValueError as exc:
+        from .logs import report_failure
+
+        report_failure(f"render_job: --plot/--tile is not JSON: {exc}", log)
+    from .worker import render_job
+
+    render_job([args["shard"], args["sidecar"], plot, tile, args["png"], args["meta"]], log)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
