@@ -236,3 +236,106 @@ def test_heatmap_cells_are_the_pivot_means(tmp_path):
     ref = pd.pivot_table(table.to_pandas(), index="k", columns="g", values="v", aggfunc="mean")
     assert np.allclose(grid, ref.loc[sidecar["y"]["categories"], sidecar["x"]["categories"]])
     assert sidecar["c"]["lim"] == pytest.approx([np.nanmin(grid), np.nanmax(grid)], rel=1e-9)
+
+
+def _dictionary_chunk(indices, dictionary) -> pa.DictionaryArray:
+    return pa.DictionaryArray.from_arrays(pa.array(indices, pa.int32()), pa.array(dictionary))
+
+
+def test_codes_of_a_dictionary_column_are_those_of_its_values():
+    from tilegrid.kinds._common import codes_of
+
+    column = pa.chunked_array(
+        [
+            _dictionary_chunk([0, 1, 2, 3, 1], ["a", "b", "c", "d"]),  # the full level list
+            _dictionary_chunk([1, None, 0, 2], ["c", "a", "zz"]),  # other order, null, unknown
+            _dictionary_chunk([], ["a"]),
+        ]
+    )
+    table = pa.table({"g": column})
+    plain = pa.table({"g": column.cast(pa.string())})
+    codes = codes_of(table, "g", ["a", "b", "c", "d"])
+    assert codes.tolist() == [0, 1, 2, 3, 1, 0, -1, 2, -1]
+    assert codes.dtype == codes_of(plain, "g", ["a", "b", "c", "d"]).dtype
+    assert codes_of(table, "g", []).tolist() == [-1] * 9
+
+
+@pytest.mark.parametrize("n", [1, 4, 300, 70_000])
+def test_split_by_groups_values_by_code_in_row_order(n):
+    from tilegrid.kinds._common import split_by
+
+    rng = np.random.default_rng(n)
+    codes = rng.integers(0, n, 200_000).astype(np.int32)
+    values = rng.normal(size=codes.size)
+    groups = split_by(codes, values, n)
+    assert len(groups) == n
+    for code in {0, n // 2, n - 1}:
+        assert np.array_equal(groups[code], values[codes == code])
+
+
+def test_split_by_without_sorting_when_one_group_holds_every_row():
+    from tilegrid.kinds._common import split_by
+
+    values = np.arange(5.0)
+    groups = split_by(np.full(5, 2), values, 4)
+    assert [g.tolist() for g in groups] == [[], [], [0, 1, 2, 3, 4], []]
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        np.floor(np.random.default_rng(0).uniform(0, 480, 50_000)),  # pixel columns
+        np.array([2024.0, 1999.0, 2024.0, -3.0]),
+        np.array([0.5, 0.25, 0.5]),  # not integers: np.unique itself
+        np.array([0.0, 1e300]),  # integers too far apart to count
+        np.array([]),
+    ],
+)
+def test_line_groups_keys_like_np_unique(keys):
+    from tilegrid.kinds.line import unique_inverse
+
+    uniq, inverse = unique_inverse(keys)
+    ref_uniq, ref_inverse = np.unique(keys, return_inverse=True)
+    assert np.array_equal(uniq, ref_uniq) and uniq.dtype == ref_uniq.dtype
+    assert np.array_equal(inverse, ref_inverse) and inverse.dtype == ref_inverse.dtype
+
+
+@pytest.mark.parametrize("kind", ["violin", "box", "bar", "heatmap"])
+def test_a_dictionary_encoded_shard_draws_the_same_tile_as_a_plain_one(tmp_path, kind):
+    pq.write_table(_table(), tmp_path / "d.parquet")
+    spec = {**SPECS[kind]}
+    options = spec.pop("options", {})
+    hue = None if kind == "heatmap" else "h"
+    result = run_split(
+        SplitSpec(data=str(tmp_path / "d.parquet"), kind=kind, hue=hue, options=options, **spec),
+        str(tmp_path / "s"),
+    )
+    tile = result.tiles[0]["id"]
+    split = pq.read_table(tmp_path / "s" / f"{tile}.parquet")
+    categorical = {"g", "h", "k"} & set(split.column_names)
+    plain = pa.table(
+        {
+            c: split[c].cast(pa.string()) if c in categorical else split[c]
+            for c in split.column_names
+        }
+    )
+    encoded = pa.table(  # dictionaries in order of appearance, one per row group
+        {
+            c: plain[c].dictionary_encode() if c in categorical else plain[c]
+            for c in plain.column_names
+        }
+    )
+    pngs = set()
+    for name, table in {"split": split, "plain": plain, "encoded": encoded}.items():
+        pq.write_table(table, tmp_path / f"{name}.parquet", row_group_size=500)
+        render_tile(
+            str(tmp_path / f"{name}.parquet"),
+            str(tmp_path / "s" / f"{tile}.json"),
+            {"kind": kind, "options": options},
+            TILE,
+            str(tmp_path / f"{name}.png"),
+            str(tmp_path / f"{name}.json"),
+        )
+        pngs.add((tmp_path / f"{name}.png").read_bytes())
+    assert pa.types.is_dictionary(pq.read_schema(tmp_path / "encoded.parquet").field("g").type)
+    assert len(pngs) == 1

