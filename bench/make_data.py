@@ -22,8 +22,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 N_ROW, N_COL, N_GROUP = 5, 5, 4
-ROWS = pa.array([f"r{i}" for i in range(N_ROW)])
-COLS = pa.array([f"c{i}" for i in range(N_COL)])
 GROUPS = pa.array([f"g{i}" for i in range(N_GROUP)])
 CHUNK = 1 << 21  # rows per chunk and per row group (2,097,152)
 SCHEMA = pa.schema(
@@ -38,13 +36,19 @@ SCHEMA = pa.schema(
 PERTURB_CELL = ("r2", "c2")
 
 
-def mixture_params(seed: int) -> dict[str, np.ndarray]:
+def levels(prefix: str, n: int) -> pa.Array:
+    """``r0``, ``r1``, ... : the facet values of a grid dimension."""
+    return pa.array([f"{prefix}{i}" for i in range(n)])
+
+
+def mixture_params(seed: int, shape: tuple[int, int] = (N_ROW, N_COL)) -> dict[str, np.ndarray]:
     """Per-cell group shares and per-(cell, group) mixture parameters."""
     rng = np.random.default_rng([seed, 0])
-    cells = N_ROW * N_COL
+    cells = shape[0] * shape[1]
     shares = np.array([0.4, 0.3, 0.2, 0.1])
     share = np.stack([rng.permutation(shares) for _ in range(cells)])
-    center = rng.uniform(-1.0, 1.0, (cells, N_GROUP)) + np.arange(cells)[:, None] * 0.15
+    # cells drift apart (by 3.75 over the grid), so the outer cells set the shared limits
+    center = rng.uniform(-1.0, 1.0, (cells, N_GROUP)) + np.arange(cells)[:, None] * (3.75 / cells)
     return {
         "share": share,  # (cells, groups)
         "mu1": center,
@@ -55,21 +59,26 @@ def mixture_params(seed: int) -> dict[str, np.ndarray]:
     }
 
 
-def make_chunk(n: int, params: dict[str, np.ndarray], rng: np.random.Generator) -> pa.RecordBatch:
+def make_chunk(
+    n: int,
+    params: dict[str, np.ndarray],
+    rng: np.random.Generator,
+    shape: tuple[int, int] = (N_ROW, N_COL),
+) -> pa.RecordBatch:
     """``n`` rows: uniform cell, group by the cell's shares, value from its mixture."""
-    cells = N_ROW * N_COL
-    cell = rng.integers(0, cells, n, dtype=np.int8)
+    cells = shape[0] * shape[1]
+    cell = rng.integers(0, cells, n, dtype=np.int8 if cells < 128 else np.int16)
     cum = np.cumsum(params["share"], axis=1)[cell]  # (n, groups)
     group = (rng.random(n)[:, None] > cum[:, :-1]).sum(axis=1).astype(np.int8)
     second = rng.random(n) < params["w"][cell, group]
     mu = np.where(second, params["mu2"][cell, group], params["mu1"][cell, group])
     sd = np.where(second, params["sd2"][cell, group], params["sd1"][cell, group])
     value = mu + sd * rng.standard_normal(n)
-    row, col = np.divmod(cell, np.int8(N_COL))
+    row, col = np.divmod(cell, np.int16(shape[1]))
     return pa.RecordBatch.from_arrays(
         [
-            pa.DictionaryArray.from_arrays(pa.array(row.astype(np.int8)), ROWS),
-            pa.DictionaryArray.from_arrays(pa.array(col.astype(np.int8)), COLS),
+            pa.DictionaryArray.from_arrays(pa.array(row.astype(np.int8)), levels("r", shape[0])),
+            pa.DictionaryArray.from_arrays(pa.array(col.astype(np.int8)), levels("c", shape[1])),
             pa.DictionaryArray.from_arrays(pa.array(group), GROUPS),
             pa.array(value),
         ],
@@ -77,15 +86,17 @@ def make_chunk(n: int, params: dict[str, np.ndarray], rng: np.random.Generator) 
     )
 
 
-def write_table(rows: int, out: str, seed: int) -> None:
-    """Write ``rows`` rows to ``out`` (atomically), one row group per chunk."""
-    params = mixture_params(seed)
+def write_table(rows: int, out: str, seed: int, shape: tuple[int, int] = (N_ROW, N_COL)) -> None:
+    """Write ``rows`` rows of a ``shape`` grid to ``out`` (atomically), a row group per chunk."""
+    if max(shape) > 127:
+        raise ValueError(f"grid {shape}: at most 127 rows and columns")
+    params = mixture_params(seed, shape)
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     tmp = f"{out}.tmp{os.getpid()}"
     with pq.ParquetWriter(tmp, SCHEMA, compression="snappy") as writer:
         for i, start in enumerate(range(0, rows, CHUNK)):
             rng = np.random.default_rng([seed, 1, i])
-            batch = make_chunk(min(CHUNK, rows - start), params, rng)
+            batch = make_chunk(min(CHUNK, rows - start), params, rng, shape)
             writer.write_batch(batch, row_group_size=CHUNK)
     os.replace(tmp, out)
 
@@ -138,8 +149,9 @@ def main() -> None:
     parser.add_argument("--rows", type=parse_rows, required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--shape", type=int, nargs=2, default=[N_ROW, N_COL], metavar=("R", "C"))
     args = parser.parse_args()
-    write_table(args.rows, args.out, args.seed)
+    write_table(args.rows, args.out, args.seed, tuple(args.shape))
 
 
 if __name__ == "__main__":

@@ -115,7 +115,12 @@ class TreeSampler(threading.Thread):
             self.stop.wait(self.interval)
 
 
-def measure(cmd: list[str], cwd: Path | None = None, log: Path | None = None) -> dict:
+def measure(
+    cmd: list[str],
+    cwd: Path | None = None,
+    log: Path | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> dict:
     """Run ``cmd`` under /usr/bin/time -v; wall, max RSS per process, peak tree RSS sum."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as tfile:
         load = os.getloadavg()[0]
@@ -123,7 +128,7 @@ def measure(cmd: list[str], cwd: Path | None = None, log: Path | None = None) ->
         proc = subprocess.Popen(
             ["/usr/bin/time", "-v", "-o", tfile.name, *cmd],
             cwd=cwd,
-            env=env(),
+            env={**env(), **(extra_env or {})},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -170,7 +175,7 @@ def workflow_copy(dest: Path, data: Path) -> None:
     os.link(data, dest / "data.parquet")
     config = {
         "data": "data.parquet",
-        "facet": {"row": "row", "col": "col"},
+        "facet": {"row": "row", "col": "col", "max_tiles": 4096},
         "plot": {"kind": "violin", "x": "group", "y": "value", "options": {"inner": "box"}},
         "sharex": True,
         "sharey": True,
@@ -261,10 +266,16 @@ def run_tilegrid(data: Path, logs: Path, jobs: int, keep: bool) -> dict:
     return results
 
 
-def job_overhead(work: Path, repeat: int = 3) -> dict:
-    """Fixed cost of one render job: interpreter, imports, the render itself outside Snakemake."""
+def job_overhead(work: Path, repeat: int = 5) -> dict:
+    """Fixed cost of one render job, outside Snakemake: what each part of a job costs.
+
+    ``render_job`` is the render rule's command (``python -m tilegrid.render_job``)
+    answered by the warm worker, ``render_inprocess`` the same with the worker
+    off (imports and all), ``snakemake_script`` what a ``script:`` directive adds
+    before any of that (its preamble imports snakemake.script).
+    """
     shard = sorted(glob.glob(str(work / "results/shards/*.parquet")))[0]
-    tile = Path(shard).stem
+    sidecar = shard[: -len(".parquet")] + ".json"
     config = json.loads((work / "config.yaml").read_text())
     plot = {
         "kind": "violin",
@@ -274,29 +285,38 @@ def job_overhead(work: Path, repeat: int = 3) -> dict:
         "preprocess": None,
         "options": config["plot"]["options"],
     }
-    scripts = str(work / "scripts")
-    probes = {
-        "python_start": [PYTHON, "-c", "pass"],
-        "imports": [
+    with tempfile.TemporaryDirectory(prefix="tilegrid-probe-") as tmp:
+        job = [
             PYTHON,
-            "-c",
-            f"import sys; sys.path.insert(0, {scripts!r}); import tilegrid.render, tilegrid.logs",
-        ],
-        "snakemake_import": [PYTHON, "-c", "import snakemake.script"],
-        "render_plain": [
-            PYTHON,
-            "-c",
-            f"import sys; sys.path.insert(0, {scripts!r}); "
-            "from tilegrid.render import render_tile; "
-            f"render_tile({shard!r}, {str(work / f'results/shards/{tile}.json')!r}, "
-            f"{plot!r}, {config['tile']!r}, '/tmp/tilegrid-bench-probe.png', "
-            "'/tmp/tilegrid-bench-probe.json')",
-        ],
-    }
-    out = {}
-    for name, cmd in probes.items():
-        walls = [measure(cmd)["wall"] for _ in range(repeat)]
-        out[name] = statistics.median(walls)
+            "-m",
+            "tilegrid.render_job",
+            "--shard",
+            shard,
+            "--sidecar",
+            sidecar,
+            "--plot",
+            json.dumps(plot),
+            "--tile",
+            json.dumps(config["tile"]),
+            "--png",
+            f"{tmp}/t.png",
+            "--meta",
+            f"{tmp}/t.json",
+            "--log",
+            f"{tmp}/t.log",
+        ]
+        path = {"PYTHONPATH": str(work / "scripts"), "TILEGRID_WORKER_DIR": tmp}
+        probes = {
+            "python_start": ([PYTHON, "-c", "pass"], {}),
+            "snakemake_script": ([PYTHON, "-c", "import snakemake.script"], {}),
+            "render_job": (job, path),
+            "render_inprocess": (job, {**path, "TILEGRID_WORKER": "0"}),
+        }
+        measure(job, extra_env=path)  # start this probe's warm worker
+        out = {}
+        for name, (cmd, extra) in probes.items():
+            walls = [measure(cmd, extra_env=extra)["wall"] for _ in range(repeat)]
+            out[name] = statistics.median(walls)
     return out
 
 
@@ -421,11 +441,13 @@ def markdown(results: dict) -> str:
         med = results["sizes"][first]["tilegrid"]["full"].get("render_s_median", 0)
         lines += [
             "",
-            f"Fixed cost of one render job at {first} rows (median of 3, wall s): "
-            f"`python -c pass` {ov['python_start']:.2f}; + imports of tilegrid.render "
-            f"{ov['imports']:.2f}; `import snakemake.script` {ov['snakemake_import']:.2f}; "
-            f"whole render outside Snakemake {ov['render_plain']:.2f}; the same job under "
-            f"Snakemake's `script:` (benchmark file) {med:.2f}.",
+            f"Fixed cost of one render job at {first} rows, outside Snakemake (median of 5, "
+            f"wall s): `python -c pass` {ov['python_start']:.2f}; the render rule's command "
+            f"`python -m tilegrid.render_job` answered by the warm worker "
+            f"{ov['render_job']:.2f}, rendering in its own process "
+            f"{ov['render_inprocess']:.2f}; a `script:` directive's preamble alone "
+            f"(`import snakemake.script`) {ov['snakemake_script']:.2f}. The same job under "
+            f"Snakemake (benchmark files, median): {med:.2f}.",
         ]
     return "\n".join(lines) + "\n"
 
@@ -433,11 +455,12 @@ def markdown(results: dict) -> str:
 # ---------------------------------------------------------------- main
 
 
-def ensure_data(rows: int, seed: int) -> Path:
-    path = DATA / f"rows-{label(rows)}-seed{seed}.parquet"
+def ensure_data(rows: int, seed: int, shape: tuple[int, int] = (5, 5)) -> Path:
+    grid = "" if shape == (5, 5) else f"-{shape[0]}x{shape[1]}"
+    path = DATA / f"rows-{label(rows)}{grid}-seed{seed}.parquet"
     if not path.exists():
         t0 = time.perf_counter()
-        write_table(rows, str(path), seed)
+        write_table(rows, str(path), seed, shape)
         print(f"  generated {path.name} in {time.perf_counter() - t0:.1f} s", flush=True)
     return path
 
@@ -450,6 +473,14 @@ def main() -> None:
         "--methods", nargs="+", default=PEERS + ["tilegrid"], choices=PEERS + ["tilegrid"]
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--shape",
+        type=int,
+        nargs=2,
+        default=[5, 5],
+        metavar=("R", "C"),
+        help="facet grid of the table (default 5 5; e.g. 32 32 with --methods tilegrid)",
+    )
     parser.add_argument("--jobs", type=int, default=2, help="snakemake -j (default 2)")
     parser.add_argument("--keep", action="store_true", help="keep tilegrid's work folders")
     parser.add_argument(
@@ -462,11 +493,12 @@ def main() -> None:
         sys.exit("bench: /usr/bin/time missing; install GNU time (apt-get install time)")
     sizes = [int(float(s)) for s in args.sizes] + ([10**8] if args.with_1e8 else [])
     results = {"machine": machine(), "sizes": {}}
+    shape = (args.shape[0], args.shape[1])
     for rows in sizes:
-        size = label(rows)
+        size = label(rows) + ("" if shape == (5, 5) else f" {shape[0]}x{shape[1]}")
         print(f"{size} rows", flush=True)
-        data = ensure_data(rows, args.seed)
-        logs = BENCH / "logs" / size
+        data = ensure_data(rows, args.seed, shape)
+        logs = BENCH / "logs" / size.replace(" ", "-")
         logs.mkdir(parents=True, exist_ok=True)
         res = results["sizes"][size] = {}
         for name in [m for m in PEERS if m in args.methods]:
