@@ -81,7 +81,14 @@ def split_code():
 def render_code():
     """The plotting code, plus the user's module for kind custom."""
     files = package_files(
-        "render.py", "figures.py", "levels.py", "stats.py", "kde.py", "palettes.py", "kinds"
+        "render_job.py",
+        "render.py",
+        "figures.py",
+        "levels.py",
+        "stats.py",
+        "kde.py",
+        "palettes.py",
+        "kinds",
     )
     plot = config["plot"]
     specs = [plot["function"] if plot["kind"] == "custom" else None, plot["preprocess"]]
@@ -180,11 +187,6 @@ def job_pythonpath(wildcards, input):
     """The folder a job imports tilegrid from: the one holding the package among its code."""
     init = next(f for f in input.code if Path(f).parts[-2:] == ("tilegrid", "__init__.py"))
     return str(Path(init).parent.parent)
-
-
-def render_job_code():
-    """The render rule's code: the plotting code and the job's entry point."""
-    return render_code() + [str(PACKAGE / "render_job.py")]
 
 
 def render_plot_json():

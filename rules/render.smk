@@ -2,7 +2,7 @@ rule render:
     input:
         shard=f"{SHARDS}/{{tile}}.parquet",
         sidecar=f"{SHARDS}/{{tile}}.json",
-        code=render_job_code(),
+        code=render_code(),
     output:
         png=report(
             f"{TILES}/{{tile}}.png",
