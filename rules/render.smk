@@ -1,6 +1,6 @@
 rule render:
     input:
-        shard=f"{SHARDS}/{{tile}}.parquet",
+        shard=f"{SHARDS}/{{tile}}.arrow",
         sidecar=f"{SHARDS}/{{tile}}.json",
         code=render_code(),
     output:

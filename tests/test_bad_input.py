@@ -28,7 +28,7 @@ def _split_render(tmp_path, table: pa.Table, **spec):
         png = tmp_path / f"{tile['id']}.png"
         meta = tmp_path / f"{tile['id']}.json"
         render_tile(
-            str(out / f"{tile['id']}.parquet"),
+            str(out / f"{tile['id']}.arrow"),
             str(out / f"{tile['id']}.json"),
             {"kind": spec.get("kind", "violin"), "options": {}},
             TILE,

@@ -18,6 +18,7 @@ from tilegrid.kinds.ecdf import ecdf_at
 from tilegrid.kinds.scatter import pixel_counts, shade
 from tilegrid.mosaic import build_mosaic
 from tilegrid.render import render_tile
+from tilegrid.shardio import read_shard, write_shard
 from tilegrid.split import SplitSpec, run_split
 
 TILE = {"height": 1.2, "aspect": 1.25, "dpi": 60}
@@ -88,7 +89,7 @@ def test_kind_renders_every_tile_and_the_mosaic(tmp_path, kind, hue):
     for tile in result.tiles:
         png, meta = tmp_path / f"{tile['id']}.png", tmp_path / f"{tile['id']}.json"
         render_tile(
-            str(tmp_path / "s" / f"{tile['id']}.parquet"),
+            str(tmp_path / "s" / f"{tile['id']}.arrow"),
             str(tmp_path / "s" / f"{tile['id']}.json"),
             {"kind": kind, "options": options},
             TILE,
@@ -173,7 +174,7 @@ def test_shared_hist_limit_covers_the_tallest_bar_of_every_tile(tmp_path):
     tallest, lims = [], set()
     for t in result.tiles:
         sidecar = json.loads((tmp_path / "s" / f"{t['id']}.json").read_text())
-        table = pq.read_table(tmp_path / "s" / f"{t['id']}.parquet")
+        table = read_shard(tmp_path / "s" / f"{t['id']}.arrow")
         tallest.append(max(h.max() for _, h in heights(table, sidecar, options)[1]))
         lims.add(tuple(sidecar["y"]["lim"]))
     assert len(lims) == 1 and lims.pop()[1] >= max(tallest)
@@ -204,7 +205,7 @@ def test_scatter_of_ten_million_points_renders_fast(tmp_path):
     tile = result.tiles[0]["id"]
     start = time.perf_counter()
     render_tile(
-        str(tmp_path / "s" / f"{tile}.parquet"),
+        str(tmp_path / "s" / f"{tile}.arrow"),
         str(tmp_path / "s" / f"{tile}.json"),
         {"kind": "scatter", "options": {}},
         {"height": 3, "aspect": 1.3, "dpi": 100},
@@ -229,7 +230,7 @@ def test_heatmap_cells_are_the_pivot_means(tmp_path):
     tile = result.tiles[0]["id"]
     sidecar = json.loads((tmp_path / "s" / f"{tile}.json").read_text())
     grid = pivot(
-        pq.read_table(tmp_path / "s" / f"{tile}.parquet"),
+        read_shard(tmp_path / "s" / f"{tile}.arrow"),
         sidecar,
         resolve_options("heatmap", {"value": "v"}),
     )
@@ -311,7 +312,7 @@ def test_a_dictionary_encoded_shard_draws_the_same_tile_as_a_plain_one(tmp_path,
         str(tmp_path / "s"),
     )
     tile = result.tiles[0]["id"]
-    split = pq.read_table(tmp_path / "s" / f"{tile}.parquet")
+    split = read_shard(tmp_path / "s" / f"{tile}.arrow")
     categorical = {"g", "h", "k"} & set(split.column_names)
     plain = pa.table(
         {
@@ -327,9 +328,9 @@ def test_a_dictionary_encoded_shard_draws_the_same_tile_as_a_plain_one(tmp_path,
     )
     pngs = set()
     for name, table in {"split": split, "plain": plain, "encoded": encoded}.items():
-        pq.write_table(table, tmp_path / f"{name}.parquet", row_group_size=500)
+        write_shard(tmp_path / f"{name}.arrow", table)
         render_tile(
-            str(tmp_path / f"{name}.parquet"),
+            str(tmp_path / f"{name}.arrow"),
             str(tmp_path / "s" / f"{tile}.json"),
             {"kind": kind, "options": options},
             TILE,
@@ -337,5 +338,5 @@ def test_a_dictionary_encoded_shard_draws_the_same_tile_as_a_plain_one(tmp_path,
             str(tmp_path / f"{name}.json"),
         )
         pngs.add((tmp_path / f"{name}.png").read_bytes())
-    assert pa.types.is_dictionary(pq.read_schema(tmp_path / "encoded.parquet").field("g").type)
+    assert pa.types.is_dictionary(read_shard(tmp_path / "encoded.arrow").schema.field("g").type)
     assert len(pngs) == 1

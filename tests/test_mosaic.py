@@ -29,7 +29,7 @@ def tiles(tmp_path_factory):
     (root / "tiles").mkdir()
     for tile in result.tiles:
         render_tile(
-            str(root / "shards" / f"{tile['id']}.parquet"),
+            str(root / "shards" / f"{tile['id']}.arrow"),
             str(root / "shards" / f"{tile['id']}.json"),
             {"kind": "violin", "options": {}},
             TILE,

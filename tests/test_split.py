@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import small_table
 from tilegrid import split, tableio
+from tilegrid.shardio import batch_sizes, read_shard
 from tilegrid.split import SplitError, SplitSpec, run_split
 
 
@@ -34,7 +35,7 @@ def test_every_row_goes_to_exactly_its_tile(table_path, tmp_path):
     table = pq.read_table(table_path)
     for tile in result.tiles:
         facets = tile["facets"]
-        shard = pq.read_table(tmp_path / "out" / f"{tile['id']}.parquet")
+        shard = read_shard(tmp_path / "out" / f"{tile['id']}.arrow")
         mask = np.array(table["site"].to_pylist()) == facets["row"]["value"]
         mask &= np.array(table["season"].to_pylist()) == facets["col"]["value"]
         assert shard.column_names == ["group", "value"]
@@ -53,8 +54,7 @@ def test_row_groups_are_counted_in_the_tiles_own_rows(table_path, tmp_path, monk
     monkeypatch.setattr(split, "ROW_GROUP", 100)
     monkeypatch.setattr(tableio, "BATCH_ROWS", 333)
     result = run_split(_spec(table_path), str(tmp_path / "out"))
-    meta = pq.ParquetFile(tmp_path / "out" / f"{result.tiles[0]['id']}.parquet").metadata
-    sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    sizes = batch_sizes(tmp_path / "out" / f"{result.tiles[0]['id']}.arrow")
     assert sizes[:-1] == [100] * (len(sizes) - 1) and 0 < sizes[-1] <= 100
 
 
@@ -69,7 +69,7 @@ def test_a_change_in_one_cell_changes_only_that_shard(table_path, tmp_path):
     a, b = _shard_bytes(tmp_path / "a"), _shard_bytes(tmp_path / "b")
     changed = {name for name in a if a[name] != b[name]} - {"manifest.json"}
     tile = next(t["id"] for t in result.tiles if t["id"].startswith("north-spring-"))
-    assert f"{tile}.parquet" in changed and changed <= {f"{tile}.parquet", f"{tile}.json"}
+    assert f"{tile}.arrow" in changed and changed <= {f"{tile}.arrow", f"{tile}.json"}
 
 
 def test_levels_follow_seaborns_order(tmp_path):
@@ -167,7 +167,7 @@ def test_chunks_split_rows_into_consecutive_tiles(tmp_path):
     pq.write_table(pa.table({"v": np.arange(10, dtype=float)}), path)
     result = run_split(SplitSpec(data=str(path), y="v", chunks=3), str(tmp_path / "o"))
     shards = [
-        pq.read_table(tmp_path / "o" / f"{t['id']}.parquet")["v"].to_pylist() for t in result.tiles
+        read_shard(tmp_path / "o" / f"{t['id']}.arrow")["v"].to_pylist() for t in result.tiles
     ]
     assert shards == [[0, 1, 2, 3], [4, 5, 6], [7, 8, 9]]
     assert [t["facets"]["col"] for t in result.tiles][0] == {"var": "chunk", "value": 0}

@@ -29,7 +29,7 @@ def job(tmp_path, monkeypatch):
         SplitSpec(data=str(tmp_path / "d.parquet"), x="group", y="value"), str(tmp_path / "shards")
     )
     tile = result.tiles[0]["id"]
-    shard = str(tmp_path / "shards" / f"{tile}.parquet")
+    shard = str(tmp_path / "shards" / f"{tile}.arrow")
     sidecar = str(tmp_path / "shards" / f"{tile}.json")
     plot = {"kind": "violin", "options": {}}
     size = {"height": 1.0, "aspect": 1.5, "dpi": 80}
@@ -153,7 +153,7 @@ def test_a_failing_tile_is_one_console_line_naming_the_tile_and_its_log(
 
 def test_the_entry_point_refuses_an_incomplete_command_line(tmp_path):
     run = subprocess.run(
-        [sys.executable, "-m", "tilegrid.render_job", "--shard", "x.parquet"],
+        [sys.executable, "-m", "tilegrid.render_job", "--shard", "x.arrow"],
         env={**os.environ, "PYTHONPATH": str(SCRIPTS)},
         capture_output=True,
         text=True,

@@ -6,7 +6,7 @@ numeric roles are merged with ``np.bincount``.  Three stages overlap:
 
 * a reader thread decodes the next batch (pyarrow releases the GIL),
 * the calling thread routes the current one (numpy),
-* a writer thread encodes and writes finished row groups (pyarrow again).
+* a writer thread writes finished row groups (Arrow IPC batches, pyarrow again).
 
 Memory is bounded by the queues between the stages plus each tile's pending
 rows (fewer than ``row_group`` each), whatever the number of input rows.
@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from . import shardio
 from .stats import BatchMoments, MomentTable, batch_moments
 
 #: batches decoded ahead of the router, and row groups queued for the writer
@@ -79,7 +79,7 @@ class ShardSink:
 
     def __init__(self, paths: list[str], schema: pa.Schema):
         self.paths, self.schema = paths, schema
-        self.writers: dict[int, pq.ParquetWriter] = {}
+        self.writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
         self.jobs: queue.Queue = queue.Queue(maxsize=WRITE_QUEUE)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="tilegrid-write", daemon=True)
@@ -100,22 +100,6 @@ class ShardSink:
         if self.error is not None:
             raise self.error
 
-    def _open(self, tile: int) -> pq.ParquetWriter:
-        # Shards are intermediate files, read back once: speed beats size.
-        # Dictionary-encode only text (numbers rarely repeat: trying costs time).
-        text = [
-            f.name
-            for f in self.schema
-            if pa.types.is_string(f.type) or pa.types.is_dictionary(f.type)
-        ]
-        return pq.ParquetWriter(
-            self.paths[tile],
-            self.schema,
-            compression="lz4",
-            use_dictionary=text,
-            write_statistics=False,
-        )
-
     def _run(self) -> None:
         while (job := self.jobs.get()) is not None:
             if self.error is not None:
@@ -123,8 +107,8 @@ class ShardSink:
             tile, table = job
             try:
                 if tile not in self.writers:
-                    self.writers[tile] = self._open(tile)
-                self.writers[tile].write_table(table, row_group_size=max(table.num_rows, 1))
+                    self.writers[tile] = shardio.open_writer(self.paths[tile], self.schema)
+                self.writers[tile].write_table(table)
             except BaseException as exc:  # noqa: BLE001 - raised in the router
                 self.error = exc
         for writer in self.writers.values():
@@ -207,7 +191,9 @@ def _arrow(column: Column, data: Any) -> pa.Array:
     if column.mode == "arrow":
         return data
     if column.mode == "codes":
-        return pa.DictionaryArray.from_arrays(pa.array(data, pa.int32()), column.levels)
+        index = column.field.type.index_type
+        codes = pa.array(np.asarray(data, dtype=index.to_pandas_dtype()), index)
+        return pa.DictionaryArray.from_arrays(codes, column.levels)
     return pa.array(data, column.field.type)
 
 

@@ -11,11 +11,10 @@ import json
 import os
 from typing import Any
 
-import pyarrow.parquet as pq
-
 from .figures import new_figure, save_figure
 from .kinds import get_kind, resolve_options
 from .kinds._common import no_data
+from .shardio import read_shard
 
 
 def tile_pixels(height: float, aspect: float, dpi: float) -> tuple[int, int]:
@@ -35,7 +34,7 @@ def render_tile(
     with open(sidecar, encoding="utf-8") as handle:
         facts = json.load(handle)
     options = resolve_options(plot["kind"], plot.get("options"))
-    table = pq.read_table(shard)
+    table = read_shard(shard)
     width, height = tile_pixels(tile["height"], tile["aspect"], tile["dpi"])
     fig = new_figure(width, height, tile["dpi"])
     ax = fig.add_axes((0, 0, 1, 1))

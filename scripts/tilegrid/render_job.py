@@ -9,7 +9,7 @@ own process (only then importing numpy, pyarrow and matplotlib).
 
 Arguments, all required::
 
-    --shard SHARD.parquet  --sidecar SHARD.json   the tile's rows and agreed facts
+    --shard SHARD.arrow  --sidecar SHARD.json     the tile's rows and agreed facts
     --plot JSON            the plot settings (kind, x, y, function, preprocess, options)
     --tile JSON            the tile size: {"height": ..., "aspect": ..., "dpi": ...}
     --png TILE.png  --meta TILE.json              the outputs

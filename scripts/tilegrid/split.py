@@ -5,16 +5,16 @@ Streaming passes over the needed columns, so memory does not grow with rows:
 1. *levels*: the values of the facet columns and of the kind's categorical
    roles (x, hue, ...), in seaborn's order;
 2. *partition*: every row is routed to its tile's buffer, flushed to the
-   tile's Parquet shard in row groups of exactly ``ROW_GROUP`` rows, while
+   tile's shard (Arrow IPC) in batches of exactly ``ROW_GROUP`` rows, while
    count/mean/variance/min/max of each numeric role are merged per tile and
    category, from which each kind derives the extents its axes need;
 3. only for binned kinds whose binned counts set a shared limit (histogram
    heights, KDE peaks, 2-D counts): one pass over each tile's own shard.
 
-A shard's bytes depend only on its own rows (in file order): row-group
-boundaries are counted in the tile's own rows, never in input batches.  A
-sidecar holds only what its tile must agree on with others, so it changes only
-when the tile's picture must.
+A shard's bytes depend only on its own rows (in file order) and the shared
+levels its categories are coded against: batch boundaries are counted in the
+tile's own rows, never in input batches.  A sidecar holds only what its tile
+must agree on with others, so it changes only when the tile's picture must.
 """
 
 from __future__ import annotations
@@ -30,13 +30,13 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from . import tableio
 from .ids import canonical_value, tile_id
 from .kinds import get_kind, resolve_options, role_columns, role_types
 from .levels import LevelCollector, LevelError, codes, plain, value_type
 from .partition import Column, Routed, Router, ShardSink, TileBuffers, prefetch
+from .shardio import SUFFIX, index_type, read_shard
 from .stats import Moments
 
 log = logging.getLogger("tilegrid.split")
@@ -405,7 +405,7 @@ def shard_layout(spec: SplitSpec, schema: pa.Schema, roles, levels) -> list[Colu
         if mode[name] == "float":
             out.append(Column(name, pa.field(name, pa.float64()), "float"))
         else:
-            dtype = pa.dictionary(pa.int32(), levels[name].type)
+            dtype = pa.dictionary(index_type(len(levels[name]))[0], levels[name].type)
             out.append(Column(name, pa.field(name, dtype), "codes", levels[name]))
     return out
 
@@ -467,7 +467,7 @@ def route_batches(part: Partitioner, batches, threads: int = ROUTING_THREADS) ->
 
 def partition(spec, grid, levels, roles, columns, total, out_dir) -> Partitioner:
     """Pass 2: read the table once more and write every tile's shard."""
-    paths = [os.path.join(out_dir, f"{tid}.parquet") for tid in grid.ids]
+    paths = [os.path.join(out_dir, f"{tid}{SUFFIX}") for tid in grid.ids]
     sink = ShardSink(paths, pa.schema([c.field for c in columns]))
     buffers = TileBuffers(columns, len(paths), ROW_GROUP, sink)
     groups = int(
@@ -596,7 +596,7 @@ def refine_binned(spec, kind, grid, sidecars, out_dir) -> None:
         if sc["rows"] == 0:
             extents.append({})
             continue
-        table = pq.read_table(os.path.join(out_dir, f"{tid}.parquet"))
+        table = read_shard(os.path.join(out_dir, f"{tid}{SUFFIX}"))
         extents.append(kind.binned_extents(table, sc, spec.options))
     for axis, share in (("y", spec.sharey), ("c", spec.sharec)):
         if not any(axis in e for e in extents):

@@ -160,6 +160,7 @@ def _warm_up() -> None:
     import numpy.fft  # noqa: F401
     import pyarrow.compute  # noqa: F401
     import pyarrow.dataset  # noqa: F401
+    import pyarrow.ipc  # noqa: F401
     import pyarrow.parquet  # noqa: F401
 
     from . import levels, palettes, render  # noqa: F401
