@@ -93,8 +93,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="tilegrid-profile-") as tmp:
         shards = os.path.join(tmp, "shards")
         profiled("split", lambda: split_from_params({"data": args.data, **SPEC}, shards), args.top)
-        shard = max(glob.glob(os.path.join(shards, "*.parquet")), key=os.path.getsize)
-        sidecar = shard[: -len(".parquet")] + ".json"
+        shard = max(glob.glob(os.path.join(shards, "*.arrow")), key=os.path.getsize)
+        sidecar = shard[: -len(".arrow")] + ".json"
         profiled(
             f"render {Path(shard).stem}",
             lambda: render_tile(

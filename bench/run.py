@@ -274,8 +274,8 @@ def job_overhead(work: Path, repeat: int = 5) -> dict:
     off (imports and all), ``snakemake_script`` what a ``script:`` directive adds
     before any of that (its preamble imports snakemake.script).
     """
-    shard = sorted(glob.glob(str(work / "results/shards/*.parquet")))[0]
-    sidecar = shard[: -len(".parquet")] + ".json"
+    shard = sorted(glob.glob(str(work / "results/shards/*.arrow")))[0]
+    sidecar = shard[: -len(".arrow")] + ".json"
     config = json.loads((work / "config.yaml").read_text())
     plot = {
         "kind": "violin",
