@@ -52,11 +52,17 @@ def support(moments: Moments, bw: float, cut: float) -> tuple[float, float]:
 
 def linear_binning(values: np.ndarray, lo: float, delta: float, m: int) -> np.ndarray:
     """Spread each value over its two nearest grid points, weighted by distance."""
-    pos = (values - lo) / delta
-    left = np.clip(np.floor(pos), 0, m - 1).astype(np.intp)
-    frac = np.clip(pos - left, 0.0, 1.0)
+    pos = values - lo
+    pos /= delta
+    floor = np.floor(pos)
+    np.clip(floor, 0, m - 1, out=floor)
+    left = floor.astype(np.intp)
+    frac = np.subtract(pos, floor, out=pos)  # pos is not needed any more
+    np.clip(frac, 0.0, 1.0, out=frac)
     counts = np.bincount(left, weights=1.0 - frac, minlength=m)
-    counts += np.bincount(np.minimum(left + 1, m - 1), weights=frac, minlength=m)
+    left += 1
+    np.minimum(left, m - 1, out=left)
+    counts += np.bincount(left, weights=frac, minlength=m)
     return counts[:m]
 
 

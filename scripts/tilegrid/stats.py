@@ -37,7 +37,7 @@ class Moments:
             return cls(0, math.nan, math.nan, math.nan, math.nan)
         lo, hi = float(values.min()), float(values.max())
         scale = _scale_of(lo, hi)
-        scaled = values / scale
+        scaled = values / scale if scale != 1.0 else values
         return cls.from_scaled(n, float(scaled.mean()), float(scaled.var()), lo, hi, scale)
 
     @classmethod
