@@ -217,7 +217,10 @@ class Router:
         self.columns, self.buffers = columns, buffers
         self.n_tiles = len(buffers.rows)
         self.moments = {role: MomentTable(groups) for role in roles}
-        self.sort_type = np.int16 if self.n_tiles < 2**15 else np.int32
+        # numpy sorts 8- and 16-bit keys by radix sort (stable): one pass per byte
+        self.sort_type = (
+            np.uint8 if self.n_tiles <= 256 else np.uint16 if self.n_tiles <= 2**16 else np.int32
+        )
 
     def route(
         self,
