@@ -1,20 +1,26 @@
-"""Rule script: assemble the tiles into the mosaic figure (see tilegrid.mosaic)."""
+"""Rule script: assemble the tiles into the mosaic figure (see tilegrid.mosaic).
+
+Like a render job, it asks the warm worker (tilegrid.worker) first, which has
+matplotlib imported already; without one it assembles in its own process.
+"""
 
 import sys
 
-sys.stderr = open(snakemake.log[0], "w", buffering=1)
+# append: the worker's child writes to the same log (Snakemake removed the old one)
+sys.stderr = open(snakemake.log[0], "a", buffering=1)
 
-from tilegrid.logs import run_job
-from tilegrid.mosaic import write_mosaic
+from tilegrid.worker import render_job
 
-run_job(
-    write_mosaic,
-    snakemake.input.manifest,
-    list(snakemake.input.pngs),
-    list(snakemake.input.metas),
-    list(snakemake.output.figures),
-    snakemake.params.settings,
-    snakemake.params.sharex,
-    snakemake.params.sharey,
-    log_path=snakemake.log[0],
+render_job(
+    [
+        snakemake.input.manifest,
+        list(snakemake.input.pngs),
+        list(snakemake.input.metas),
+        list(snakemake.output.figures),
+        dict(snakemake.params.settings),
+        snakemake.params.sharex,
+        snakemake.params.sharey,
+    ],
+    snakemake.log[0],
+    task="mosaic",
 )

@@ -54,7 +54,8 @@ def main(argv: list[str]) -> None:
     except UsageError as exc:
         sys.exit(f"tilegrid: error: render_job: {exc}\n{USAGE}")
     log = args["log"]
-    sys.stderr = open(log, "w", buffering=1, encoding="utf-8")  # noqa: SIM115 - the job's stderr
+    # append: the worker's child writes to the same log (Snakemake removed the old one)
+    sys.stderr = open(log, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 - the job's stderr
     try:
         plot, tile = json.loads(args["plot"]), json.loads(args["tile"])
     except ValueError as exc:

@@ -37,8 +37,14 @@ def enabled() -> bool:
 
 
 def code_key() -> str:
-    """A hash of the interpreter and of every file of the package (path, size, mtime)."""
-    digest = hashlib.sha256(sys.executable.encode())
+    """A hash of the environment and interpreter, and of every file of the package.
+
+    The interpreter is resolved (``bin/python`` and ``bin/python3`` of one venv
+    are one interpreter: the render and mosaic jobs share a worker) and the
+    environment's prefix kept (two venvs of one base Python are not).
+    """
+    interpreter = f"{sys.prefix}:{os.path.realpath(sys.executable)}"
+    digest = hashlib.sha256(interpreter.encode())
     for path in sorted(PACKAGE.rglob("*.py")):
         stat = path.stat()
         digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
@@ -109,8 +115,12 @@ def _exchange(sock: socket.socket, request: dict[str, Any]) -> dict[str, Any] | 
     return json.loads(line) if line else None
 
 
-def render_remote(args: list[Any], log_path: str) -> dict[str, Any] | None:
-    """Render through the warm worker; None when no worker could be used.
+#: what the worker can run: task name -> (module of the package, function)
+TASKS = {"render": ("render", "render_tile"), "mosaic": ("mosaic", "write_mosaic")}
+
+
+def render_remote(args: list[Any], log_path: str, task: str = "render") -> dict[str, Any] | None:
+    """Run ``task`` (a tile's render) through the warm worker; None when no worker could be used.
 
     Returns the worker's answer: ``{"ok": True, "max_rss_kb": ...}`` or
     ``{"ok": False, "error": "<one line>"}``.
@@ -122,26 +132,37 @@ def render_remote(args: list[Any], log_path: str) -> dict[str, Any] | None:
         sock = _connect(path) or _start_server(path)
         if sock is None:
             return None
-        request = {"cwd": os.getcwd(), "args": args, "log": os.path.abspath(log_path)}
+        request = {
+            "cwd": os.getcwd(),
+            "task": task,
+            "args": args,
+            "log": os.path.abspath(log_path),
+        }
         return _exchange(sock, request)
     except (OSError, ValueError):
         return None
 
 
-def render_job(args: list[Any], log_path: str) -> None:
-    """A render job: through the warm worker if possible, else in this process."""
-    answer = render_remote(args, log_path)
+def render_job(args: list[Any], log_path: str, task: str = "render") -> None:
+    """A render (or mosaic) job: through the warm worker if possible, else in this process."""
+    answer = render_remote(args, log_path, task)
     if answer is None:
         from .logs import run_job
-        from .render import render_tile
 
-        run_job(render_tile, *args, log_path=log_path)
+        run_job(_task_function(task), *args, log_path=log_path)
     elif not answer["ok"]:
         from .logs import report_failure
 
         report_failure(answer["error"], log_path)
     else:
         print(f"rendered by the warm worker, max RSS {answer['max_rss_kb']} KB", file=sys.stderr)
+
+
+def _task_function(task: str):
+    import importlib
+
+    module, name = TASKS[task]
+    return getattr(importlib.import_module(f"{__package__}.{module}"), name)
 
 
 # ---------------------------------------------------------------- server
@@ -163,7 +184,7 @@ def _warm_up() -> None:
     import pyarrow.ipc  # noqa: F401
     import pyarrow.parquet  # noqa: F401
 
-    from . import levels, palettes, render  # noqa: F401
+    from . import levels, mosaic, palettes, render  # noqa: F401
     from .figures import new_figure
     from .kinds import KINDS, get_kind
 
@@ -177,19 +198,20 @@ def _warm_up() -> None:
 
 
 def _handle(conn: socket.socket) -> None:
-    """In a forked child: render one tile and answer."""
+    """In a forked child: run one task (render a tile, assemble a mosaic) and answer."""
     import resource
     import traceback
 
-    from .render import render_tile
+    from .logs import log_to_stderr
 
     with conn, conn.makefile("rwb") as stream:
         request = json.loads(stream.readline())
         os.chdir(request["cwd"])
         with open(request["log"], "a", buffering=1, encoding="utf-8") as log:
             sys.stderr = log
+            log_to_stderr()
             try:
-                render_tile(*request["args"])
+                _task_function(request.get("task", "render"))(*request["args"])
                 answer: dict[str, Any] = {"ok": True}
             except Exception as exc:  # noqa: BLE001 - reported to the job like in-process
                 traceback.print_exc(file=log)
