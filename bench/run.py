@@ -227,7 +227,14 @@ def job_stats(work: Path, since: float) -> dict:
     if split:
         stats.update(split_s=split[0]["s"], split_rss_mb=split[0]["max_rss"])
     if mosaic:
-        stats.update(mosaic_s=mosaic[0]["s"], mosaic_rss_mb=mosaic[0]["max_rss"])
+        # the mosaic, too, runs in the warm worker's forked child when it can
+        worker = [
+            int(m.group(1)) / 1024
+            for p in fresh("logs/mosaic.log")
+            for m in [re.search(r"warm worker, max RSS (\d+) KB", Path(p).read_text())]
+            if m
+        ]
+        stats.update(mosaic_s=mosaic[0]["s"], mosaic_rss_mb=max([mosaic[0]["max_rss"], *worker]))
     stats["job_rss_max_mb"] = max(
         [stats.get(k, 0) for k in ("render_rss_max_mb", "split_rss_mb", "mosaic_rss_mb")]
     )
