@@ -6,6 +6,7 @@ point imports no heavy library when the worker renders.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -70,6 +71,51 @@ def test_a_second_job_reuses_the_running_server(job):
     worker.render_remote(args("a"), str(folder / "a.log"))
     worker.render_remote(args("b"), str(folder / "b.log"))
     assert len(list(folder.glob("tilegrid-*.sock"))) == 1
+
+
+def _servers(folder) -> int:
+    """How many worker servers listen (or warm up) for sockets in ``folder``.
+
+    A server leads its own session; its forked children (one per job) do not.
+    """
+    import psutil
+
+    count = 0
+    for p in psutil.process_iter(["cmdline", "pid"]):
+        line = " ".join(p.info["cmdline"] or [])
+        if "tilegrid.worker" in line and str(folder) in line:
+            with contextlib.suppress(ProcessLookupError):
+                count += os.getsid(p.info["pid"]) == p.info["pid"]
+    return count
+
+
+def test_a_prestarted_server_answers_the_first_job_and_no_second_one_starts(job):
+    folder, args = job
+    worker.prestart()  # returns at once; the server is still warming up
+    answer = worker.render_remote(args("first"), str(folder / "first.log"))
+    assert answer is not None and answer["ok"]
+    assert _servers(folder) == 1
+    worker.prestart()  # a server runs: nothing to do
+    assert _servers(folder) == 1
+
+
+def test_the_mosaic_task_runs_in_the_worker_too(job):
+    folder, args = job
+    manifest = folder / "shards" / "manifest.json"
+    (tile,) = [t["id"] for t in json.loads(manifest.read_text())["tiles"]]
+    worker.render_remote(args(tile), str(folder / "t.log"))  # tiles are named by their id
+    mosaic = [
+        str(manifest),
+        [str(folder / f"{tile}.png")],
+        [str(folder / f"{tile}.json")],
+        [str(folder / "out" / "m.png")],  # not beside the tiles: stale tiles are pruned
+        {"title": "one tile"},
+    ]
+    (folder / "out").mkdir()
+    answer = worker.render_remote(mosaic, str(folder / "m.log"), task="mosaic")
+    assert answer is not None and answer["ok"], answer
+    assert (folder / "out" / "m.png").stat().st_size > 0
+    assert "mosaic of 1 tiles" in (folder / "m.log").read_text()
 
 
 def test_an_error_in_the_tile_comes_back_as_one_line(job):

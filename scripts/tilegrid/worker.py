@@ -75,10 +75,33 @@ def _connect(path: str) -> socket.socket | None:
         return None
 
 
+def _spawn(path: str, lock_fd: int | None = None) -> None:
+    """Start a server process for ``path``, detached from this job.
+
+    With ``lock_fd`` (the start lock, held) the server inherits the lock and
+    lets go of it once it listens, so jobs that come meanwhile wait for it.
+    """
+    import subprocess
+
+    if os.path.exists(path):
+        os.unlink(path)  # a stale socket of a server that died
+    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+    extra = [str(lock_fd)] if lock_fd is not None else []
+    subprocess.Popen(
+        [sys.executable, "-m", "tilegrid.worker", path, *extra],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        close_fds=True,
+        pass_fds=() if lock_fd is None else (lock_fd,),
+    )
+
+
 def _start_server(path: str) -> socket.socket | None:
     """Start a server (one per code version, under a lock) and connect to it."""
     import fcntl
-    import subprocess
     import time
 
     with open(f"{path}.lock", "w") as lock:
@@ -86,18 +109,7 @@ def _start_server(path: str) -> socket.socket | None:
         sock = _connect(path)
         if sock is not None:
             return sock
-        if os.path.exists(path):
-            os.unlink(path)  # a stale socket of a server that died
-        env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
-        subprocess.Popen(
-            [sys.executable, "-m", "tilegrid.worker", path],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            close_fds=True,
-        )
+        _spawn(path)
         deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:
             sock = _connect(path)
@@ -105,6 +117,27 @@ def _start_server(path: str) -> socket.socket | None:
                 return sock
             time.sleep(0.02)
     return None
+
+
+def prestart() -> None:
+    """Start this code version's server in the background, without waiting for it.
+
+    The split calls it as it finishes: the server warms up while Snakemake
+    checksums the table and expands the DAG, instead of while the first render
+    jobs wait.  Nothing happens when a server already runs or the worker is off.
+    """
+    import fcntl
+
+    if not enabled():
+        return
+    path = socket_path()
+    with open(f"{path}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        sock = _connect(path)
+        if sock is not None:
+            sock.close()
+            return
+        _spawn(path, lock.fileno())
 
 
 def _exchange(sock: socket.socket, request: dict[str, Any]) -> dict[str, Any] | None:
@@ -230,8 +263,12 @@ def _reap() -> None:
         pass
 
 
-def serve(path: str) -> None:
-    """Accept render requests on ``path`` until idle for ``IDLE_SECONDS``."""
+def serve(path: str, lock_fd: int | None = None) -> None:
+    """Accept requests on ``path`` until idle for ``IDLE_SECONDS``.
+
+    ``lock_fd``: the start lock, inherited held from :func:`prestart`; released
+    once the server listens.
+    """
     import signal
     import time
 
@@ -240,6 +277,8 @@ def serve(path: str) -> None:
     server.bind(path)
     inode = os.stat(path).st_ino
     server.listen(64)
+    if lock_fd is not None:
+        os.close(lock_fd)
     server.settimeout(1.0)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     last = time.monotonic()
@@ -269,4 +308,4 @@ def serve(path: str) -> None:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1])
+    serve(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else None)
