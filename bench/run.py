@@ -377,7 +377,7 @@ def markdown(results: dict) -> str:
         "(GNU time), `rss sum` = peak of the summed RSS of all processes of the method "
         "(sampled every 0.05 s). `tilegrid x` = this method's wall / tilegrid full run's wall "
         "in the same run (>1: tilegrid is faster). `load` = 1-min load average before the "
-        "command (others were using the machine).",
+        "command (a lagging average: the previous method's work shows in it).",
         "",
         "| rows | method | wall s | rss max/proc MB | rss sum MB | tilegrid x | load |",
         "|---:|---|---:|---:|---:|---:|---:|",
