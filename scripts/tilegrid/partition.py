@@ -4,8 +4,10 @@ Each input batch is routed with one stable sort of its tile codes (rows keep
 their file order within a tile), while the per-(tile, category) moments of the
 numeric roles are merged with ``np.bincount``.  Three stages overlap:
 
-* a reader thread decodes the next batch (pyarrow releases the GIL),
-* the calling thread routes the current one (numpy),
+* a reader thread decodes the next batches (pyarrow releases the GIL),
+* two threads route one batch each (:meth:`Router.route`: numpy, which releases
+  the GIL in its sorts and gathers), and the calling thread commits the routed
+  batches in file order (:meth:`Router.commit`, see ``split.route_batches``),
 * a writer thread writes finished row groups (Arrow IPC batches, pyarrow again).
 
 Memory is bounded by the queues between the stages plus each tile's pending
