@@ -144,8 +144,9 @@ def collect_levels(
     """The ordered levels of ``columns`` and the table's row count (0 if not needed).
 
     A pass over the columns is needed only where their values decide the
-    order: a categorical (dictionary) column is ordered by its categories and
-    an explicit order is given, so then the first batch is enough.
+    order. When every column is categorical (ordered by its dictionary) or has
+    an explicit order, the first batch is enough (and the row count is not
+    needed unless ``chunks`` asks for it).
     """
     explicit = explicit_orders(spec)
     schema = schema or tableio.read_schema(spec.data)
