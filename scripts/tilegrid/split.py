@@ -212,7 +212,6 @@ class Partitioner:
         self.radix = [len(levels[self.cols[r]]) for r in self.cat_roles]
         self.numeric_roles = [r for r, t in roles.items() if t == "numeric"]
         self.strict = spec.kind != "custom"
-        self.offset = 0
         self.total = 0
         self.dropped = {"outside_grid": 0, "null_category": 0, "non_finite": 0}
 
@@ -240,11 +239,6 @@ class Partitioner:
         if tile is None:
             tile = np.zeros(n, dtype=np.int32)
         return tile, keep
-
-    def add(self, batch: pa.RecordBatch) -> None:
-        """Route one batch and commit it (batches in file order)."""
-        self.commit(self.prepare(batch, self.offset))
-        self.offset += batch.num_rows
 
     def commit(self, routed: Routed) -> None:
         """Count the batch's dropped rows and hand its rows and moments to the router."""

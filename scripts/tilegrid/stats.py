@@ -125,10 +125,6 @@ class MomentTable:
             return tiles.astype(np.int64)
         return tiles.astype(np.int64) * self.groups + groups
 
-    def add(self, tiles: np.ndarray, groups: np.ndarray, values: np.ndarray) -> None:
-        """Merge one batch's finite values, grouped by tile and group code (0..groups-1)."""
-        self.merge(batch_moments(self.keys(tiles, groups), values))
-
     def merge(self, batch: BatchMoments | None) -> None:
         """Merge one batch's moments (batches in file order give reproducible sums)."""
         if batch is None:
