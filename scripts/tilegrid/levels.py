@@ -1,4 +1,10 @@
-"""Distinct values of categorical columns and their order, as seaborn orders them."""
+"""Distinct values of categorical columns and their order, as seaborn orders them.
+
+Missing values are the same in every format and role (facets, x, hue): null,
+NaN and the empty string are *missing*, never a level, and ``-0.0`` is the
+value ``0.0``.  :func:`codes` tells a missing value (``MISSING``) from a value
+that is not among the levels (``ABSENT``), so the split can count each.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+MISSING = np.int32(-2)  # code of a null, NaN or "" value
+ABSENT = np.int32(-1)  # code of a value that is not among the levels (an explicit order)
 
 
 class LevelError(ValueError):
@@ -49,26 +58,49 @@ def plain(array: pa.Array | pa.ChunkedArray) -> pa.Array:
     return array if array.type == target else array.cast(target)
 
 
+def canonical(array: pa.Array) -> pa.Array:
+    """Plain values with every missing value as null: NaN and "" become null, -0.0 is 0.0."""
+    array = plain(array)
+    if pa.types.is_floating(array.type):
+        array = pc.add(array, pa.scalar(0.0, array.type))  # -0.0 + 0.0 == +0.0
+        nan = pc.is_nan(array)
+        if pc.any(nan).as_py():
+            array = pc.if_else(nan, pa.scalar(None, array.type), array)
+    elif pa.types.is_string(array.type):
+        empty = pc.equal(array, "")
+        if pc.any(empty).as_py():
+            array = pc.if_else(empty, pa.scalar(None, array.type), array)
+    return array
+
+
 class LevelCollector:
-    """Distinct values of one column across batches, in first-appearance order."""
+    """Distinct values of one column across batches, in first-appearance order.
+
+    A dictionary (categorical) column's levels are its categories: the union
+    of the dictionaries of every batch, in order of first appearance, as
+    pandas and pyarrow unify the dictionaries of row groups and files.  Each
+    batch may carry a different dictionary, so every batch is looked at.
+    """
 
     def __init__(self, name: str):
         self.name = name
         self.chunks: list[pa.Array] = []
-        self.dictionary: pa.Array | None = None
+        self.categorical = False
+        self._last_dictionary: pa.Array | None = None
 
     def add(self, column: pa.Array) -> None:
-        """Record the distinct values of one batch's column."""
+        """Record the distinct values (or the categories) of one batch's column."""
         if pa.types.is_dictionary(column.type):
-            if self.dictionary is None:
-                self.dictionary = plain(column.dictionary)
-            used = pc.unique(column.indices).drop_null()  # small ints: cheap
-            self.chunks.append(plain(column.dictionary).take(used))
+            self.categorical = True
+            dictionary = column.dictionary
+            if not self.chunks or not dictionary.equals(self._last_dictionary):
+                self._last_dictionary = dictionary
+                self.chunks.append(canonical(dictionary))
             return
-        self.chunks.append(pc.unique(plain(column)))
+        self.chunks.append(pc.unique(canonical(column)))
 
     def seen(self) -> pa.Array:
-        """Every non-null value seen, in order of first appearance."""
+        """Every non-missing value seen, in order of first appearance."""
         if not self.chunks:
             return pa.array([], pa.string())
         return pc.unique(pa.concat_arrays(self.chunks)).drop_null()
@@ -78,25 +110,27 @@ class LevelCollector:
         seen = self.seen()
         if explicit is not None:
             return cast_order(explicit, seen.type, self.name)
-        if self.dictionary is not None:
-            return self.dictionary
+        if self.categorical:
+            return seen
         if is_ordered_type(seen.type):
             return seen.take(pc.array_sort_indices(seen))
         return seen
 
 
 def cast_order(values: list[Any], dtype: pa.DataType, column: str) -> pa.Array:
-    """An explicit order as an array of the column's type."""
+    """An explicit order as an array of the column's type (missing values left out)."""
     try:
-        return pa.array(values).cast(dtype)
+        array = pa.array(values).cast(dtype)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
         raise LevelError(
             f"order for column {column!r}: {values!r} cannot be read as its type {dtype}"
         ) from exc
+    return pc.unique(canonical(array)).drop_null()
 
 
 def codes(column: pa.Array, levels: pa.Array) -> np.ndarray:
-    """Index (int32) of each value in ``levels``; -1 for nulls and values not among them.
+    """Index (int32) of each value in ``levels``: ``MISSING`` (-2) for a null, NaN or ""
+    value, ``ABSENT`` (-1) for a value not among the levels.
 
     Dictionary-encoded columns are looked up once per dictionary entry.
     """
@@ -108,11 +142,14 @@ def codes(column: pa.Array, levels: pa.Array) -> np.ndarray:
         if not indices.null_count and np.array_equal(lookup, np.arange(len(lookup))):
             # the dictionary is the levels (a categorical column): codes are the indices
             return indices.to_numpy().astype(np.int32, copy=False)
-        lookup = np.append(lookup, np.int32(-1))
+        lookup = np.append(lookup, MISSING)  # a null index is a missing value
         if indices.null_count:
             indices = indices.fill_null(-1)
         return lookup[indices.to_numpy(zero_copy_only=False)]
-    idx = pc.index_in(plain(column), value_set=levels)
-    if idx.null_count:
-        idx = idx.fill_null(-1)
-    return idx.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+    values = canonical(column)
+    idx = pc.index_in(values, value_set=levels)
+    out = idx.fill_null(ABSENT).to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+    if values.null_count:
+        out = out.copy() if not out.flags.writeable else out
+        out[values.is_null().to_numpy(zero_copy_only=False)] = MISSING
+    return out

@@ -206,6 +206,7 @@ class Routed:
     pieces: list[tuple[int, list[Any], int]]
     moments: dict[str, BatchMoments | None]
     dropped: dict[str, int]
+    input_rows: int = 0
 
 
 class Router:

@@ -34,7 +34,7 @@ import pyarrow as pa
 from . import tableio
 from .ids import canonical_value, tile_id
 from .kinds import get_kind, resolve_options, role_columns, role_types
-from .levels import LevelCollector, LevelError, codes, plain, value_type
+from .levels import MISSING, LevelCollector, LevelError, cast_order, codes, plain, value_type
 from .partition import Column, Routed, Router, ShardSink, TileBuffers, prefetch
 from .shardio import SUFFIX, index_type, read_shard
 from .stats import Moments
@@ -46,6 +46,15 @@ ROUTING_THREADS = 2  # batches routed at once (numpy releases the GIL in sorts a
 MARGIN = 0.05  # matplotlib's default autoscale margin
 MANIFEST = "manifest.json"
 CATEGORICAL_ROLES = ("x", "y", "hue")
+#: why a row is not in any tile, in the order a row's reason is decided; each is
+#: logged by the split and counted in the manifest's "dropped"
+DROP_REASONS = {
+    "missing_facet": "a facet value (row, col) is missing: null, NaN or empty",
+    "facet_not_in_order": "a facet value is not in row_order/col_order",
+    "missing_category": "a categorical value (x, hue) is missing: null, NaN or empty",
+    "category_not_in_order": "a categorical value is not in its order (options.order, hue_order)",
+    "non_finite": "a numeric value is missing, NaN or infinite",
+}
 
 
 class SplitError(ValueError):
@@ -123,6 +132,7 @@ class SplitResult:
 
     tiles: list[dict[str, Any]]
     dropped: dict[str, int]
+    input_rows: int = 0
 
 
 # ---------------------------------------------------------------- pass 1: levels
@@ -143,16 +153,19 @@ def collect_levels(
 ) -> tuple[dict[str, pa.Array], int]:
     """The ordered levels of ``columns`` and the table's row count (0 if not needed).
 
-    A pass over the columns is needed only where their values decide the
-    order. When every column is categorical (ordered by its dictionary) or has
-    an explicit order, the first batch is enough (and the row count is not
-    needed unless ``chunks`` asks for it).
+    A pass over the columns is needed wherever their values decide the order,
+    categorical columns included: each row group and each file of a folder may
+    carry its own dictionary, and the categories are their union.  Only when
+    every column has an explicit order is no pass needed (the row count is read
+    only when ``chunks`` asks for it).
     """
     explicit = explicit_orders(spec)
     schema = schema or tableio.read_schema(spec.data)
-    first_only = not spec.chunks and all(
-        explicit.get(c) is not None or pa.types.is_dictionary(schema.field(c).type) for c in columns
-    )
+    if not spec.chunks and all(explicit.get(c) is not None for c in columns):
+        try:
+            return {c: cast_order(explicit[c], _level_type(schema, c), c) for c in columns}, 0
+        except LevelError as exc:
+            raise SplitError(str(exc)) from exc
     collectors = {c: LevelCollector(c) for c in columns}
     total = 0
     read = columns or [schema.names[0]]
@@ -160,12 +173,15 @@ def collect_levels(
         total += batch.num_rows
         for name in columns:
             collectors[name].add(batch.column(name))
-        if first_only:
-            break
     try:
         return {c: collectors[c].order(explicit.get(c)) for c in columns}, total
     except LevelError as exc:
         raise SplitError(str(exc)) from exc
+
+
+def _level_type(schema: pa.Schema, column: str) -> pa.DataType:
+    """The type a column's levels have (dictionaries decoded, strings normalised)."""
+    return value_type(schema.field(column).type)
 
 
 def make_grid(spec: SplitSpec, levels: dict[str, pa.Array]) -> Grid:
@@ -213,20 +229,24 @@ class Partitioner:
         self.numeric_roles = [r for r, t in roles.items() if t == "numeric"]
         self.strict = spec.kind != "custom"
         self.total = 0
-        self.dropped = {"outside_grid": 0, "null_category": 0, "non_finite": 0}
+        self.input_rows = 0
+        self.dropped = dict.fromkeys(DROP_REASONS, 0)
 
     def tile_codes(
-        self, batch: pa.RecordBatch, offset: int = 0
+        self, batch: pa.RecordBatch, offset: int = 0, dropped: dict[str, int] | None = None
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """Each row's tile index, and a mask of rows inside the grid (None: all are).
 
-        The index of a row outside the grid is meaningless: only kept rows are used.
+        Rows outside the grid are counted in ``dropped`` by reason (a missing
+        facet value, or one left out of row_order/col_order).  The index of a
+        row outside the grid is meaningless: only kept rows are used.
         """
         n = batch.num_rows
-        keep, tile = None, None  # codes of dropped rows (-1) are never used
+        dropped = {} if dropped is None else dropped
+        keep, tile = None, None  # codes of dropped rows are never used
         if self.spec.row:
             r = codes(batch.column(self.spec.row), self.grid.row_levels)
-            keep = _and_valid(keep, r)
+            keep = _drop_codes(keep, r, dropped, "missing_facet", "facet_not_in_order")
             tile = r * np.int32(self.grid.n_cols)
         if self.spec.chunks:
             rows = np.arange(offset, offset + n, dtype=np.int64)
@@ -234,24 +254,27 @@ class Partitioner:
             tile = part if tile is None else tile + part
         elif self.spec.col:
             c = codes(batch.column(self.spec.col), self.grid.col_levels)
-            keep = _and_valid(keep, c)
+            keep = _drop_codes(keep, c, dropped, "missing_facet", "facet_not_in_order")
             tile = c if tile is None else tile + c
         if tile is None:
             tile = np.zeros(n, dtype=np.int32)
         return tile, keep
 
     def commit(self, routed: Routed) -> None:
-        """Count the batch's dropped rows and hand its rows and moments to the router."""
+        """Count the batch's rows and dropped rows, and hand its rows and moments to the router."""
+        self.input_rows += routed.input_rows
         for reason, count in routed.dropped.items():
             self.dropped[reason] += count
         self.router.commit(routed)
 
     def prepare(self, batch: pa.RecordBatch, offset: int) -> Routed:
-        """Route one batch whose first row is row ``offset`` of the table (thread-safe)."""
-        dropped = dict.fromkeys(self.dropped, 0)
-        tile, keep = self.tile_codes(batch, offset)
-        if keep is not None:
-            dropped["outside_grid"] += int(batch.num_rows - np.count_nonzero(keep))
+        """Route one batch whose first row is row ``offset`` of the table (thread-safe).
+
+        Each dropped row is counted once, under the first reason that applies:
+        facets (row, then col), then categories (x, then hue), then numbers.
+        """
+        dropped = dict.fromkeys(DROP_REASONS, 0)
+        tile, keep = self.tile_codes(batch, offset, dropped)
         group = np.zeros(batch.num_rows, dtype=np.int32)
         category: dict[str, np.ndarray] = {}
         for role, radix in zip(self.cat_roles, self.radix):
@@ -260,7 +283,7 @@ class Partitioner:
                 category[name] = codes(batch.column(name), self.levels[name])
             code = category[name]
             if self.strict:
-                keep = _drop(keep, code >= 0, dropped, "null_category")
+                keep = _drop_codes(keep, code, dropped, "missing_category", "category_not_in_order")
             group = group * np.int32(radix) + np.maximum(code, 0)
         values: dict[str, np.ndarray] = {}
         for role in self.numeric_roles:
@@ -271,6 +294,7 @@ class Partitioner:
         sources = [self._source(batch, c, category, values) for c in self.columns]
         routed = self.router.route(tile, keep, group, values, sources)
         routed.dropped = dropped
+        routed.input_rows = batch.num_rows
         return routed
 
     def _source(self, batch, column: Column, category, values) -> Any:
@@ -304,11 +328,18 @@ def _drop(keep: np.ndarray | None, valid: np.ndarray, dropped: dict, reason: str
     return valid if keep is None else keep & valid
 
 
-def _and_valid(keep: np.ndarray | None, code: np.ndarray) -> np.ndarray | None:
-    """``keep`` narrowed to rows whose ``code`` is not -1 (None while every row is kept)."""
+def _drop_codes(
+    keep: np.ndarray | None, code: np.ndarray, dropped: dict, missing: str, absent: str
+) -> np.ndarray | None:
+    """``keep`` narrowed to rows with a level (``code >= 0``), counting the rows it removes
+    in ``dropped`` as ``missing`` (null, NaN, "") or ``absent`` (not in the order)."""
     valid = code >= 0
     if valid.all():
         return keep
+    alive = ~valid if keep is None else keep & ~valid
+    n_missing = int(np.count_nonzero(alive & (code == MISSING)))
+    dropped[missing] = dropped.get(missing, 0) + n_missing
+    dropped[absent] = dropped.get(absent, 0) + int(np.count_nonzero(alive)) - n_missing
     return valid if keep is None else keep & valid
 
 
@@ -437,9 +468,21 @@ def run_split(spec: SplitSpec, out_dir: str) -> SplitResult:
                 "rows": rows[t],
             }
         )
+    check_conservation(part.input_rows, tiles, part.dropped)
     manifest = make_manifest(spec, grid, levels, roles, tiles, sidecars, facts, part.dropped)
+    manifest["input_rows"] = part.input_rows
     write_json(os.path.join(out_dir, MANIFEST), manifest)
-    return SplitResult(tiles, part.dropped)
+    return SplitResult(tiles, part.dropped, part.input_rows)
+
+
+def check_conservation(input_rows: int, tiles: list[dict[str, Any]], dropped: dict[str, int]):
+    """Every input row is in one tile or dropped for a reason; anything else is a bug."""
+    kept = sum(t["rows"] for t in tiles)
+    if kept + sum(dropped.values()) != input_rows:
+        raise AssertionError(
+            f"tilegrid bug: {input_rows} input rows, but {kept} in tiles and "
+            f"{sum(dropped.values())} dropped ({dropped}); please report it"
+        )
 
 
 def route_batches(part: Partitioner, batches, threads: int = ROUTING_THREADS) -> None:
@@ -652,12 +695,8 @@ def split_from_params(params: dict[str, Any], out_dir: str) -> SplitResult:
     rows = sum(t["rows"] for t in result.tiles)
     empty = sum(1 for t in result.tiles if t["rows"] == 0)
     log.info("%d tiles (%d empty), %d rows kept", len(result.tiles), empty, rows)
-    reasons = {
-        "outside_grid": "a facet value is missing or not in row_order/col_order",
-        "null_category": "a categorical value (x, hue) is missing or not in its order",
-        "non_finite": "a numeric value is missing, NaN or infinite",
-    }
+    log.info("%d input rows", result.input_rows)
     for reason, count in result.dropped.items():
         if count:
-            log.info("dropped %d rows: %s", count, reasons[reason])
+            log.info("dropped %d rows: %s", count, DROP_REASONS[reason])
     return result

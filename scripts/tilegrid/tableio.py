@@ -43,7 +43,11 @@ def table_format(path: str) -> str:
 
 def _csv_reader(path: str, delimiter: str, columns: Sequence[str] | None):
     stream = pa.input_stream(path, compression="detect")
-    convert = pacsv.ConvertOptions(include_columns=list(columns) if columns else None)
+    # pyarrow's null_values ("", "NA", "NaN", "null", ...) are missing in text
+    # columns too, as pandas reads them: a blank cell is never a category
+    convert = pacsv.ConvertOptions(
+        include_columns=list(columns) if columns else None, strings_can_be_null=True
+    )
     return pacsv.open_csv(
         stream,
         read_options=pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES),
