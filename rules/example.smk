@@ -1,6 +1,6 @@
 rule example_data:
     input:
-        code=package_files("example.py"),
+        code=code_files("example", "logs"),
     output:
         EXAMPLE_DATA,
     log:

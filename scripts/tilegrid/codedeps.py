@@ -1,0 +1,116 @@
+"""Which files of the package a job runs: the import closure of its entry modules.
+
+Snakemake reruns a job when one of its inputs changed, and its ``code`` trigger
+watches only a rule's own script.  So the package files a rule imports are
+inputs of the rule, and this module derives that list from the imports
+themselves (read with :mod:`ast`, without importing anything), so it cannot
+fall out of step with the code: a new module is picked up by the rules that
+import it, and only by those.
+
+Followed: ``from . import x``, ``from .x import y``, ``from ..x import y``,
+``import tilegrid.x`` and ``from tilegrid.x import y``, at any depth (imports
+inside functions too).  A package whose ``__init__`` imports its submodules by
+name (``importlib.import_module(f"{__name__}.{name}")``, as ``kinds`` does)
+depends on every submodule.  Imports named in :data:`NOT_FOLLOWED` are left
+out: they load modules to warm a cache and change no output.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
+NAME = PACKAGE.name
+#: a package __init__ that loads its submodules by name depends on all of them
+_DYNAMIC = 'import_module(f"{__name__}.'
+#: (module, function) pairs whose imports change no output (they warm a cache)
+NOT_FOLLOWED = {("worker", "_warm_up")}
+
+
+def module_file(module: str, package: Path = PACKAGE) -> Path | None:
+    """The file of ``module`` (dotted, relative to the package), or None if it is not ours."""
+    path = package.joinpath(*module.split(".")) if module else package
+    if path.is_dir() and (path / "__init__.py").exists():
+        return path / "__init__.py"
+    file = path.with_suffix(".py")
+    return file if file.exists() else None
+
+
+def _module_name(file: Path, package: Path) -> str:
+    parts = file.relative_to(package).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _skipped_nodes(tree: ast.AST, module: str) -> set[int]:
+    """ids of the nodes inside functions whose imports are not followed."""
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and (module, node.name) in NOT_FOLLOWED:
+            skipped.update(id(n) for n in ast.walk(node))
+    return skipped
+
+
+def imported_modules(file: Path, package: Path = PACKAGE) -> set[str]:
+    """Modules of the package that ``file`` imports (dotted, relative to the package)."""
+    module = _module_name(file, package)
+    is_init = file.name == "__init__.py"
+    # the package a relative import of level 1 starts from
+    here = module.split(".") if is_init else module.split(".")[:-1]
+    if module == "":
+        here = []
+    source = file.read_text(encoding="utf-8")
+    tree = ast.parse(source, filename=str(file))
+    skipped = _skipped_nodes(tree, module)
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = here[: len(here) - (node.level - 1)] if node.level > 1 else list(here)
+            elif node.module and node.module.split(".")[0] == package.name:
+                base = []
+                node_module = node.module.split(".")[1:]
+                found.add(".".join(node_module))
+                for alias in node.names:
+                    found.add(".".join([*node_module, alias.name]))
+                continue
+            else:
+                continue
+            target = base + (node.module.split(".") if node.module else [])
+            found.add(".".join(target))
+            for alias in node.names:  # `from . import x` imports the module x
+                found.add(".".join([*target, alias.name]))
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == package.name:
+                    found.add(".".join(parts[1:]))
+    if is_init and _DYNAMIC in source:
+        found.update(
+            _module_name(f, package) for f in file.parent.glob("*.py") if f.name != "__init__.py"
+        )
+    return {m for m in found if module_file(m, package) is not None}
+
+
+def closure(entries: list[str], package: Path = PACKAGE) -> list[Path]:
+    """Every package file the modules ``entries`` import, directly or not, sorted.
+
+    The parent packages' ``__init__`` files are included: importing ``a.b``
+    runs ``a/__init__.py`` first.
+    """
+    seen: set[str] = set()
+    todo = list(entries)
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        parts = module.split(".") if module else []
+        todo.extend(".".join(parts[:i]) for i in range(len(parts)))  # parent packages
+        file = module_file(module, package)
+        if file is None:
+            raise ValueError(f"{NAME}.{module} is not a module of {package}")
+        todo.extend(imported_modules(file, package) - seen)
+    return sorted(module_file(m, package) for m in seen)
