@@ -19,3 +19,4 @@ rule all:
     default_target: True
     input:
         mosaic_outputs(),
+        tile_outputs,

@@ -1,6 +1,7 @@
 # Config validation, input functions and wildcard constraints shared by all rules.
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from snakemake.utils import validate
 
 sys.path.insert(0, os.path.join(workflow.basedir, "scripts"))
 
+from tilegrid.codedeps import closure  # noqa: E402
 from tilegrid.config import (  # noqa: E402
     ConfigError,
     check_config,
@@ -55,48 +57,60 @@ def validate_config():
 validate_config()
 
 
-def package_files(*names):
-    """Files of the tilegrid package a rule depends on (so code changes rerun it)."""
-    files = [PACKAGE / "__init__.py", PACKAGE / "logs.py"]
-    for name in names:
-        path = PACKAGE / name
-        files.extend(sorted(path.glob("*.py")) if path.is_dir() else [path])
-    return [str(f) for f in files]
+def code_files(*modules):
+    """The package files a job runs: the import closure of its entry ``modules``.
+
+    Inputs of the rule, so a change to any of them reruns it (Snakemake's code
+    trigger only watches a rule's own script). Paths are relative to the working
+    folder when inside it, so a copied or moved folder is not a change of input.
+    """
+    return [_relative(f) for f in closure(list(modules))]
+
+
+def _relative(path):
+    path = os.path.abspath(path)
+    rel = os.path.relpath(path)
+    return path if rel.startswith(os.pardir) else rel
 
 
 def split_code():
-    return package_files(
-        "split.py",
-        "partition.py",
-        "tableio.py",
-        "ids.py",
-        "levels.py",
-        "stats.py",
-        "kde.py",
-        "palettes.py",
-        "kinds",
-    )
+    return code_files("split", "logs", "worker")
 
 
 def render_code():
-    """The plotting code, plus the user's module for kind custom."""
-    files = package_files(
-        "render_job.py",
-        "render.py",
-        "figures.py",
-        "levels.py",
-        "stats.py",
-        "kde.py",
-        "palettes.py",
-        "kinds",
-    )
+    """The plotting code, plus the user's module for kind custom and preprocess."""
     plot = config["plot"]
     specs = [plot["function"] if plot["kind"] == "custom" else None, plot["preprocess"]]
-    return files + [spec.rpartition(":")[0] for spec in specs if spec]
+    user = [spec.rpartition(":")[0] for spec in specs if spec]
+    return code_files("render_job", "worker", "logs", "render") + user
 
 
 def mosaic_code():
-    return package_files("mosaic.py", "figures.py")
+    return code_files("mosaic", "worker", "logs")
+
+
+def data_files():
+    """The split's input files: the table, or every data file of a folder.
+
+    Every file of a folder is an input by name and content, so adding, removing
+    or rewriting any one of them reruns the split (a folder's own mtime does not
+    change when a file inside it is rewritten).  Names starting with "." or "_"
+    are skipped, as pyarrow's datasets skip them.
+    """
+    data = config["data"]
+    if not os.path.isdir(data):
+        return [data]
+    return sorted(
+        os.path.join(root, name)
+        for root, dirs, names in os.walk(data)
+        if not _hidden(os.path.relpath(root, data))
+        for name in names
+        if not name.startswith((".", "_"))
+    )
+
+
+def _hidden(relative_dir):
+    return any(part.startswith((".", "_")) for part in Path(relative_dir).parts if part != ".")
 
 
 def render_mem_mb(wildcards, input, attempt):
@@ -160,9 +174,14 @@ def read_manifest():
         return json.load(handle)
 
 
+def tile_ids():
+    """Every tile's id, in grid order (waits for the checkpoint)."""
+    return [t["id"] for t in read_manifest()["tiles"]]
+
+
 def mosaic_inputs(wildcards):
     """Every tile's PNG and metadata, in grid order, plus the manifest."""
-    ids = [t["id"] for t in read_manifest()["tiles"]]
+    ids = tile_ids()
     return {
         "manifest": os.path.join(checkpoints.split.get().output.shards, "manifest.json"),
         "pngs": [f"{TILES}/{i}.png" for i in ids],
@@ -170,21 +189,84 @@ def mosaic_inputs(wildcards):
     }
 
 
-def job_python():
-    """The interpreter of shell jobs: Snakemake's own, or the conda env's with --sdm conda.
+def tile_outputs(wildcards):
+    """Every tile's PNG and metadata: targets of the run, so a tile deleted by hand is redrawn.
 
-    Named ``python`` when that is the same file (``.venv/bin/python`` for
-    ``.venv/bin/python3``): the name is a rule parameter, and a different name
-    for the same interpreter must not re-render every tile.
+    (Snakemake does not redraw a missing intermediate file while the final
+    target is up to date.)
     """
+    return [f"{TILES}/{i}.{ext}" for i in tile_ids() for ext in ("png", "json")]
+
+
+def remove_incomplete_split():
+    """Remove the split's output when a file it lists is missing (deleted by hand).
+
+    The checkpoint's output is the shards folder: while the folder exists,
+    Snakemake takes it as complete, and a render job would wait for a shard
+    that nothing makes.  Removing the folder makes the split run again; it
+    rewrites every shard anyway, and tiles whose shard did not change are not
+    redrawn.  A dry run only says so.
+    """
+    manifest = os.path.join(SHARDS, "manifest.json")
+    if not os.path.isdir(SHARDS):
+        return
+    try:
+        with open(manifest, encoding="utf-8") as handle:
+            ids = [t["id"] for t in json.load(handle)["tiles"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        ids = None
+    missing = (
+        [manifest]
+        if ids is None
+        else [
+            path
+            for i in ids
+            for path in (f"{SHARDS}/{i}.arrow", f"{SHARDS}/{i}.json")
+            if not os.path.exists(path)
+        ]
+    )
+    if not missing:
+        return
+    print(
+        f"tilegrid: {missing[0]} is missing: the split runs again"
+        + ("" if not workflow.dryrun else " (not in a dry run)"),
+        file=sys.stderr,
+    )
+    if not workflow.dryrun:
+        shutil.rmtree(SHARDS)
+
+
+remove_incomplete_split()
+
+
+def uses_conda():
     from snakemake.settings.types import DeploymentMethod
 
-    if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method:
-        return "python"
-    plain = os.path.join(os.path.dirname(sys.executable), "python")
-    if os.path.exists(plain) and os.path.samefile(plain, sys.executable):
-        return plain
-    return sys.executable
+    return DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
+
+
+def job_python(wildcards, input):
+    """The interpreter of render jobs: Snakemake's own, or the conda env's with --sdm conda.
+
+    A function of the job's input, so Snakemake takes it as derived and does not
+    compare it between runs: another venv with the same libraries draws the same
+    tiles and must not redraw them.  What the interpreter draws with is compared,
+    as :func:`drawing_libraries`.
+    """
+    return "python" if uses_conda() else sys.executable
+
+
+def drawing_libraries():
+    """Versions of the libraries that decide a tile's pixels (a rule parameter).
+
+    With --sdm conda the pinned environment file decides them (Snakemake's
+    software-env trigger); otherwise they are those of Snakemake's interpreter.
+    """
+    if uses_conda():
+        return {}
+    from importlib.metadata import version
+
+    return {name: version(name) for name in ("matplotlib", "numpy", "pyarrow", "pillow")}
 
 
 def job_pythonpath(wildcards, input):

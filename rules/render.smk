@@ -21,7 +21,8 @@ rule render:
         mem_mb=render_mem_mb,
         runtime=render_runtime,
     params:
-        python=job_python(),
+        python=job_python,
+        libraries=drawing_libraries(),
         pythonpath=job_pythonpath,
         plot=render_plot_json(),
         tile=render_tile_json(),

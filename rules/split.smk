@@ -1,6 +1,6 @@
 checkpoint split:
     input:
-        data=config["data"],
+        data=data_files(),
         code=split_code(),
     output:
         shards=directory(SHARDS),
