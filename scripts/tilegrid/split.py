@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import tableio
 from .ids import canonical_value, tile_id
@@ -352,7 +353,29 @@ def numeric(column: pa.Array, name: str) -> np.ndarray:
         raise SplitError(f"column {name!r}: type {column.type} is not numeric")
     if pa.types.is_float64(column.type) and column.null_count == 0:
         return column.to_numpy()
-    return column.cast(pa.float64()).fill_null(np.nan).to_numpy(zero_copy_only=False)
+    if pa.types.is_integer(column.type):
+        _warn_if_inexact(column, name)
+    # unsafe: integers beyond 2**53 (epoch nanoseconds) round to the nearest float
+    cast = pc.cast(column, pa.float64(), safe=False)
+    return cast.fill_null(np.nan).to_numpy(zero_copy_only=False)
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_if_inexact(column: pa.Array, name: str) -> None:
+    """Log once per column when its integers are too large for float64 to hold exactly."""
+    if name in _WARNED or len(column) == column.null_count:
+        return
+    bounds = pc.min_max(column)
+    big = max(abs(int(bounds["min"].as_py())), abs(int(bounds["max"].as_py())))
+    if big > 2**53:
+        _WARNED.add(name)
+        log.warning(
+            "column %r: integers up to %d are drawn as float64, exact to 1 part in 2**53",
+            name,
+            big,
+        )
 
 
 # ---------------------------------------------------------------- sharing
@@ -468,6 +491,8 @@ def run_split(spec: SplitSpec, out_dir: str) -> SplitResult:
                 "rows": rows[t],
             }
         )
+    if part.input_rows == 0:
+        raise SplitError(f"data file {spec.data!r}: the table has no rows")
     check_conservation(part.input_rows, tiles, part.dropped)
     manifest = make_manifest(spec, grid, levels, roles, tiles, sidecars, facts, part.dropped)
     manifest["input_rows"] = part.input_rows

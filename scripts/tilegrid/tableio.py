@@ -68,7 +68,65 @@ def _check_text(path: str, schema: pa.Schema) -> pa.Schema:
 
 
 def _dataset(path: str, fmt: str) -> ds.Dataset:
+    if os.path.isdir(path):
+        return _folder_dataset(path)
     return ds.dataset(path, format="ipc" if fmt == "arrow" else fmt)
+
+
+def _folder_dataset(path: str) -> ds.Dataset:
+    """A folder of Parquet files as one table, Hive partition folders (``site=north/``) as columns.
+
+    Each file's schema is read from its footer and the schemas are unified:
+    safe differences (int in one file, float in another; categorical in one,
+    text in another) are widened, and a column whose types cannot be merged
+    names the two files.
+    """
+    found = ds.dataset(path, format="parquet", partitioning="hive")
+    schemas = [(f, pq.read_schema(f)) for f in found.files]
+    columns = unify_schemas(path, schemas)
+    partitions = [f for f in found.schema if f.name not in columns.names]
+    return ds.dataset(
+        path,
+        format="parquet",
+        partitioning="hive",
+        schema=pa.schema(list(columns) + partitions),
+    )
+
+
+def unify_schemas(path: str, schemas: list[tuple[str, pa.Schema]]) -> pa.Schema:
+    """One schema for the files of a folder, or a TableError naming a column and two files."""
+    if not schemas:
+        raise TableError(f"data folder {path!r} holds no Parquet files")
+    types: dict[str, list[tuple[str, pa.DataType]]] = {}
+    for file, schema in schemas:
+        for field in schema:
+            types.setdefault(field.name, []).append((file, field.type))
+    fields = []
+    for name, seen in types.items():
+        distinct = {t for _, t in seen}
+        if len(distinct) > 1 and any(pa.types.is_dictionary(t) for t in distinct):
+            # categorical in some files, plain in others: compare by values
+            seen = [(f, t.value_type if pa.types.is_dictionary(t) else t) for f, t in seen]
+        fields.append(_unified_field(path, name, seen))
+    return pa.schema(fields)
+
+
+def _unified_field(path: str, name: str, seen: list[tuple[str, pa.DataType]]) -> pa.Field:
+    merged = pa.field(name, seen[0][1])
+    for file, dtype in seen[1:]:
+        try:
+            merged = pa.unify_schemas(
+                [pa.schema([merged]), pa.schema([pa.field(name, dtype)])],
+                promote_options="permissive",
+            ).field(name)
+        except (pa.ArrowTypeError, pa.ArrowInvalid) as exc:
+            first = next(f for f, t in seen if t == seen[0][1])
+            raise TableError(
+                f"data folder {path!r}: column {name!r} is {seen[0][1]} in "
+                f"{os.path.relpath(first, path)!r} but {dtype} in {os.path.relpath(file, path)!r}; "
+                "write every file with the same type for it"
+            ) from exc
+    return merged
 
 
 def read_schema(path: str) -> pa.Schema:
@@ -77,8 +135,24 @@ def read_schema(path: str) -> pa.Schema:
     fmt = table_format(path)
     try:
         if fmt in ("csv", "tsv"):
-            return _check_text(path, _csv_reader(path, "," if fmt == "csv" else "\t", None).schema)
-        return _dataset(path, fmt).schema
+            schema = _csv_reader(path, "," if fmt == "csv" else "\t", None).schema
+            return _check_names(path, _check_text(path, schema))
+        return _check_names(path, _dataset(path, fmt).schema)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise TableError(
+            f"data file {path!r}: cannot be read as {fmt}: {_first_line(exc)}"
+        ) from exc
+
+
+def has_rows(path: str) -> bool:
+    """Whether the table at ``path`` holds at least one row (Parquet/Arrow: from metadata)."""
+    _check_exists(path)
+    fmt = table_format(path)
+    try:
+        if fmt in ("csv", "tsv"):
+            reader = _csv_reader(path, "," if fmt == "csv" else "\t", None)
+            return any(batch.num_rows for batch in reader)
+        return _dataset(path, fmt).count_rows() > 0
     except (pa.ArrowInvalid, OSError) as exc:
         raise TableError(
             f"data file {path!r}: cannot be read as {fmt}: {_first_line(exc)}"
@@ -113,6 +187,19 @@ def iter_batches(path: str, columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
         raise TableError(
             f"data file {path!r}: cannot be read as {fmt}: {_first_line(exc)}"
         ) from exc
+
+
+def _check_names(path: str, schema: pa.Schema) -> pa.Schema:
+    """Two columns of one name cannot be told apart: say which."""
+    seen: set[str] = set()
+    for name in schema.names:
+        if name in seen:
+            raise TableError(
+                f"data file {path!r}: column name {name!r} appears more than once; "
+                "rename one of them"
+            )
+        seen.add(name)
+    return schema
 
 
 def _check_exists(path: str) -> None:

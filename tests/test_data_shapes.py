@@ -1,0 +1,109 @@
+"""Tables shaped as real data is: folders, Hive partitions, mixed types, huge integers, no rows."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from tilegrid import tableio
+from tilegrid.split import SplitError, SplitSpec, run_split
+
+
+def _tiles(result) -> dict:
+    """{(row value, col value): rows} of a split result."""
+    out = {}
+    for tile in result.tiles:
+        facets = tile["facets"]
+        key = tuple(facets[k]["value"] if k in facets else None for k in ("row", "col"))
+        out[key] = tile["rows"]
+    return out
+
+
+def test_hive_partition_folders_are_read_as_columns(tmp_path):
+    for site, n in (("north", 3), ("south", 5)):
+        (tmp_path / "d" / f"site={site}").mkdir(parents=True)
+        pq.write_table(
+            pa.table({"v": np.arange(float(n))}), tmp_path / "d" / f"site={site}" / "part-0.parquet"
+        )
+    assert "site" in tableio.read_schema(str(tmp_path / "d")).names
+    result = run_split(SplitSpec(data=str(tmp_path / "d"), col="site", y="v"), str(tmp_path / "o"))
+    assert _tiles(result) == {(None, "north"): 3, (None, "south"): 5}
+
+
+def test_a_folder_of_int_and_float_files_is_read_as_float(tmp_path):
+    (tmp_path / "d").mkdir()
+    pq.write_table(pa.table({"g": ["a", "b"], "v": [1, 2]}), tmp_path / "d" / "a.parquet")
+    pq.write_table(pa.table({"g": ["a", "b"], "v": [3.5, 4.5]}), tmp_path / "d" / "b.parquet")
+    assert tableio.read_schema(str(tmp_path / "d")).field("v").type == pa.float64()
+    result = run_split(
+        SplitSpec(data=str(tmp_path / "d"), col="g", kind="hist", x="v"), str(tmp_path / "o")
+    )
+    assert _tiles(result) == {(None, "a"): 2, (None, "b"): 2}
+
+
+def test_a_folder_whose_files_disagree_on_a_type_names_the_column_and_both_files(tmp_path):
+    (tmp_path / "d").mkdir()
+    pq.write_table(pa.table({"v": [1, 2]}), tmp_path / "d" / "a.parquet")
+    pq.write_table(pa.table({"v": ["x", "y"]}), tmp_path / "d" / "b.parquet")
+    with pytest.raises(tableio.TableError) as info:
+        tableio.read_schema(str(tmp_path / "d"))
+    assert str(info.value) == (
+        f"data folder {str(tmp_path / 'd')!r}: column 'v' is int64 in 'a.parquet' but string "
+        "in 'b.parquet'; write every file with the same type for it"
+    )
+
+
+def test_a_folder_with_a_categorical_file_and_a_text_file_is_read_as_text(tmp_path):
+    (tmp_path / "d").mkdir()
+    cat = pa.DictionaryArray.from_arrays(pa.array([0, 1], pa.int8()), pa.array(["a", "b"]))
+    pq.write_table(pa.table({"g": cat, "v": [1.0, 2.0]}), tmp_path / "d" / "a.parquet")
+    pq.write_table(pa.table({"g": ["c", "a"], "v": [3.0, 4.0]}), tmp_path / "d" / "b.parquet")
+    result = run_split(SplitSpec(data=str(tmp_path / "d"), col="g", y="v"), str(tmp_path / "o"))
+    assert sum(_tiles(result).values()) == 4
+
+
+def test_duplicate_column_names_in_a_csv_are_named(tmp_path):
+    path = tmp_path / "dup.csv"
+    path.write_text("v,v,g\n1,2,a\n")
+    with pytest.raises(tableio.TableError, match="column name 'v' appears more than once"):
+        tableio.read_schema(str(path))
+
+
+def test_integers_beyond_2_53_are_drawn_as_floats_with_one_warning(tmp_path, caplog):
+    path = tmp_path / "t.parquet"
+    t0 = 1_700_000_000_000_000_000  # epoch nanoseconds
+    pq.write_table(
+        pa.table({"g": ["a", "b"] * 5, "t": pa.array([t0 + i for i in range(10)], pa.int64())}),
+        path,
+    )
+    with caplog.at_level(logging.WARNING, logger="tilegrid.split"):
+        result = run_split(
+            SplitSpec(data=str(path), col="g", kind="hist", x="t"), str(tmp_path / "o")
+        )
+    assert sum(_tiles(result).values()) == 10
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [
+        "column 't': integers up to 1700000000000000009 are drawn as float64, "
+        "exact to 1 part in 2**53"
+    ]
+    sidecar = json.loads((tmp_path / "o" / f"{result.tiles[0]['id']}.json").read_text())
+    assert sidecar["x"]["extent"][0] == pytest.approx(float(t0), rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["empty.parquet", "header.csv"])
+def test_a_table_with_no_rows_says_so(tmp_path, name):
+    path = tmp_path / name
+    if name.endswith(".csv"):
+        path.write_text("g,v\n")
+    else:
+        pq.write_table(
+            pa.table({"g": pa.array([], pa.string()), "v": pa.array([], pa.float64())}), path
+        )
+    assert not tableio.has_rows(str(path))
+    with pytest.raises(SplitError) as info:
+        run_split(SplitSpec(data=str(path), col="g", kind="hist", x="v"), str(tmp_path / "o"))
+    assert str(info.value) == f"data file {str(path)!r}: the table has no rows"
