@@ -86,8 +86,23 @@ def test_a_run_killed_while_rendering_resumes_to_the_same_mosaic(workflow, tmp_p
     assert not list(tiles.glob("*.tmp*"))
 
 
+#: a drawing function that holds its render job (and so the run's lock) until released
+WAITING_DRAW = """
+import os, pathlib, time
+
+def draw(ax, data, **options):
+    pathlib.Path("started").touch()
+    deadline = time.monotonic() + 300
+    while not os.path.exists("release") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    ax.hist(data["value"], bins=10)
+"""
+
+
 def test_a_second_run_in_the_same_folder_is_refused_by_the_lock(workflow):
-    lock = subprocess.Popen(
+    workflow.path("waiting.py").write_text(WAITING_DRAW)
+    workflow.update_config(plot={"kind": "custom", "function": "waiting.py:draw", "x": None})
+    first = subprocess.Popen(
         [sys.executable, "-m", "snakemake", "-j", "1"],
         cwd=workflow.root,
         stdout=subprocess.DEVNULL,
@@ -95,16 +110,22 @@ def test_a_second_run_in_the_same_folder_is_refused_by_the_lock(workflow):
         start_new_session=True,
     )
     try:
+        # the first run is provably still running: its first render job waits for "release"
         deadline = time.monotonic() + 120
-        locks = workflow.path(".snakemake", "locks")
-        while not (locks.is_dir() and list(locks.iterdir())):
-            assert lock.poll() is None and time.monotonic() < deadline, "first run took no lock"
+        while not workflow.path("started").exists():
+            assert first.poll() is None and time.monotonic() < deadline, "no render job started"
             time.sleep(0.05)
         run = workflow.snakemake()
+        assert first.poll() is None
         assert run.returncode != 0 and "Directory cannot be locked" in run.output
     finally:
-        os.killpg(lock.pid, signal.SIGKILL)
-        lock.wait()
+        workflow.path("release").touch()
+        try:
+            first.wait(timeout=120)
+        finally:
+            if first.poll() is None:
+                os.killpg(first.pid, signal.SIGKILL)
+                first.wait()
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only folders anyway")
