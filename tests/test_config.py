@@ -83,3 +83,15 @@ def test_a_valid_config_gets_the_schema_defaults(workflow):
     )
     run = workflow.run_ok("-n")
     assert "split" in run.output
+
+
+@pytest.mark.workflow
+def test_a_yaml_syntax_error_in_config_yaml_names_the_file_and_line(workflow):
+    workflow.path("config.yaml").write_text("data: data.parquet\nfacet: [unclosed\nplot:\n  x: 1\n")
+    run = workflow.snakemake("-n")
+    assert run.returncode != 0
+    lines = [line for line in run.output.splitlines() if line.startswith("tilegrid: error:")]
+    assert lines == [
+        "tilegrid: error: config file 'config.yaml' line 3, column 5: "
+        "expected ',' or ']', but got ':'; fix the YAML syntax"
+    ], run.output
