@@ -7,6 +7,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,24 +37,24 @@ class Run:
 
     returncode: int
     output: str
+    seconds: float = 0.0
 
     def jobs(self, rule: str) -> int:
-        """How many jobs of ``rule`` this run executed."""
-        return sum(
-            1
-            for line in self.output.splitlines()
-            if line.strip()
-            in (
-                f"rule {rule}:",
-                f"localrule {rule}:",
-                f"checkpoint {rule}:",
-                f"localcheckpoint {rule}:",
-            )
-        )
+        """How many jobs of ``rule`` this run executed (alone or inside a group job)."""
+        kinds = ("rule", "localrule", "checkpoint", "localcheckpoint")
+        names = {f"{kind} {rule}:" for kind in kinds}
+        return sum(1 for line in self.output.splitlines() if line.strip() in names)
 
 
 class Workflow:
-    """A copy of the workflow in a temporary directory, run with the real CLI."""
+    """A copy of the workflow in a temporary directory, run with the real CLI.
+
+    ``python``: the interpreter that runs ``-m snakemake`` (the Slurm tests use
+    a venv of their own that adds the executor plugin).
+    """
+
+    python = sys.executable
+    timeout = SNAKEMAKE_TIMEOUT
 
     def __init__(self, root: Path):
         self.root = root
@@ -83,12 +84,20 @@ class Workflow:
         self.write_config(config)
         return config
 
-    def snakemake(self, *args: str, timeout: float = SNAKEMAKE_TIMEOUT) -> Run:
+    def command(self, *args: str) -> list[str]:
+        """The command line of a run: two cores unless ``args`` say otherwise."""
+        cores = [] if {"-j", "--cores", "--jobs"} & set(args) else ["-j", "2"]
+        return [self.python, "-m", "snakemake", *cores, *args]
+
+    def snakemake(self, *args: str, timeout: float | None = None) -> Run:
         """Run ``python -m snakemake`` in the copy; kill it (and its jobs) on timeout."""
+        timeout = timeout or self.timeout
         # each copy of the workflow has its own warm worker: let it go soon
-        env = {**os.environ, "MPLBACKEND": "Agg", "TILEGRID_WORKER_IDLE": "5"}
+        env = {k: v for k, v in os.environ.items() if k != "SNAKEMAKE_PROFILE"}
+        env.update(MPLBACKEND="Agg", TILEGRID_WORKER_IDLE="5")
+        start = time.monotonic()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "snakemake", "-j", "2", *args],
+            self.command(*args),
             cwd=self.root,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -101,13 +110,13 @@ class Workflow:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             out, _ = proc.communicate()
-            pytest.fail(f"snakemake {' '.join(args)} timed out after {timeout} s:\n{out[-3000:]}")
-        return Run(proc.returncode, out)
+            pytest.fail(f"snakemake {' '.join(args)} timed out after {timeout} s:\n{out[-4000:]}")
+        return Run(proc.returncode, out, time.monotonic() - start)
 
     def run_ok(self, *args: str) -> Run:
         """Run snakemake and fail the test, showing its output, if it fails."""
         run = self.snakemake(*args)
-        assert run.returncode == 0, run.output[-5000:]
+        assert run.returncode == 0, run.output[-6000:]
         return run
 
     def tile_mtimes(self) -> dict[str, int]:

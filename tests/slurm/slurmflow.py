@@ -1,112 +1,61 @@
-"""Workflow copies for the Slurm tests, run with the real CLI (locally or on the test cluster).
+"""Workflow copies run through ``--profile profiles/slurm`` on the test cluster.
 
 Not named conftest.py: tests/conftest.py is imported as `conftest` by the other tests.
+
+The Slurm executor plugin lives in a venv of its own (``.venv-slurm``, made on
+first use, seeing the test venv's packages through a ``.pth`` file): in the
+test venv it would run ``scontrol show config`` at every ``snakemake`` start,
+which waits ~9 s wherever ``scontrol`` exists but no controller answers.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import signal
 import subprocess
 import sys
-import time
-from dataclasses import dataclass
+import sysconfig
 from pathlib import Path
 
-import pytest
 import yaml
 from cluster import PARTITION, SlurmCluster
+from conftest import REPO, Run, Workflow
 
-REPO = Path(__file__).resolve().parents[2]
-WORKFLOW_PARTS = (
-    "Snakefile",
-    "config.yaml",
-    "rules",
-    "scripts",
-    "schemas",
-    "profiles",
-    "report",
-    "envs",
-)
+__all__ = ["Run", "SlurmWorkflow", "Workflow", "slurm_python"]
+
 # Generous: the machine has 2 cores and other test runs share it.
 SNAKEMAKE_TIMEOUT = 1800
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) \(log: (\S+)\)")
+SLURM_VENV = REPO / ".venv-slurm"
 
 
-@dataclass
-class Run:
-    """The result of one `snakemake` call."""
+def slurm_python() -> str:
+    """The interpreter of a venv holding the test venv's packages plus the Slurm plugins."""
+    python = SLURM_VENV / "bin" / "python"
+    marker = SLURM_VENV / "requirements-slurm.txt"
+    wanted = (REPO / "requirements-slurm.txt").read_text()
+    if python.exists() and marker.exists() and marker.read_text() == wanted:
+        return str(python)
+    subprocess.run([sys.executable, "-m", "venv", str(SLURM_VENV)], check=True)
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    # the test venv's packages (snakemake, numpy, ...) are seen, not installed twice
+    Path(site, "tilegrid-test-venv.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "-r", str(REPO / "requirements-slurm.txt")],
+        check=True,
+        timeout=1200,
+    )
+    marker.write_text(wanted)
+    return str(python)
 
-    returncode: int
-    output: str
-    seconds: float
 
-    def jobs(self, rule: str) -> int:
-        """How many jobs of ``rule`` this run executed (alone or inside a group job)."""
-        names = {f"{kind} {rule}:" for kind in ("rule", "localrule", "checkpoint")}
-        return sum(1 for line in self.output.splitlines() if line.strip() in names)
-
-    def submissions(self) -> list[tuple[str, str]]:
-        """(Slurm job id, Slurm log path) of every sbatch submission, in order."""
-        return SUBMITTED.findall(self.output)
-
-
-class Workflow:
-    """A copy of the workflow in a temporary directory, run with the real CLI."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        root.mkdir(parents=True)
-        for part in WORKFLOW_PARTS:
-            src = REPO / part
-            if src.is_dir():
-                shutil.copytree(src, root / part, ignore=shutil.ignore_patterns("__pycache__"))
-            elif src.exists():
-                shutil.copy2(src, root / part)
-
-    def path(self, *parts: str) -> Path:
-        return self.root.joinpath(*parts)
-
-    def update_config(self, **sections) -> dict:
-        """Merge ``sections`` (one level deep) into config.yaml and return the result."""
-        config = yaml.safe_load(self.path("config.yaml").read_text())
-        for key, value in sections.items():
-            if isinstance(value, dict) and isinstance(config.get(key), dict):
-                config[key].update(value)
-            else:
-                config[key] = value
-        self.path("config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-        return config
-
-    def snakemake(self, *args: str, timeout: float = SNAKEMAKE_TIMEOUT) -> Run:
-        """Run ``python -m snakemake``; on timeout kill its process group and fail the test."""
-        env = {k: v for k, v in os.environ.items() if k != "SNAKEMAKE_PROFILE"}
-        env["MPLBACKEND"] = "Agg"
-        start = time.monotonic()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "snakemake", *args],
-            cwd=self.root,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
-            start_new_session=True,
-        )
-        try:
-            out, _ = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            out, _ = proc.communicate()
-            pytest.fail(f"snakemake {' '.join(args)} timed out after {timeout} s:\n{out[-4000:]}")
-        return Run(proc.returncode, out, time.monotonic() - start)
-
-    def run_ok(self, *args: str) -> Run:
-        """Run snakemake and fail the test, showing its output, if it fails."""
-        run = self.snakemake(*args)
-        assert run.returncode == 0, run.output[-6000:]
-        return run
+def submissions(run: Run) -> list[tuple[str, str]]:
+    """(Slurm job id, Slurm log path) of every sbatch submission of ``run``, in order."""
+    return SUBMITTED.findall(run.output)
 
 
 class SlurmWorkflow(Workflow):
@@ -117,9 +66,12 @@ class SlurmWorkflow(Workflow):
     accounting database (so no sacct) and few cores.
     """
 
+    timeout = SNAKEMAKE_TIMEOUT
+
     def __init__(self, root: Path, cluster: SlurmCluster):
         super().__init__(root)
         self.cluster = cluster
+        self.python = slurm_python()
         shipped = yaml.safe_load(self.path("profiles", "slurm", "config.yaml").read_text())
         site = {
             # The placeholders: this cluster's partition, and no account (no accounting).
@@ -141,6 +93,10 @@ class SlurmWorkflow(Workflow):
         self.site_profile = root.parent / f"{root.name}-site-profile"
         self.site_profile.mkdir()
         (self.site_profile / "config.yaml").write_text(yaml.safe_dump(site, sort_keys=False))
+
+    def command(self, *args: str) -> list[str]:
+        """As the profiles say: no ``-j`` added (the Slurm profile sets ``jobs``)."""
+        return [self.python, "-m", "snakemake", *args]
 
     def slurm(self, *args: str) -> Run:
         return self.snakemake(

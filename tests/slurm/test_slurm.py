@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 from cluster import ClusterUnavailable, SlurmCluster, why_unavailable
-from slurmflow import SlurmWorkflow, Workflow
+from slurmflow import SlurmWorkflow, Workflow, submissions
 
 pytestmark = pytest.mark.workflow
 
@@ -60,7 +60,7 @@ def _tile_ids(wf: Workflow) -> list[str]:
 
 
 def _render_submissions(run) -> list[tuple[str, str]]:
-    return [(jobid, log) for jobid, log in run.submissions() if "render" in log]
+    return [(jobid, log) for jobid, log in submissions(run) if "render" in log]
 
 
 def test_slurm_run_of_the_default_data_makes_the_same_mosaic_bytes_as_a_local_run(
