@@ -324,11 +324,18 @@ def build_mosaic(
         suptitle = fig.suptitle(settings["title"], fontsize=TITLE_SIZE, va="top")
         header = math.ceil(suptitle.get_window_extent(renderer).height) + round(PAD_IN * dpi)
     pad = round(PAD_IN * dpi)
-    colorbar = shared_colorbar(fig, cells, grid, tile_px, pad)
+    colorbars = [
+        bar
+        for bar in (
+            shared_colorbar(fig, cells, grid, tile_px, pad),
+            hue_colorbar(fig, manifest, grid, tile_px, pad),
+        )
+        if bar is not None
+    ]
     legend = figure_legend(fig, manifest)
     side = 0
-    if colorbar is not None:
-        side += pad + colorbar.width
+    for bar in colorbars:
+        side += pad + bar.width
     if legend is not None:
         side += pad + math.ceil(legend.get_window_extent(renderer).width)
     layout = compute_layout(
@@ -351,10 +358,10 @@ def build_mosaic(
     bottom = min(y for _, y in layout.origins.values())
     top = max(y for _, y in layout.origins.values()) + tile_px[1]
     x = grid_right
-    if colorbar is not None:
+    for bar in colorbars:
         x += pad
-        colorbar.ax.set_position((x / fw, bottom / fh, colorbar.bar_px / fw, (top - bottom) / fh))
-        x += colorbar.width
+        bar.ax.set_position((x / fw, bottom / fh, bar.bar_px / fw, (top - bottom) / fh))
+        x += bar.width
     if legend is not None:
         legend.set_bbox_to_anchor(
             ((x + pad) / fw, (bottom + top) / 2 / fh), transform=fig.transFigure
@@ -395,17 +402,49 @@ def shared_colorbar(fig, cells: list[Cell], grid, tile_px, pad: int) -> SideColo
     from matplotlib.cm import ScalarMappable
 
     info = infos[0]
+    mappable = ScalarMappable(norm=color_norm(info), cmap=info.get("cmap", "viridis"))
+    return side_colorbar(fig, mappable, grid, tile_px, pad, info.get("label", ""))
+
+
+def side_colorbar(fig, mappable, grid, tile_px, pad: int, label: str, ticks=None) -> SideColorbar:
+    """A colorbar right of the grid, as tall as the grid (placed by build_mosaic)."""
     dpi = fig.dpi
     bar_px = round(0.15 * dpi)
     height = grid[0] * tile_px[1] + (grid[0] - 1) * pad
     fw, fh = fig.bbox.width, fig.bbox.height
     cax = fig.add_axes((0.5, 0.05, bar_px / fw, min(height / fh, 0.9)))
-    mappable = ScalarMappable(norm=color_norm(info), cmap=info.get("cmap", "viridis"))
-    fig.colorbar(mappable, cax=cax, label=info.get("label", ""))
+    fig.colorbar(mappable, cax=cax, label=label, ticks=ticks)
     renderer = text_renderer(fig)
     tight = cax.get_tightbbox(renderer)
     width = math.ceil(tight.x1 - cax.bbox.x0) + 4
     return SideColorbar(cax, bar_px, width)
+
+
+def hue_mappable(legend: dict[str, Any]):
+    """The ScalarMappable of a numeric hue's colorbar spec (see tilegrid.palettes).
+
+    With ``edges``: one step per hue group in its color; otherwise the
+    colormap's samples over ``lim``.
+    """
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import BoundaryNorm, ListedColormap, Normalize
+
+    cmap = ListedColormap(legend["colors"])
+    if legend.get("edges"):
+        norm = BoundaryNorm(legend["edges"], len(legend["colors"]))
+    else:
+        lo, hi = legend["lim"]
+        norm = Normalize(lo - 0.5, hi + 0.5) if hi <= lo else Normalize(lo, hi)
+    return ScalarMappable(norm=norm, cmap=cmap)
+
+
+def hue_colorbar(fig, manifest: dict[str, Any], grid, tile_px, pad: int) -> SideColorbar | None:
+    """One colorbar for a numeric hue (seaborn's continuous hue), titled with its column."""
+    legend = manifest.get("legend")
+    if not legend or legend.get("type") != "colorbar" or not legend.get("colors"):
+        return None
+    mappable = hue_mappable(legend)
+    return side_colorbar(fig, mappable, grid, tile_px, pad, legend["title"], legend.get("ticks"))
 
 
 def tile_colorbar(cell: Cell) -> None:
@@ -434,7 +473,7 @@ def legend_handles(kind: str, colors: list[str]) -> list[Any]:
 def figure_legend(fig, manifest: dict[str, Any]):
     """One legend for the whole grid, listing the hue levels present (seaborn's add_legend)."""
     legend = manifest.get("legend")
-    if not legend or not legend["labels"]:
+    if not legend or legend.get("type") == "colorbar" or not legend["labels"]:
         return None
     return fig.legend(
         legend_handles(manifest.get("kind", ""), legend["colors"]),

@@ -606,7 +606,7 @@ def make_sidecars(spec, kind, grid, levels, roles, facts) -> list[dict[str, Any]
         for sc, lim in zip(sidecars, shared([e.get("c") for e in extents], groups)):
             sc["c"] = {"lim": stable(lim) if lim else [0.0, 1.0], "shared": bool(spec.sharec)}
     if spec.hue:
-        hue = hue_mapping(spec, levels[spec.hue])
+        hue = hue_mapping(spec, levels.get(spec.hue), facts)
         for sc in sidecars:
             sc["hue"] = hue
     return sidecars
@@ -644,12 +644,29 @@ def _categories(levels: pa.Array, axis: str, facts, groups, share) -> list[list[
     return [[everything[i] for i in sorted(present.get(g, ()))] for g in groups]
 
 
-def hue_mapping(spec: SplitSpec, levels: pa.Array) -> dict[str, Any]:
-    """One color per hue level for the whole grid, fixed here so every tile agrees."""
-    from .palettes import palette_colors
+def hue_mapping(spec: SplitSpec, levels: pa.Array | None, facts: list[TileFacts]) -> dict[str, Any]:
+    """The hue colors of the whole grid, fixed here so every tile agrees.
 
-    names = [_json_value(v) for v in levels]
-    return {"column": spec.hue, "levels": names, "colors": palette_colors(spec.palette, len(names))}
+    A categorical hue (``levels``) gets one color per level; a numeric hue
+    (no levels) a colormap over the grid-wide range of its values and the
+    bounded groups of :func:`tilegrid.palettes.numeric_hue`.
+    """
+    from .palettes import PaletteError, numeric_hue, palette_colors
+
+    try:
+        if levels is None:
+            lim = union((m.min, m.max) for f in facts for m in f.all("hue"))
+            return numeric_hue(spec.hue, spec.palette, lim, _hue_is_integer(spec))
+        names = [_json_value(v) for v in levels]
+        colors = palette_colors(spec.palette, len(names), names)
+    except PaletteError as exc:
+        raise SplitError(str(exc)) from exc
+    return {"column": spec.hue, "levels": names, "colors": colors}
+
+
+def _hue_is_integer(spec: SplitSpec) -> bool:
+    """Whether the hue column holds integers (one hue group per value when few)."""
+    return pa.types.is_integer(value_type(tableio.read_schema(spec.data).field(spec.hue).type))
 
 
 def refine_binned(spec, kind, grid, sidecars, out_dir) -> None:
@@ -690,17 +707,26 @@ def make_manifest(spec, grid, levels, roles, tiles, sidecars, facts, dropped) ->
         "tiles": tiles,
     }
     if spec.hue:
-        hue = sidecars[0]["hue"]
-        present = set()
-        for f in facts:
-            for role in f.moments:
-                present.update(f.by(role, "hue"))
-        manifest["legend"] = {
-            "title": spec.hue,
-            "labels": [hue["levels"][i] for i in sorted(present)],
-            "colors": [hue["colors"][i] for i in sorted(present)],
-        }
+        manifest["legend"] = hue_legend(spec, sidecars[0]["hue"], facts)
     return manifest
+
+
+def hue_legend(spec: SplitSpec, hue: dict[str, Any], facts: list[TileFacts]) -> dict[str, Any]:
+    """What the mosaic draws once for the hue: the levels present, or a numeric hue's colorbar."""
+    from .palettes import colorbar_legend
+
+    if hue.get("type") == "continuous":
+        by_value = getattr(get_kind(spec.kind), "HUE_BY_VALUE", False)
+        return colorbar_legend(hue, by_value) or {"type": "colorbar", "title": spec.hue}
+    present = set()
+    for f in facts:
+        for role in f.moments:
+            present.update(f.by(role, "hue"))
+    return {
+        "title": spec.hue,
+        "labels": [hue["levels"][i] for i in sorted(present)],
+        "colors": [hue["colors"][i] for i in sorted(present)],
+    }
 
 
 def _levels_json(levels: pa.Array) -> list[Any]:

@@ -70,13 +70,24 @@ def role_types(spec: Any, schema: Any) -> dict[str, str]:
     """Whether each configured role is "categorical" or "numeric" for this kind.
 
     A kind declares ``ROLES``; "auto" (kind custom) follows the column's type.
+    Hue is numeric for a number column as seaborn decides (see
+    :func:`tilegrid.palettes.hue_is_numeric`): the split then keeps its values
+    and range instead of collecting its distinct values as levels.
     """
     from ..levels import is_numeric_type
+    from ..palettes import hue_is_numeric
 
     declared = get_kind(spec.kind).ROLES
     types = {}
     for role, column in role_columns(spec).items():
-        kind_type = declared.get(role, "auto") if role != "hue" else "categorical"
+        kind_type = declared.get(role, "auto")
+        if role == "hue":
+            numeric = hue_is_numeric(
+                schema.field(column).type,
+                getattr(spec, "palette", None),
+                getattr(spec, "hue_order", None),
+            )
+            kind_type = "numeric" if numeric else "categorical"
         if kind_type == "auto":
             numeric = is_numeric_type(schema.field(column).type)
             kind_type = "numeric" if numeric else "categorical"

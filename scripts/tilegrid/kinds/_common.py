@@ -23,6 +23,8 @@ def codes_of(table, column: str, categories: list[Any]) -> np.ndarray:
 
     col = table.column(column)
     dtype = value_type(col.type)
+    if pa.types.is_floating(dtype):  # sidecars hold 2.5 as "2.5" next to 1.0 (ids.canonical_value)
+        categories = [float(c) for c in categories]
     value_set = pa.array(categories).cast(dtype) if categories else pa.array([], dtype)
     if pa.types.is_dictionary(col.type):
         out = np.empty(len(col), np.int32)
@@ -64,12 +66,33 @@ def numeric_of(table, column: str) -> np.ndarray:
     return col.cast(pa.float64()).fill_null(np.nan).to_numpy(zero_copy_only=False)
 
 
+def is_continuous(hue: dict[str, Any] | None) -> bool:
+    """Whether a sidecar's hue mapping is a numeric one (colors by value, see palettes)."""
+    return bool(hue) and hue.get("type") == "continuous"
+
+
 def hue_of(table, sidecar: dict[str, Any]) -> tuple[np.ndarray | None, list[str]]:
-    """Each row's hue code and the grid's hue colors, or (None, []) without hue."""
+    """Each row's hue code and the grid's hue colors, or (None, []) without hue.
+
+    A categorical hue's codes index its levels; a numeric hue's index its
+    bounded groups (:func:`tilegrid.palettes.group_codes`), colored by value.
+    Rows without a level or group get -1.
+    """
     hue = sidecar.get("hue")
     if not hue:
         return None, []
+    if is_continuous(hue):
+        from ..palettes import group_codes
+
+        edges = hue.get("edges") or []
+        return group_codes(numeric_of(table, hue["column"]), edges), hue.get("colors") or []
     return codes_of(table, hue["column"], hue["levels"]), hue["colors"]
+
+
+def hue_values(table, sidecar: dict[str, Any]) -> np.ndarray | None:
+    """Each row's numeric hue value, or None unless the hue is numeric."""
+    hue = sidecar.get("hue")
+    return numeric_of(table, hue["column"]) if is_continuous(hue) else None
 
 
 def split_by(codes: np.ndarray, values: np.ndarray, n: int) -> list[np.ndarray]:
@@ -121,6 +144,9 @@ def categorical_groups(table, sidecar: dict[str, Any]):
     hue_codes, hue_colors = hue_of(table, sidecar)
     n_h = max(len(hue_colors), 1)
     combined = x_codes * n_h + (hue_codes if hue_codes is not None else 0)
+    if hue_codes is not None and (hue_codes < 0).any():  # no hue group: in no group
+        ok = hue_codes >= 0
+        combined, y = combined[ok], y[ok]
     return split_by(combined, y, n_x * n_h), n_x, n_h, hue_colors
 
 
