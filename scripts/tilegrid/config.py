@@ -89,8 +89,41 @@ def check_config(config: dict[str, Any], check_data: bool = True) -> None:
     for role in getattr(module, "REQUIRED", ()):
         if not _role_column(plot, role):
             raise ConfigError(f"config key {_role_key(role)!r}: kind {plot['kind']!r} needs it")
+    check_palette(plot.get("palette"), plot.get("hue_order"))
     if check_data:
         check_columns(config, module)
+
+
+def check_palette(palette: Any, hue_order: list[Any] | None = None) -> None:
+    """``plot.palette`` names a palette or colormap, or holds colors (one per ``hue_order`` level).
+
+    The levels found in the data are checked by the split, which knows them.
+    """
+    if palette is None:
+        return
+    from matplotlib.colors import is_color_like
+
+    from .palettes import PaletteError, colormap, dict_color
+
+    try:
+        if isinstance(palette, str):
+            colormap(palette)
+        elif isinstance(palette, dict):
+            for level, color in palette.items():
+                if not is_color_like(color):
+                    raise PaletteError(
+                        f"plot.palette: {color!r} (hue level {str(level)!r}) is not a colour"
+                    )
+            for level in hue_order or []:
+                dict_color(palette, level)
+        else:
+            if not palette:
+                raise PaletteError("plot.palette: an empty list has no colours")
+            for color in palette:
+                if not is_color_like(color):
+                    raise PaletteError(f"plot.palette: {color!r} is not a colour")
+    except PaletteError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def _role_key(role: str) -> str:
