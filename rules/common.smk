@@ -8,7 +8,10 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-sys.path.insert(0, os.path.join(workflow.basedir, "scripts"))
+#: tilegrid's own folder (rules/..): its package, schemas and config, also when
+#: tilegrid is used as a module of another workflow (whose basedir is elsewhere)
+TILEGRID = Path(str(workflow.current_basedir)).parent
+sys.path.insert(0, str(TILEGRID / "scripts"))
 
 from tilegrid.codedeps import closure  # noqa: E402
 from tilegrid.config import (  # noqa: E402
@@ -21,7 +24,6 @@ from tilegrid.config import (  # noqa: E402
 EXAMPLE_DATA = "resources/example.parquet"
 SHARDS = "results/shards"
 TILES = "results/tiles"
-PACKAGE = Path(workflow.basedir) / "scripts" / "tilegrid"
 
 
 # Every job reads this file, locally and on cluster nodes: no GUI backend, and a
@@ -46,7 +48,7 @@ def validate_config():
     try:
         validate(config, "../schemas/config.schema.yaml")
     except WorkflowError as exc:
-        schema = os.path.join(workflow.basedir, "schemas", "config.schema.yaml")
+        schema = str(TILEGRID / "schemas" / "config.schema.yaml")
         fail(schema_error_line(config, schema) or str(exc).splitlines()[0])
     try:
         check_config(config, check_data=not data_is_generated(config, EXAMPLE_DATA))
@@ -64,7 +66,7 @@ def code_files(*modules):
     trigger only watches a rule's own script). Paths are relative to the working
     folder when inside it, so a copied or moved folder is not a change of input.
     """
-    return [_relative(f) for f in closure(list(modules))]
+    return [local(_relative(f)) for f in closure(list(modules))]
 
 
 def _relative(path):
@@ -99,14 +101,15 @@ def data_files():
     """
     data = config["data"]
     if not os.path.isdir(data):
-        return [data]
-    return sorted(
+        return [local(data)]
+    files = sorted(
         os.path.join(root, name)
         for root, dirs, names in os.walk(data)
         if not _hidden(os.path.relpath(root, data))
         for name in names
         if not name.startswith((".", "_"))
     )
+    return [local(f) for f in files]
 
 
 def _hidden(relative_dir):
@@ -183,7 +186,7 @@ def mosaic_inputs(wildcards):
     """Every tile's PNG and metadata, in grid order, plus the manifest."""
     ids = tile_ids()
     return {
-        "manifest": os.path.join(checkpoints.split.get().output.shards, "manifest.json"),
+        "manifest": f"{SHARDS}/manifest.json",
         "pngs": [f"{TILES}/{i}.png" for i in ids],
         "metas": [f"{TILES}/{i}.json" for i in ids],
     }
@@ -198,17 +201,17 @@ def tile_outputs(wildcards):
     return [f"{TILES}/{i}.{ext}" for i in tile_ids() for ext in ("png", "json")]
 
 
-def remove_incomplete_split():
-    """Remove the split's output when a file it lists is missing (deleted by hand).
+def remove_incomplete_split(shards):
+    """Remove the split's output folder ``shards`` when a file it lists is missing.
 
     The checkpoint's output is the shards folder: while the folder exists,
     Snakemake takes it as complete, and a render job would wait for a shard
-    that nothing makes.  Removing the folder makes the split run again; it
-    rewrites every shard anyway, and tiles whose shard did not change are not
-    redrawn.  A dry run only says so.
+    that nothing makes (a shard or sidecar deleted by hand).  Removing the
+    folder makes the split run again; it rewrites every shard anyway, and tiles
+    whose shard did not change are not redrawn.  A dry run only says so.
     """
-    manifest = os.path.join(SHARDS, "manifest.json")
-    if not os.path.isdir(SHARDS):
+    manifest = os.path.join(shards, "manifest.json")
+    if not os.path.isdir(shards):
         return
     try:
         with open(manifest, encoding="utf-8") as handle:
@@ -221,7 +224,7 @@ def remove_incomplete_split():
         else [
             path
             for i in ids
-            for path in (f"{SHARDS}/{i}.arrow", f"{SHARDS}/{i}.json")
+            for path in (f"{shards}/{i}.arrow", f"{shards}/{i}.json")
             if not os.path.exists(path)
         ]
     )
@@ -233,10 +236,7 @@ def remove_incomplete_split():
         file=sys.stderr,
     )
     if not workflow.dryrun:
-        shutil.rmtree(SHARDS)
-
-
-remove_incomplete_split()
+        shutil.rmtree(shards)
 
 
 def uses_conda():

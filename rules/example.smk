@@ -2,7 +2,7 @@ rule example_data:
     input:
         code=code_files("example", "logs"),
     output:
-        EXAMPLE_DATA,
+        local(EXAMPLE_DATA),
     log:
         "logs/example_data.log",
     benchmark:

@@ -9,6 +9,7 @@ import yaml
 
 def check_yaml_syntax(path):
     """Exit with one line when ``path`` exists and is not valid YAML."""
+    path = os.path.normpath(path)
     try:
         with open(path, encoding="utf-8") as handle:
             yaml.safe_load(handle)
@@ -22,4 +23,4 @@ def check_yaml_syntax(path):
         sys.exit(f"tilegrid: error: config file {shown!r}{where}: {problem}; fix the YAML syntax")
 
 
-check_yaml_syntax(os.path.join(workflow.basedir, "config.yaml"))
+check_yaml_syntax(os.path.join(str(workflow.current_basedir), os.pardir, "config.yaml"))

@@ -14,3 +14,8 @@ checkpoint split:
         spec=split_spec(),
     script:
         "../scripts/split.py"
+
+
+# at start, before the DAG is built: the output as this workflow (or a module's
+# prefix) names it
+remove_incomplete_split(rules.split.output.shards)
