@@ -70,11 +70,11 @@ def test_a_missing_file_is_named(tmp_path):
         tableio.read_schema(str(tmp_path / "nope.csv"))
 
 
-def test_a_header_only_csv_gives_one_empty_tile(tmp_path):
+def test_a_header_only_csv_says_the_table_has_no_rows(tmp_path):
     path = tmp_path / "h.csv"
     path.write_text("g,v\n")
-    result = run_split(SplitSpec(data=str(path), x="g", y="v"), str(tmp_path / "o"))
-    assert [t["rows"] for t in result.tiles] == [0]
+    with pytest.raises(SplitError, match="the table has no rows"):
+        run_split(SplitSpec(data=str(path), x="g", y="v"), str(tmp_path / "o"))
 
 
 def test_a_ragged_csv_names_the_file(tmp_path):
