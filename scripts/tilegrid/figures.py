@@ -1,8 +1,20 @@
-"""Figures of an exact pixel size, saved with reproducible bytes (no pyplot state)."""
+"""Figures of an exact pixel size, saved with reproducible bytes (no pyplot state).
+
+Everything tilegrid draws is drawn under :func:`tilegrid_style`: matplotlib's
+built-in defaults plus :data:`TILEGRID_RC`, whatever matplotlibrc the process
+read when it imported matplotlib (one in the working folder, ``$MATPLOTLIBRC``,
+``$MPLCONFIGDIR`` or ``~/.config/matplotlib``).  A tile's pixels depend on its
+data, the config and the code, not on the folder or process that drew it.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
+import warnings
+from collections.abc import Iterator
+from typing import Any
 
 import matplotlib
 from matplotlib.figure import Figure
@@ -15,6 +27,63 @@ _METADATA = {
     "pdf": {"Creator": None, "Producer": None, "CreationDate": None},
     "svg": {"Creator": None, "Date": None},
 }
+
+
+#: tilegrid's own settings, on top of matplotlib's built-in defaults
+TILEGRID_RC: dict[str, Any] = {"svg.hashsalt": "tilegrid"}  # stable SVG ids
+
+#: rc keys that configure the session, not the picture: left as they are
+#: (matplotlib's style blacklist, without "timezone" and "date.epoch", which do
+#: change how dates are drawn)
+_SESSION_KEYS = frozenset(
+    {
+        "backend",
+        "backend_fallback",
+        "interactive",
+        "toolbar",
+        "figure.max_open_warning",
+        "figure.raise_window",
+        "savefig.directory",
+        "tk.window_focus",
+        "docstring.hardcopy",
+        "webagg.port",
+        "webagg.address",
+        "webagg.port_retries",
+        "webagg.open_in_browser",
+    }
+)
+
+
+@functools.cache
+def _style() -> dict[str, Any]:
+    with warnings.catch_warnings():  # deprecated keys are part of the defaults too
+        warnings.simplefilter("ignore", matplotlib.MatplotlibDeprecationWarning)
+        defaults = {
+            key: matplotlib.rcParamsDefault[key]
+            for key in matplotlib.rcParamsDefault
+            if key not in _SESSION_KEYS
+        }
+    return {**defaults, **TILEGRID_RC}
+
+
+def style_rc() -> dict[str, Any]:
+    """The rc settings tilegrid draws with: matplotlib's built-in defaults and :data:`TILEGRID_RC`.
+
+    ``matplotlib.rcParamsDefault`` comes from the package's own matplotlibrc
+    only; no user's or folder's file changes it.
+    """
+    return dict(_style())
+
+
+@contextlib.contextmanager
+def tilegrid_style() -> Iterator[None]:
+    """Draw under :func:`style_rc`; the caller's settings are back afterwards.
+
+    Also a decorator.  Wrap figure creation, drawing and saving alike: matplotlib
+    reads rc settings at each of them.
+    """
+    with matplotlib.rc_context(_style()):
+        yield
 
 
 def new_figure(width_px: int, height_px: int, dpi: float, facecolor="white") -> Figure:
@@ -38,7 +107,7 @@ def save_figure(fig: Figure, path: str) -> None:
     fmt = os.path.splitext(path)[1].lstrip(".").lower()
     tmp = f"{path}.tmp{os.getpid()}.{fmt}"
     try:
-        with matplotlib.rc_context({"svg.hashsalt": "tilegrid"}):  # stable SVG ids
+        with matplotlib.rc_context(TILEGRID_RC):
             fig.savefig(
                 tmp,
                 dpi=fig.dpi,

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .figures import new_figure, save_figure, set_pixel_size
+from .figures import new_figure, save_figure, set_pixel_size, tilegrid_style
 
 log = logging.getLogger("tilegrid.mosaic")
 
@@ -484,6 +484,7 @@ def figure_legend(fig, manifest: dict[str, Any]):
     )
 
 
+@tilegrid_style()  # matplotlib's defaults, whatever matplotlibrc this process read
 def write_mosaic(
     manifest_path: str,
     pngs: list[str],

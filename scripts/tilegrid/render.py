@@ -11,7 +11,7 @@ import json
 import os
 from typing import Any
 
-from .figures import new_figure, save_figure
+from .figures import new_figure, save_figure, tilegrid_style
 from .kinds import get_kind, resolve_options
 from .kinds._common import no_data
 from .shardio import read_shard
@@ -22,6 +22,7 @@ def tile_pixels(height: float, aspect: float, dpi: float) -> tuple[int, int]:
     return round(height * aspect * dpi), round(height * dpi)
 
 
+@tilegrid_style()  # matplotlib's defaults, whatever matplotlibrc this process read
 def render_tile(
     shard: str,
     sidecar: str,
