@@ -107,3 +107,21 @@ def test_a_table_with_no_rows_says_so(tmp_path, name):
     with pytest.raises(SplitError) as info:
         run_split(SplitSpec(data=str(path), col="g", kind="hist", x="v"), str(tmp_path / "o"))
     assert str(info.value) == f"data file {str(path)!r}: the table has no rows"
+
+
+@pytest.mark.workflow
+def test_mathtext_in_facet_category_and_hue_values_is_shown_literally(workflow):
+    """Values like "$\\frac$" are user strings: shown as written, never parsed as mathtext."""
+    table = pa.table(
+        {
+            "site": ["$\\frac$", "b$"] * 60,
+            "season": ["$x^$", "y"] * 60,
+            "group": ["$\\alpha", "g_$1$"] * 60,
+            "kind$": ["$h$", "_{k}"] * 60,
+            "value": np.arange(120.0),
+        }
+    )
+    pq.write_table(table, workflow.path("data.parquet"))
+    workflow.update_config(plot={"hue": "kind$"})
+    run = workflow.run_ok()
+    assert run.jobs("mosaic") == 1 and workflow.path("results", "mosaic.png").stat().st_size

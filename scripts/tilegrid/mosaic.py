@@ -168,7 +168,9 @@ def decorate(ax, cell: Cell) -> None:
         getattr(ax, f"set_{name}scale")(meta["scale"])
         getattr(ax, f"set_{name}lim")(*meta["lim"])
         if meta["ticks"] is not None:
-            getattr(ax, f"set_{name}ticks")(meta["ticks"], labels=meta["ticklabels"])
+            labels = meta["ticklabels"]
+            literal = {"parse_math": False} if labels is not None else {}
+            getattr(ax, f"set_{name}ticks")(meta["ticks"], labels=labels, **literal)
             if name == "x" and labels_collide(meta, width, cell.meta["dpi"]):
                 ax.tick_params(axis="x", labelrotation=45)
                 for label in ax.get_xticklabels():
@@ -181,10 +183,11 @@ def decorate(ax, cell: Cell) -> None:
     ax.spines["top"].set_visible(False)
     ax.spines["right"].set_visible(False)
     ax.tick_params(labelbottom=cell.show_xticklabels, labelleft=cell.show_yticklabels)
-    ax.set_xlabel(cell.xlabel)
-    ax.set_ylabel(cell.ylabel)
+    # column names and values are shown as written: "$x$" is not mathtext here
+    ax.set_xlabel(cell.xlabel, parse_math=False)
+    ax.set_ylabel(cell.ylabel, parse_math=False)
     if cell.title:
-        ax.set_title(cell.title)
+        ax.set_title(cell.title, parse_math=False)
     if cell.margin_title:
         ax.annotate(
             cell.margin_title,
@@ -193,6 +196,7 @@ def decorate(ax, cell: Cell) -> None:
             rotation=270,
             ha="left",
             va="center",
+            parse_math=False,
         )
 
 
@@ -413,7 +417,8 @@ def side_colorbar(fig, mappable, grid, tile_px, pad: int, label: str, ticks=None
     height = grid[0] * tile_px[1] + (grid[0] - 1) * pad
     fw, fh = fig.bbox.width, fig.bbox.height
     cax = fig.add_axes((0.5, 0.05, bar_px / fw, min(height / fh, 0.9)))
-    fig.colorbar(mappable, cax=cax, label=label, ticks=ticks)
+    fig.colorbar(mappable, cax=cax, ticks=ticks)
+    cax.set_ylabel(label, parse_math=False)
     renderer = text_renderer(fig)
     tight = cax.get_tightbbox(renderer)
     width = math.ceil(tight.x1 - cax.bbox.x0) + 4
@@ -454,7 +459,8 @@ def tile_colorbar(cell: Cell) -> None:
     info = cell.meta["colorbar"]
     cax = cell.ax.inset_axes((1.04, 0.0, 0.05, 1.0))
     mappable = ScalarMappable(norm=color_norm(info), cmap=info.get("cmap", "viridis"))
-    cell.ax.get_figure().colorbar(mappable, cax=cax, label=info.get("label", ""))
+    cell.ax.get_figure().colorbar(mappable, cax=cax)
+    cax.set_ylabel(info.get("label", ""), parse_math=False)
 
 
 def legend_handles(kind: str, colors: list[str]) -> list[Any]:
@@ -475,13 +481,16 @@ def figure_legend(fig, manifest: dict[str, Any]):
     legend = manifest.get("legend")
     if not legend or legend.get("type") == "colorbar" or not legend["labels"]:
         return None
-    return fig.legend(
+    drawn = fig.legend(
         legend_handles(manifest.get("kind", ""), legend["colors"]),
         [str(label) for label in legend["labels"]],
         title=legend["title"],
         loc="center left",
         frameon=False,
     )
+    for text in [*drawn.get_texts(), drawn.get_title()]:
+        text.set_parse_math(False)  # hue values as written
+    return drawn
 
 
 @tilegrid_style()  # matplotlib's defaults, whatever matplotlibrc this process read
