@@ -23,6 +23,12 @@ def log_to_stderr() -> None:
     )
 
 
+def warn(message: str) -> None:
+    """Write one warning line to the job's log (the current ``sys.stderr``)."""
+    line = " ".join(message.split())  # one line, whatever the message holds
+    print(f"tilegrid: warning: {line}", file=sys.stderr, flush=True)
+
+
 def run_job(func: Callable[..., Any], *args: Any, log_path: str, **kwargs: Any) -> Any:
     """Call ``func``; on failure log the traceback, print one line to the console, exit 1."""
     log_to_stderr()

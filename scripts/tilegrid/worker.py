@@ -7,28 +7,59 @@ Unix socket and the server forks a child (imports and fonts already loaded,
 shared copy-on-write) that renders the tile and answers.  The server exits
 after ``IDLE_SECONDS`` without requests.
 
-The socket name holds a hash of the Python interpreter and of the package's
-files, so a changed plotting code never meets an old server.  Anything that
-goes wrong on the way (no server, a refused or broken connection) makes the
-job render in its own process instead; an error *in* the tile is reported
-like in-process rendering.  ``TILEGRID_WORKER=0`` turns the worker off.
+The worker is an optimisation only; it never makes a run fail, slow or different:
+
+- A child draws exactly what the job would draw in its own process: it takes
+  the job's working folder, environment, ``sys.path`` and umask, and tilegrid
+  draws under matplotlib's built-in defaults (:func:`tilegrid.figures.tilegrid_style`),
+  not under the matplotlibrc of the folder that started the server.
+- The socket name holds a hash of the Python interpreter and of the package's
+  files, so a changed plotting code never meets an old server.
+- The socket lives in a folder of this user's that no one else may write to
+  (``$TILEGRID_WORKER_DIR``, else ``$TMPDIR/tilegrid-<uid>``, else
+  ``/tmp/tilegrid-<uid>`` when the first path is too long for a Unix socket).
+- Anything that goes wrong on the way (no usable folder, a server that dies or
+  hangs on start, a broken connection) makes the job render in its own process
+  at once, with one warning line in its log; a server that failed to start is
+  not tried again for ``FAILED_SECONDS``.  An error *in* the tile is reported
+  like in-process rendering.  ``TILEGRID_WORKER=0`` turns the worker off.
 """
 
 from __future__ import annotations
 
 # Every render job imports this module as a client: only what a client needs
 # is imported here; starting and running a server import the rest.
+import contextlib
 import hashlib
 import json
 import os
 import socket
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
-IDLE_SECONDS = float(os.environ.get("TILEGRID_WORKER_IDLE", "60"))
+
+def _seconds(name: str, default: float) -> float:
+    """A number of seconds from the environment; ``default`` if unset or not a number."""
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+IDLE_SECONDS = _seconds("TILEGRID_WORKER_IDLE", 60.0)
+#: how long a job waits for a server that is starting (alive, warming up)
 START_SECONDS = 30.0
+#: how long a failed start keeps jobs from trying again (per code version)
+FAILED_SECONDS = 600.0
 PACKAGE = Path(__file__).resolve().parent
+#: longest socket path bind() takes, in bytes (sun_path holds a final NUL)
+MAX_SOCKET_PATH = 107 if sys.platform.startswith("linux") else 103
+
+
+class WorkerUnavailable(Exception):
+    """The warm worker cannot be used for this job; the message says why, in one line."""
 
 
 def enabled() -> bool:
@@ -51,15 +82,79 @@ def code_key() -> str:
     return digest.hexdigest()[:16]
 
 
-def socket_path() -> str:
-    """Where this code version's server listens (short enough for AF_UNIX)."""
+def _warn(message: str) -> None:
+    from .logs import warn
+
+    warn(f"warm worker not used: {message}; rendering in this process")
+
+
+def _folder_problem(folder: str) -> str | None:
+    """Why ``folder`` cannot hold the sockets (None if it can): it must be ours and private.
+
+    Created (mode 0700) if missing.  Another user's folder, or one others may
+    write to, could hold another user's socket: the job would send its
+    environment there and take its answer.
+    """
+    import stat
+
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        info = os.lstat(folder)
+    except OSError as exc:
+        return f"cannot create {folder}: {exc.strerror or exc}"
+    if not stat.S_ISDIR(info.st_mode):
+        return f"{folder} is not a folder"
+    if info.st_uid != os.getuid():
+        return f"{folder} belongs to another user (uid {info.st_uid})"
+    if info.st_mode & 0o022:
+        return f"{folder} is writable by other users (mode {stat.S_IMODE(info.st_mode):o})"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"{folder} is not writable"
+    return None
+
+
+def _socket_folders() -> list[str]:
+    """Where the sockets may go, in order of preference."""
     import tempfile
 
-    base = os.environ.get("TILEGRID_WORKER_DIR") or os.path.join(
-        tempfile.gettempdir(), f"tilegrid-{os.getuid()}"
-    )
-    os.makedirs(base, mode=0o700, exist_ok=True)
-    return os.path.join(base, f"tilegrid-{code_key()}.sock")
+    chosen = os.environ.get("TILEGRID_WORKER_DIR")
+    if chosen:
+        return [os.path.realpath(chosen)]  # the user's choice (symlinks resolved): no other
+    name = f"tilegrid-{os.getuid()}"
+    folders = [os.path.join(tempfile.gettempdir(), name)]
+    if os.path.isdir("/tmp") and os.path.join("/tmp", name) not in folders:
+        folders.append(os.path.join("/tmp", name))  # short, when $TMPDIR is long
+    return folders
+
+
+def locate() -> tuple[str, str | None]:
+    """This code version's socket path, and a note if it is not in the first folder.
+
+    The first folder whose socket path fits AF_UNIX (``MAX_SOCKET_PATH``) and
+    which is ours and private (:func:`_folder_problem`).  Raises
+    :class:`WorkerUnavailable` when there is none.
+    """
+    name = f"tilegrid-{code_key()}.sock"
+    problems = []
+    for folder in _socket_folders():
+        path = os.path.join(folder, name)
+        size = len(os.fsencode(path))
+        problem = (
+            f"the socket path {path} is too long for a Unix socket "
+            f"({size} > {MAX_SOCKET_PATH} bytes)"
+            if size > MAX_SOCKET_PATH
+            else _folder_problem(folder)
+        )
+        if problem is None:
+            return path, (f"{problems[0]}; using {folder}" if problems else None)
+        problems.append(problem)
+    hint = "" if os.environ.get("TILEGRID_WORKER_DIR") else " (set TILEGRID_WORKER_DIR)"
+    raise WorkerUnavailable(problems[0] + hint)
+
+
+def socket_path() -> str:
+    """Where this code version's server listens (see :func:`locate`)."""
+    return locate()[0]
 
 
 # ---------------------------------------------------------------- client
@@ -75,48 +170,122 @@ def _connect(path: str) -> socket.socket | None:
         return None
 
 
-def _spawn(path: str, lock_fd: int | None = None) -> None:
-    """Start a server process for ``path``, detached from this job.
+class _StartLock:
+    """The start lock of ``path`` (one server start at a time), waited for until ``deadline``.
+
+    A server started by :func:`prestart` holds it until it listens; a server
+    that dies lets go of it with its last breath.
+    """
+
+    def __init__(self, path: str, deadline: float):
+        self.path, self.deadline = f"{path}.lock", deadline
+
+    def __enter__(self):
+        import fcntl
+
+        self.file = open(self.path, "a")  # noqa: SIM115 - closed in __exit__
+        while True:
+            try:
+                fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return self.file
+            except BlockingIOError:
+                if time.monotonic() > self.deadline:
+                    self.file.close()
+                    raise WorkerUnavailable(
+                        f"a warm worker was still starting after {START_SECONDS:g} s"
+                    ) from None
+                time.sleep(0.02)
+
+    def __exit__(self, *exc):
+        self.file.close()
+
+
+def _failed_recently(path: str) -> None:
+    """Raise :class:`WorkerUnavailable` if a server for ``path`` failed to start lately."""
+    try:
+        with open(f"{path}.failed", encoding="utf-8") as handle:
+            age = time.time() - os.fstat(handle.fileno()).st_mtime
+            reason = handle.read().strip()
+    except FileNotFoundError:
+        return
+    if age < FAILED_SECONDS:
+        raise WorkerUnavailable(f"a warm worker failed to start {age:.0f} s ago: {reason}")
+
+
+def _record_failure(path: str, reason: str) -> None:
+    """Remember that a server for ``path`` could not start, so jobs don't try again at once."""
+    try:
+        with open(f"{path}.failed", "w", encoding="utf-8") as handle:
+            handle.write(reason.strip().replace("\n", " ") + "\n")
+    except OSError:
+        pass
+
+
+def _last_line(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            lines = [line.strip() for line in handle if line.strip()]
+    except OSError:
+        return ""
+    return lines[-1] if lines else ""
+
+
+def _spawn(path: str, lock_fd: int | None = None):
+    """Start a server process for ``path``, detached from this job; return its Popen.
 
     With ``lock_fd`` (the start lock, held) the server inherits the lock and
-    lets go of it once it listens, so jobs that come meanwhile wait for it.
+    lets go of it once it listens, so jobs that come meanwhile wait for it.  The
+    server runs in the socket's folder (no job's folder) and writes its own
+    errors to ``<path>.log``.
     """
     import subprocess
 
-    if os.path.exists(path):
-        os.unlink(path)  # a stale socket of a server that died
+    for stale in (path, f"{path}.failed"):  # a socket of a server that died, an old failure
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(stale)
     env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
     extra = [str(lock_fd)] if lock_fd is not None else []
-    subprocess.Popen(
-        [sys.executable, "-m", "tilegrid.worker", path, *extra],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        close_fds=True,
-        pass_fds=() if lock_fd is None else (lock_fd,),
-    )
+    with open(f"{path}.log", "w", encoding="utf-8") as errors:
+        return subprocess.Popen(
+            [sys.executable, "-m", "tilegrid.worker", path, *extra],
+            cwd=os.path.dirname(path),
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            start_new_session=True,
+            close_fds=True,
+            pass_fds=() if lock_fd is None else (lock_fd,),
+        )
 
 
-def _start_server(path: str) -> socket.socket | None:
-    """Start a server (one per code version, under a lock) and connect to it."""
-    import fcntl
-    import time
+def _start_server(path: str) -> socket.socket:
+    """Start a server (one per code version, under a lock) and connect to it.
 
-    with open(f"{path}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    Returns as soon as the server listens; raises :class:`WorkerUnavailable` as
+    soon as it exits (or after ``START_SECONDS`` if it neither listens nor exits).
+    """
+    deadline = time.monotonic() + START_SECONDS
+    with _StartLock(path, deadline):
         sock = _connect(path)
         if sock is not None:
             return sock
-        _spawn(path)
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
+        _failed_recently(path)
+        server = _spawn(path)
+        while True:
             sock = _connect(path)
             if sock is not None:
                 return sock
+            code = server.poll()
+            if code is not None:
+                reason = f"exit {code}: {_last_line(f'{path}.log') or 'no message'}"
+                _record_failure(path, reason)
+                raise WorkerUnavailable(f"the warm worker exited on start ({reason})")
+            if time.monotonic() > deadline:
+                reason = f"not listening after {START_SECONDS:g} s (see {path}.log)"
+                _record_failure(path, reason)
+                raise WorkerUnavailable(f"the warm worker was {reason}")
             time.sleep(0.02)
-    return None
 
 
 def prestart() -> None:
@@ -125,19 +294,31 @@ def prestart() -> None:
     The split calls it as it finishes: the server warms up while Snakemake
     checksums the table and expands the DAG, instead of while the first render
     jobs wait.  Nothing happens when a server already runs or the worker is off.
+    Never raises: a fault is one warning line, and the render jobs then render
+    in their own processes.
     """
-    import fcntl
-
     if not enabled():
         return
-    path = socket_path()
-    with open(f"{path}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        sock = _connect(path)
-        if sock is not None:
-            sock.close()
-            return
-        _spawn(path, lock.fileno())
+    note = None
+    try:
+        path, note = locate()
+        with _StartLock(path, time.monotonic() + START_SECONDS) as lock:
+            sock = _connect(path)
+            if sock is None:
+                _failed_recently(path)
+                _spawn(path, lock.fileno())
+            else:
+                sock.close()
+    except Exception as exc:  # noqa: BLE001 - an optimisation must not fail the split
+        reason = str(exc) if isinstance(exc, WorkerUnavailable) else f"{type(exc).__name__}: {exc}"
+        from .logs import warn
+
+        warn(f"warm worker not started: {note + '; ' if note else ''}{reason}")
+        return
+    if note:
+        from .logs import warn
+
+        warn(f"warm worker: {note}")
 
 
 def _exchange(sock: socket.socket, request: dict[str, Any]) -> dict[str, Any] | None:
@@ -148,6 +329,12 @@ def _exchange(sock: socket.socket, request: dict[str, Any]) -> dict[str, Any] | 
     return json.loads(line) if line else None
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 #: what the worker can run: task name -> (module of the package, function)
 TASKS = {"render": ("render", "render_tile"), "mosaic": ("mosaic", "write_mosaic")}
 
@@ -156,24 +343,36 @@ def render_remote(args: list[Any], log_path: str, task: str = "render") -> dict[
     """Run ``task`` (a tile's render) through the warm worker; None when no worker could be used.
 
     Returns the worker's answer: ``{"ok": True, "max_rss_kb": ...}`` or
-    ``{"ok": False, "error": "<one line>"}``.
+    ``{"ok": False, "error": "<one line>"}``.  When the worker is on but cannot
+    be used, writes one warning line to stderr (the job's log) and returns None.
     """
     if not enabled():
         return None
-    path = socket_path()
+    note = None
     try:
-        sock = _connect(path) or _start_server(path)
-        if sock is None:
-            return None
         request = {
-            "cwd": os.getcwd(),
             "task": task,
             "args": args,
             "log": os.path.abspath(log_path),
+            # what an in-process render would run with
+            "cwd": os.getcwd(),
+            "env": dict(os.environ),
+            "sys_path": list(sys.path),
+            "umask": _umask(),
         }
-        return _exchange(sock, request)
-    except (OSError, ValueError):
+        path, note = locate()
+        answer = _exchange(_connect(path) or _start_server(path), request)
+        if answer is None:
+            raise WorkerUnavailable("the warm worker closed the connection without an answer")
+    except Exception as exc:  # noqa: BLE001 - any fault: render in this process
+        reason = str(exc) if isinstance(exc, WorkerUnavailable) else f"{type(exc).__name__}: {exc}"
+        _warn(f"{note}; {reason}" if note else reason)
         return None
+    if note:
+        from .logs import warn
+
+        warn(f"warm worker: {note}")
+    return answer
 
 
 def render_job(args: list[Any], log_path: str, task: str = "render") -> None:
@@ -218,16 +417,32 @@ def _warm_up() -> None:
     import pyarrow.parquet  # noqa: F401
 
     from . import levels, mosaic, palettes, render  # noqa: F401
-    from .figures import new_figure
+    from .figures import new_figure, tilegrid_style
     from .kinds import KINDS, get_kind
 
     for kind in KINDS:
         get_kind(kind)
-    fig = new_figure(40, 30, 100)
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.plot([0, 1], [0, 1])
-    ax.text(0.5, 0.5, "warm")
-    fig.savefig(io.BytesIO(), format="png")
+    with tilegrid_style():  # load the fonts the tiles use
+        fig = new_figure(40, 30, 100)
+        ax = fig.add_axes((0, 0, 1, 1))
+        ax.plot([0, 1], [0, 1])
+        ax.text(0.5, 0.5, "warm")
+        fig.savefig(io.BytesIO(), format="png")
+
+
+def _adopt(request: dict[str, Any]) -> None:
+    """In a forked child: take the job's folder, environment, import path and umask.
+
+    The child then runs as the job's own process would, not as the job that
+    started the server did: relative paths, a user's function reading
+    ``os.environ`` or importing a module next to it, and the files' modes all
+    follow the job.
+    """
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    sys.path[:] = request["sys_path"]
+    os.umask(request["umask"])
 
 
 def _handle(conn: socket.socket) -> None:
@@ -238,13 +453,17 @@ def _handle(conn: socket.socket) -> None:
     from .logs import log_to_stderr
 
     with conn, conn.makefile("rwb") as stream:
-        request = json.loads(stream.readline())
-        os.chdir(request["cwd"])
+        line = stream.readline()
+        if not line:  # a probe (prestart): connected, nothing asked
+            return
+        request = json.loads(line)
+        _adopt(request)
         with open(request["log"], "a", buffering=1, encoding="utf-8") as log:
+            os.dup2(log.fileno(), 2)  # what C code writes goes to the job's log too
             sys.stderr = log
             log_to_stderr()
             try:
-                _task_function(request.get("task", "render"))(*request["args"])
+                _task_function(request["task"])(*request["args"])
                 answer: dict[str, Any] = {"ok": True}
             except Exception as exc:  # noqa: BLE001 - reported to the job like in-process
                 traceback.print_exc(file=log)
@@ -255,6 +474,18 @@ def _handle(conn: socket.socket) -> None:
         stream.flush()
 
 
+def _fork_handle(server: socket.socket, conn: socket.socket) -> None:
+    """Serve ``conn`` in a forked child; the server goes on at once."""
+    if os.fork() == 0:
+        server.close()
+        try:
+            conn.setblocking(True)
+            _handle(conn)
+        finally:
+            os._exit(0)
+    conn.close()
+
+
 def _reap() -> None:
     try:
         while os.waitpid(-1, os.WNOHANG)[0] > 0:
@@ -263,20 +494,33 @@ def _reap() -> None:
         pass
 
 
+def _listen(path: str) -> socket.socket:
+    """Warm up and listen on ``path``; a failure is recorded for the jobs (``<path>.failed``)."""
+    try:
+        if len(os.fsencode(path)) > MAX_SOCKET_PATH:
+            raise WorkerUnavailable(f"socket path too long for AF_UNIX: {path}")
+        _warm_up()
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.bind(path)
+        server.listen(64)
+    except BaseException as exc:
+        _record_failure(path, f"{type(exc).__name__}: {exc}")
+        raise
+    return server
+
+
 def serve(path: str, lock_fd: int | None = None) -> None:
     """Accept requests on ``path`` until idle for ``IDLE_SECONDS``.
 
     ``lock_fd``: the start lock, inherited held from :func:`prestart`; released
-    once the server listens.
+    once the server listens.  On the way out the socket is removed first, then
+    the connections already waiting are served, so no job that connected is
+    turned away.
     """
     import signal
-    import time
 
-    _warm_up()
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(path)
+    server = _listen(path)
     inode = os.stat(path).st_ino
-    server.listen(64)
     if lock_fd is not None:
         os.close(lock_fd)
     server.settimeout(1.0)
@@ -290,21 +534,21 @@ def serve(path: str, lock_fd: int | None = None) -> None:
             except TimeoutError:
                 continue
             last = time.monotonic()
-            if os.fork() == 0:
-                server.close()
-                try:
-                    _handle(conn)
-                finally:
-                    os._exit(0)
-            conn.close()
+            _fork_handle(server, conn)
     finally:
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(path).st_ino == inode:  # only our own: a newer server may listen there
+                for name in (path, f"{path}.lock", f"{path}.log"):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(name)
+        server.settimeout(0.0)
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:  # BlockingIOError: none left
+                break
+            _fork_handle(server, conn)
         server.close()
-        try:  # only our own socket: a newer server may already listen there
-            if os.stat(path).st_ino == inode:
-                os.unlink(path)
-                os.unlink(f"{path}.lock")
-        except FileNotFoundError:
-            pass
 
 
 if __name__ == "__main__":
