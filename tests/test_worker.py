@@ -11,11 +11,12 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import small_table
+from conftest import SMALL_CONFIG, small_table
 from tilegrid import worker
 from tilegrid.render import render_tile
 from tilegrid.split import SplitSpec, run_split
@@ -49,12 +50,30 @@ def job(tmp_path, monkeypatch):
     _stop_servers(tmp_path)
 
 
-def _stop_servers(folder):
-    """Stop the servers this test started (their command line names the socket)."""
-    import subprocess
+def _server_pids(folder) -> list[int]:
+    """The worker servers whose socket is in ``folder`` (their command line names it).
 
-    for sock in folder.glob("tilegrid-*.sock"):
-        subprocess.run(["pkill", "-f", str(sock)], check=False)
+    A server leads its own session; its forked children (one per job) do not.
+    """
+    import psutil
+
+    pids = []
+    for p in psutil.process_iter(["cmdline", "pid"]):
+        line = " ".join(p.info["cmdline"] or [])
+        if "tilegrid.worker" in line and f"{folder}{os.sep}" in line:
+            with contextlib.suppress(ProcessLookupError):
+                if os.getsid(p.info["pid"]) == p.info["pid"]:
+                    pids.append(p.info["pid"])
+    return pids
+
+
+def _stop_servers(folder):
+    """Stop the servers this test started, by their process ids."""
+    import signal
+
+    for pid in _server_pids(folder):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
 
 
 def test_worker_output_is_byte_identical_to_in_process(job):
@@ -74,19 +93,8 @@ def test_a_second_job_reuses_the_running_server(job):
 
 
 def _servers(folder) -> int:
-    """How many worker servers listen (or warm up) for sockets in ``folder``.
-
-    A server leads its own session; its forked children (one per job) do not.
-    """
-    import psutil
-
-    count = 0
-    for p in psutil.process_iter(["cmdline", "pid"]):
-        line = " ".join(p.info["cmdline"] or [])
-        if "tilegrid.worker" in line and str(folder) in line:
-            with contextlib.suppress(ProcessLookupError):
-                count += os.getsid(p.info["pid"]) == p.info["pid"]
-    return count
+    """How many worker servers listen (or warm up) for sockets in ``folder``."""
+    return len(_server_pids(folder))
 
 
 def test_a_prestarted_server_answers_the_first_job_and_no_second_one_starts(job):
@@ -146,15 +154,20 @@ SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 HEAVY = ("numpy", "pyarrow", "matplotlib", "pandas", "snakemake")
 
 
-def _entry_point(args, log, code="main(argv)"):
+def _entry_point(args, log, code="main(argv)", cwd=None, env=None):
     """Run ``python -m tilegrid.render_job`` with the job's arguments, as the render rule does."""
     shard, sidecar, plot, size, png, meta = args
     argv = ["--shard", shard, "--sidecar", sidecar, "--plot", json.dumps(plot)]
     argv += ["--tile", json.dumps(size), "--png", png, "--meta", meta, "--log", log]
     program = f"import sys; from tilegrid.render_job import main; argv = {argv!r}; {code}"
-    env = {**os.environ, "PYTHONPATH": str(SCRIPTS), "MPLBACKEND": "Agg"}
+    env = {**os.environ, "PYTHONPATH": str(SCRIPTS), "MPLBACKEND": "Agg", **(env or {})}
     return subprocess.run(
-        [sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", program],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
     )
 
 
@@ -239,3 +252,299 @@ def test_the_render_rule_runs_the_entry_point_with_snakemakes_python(workflow, m
     assert all(line.split(" -m ")[0].endswith(venv_bin + "/python") for line in commands)
     for log in workflow.path("logs", "render").glob("*.log"):
         assert log.read_text().startswith("rendered by the warm worker"), log
+
+
+# ---------------------------------------------------------------- isolation
+
+#: a matplotlibrc that changes every tile: thick lines, a red background
+LOUD_RC = "lines.linewidth: 8\naxes.facecolor: red\npatch.linewidth: 6\n"
+
+
+def _warnings(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith("tilegrid: warning:")]
+
+
+@pytest.mark.parametrize("source", ["working folder", "MATPLOTLIBRC", "MPLCONFIGDIR"])
+def test_a_matplotlibrc_changes_no_tile_drawn_in_process(job, monkeypatch, source):
+    folder, args = job
+    monkeypatch.setenv("TILEGRID_WORKER", "0")
+    rc_folder = folder / "styled"
+    rc_folder.mkdir()
+    (rc_folder / "matplotlibrc").write_text(LOUD_RC)
+    env = {"MPLCONFIGDIR": str(folder / "mplconfig")}
+    if source != "working folder":
+        env[source] = str(rc_folder)  # a folder holding a matplotlibrc, for both variables
+    styled = _entry_point(args("styled"), str(folder / "styled.log"), cwd=rc_folder, env=env)
+    assert styled.returncode == 0, styled.stderr
+    plain = _entry_point(args("plain"), str(folder / "plain.log"), cwd=folder)
+    assert plain.returncode == 0, plain.stderr
+    assert (folder / "styled.png").read_bytes() == (folder / "plain.png").read_bytes()
+
+
+def test_a_matplotlibrc_in_the_working_folder_changes_no_mosaic_drawn_in_process(job):
+    folder, args = job
+    manifest = folder / "shards" / "manifest.json"
+    (tile,) = [t["id"] for t in json.loads(manifest.read_text())["tiles"]]
+    render_tile(*args(tile))
+    styled = folder / "styled"
+    styled.mkdir()
+    (styled / "matplotlibrc").write_text(LOUD_RC + "font.size: 20\nfigure.facecolor: yellow\n")
+    for name, cwd in (("styled", styled), ("plain", folder)):
+        (folder / name).mkdir(exist_ok=True)
+        mosaic = [str(manifest), [str(folder / f"{tile}.png")], [str(folder / f"{tile}.json")]]
+        mosaic += [[str(folder / name / "m.png")], {"title": "one tile"}]
+        program = (
+            "from tilegrid.worker import render_job; "
+            f"render_job({mosaic!r}, {str(folder / f'{name}.log')!r}, task='mosaic')"
+        )
+        run = subprocess.run(
+            [sys.executable, "-c", program],
+            env={**os.environ, "PYTHONPATH": str(SCRIPTS), "TILEGRID_WORKER": "0"},
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert run.returncode == 0, run.stderr
+    assert (folder / "styled" / "m.png").read_bytes() == (folder / "plain" / "m.png").read_bytes()
+
+
+def test_a_server_started_under_a_matplotlibrc_draws_every_tile_with_the_defaults(job, monkeypatch):
+    """The first job's folder and environment hold a matplotlibrc; no tile shows it."""
+    folder, args = job
+    styled = folder / "styled"
+    styled.mkdir()
+    (styled / "matplotlibrc").write_text(LOUD_RC)
+    monkeypatch.chdir(styled)
+    monkeypatch.setenv("MATPLOTLIBRC", str(styled))
+    first = worker.render_remote(args("first"), str(folder / "first.log"))
+    assert first is not None and first["ok"], first
+    (styled / "matplotlibrc").unlink()
+    monkeypatch.delenv("MATPLOTLIBRC")
+    monkeypatch.chdir(folder)
+    second = worker.render_remote(args("second"), str(folder / "second.log"))
+    assert second is not None and second["ok"], second
+    assert _servers(folder) == 1  # the second job asked the first job's server
+    render_tile(*args("local"))
+    local = (folder / "local.png").read_bytes()
+    assert (folder / "first.png").read_bytes() == local
+    assert (folder / "second.png").read_bytes() == local
+
+
+def test_a_job_served_by_the_worker_sees_its_own_environment(job, monkeypatch):
+    """A user's function that reads the environment draws as it would in the job's process."""
+    folder, args = job
+    (folder / "draw.py").write_text(
+        "import os\n\ndef draw(ax, data):\n    ax.set_facecolor(os.environ['TILE_COLOR'])\n"
+    )
+    custom = {"kind": "custom", "function": f"{folder}/draw.py:draw", "options": {}}
+
+    def job_args(name):
+        job = args(name)
+        job[2] = custom
+        return job
+
+    monkeypatch.setenv("TILE_COLOR", "red")  # the job that starts the server
+    assert worker.render_remote(job_args("red"), str(folder / "red.log"))["ok"]
+    monkeypatch.setenv("TILE_COLOR", "blue")
+    assert worker.render_remote(job_args("blue"), str(folder / "blue.log"))["ok"]
+    render_tile(*job_args("local"))
+    assert (folder / "blue.png").read_bytes() == (folder / "local.png").read_bytes()
+    assert (folder / "blue.png").read_bytes() != (folder / "red.png").read_bytes()
+
+
+# ---------------------------------------------------------------- faults
+
+
+@pytest.fixture
+def unusable_folder(tmp_path, request):
+    """A socket folder the worker must not use: another user's, read-only, or open to others."""
+    folder = tmp_path / "sockets"
+    folder.mkdir(mode=0o700)
+    if request.param == "open to others":
+        folder.chmod(0o777)
+    elif os.getuid() == 0:  # root writes anywhere: make it another user's
+        os.chown(folder, 65534, 65534)
+    else:
+        folder.chmod(0o500)
+    yield folder
+    folder.chmod(0o700)
+    if os.getuid() == 0:
+        os.chown(folder, 0, 0)
+
+
+@pytest.mark.parametrize("unusable_folder", ["not ours", "open to others"], indirect=True)
+def test_an_unusable_socket_folder_falls_back_at_once_with_one_warning(
+    job, monkeypatch, capsys, unusable_folder
+):
+    folder, args = job
+    monkeypatch.setenv("TILEGRID_WORKER_DIR", str(unusable_folder))
+    worker.prestart()  # as the split does: it must not fail
+    (split_line,) = _warnings(capsys.readouterr().err)
+    assert str(unusable_folder) in split_line
+    started = time.monotonic()
+    assert worker.render_remote(args("tile"), str(folder / "tile.log")) is None
+    assert time.monotonic() - started < 1
+    (render_line,) = _warnings(capsys.readouterr().err)
+    assert "rendering in this process" in render_line
+    run = _entry_point(args("job"), str(folder / "job.log"))  # the job: it draws the tile
+    assert run.returncode == 0, run.stderr
+    (job_line,) = _warnings((folder / "job.log").read_text())
+    render_tile(*args("local"))
+    assert (folder / "job.png").read_bytes() == (folder / "local.png").read_bytes()
+    assert not list(unusable_folder.iterdir())
+
+
+def test_a_socket_path_too_long_for_af_unix_moves_to_a_short_folder(tmp_path, monkeypatch):
+    import tempfile
+
+    long_tmp = tmp_path / ("t" * 60) / ("m" * 60)
+    long_tmp.mkdir(parents=True)
+    monkeypatch.delenv("TILEGRID_WORKER_DIR", raising=False)
+    monkeypatch.setenv("TMPDIR", str(long_tmp))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # gettempdir() reads TMPDIR again
+    path, note = worker.locate()
+    assert path == f"/tmp/tilegrid-{os.getuid()}/tilegrid-{worker.code_key()}.sock"
+    assert "too long for a Unix socket" in note and str(long_tmp) in note
+
+
+def test_a_chosen_socket_folder_too_long_for_af_unix_falls_back_at_once(job, monkeypatch, capsys):
+    folder, args = job
+    chosen = folder / ("s" * 100)
+    monkeypatch.setenv("TILEGRID_WORKER_DIR", str(chosen))
+    started = time.monotonic()
+    assert worker.render_remote(args("tile"), str(folder / "tile.log")) is None
+    assert time.monotonic() - started < 1
+    (line,) = _warnings(capsys.readouterr().err)
+    assert "too long for a Unix socket" in line
+
+
+def _fake_package(tmp_path, body: str) -> Path:
+    """A copy of the package whose worker module runs ``body`` when started as a server."""
+    import shutil
+
+    package = tmp_path / "fake" / "tilegrid"
+    shutil.copytree(SCRIPTS / "tilegrid", package, ignore=shutil.ignore_patterns("__pycache__"))
+    source = (package / "worker.py").read_text()
+    main = 'if __name__ == "__main__":\n'
+    assert main in source
+    (package / "worker.py").write_text(source.replace(main, main + body + "\n", 1))
+    return package
+
+
+def test_a_server_that_dies_on_start_falls_back_at_once_and_is_not_retried(
+    job, monkeypatch, capsys
+):
+    folder, args = job
+    starts = folder / "starts.txt"
+    body = f"    open({str(starts)!r}, 'a').write('x')\n    raise SystemExit('cannot listen')"
+    monkeypatch.setattr(worker, "PACKAGE", _fake_package(folder, body))
+    for name in ("first", "second"):
+        started = time.monotonic()
+        assert worker.render_remote(args(name), str(folder / f"{name}.log")) is None
+        assert time.monotonic() - started < 10  # not START_SECONDS
+    first, second = _warnings(capsys.readouterr().err)
+    assert "exited on start" in first and "cannot listen" in first
+    assert "failed to start" in second
+    assert starts.read_text() == "x"  # the second job did not start another
+
+
+# ---------------------------------------------------------------- with snakemake
+
+THREE_TILES = {**SMALL_CONFIG, "facet": {"col": "season"}}
+
+
+def _snakemake(cwd: Path, *args: str, env: dict[str, str], timeout: float = 120):
+    """``python -m snakemake`` in ``cwd`` with ``env`` added; its output and run time."""
+    import signal
+
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "snakemake", "-j", "2", *args],
+        cwd=cwd,
+        env={**os.environ, "MPLBACKEND": "Agg", **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        pytest.fail(f"snakemake {' '.join(args)} timed out after {timeout} s:\n{out[-3000:]}")
+    assert proc.returncode == 0, out[-5000:]
+    return out, time.monotonic() - started
+
+
+def _figures(root: Path) -> dict[str, bytes]:
+    results = root / "results"
+    return {
+        str(p.relative_to(results)): p.read_bytes()
+        for p in sorted([*results.glob("tiles/*.png"), results / "mosaic.png"])
+    }
+
+
+def _folder_with_data(root: Path) -> Path:
+    """A working folder with the data and config of the workflow copies, and nothing else."""
+    root.mkdir()
+    pq.write_table(small_table(), root / "data.parquet")
+    (root / "config.yaml").write_text(json.dumps(THREE_TILES))
+    return root
+
+
+@pytest.mark.workflow
+def test_a_matplotlibrc_in_one_folder_changes_no_figure_there_or_in_another_folder(
+    workflow, tmp_path
+):
+    """Folders A and B run one Snakefile within the worker's idle time; only A has a
+    matplotlibrc.  Both draw what folder C draws without the worker."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import matplotlib
+
+    workflow.write_config(THREE_TILES)
+    snakefile = str(workflow.path("Snakefile"))
+    sockets = tmp_path / "sockets"
+    env = {
+        "TILEGRID_WORKER_DIR": str(sockets),
+        "TILEGRID_WORKER_IDLE": "60",  # B's jobs meet the server A's split started
+        "MPLCONFIGDIR": os.environ.get("MPLCONFIGDIR", matplotlib.get_cachedir()),  # built
+    }
+    folder_a = workflow.root
+    (folder_a / "matplotlibrc").write_text(LOUD_RC)
+    folder_b = _folder_with_data(tmp_path / "b")
+    folder_c = _folder_with_data(tmp_path / "c")
+    with ThreadPoolExecutor(1) as pool:  # C, the reference, meanwhile
+        run_c = pool.submit(
+            _snakemake, folder_c, "-s", snakefile, env={**env, "TILEGRID_WORKER": "0"}
+        )
+        try:
+            _snakemake(folder_a, env=env)
+            _snakemake(folder_b, "-s", snakefile, env=env)
+            assert _servers(sockets) == 1
+        finally:
+            _stop_servers(sockets)
+        run_c.result()
+    for log in (folder_b / "logs" / "render").glob("*.log"):
+        assert "rendered by the warm worker" in log.read_text(), log
+    reference = _figures(folder_c)
+    assert len(reference) == 4
+    assert _figures(folder_a) == reference
+    assert _figures(folder_b) == reference
+
+
+@pytest.mark.workflow
+def test_a_long_tmpdir_costs_no_wait_and_one_warning_line_per_job(workflow, tmp_path):
+    workflow.write_config(THREE_TILES)
+    long_tmp = tmp_path / ("t" * 60) / ("m" * 60)
+    long_tmp.mkdir(parents=True)
+    env = {"TMPDIR": str(long_tmp), "TILEGRID_WORKER_DIR": "", "TILEGRID_WORKER_IDLE": "5"}
+    _, seconds = _snakemake(workflow.root, env=env, timeout=2 * worker.START_SECONDS)
+    assert seconds < worker.START_SECONDS / 2
+    logs = [workflow.path("logs", "split.log"), *workflow.path("logs", "render").glob("*.log")]
+    assert len(logs) == 4
+    for log in logs:
+        (line,) = _warnings(log.read_text())
+        assert "too long for a Unix socket" in line, log
