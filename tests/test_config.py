@@ -41,6 +41,20 @@ CASES = {
         {"plot": {"options": {"bw": 1}}},
         "plot.options.bw: not an option of kind 'violin'",
     ),
+    "unknown title field": (
+        {"mosaic": {"col_template": "{col_var}: {nope}"}},
+        "tilegrid: error: config key 'mosaic.col_template': unknown field {nope} in "
+        "'{col_var}: {nope}'; the fields are {row_var}, {row_name}, {col_var}, {col_name}",
+    ),
+    "tiles too small": (
+        {"tile": {"dpi": 0.5}},
+        "tilegrid: error: config key 'tile': height 1.5 x aspect 1.2 at dpi 0.5 makes tiles of "
+        "1 x 1 px; each side must be 16-4096 px (height*dpi and height*aspect*dpi)",
+    ),
+    "tiles too large": (
+        {"tile": {"height": 100, "dpi": 1000}},
+        "config key 'tile': height 100 x aspect 1.2 at dpi 1000 makes tiles of 120000 x 100000 px",
+    ),
     "custom without module": (
         {"plot": {"kind": "custom", "function": "missing.py:draw"}},
         "module file 'missing.py' does not exist",

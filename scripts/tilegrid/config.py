@@ -90,6 +90,8 @@ def check_config(config: dict[str, Any], check_data: bool = True) -> None:
         if not _role_column(plot, role):
             raise ConfigError(f"config key {_role_key(role)!r}: kind {plot['kind']!r} needs it")
     check_palette(plot.get("palette"), plot.get("hue_order"))
+    check_tile_size(config["tile"])
+    check_templates(config["mosaic"])
     if check_data:
         check_columns(config, module)
 
@@ -124,6 +126,47 @@ def check_palette(palette: Any, hue_order: list[Any] | None = None) -> None:
                     raise PaletteError(f"plot.palette: {color!r} is not a colour")
     except PaletteError as exc:
         raise ConfigError(str(exc)) from exc
+
+
+#: the smallest and largest tile side in pixels: below, nothing legible fits; above,
+#: one tile is a poster (a 32 x 32 grid of them would need tens of GB to assemble)
+TILE_PX = (16, 4096)
+#: the fields a title template may use
+TEMPLATE_FIELDS = ("row_var", "row_name", "col_var", "col_name")
+
+
+def check_tile_size(tile: dict[str, Any]) -> None:
+    """A tile's data area, height*dpi by height*aspect*dpi pixels, within ``TILE_PX``."""
+    width = round(tile["height"] * tile["aspect"] * tile["dpi"])
+    height = round(tile["height"] * tile["dpi"])
+    lo, hi = TILE_PX
+    if not (lo <= width <= hi and lo <= height <= hi):
+        raise ConfigError(
+            f"config key 'tile': height {tile['height']:g} x aspect {tile['aspect']:g} at dpi "
+            f"{tile['dpi']:g} makes tiles of {width} x {height} px; each side must be "
+            f"{lo}-{hi} px (height*dpi and height*aspect*dpi)"
+        )
+
+
+def check_templates(mosaic: dict[str, Any]) -> None:
+    """Title templates use only the fields the mosaic fills in."""
+    blank = dict.fromkeys(TEMPLATE_FIELDS, "")
+    for key in ("template", "row_template", "col_template"):
+        template = mosaic.get(key)
+        if template is None:
+            continue
+        try:
+            template.format(**blank)
+        except KeyError as exc:
+            raise ConfigError(
+                f"config key 'mosaic.{key}': unknown field {{{exc.args[0]}}} in {template!r}; "
+                f"the fields are {', '.join('{' + f + '}' for f in TEMPLATE_FIELDS)}"
+            ) from exc
+        except (IndexError, ValueError) as exc:
+            raise ConfigError(
+                f"config key 'mosaic.{key}': {template!r} is not a valid template ({exc}); "
+                "write fields as {row_name}, and braces as {{ and }}"
+            ) from exc
 
 
 def _role_key(role: str) -> str:
