@@ -63,8 +63,9 @@ def _yaml(value: Any) -> str:
 
 
 def _is_numeric(dtype: pa.DataType) -> bool:
+    """Integers or floats; or no values at all (a CSV column left empty: all missing)."""
     dtype = dtype.value_type if pa.types.is_dictionary(dtype) else dtype
-    return pa.types.is_integer(dtype) or pa.types.is_floating(dtype)
+    return pa.types.is_integer(dtype) or pa.types.is_floating(dtype) or pa.types.is_null(dtype)
 
 
 def check_config(config: dict[str, Any], check_data: bool = True) -> None:

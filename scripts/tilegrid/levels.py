@@ -118,7 +118,12 @@ class LevelCollector:
 
 
 def cast_order(values: list[Any], dtype: pa.DataType, column: str) -> pa.Array:
-    """An explicit order as an array of the column's type (missing values left out)."""
+    """An explicit order as an array of the column's type (missing values left out).
+
+    A column with no values at all (type null) takes the order's own type.
+    """
+    if pa.types.is_null(dtype):
+        return pc.unique(canonical(pa.array(values))).drop_null()
     try:
         array = pa.array(values).cast(dtype)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
@@ -147,6 +152,8 @@ def codes(column: pa.Array, levels: pa.Array) -> np.ndarray:
             indices = indices.fill_null(-1)
         return lookup[indices.to_numpy(zero_copy_only=False)]
     values = canonical(column)
+    if pa.types.is_null(values.type):  # a column with no values at all
+        return np.full(len(values), MISSING, dtype=np.int32)
     idx = pc.index_in(values, value_set=levels)
     out = idx.fill_null(ABSENT).to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
     if values.null_count:

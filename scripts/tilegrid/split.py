@@ -192,6 +192,12 @@ def make_grid(spec: SplitSpec, levels: dict[str, pa.Array]) -> Grid:
     col_var = spec.col
     if spec.chunks:
         col_levels, col_var = pa.array(range(spec.chunks), pa.int64()), "chunk"
+    for var, facet_levels in ((spec.row, row_levels), (col_var, col_levels)):
+        if facet_levels is not None and len(facet_levels) == 0:
+            raise SplitError(
+                f"facet column {var!r}: no value to make tiles of (every value is missing: "
+                "null, NaN or empty, or left out of its row_order/col_order)"
+            )
     n_rows = len(row_levels) if row_levels is not None else 1
     n_cols = len(col_levels) if col_levels is not None else 1
     if n_rows * n_cols > spec.max_tiles:
@@ -347,6 +353,8 @@ def _drop_codes(
 def numeric(column: pa.Array, name: str) -> np.ndarray:
     """A numeric column as float64 with NaN for nulls (zero-copy for float64)."""
     column = plain(column)
+    if pa.types.is_null(column.type):  # a column with no values at all (CSV)
+        return np.full(len(column), np.nan)
     if pa.types.is_boolean(column.type) or not (
         pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
     ):
@@ -469,6 +477,8 @@ def run_split(spec: SplitSpec, out_dir: str) -> SplitResult:
     categorical = [cols[r] for r in CATEGORICAL_ROLES if roles.get(r) == "categorical"]
     level_columns = list(dict.fromkeys(spec.facets + categorical))
     levels, total = collect_levels(spec, level_columns, schema)
+    if total == 0 and not tableio.has_rows(spec.data):
+        raise SplitError(f"data file {spec.data!r}: the table has no rows")
     grid = make_grid(spec, levels)
     os.makedirs(out_dir, exist_ok=True)
     columns = shard_layout(spec, schema, roles, levels)

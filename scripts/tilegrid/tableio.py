@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.dataset as ds
+import pyarrow.ipc  # noqa: F401  (pa.ipc)
 import pyarrow.parquet as pq
 
 CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zst")
@@ -65,6 +66,31 @@ def _check_text(path: str, schema: pa.Schema) -> pa.Schema:
                 "save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)"
             )
     return schema
+
+
+def _ipc_batches(path: str, columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
+    """The record batches of an Arrow IPC (Feather v2) file, at most ``BATCH_ROWS`` rows each.
+
+    Read with the IPC reader, not a dataset scan: pyarrow's dataset scan of a file
+    whose dictionaries grow batch by batch (dictionary deltas) corrupts memory.
+    """
+    with pa.memory_map(path) as source:
+        reader = pa.ipc.open_file(source)
+        for i in range(reader.num_record_batches):
+            batch = reader.get_batch(i).select(list(columns))
+            for start in range(0, batch.num_rows, BATCH_ROWS):
+                yield batch.slice(start, BATCH_ROWS)
+
+
+def _ipc_schema(path: str) -> pa.Schema:
+    with pa.memory_map(path) as source:
+        return pa.ipc.open_file(source).schema
+
+
+def _ipc_rows(path: str) -> int:
+    with pa.memory_map(path) as source:
+        reader = pa.ipc.open_file(source)
+        return sum(reader.get_batch(i).num_rows for i in range(reader.num_record_batches))
 
 
 def _dataset(path: str, fmt: str) -> ds.Dataset:
@@ -137,6 +163,8 @@ def read_schema(path: str) -> pa.Schema:
         if fmt in ("csv", "tsv"):
             schema = _csv_reader(path, "," if fmt == "csv" else "\t", None).schema
             return _check_names(path, _check_text(path, schema))
+        if fmt == "arrow":
+            return _check_names(path, _ipc_schema(path))
         return _check_names(path, _dataset(path, fmt).schema)
     except (pa.ArrowInvalid, OSError) as exc:
         raise TableError(
@@ -152,6 +180,8 @@ def has_rows(path: str) -> bool:
         if fmt in ("csv", "tsv"):
             reader = _csv_reader(path, "," if fmt == "csv" else "\t", None)
             return any(batch.num_rows for batch in reader)
+        if fmt == "arrow":
+            return _ipc_rows(path) > 0
         return _dataset(path, fmt).count_rows() > 0
     except (pa.ArrowInvalid, OSError) as exc:
         raise TableError(
@@ -175,6 +205,9 @@ def iter_batches(path: str, columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
             # closed: memory would grow with the rows (1 GB per 1e8 float64s).
             with pq.ParquetFile(path, pre_buffer=False) as handle:
                 yield from handle.iter_batches(batch_size=BATCH_ROWS, columns=list(columns))
+            return
+        if fmt == "arrow":
+            yield from _ipc_batches(path, columns)
             return
         options = ds.ParquetFragmentScanOptions(pre_buffer=False) if fmt == "parquet" else None
         yield from _dataset(path, fmt).to_batches(
