@@ -146,3 +146,24 @@ def test_too_many_tiles_stop_the_split_with_one_line(workflow):
     errors = [line for line in run.output.splitlines() if line.startswith("tilegrid: error:")]
     assert errors and "exceeds facet.max_tiles (4)" in errors[0] and "logs/split.log" in errors[0]
     assert not workflow.path("results", "shards").exists()
+
+
+def test_a_damaged_tile_png_is_named_and_redrawn_once_deleted(workflow):
+    workflow.run_ok()
+    tiles = workflow.path("results", "tiles")
+    reference = {p.name: p.read_bytes() for p in tiles.glob("*")}
+    mosaic = workflow.path("results", "mosaic.png").read_bytes()
+    tile = sorted(tiles.glob("*.png"))[0]
+    tile.write_bytes(tile.read_bytes()[:200])  # a truncated PNG, as a full disk leaves it
+    workflow.update_config(mosaic={"title": "another title"})  # the mosaic must be redrawn
+    run = workflow.snakemake()
+    assert run.returncode != 0
+    lines = [line for line in run.output.splitlines() if line.startswith("tilegrid: error:")]
+    assert len(lines) == 1 and f"tile results/tiles/{tile.name} is damaged" in lines[0], lines
+    assert "delete it and rerun: it is drawn again" in lines[0]
+    tile.unlink()
+    workflow.update_config(mosaic={"title": "small"})
+    run = workflow.run_ok()
+    assert run.jobs("render") == 1
+    assert {p.name: p.read_bytes() for p in tiles.glob("*")} == reference
+    assert workflow.path("results", "mosaic.png").read_bytes() == mosaic

@@ -281,12 +281,22 @@ def compute_layout(
     return Layout(width, height, origins)
 
 
-def load_tile(path: str) -> np.ndarray:
-    """A tile PNG as an RGBA uint8 array."""
-    from PIL import Image
+class TileError(ValueError):
+    """A tile file the mosaic cannot use, worded for the user."""
 
-    with Image.open(path) as img:
-        return np.asarray(img.convert("RGBA"))
+
+def load_tile(path: str) -> np.ndarray:
+    """A tile PNG as an RGBA uint8 array; a damaged file is named, with what to do."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as img:
+            return np.asarray(img.convert("RGBA"))
+    except (OSError, SyntaxError, ValueError, UnidentifiedImageError) as exc:
+        raise TileError(
+            f"tile {path} is damaged ({str(exc).strip() or type(exc).__name__}); "
+            "delete it and rerun: it is drawn again"
+        ) from exc
 
 
 def build_mosaic(
