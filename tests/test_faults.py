@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -9,6 +10,8 @@ import sys
 import time
 
 import pytest
+import yaml
+from conftest import Workflow
 
 pytestmark = pytest.mark.workflow
 
@@ -167,3 +170,57 @@ def test_a_damaged_tile_png_is_named_and_redrawn_once_deleted(workflow):
     assert run.jobs("render") == 1
     assert {p.name: p.read_bytes() for p in tiles.glob("*")} == reference
     assert workflow.path("results", "mosaic.png").read_bytes() == mosaic
+
+
+def _can_mount_tmpfs() -> str | None:
+    """Why a small tmpfs cannot be mounted here, or None."""
+    if os.geteuid() != 0:
+        return "mounting a small tmpfs (a full disk) needs root"
+    return None
+
+
+@contextlib.contextmanager
+def full_disk(path, size: str):
+    """``path`` as a tmpfs of ``size``: writes beyond it fail with ENOSPC."""
+    path.mkdir(parents=True, exist_ok=True)
+    mount = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    if mount.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs: {mount.stderr.strip()}")
+    # a file in it: Snakemake's cleanup of empty parent folders stops here
+    (path / ".keep").touch()
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+@pytest.mark.skipif(_can_mount_tmpfs() is not None, reason=str(_can_mount_tmpfs()))
+@pytest.mark.parametrize(
+    ("where", "size", "job"), [("results", "40k", "split"), ("results/tiles", "6k", "render")]
+)
+def test_a_full_disk_is_one_line_leaves_nothing_half_written_and_a_rerun_recovers(
+    workflow, tmp_path, where, size, job
+):
+    reference = Workflow(tmp_path / "reference")
+    reference.path("data.parquet").write_bytes(workflow.path("data.parquet").read_bytes())
+    reference.write_config(yaml.safe_load(workflow.path("config.yaml").read_text()))
+    reference.run_ok()
+    with full_disk(workflow.path(where), size):
+        run = workflow.snakemake()
+        assert run.returncode != 0
+        errors = {line for line in run.output.splitlines() if line.startswith("tilegrid: error:")}
+        assert errors and all("no space left on the device" in line for line in errors), run.output
+        assert all(f"(log: logs/{job}" in line for line in errors), errors
+        left = [p for p in workflow.path("results").rglob("*") if p.is_file() and p.name != ".keep"]
+        assert not [p for p in left if ".tmp" in p.name], left
+        if job == "split":
+            assert not workflow.path("results", "shards").exists()
+    run = workflow.run_ok()
+    for path in reference.path("results").rglob("*"):
+        if path.is_file():
+            twin = workflow.path("results", path.relative_to(reference.path("results")))
+            assert twin.read_bytes() == path.read_bytes(), twin

@@ -6,7 +6,10 @@ full and, as one line naming the log, to the console Snakemake prints.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -35,14 +38,32 @@ def run_job(func: Callable[..., Any], *args: Any, log_path: str, **kwargs: Any) 
     try:
         return func(*args, **kwargs)
     except Exception as exc:  # noqa: BLE001 - every failure is reported the same way
-        traceback.print_exc(file=sys.stderr)
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        report_failure(message, log_path)
+        with contextlib.suppress(OSError):  # a full disk: the console still gets the line
+            traceback.print_exc(file=sys.stderr)
+        report_failure(describe(exc), log_path)
+
+
+def describe(exc: BaseException) -> str:
+    """One line for a failure: a full disk said plainly, else the exception's first line."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        where = f" writing {exc.filename}" if exc.filename else ""
+        return (
+            f"no space left on the device of {os.getcwd()}{where}; free some space and "
+            "rerun (the outputs of the failed job were removed)"
+        )
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def report_failure(message: str, log_path: str) -> None:
-    """Write one line naming the log to the log and to the console, and exit 1."""
+    """Write one line naming the log to the log and to the console, and exit 1.
+
+    The log may be unwritable (a full disk): the console line is written anyway,
+    and stderr is the console's again, so exiting does not fail on a flush.
+    """
     line = f"tilegrid: error: {message} (log: {log_path})"
-    print(line, file=sys.stderr, flush=True)
+    with contextlib.suppress(OSError):
+        print(line, file=sys.stderr, flush=True)
+    sys.stderr = sys.__stderr__
     print(line, file=sys.__stderr__, flush=True)
     raise SystemExit(1)

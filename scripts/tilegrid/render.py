@@ -139,8 +139,13 @@ def strip_decorations(ax) -> None:
 
 
 def _write_json_atomic(path: str, obj: Any) -> None:
+    """Write ``obj`` next to ``path`` and rename it into place; no temp file is left behind."""
     tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(obj, handle, indent=1, ensure_ascii=False)
-        handle.write("\n")
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(obj, handle, indent=1, ensure_ascii=False)
+            handle.write("\n")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)

@@ -450,7 +450,7 @@ def _handle(conn: socket.socket) -> None:
     import resource
     import traceback
 
-    from .logs import log_to_stderr
+    from .logs import describe, log_to_stderr
 
     with conn, conn.makefile("rwb") as stream:
         line = stream.readline()
@@ -466,9 +466,9 @@ def _handle(conn: socket.socket) -> None:
                 _task_function(request["task"])(*request["args"])
                 answer: dict[str, Any] = {"ok": True}
             except Exception as exc:  # noqa: BLE001 - reported to the job like in-process
-                traceback.print_exc(file=log)
-                text = str(exc).strip()
-                answer = {"ok": False, "error": text.splitlines()[0] if text else repr(exc)}
+                with contextlib.suppress(OSError):  # a full disk: the answer still goes back
+                    traceback.print_exc(file=log)
+                answer = {"ok": False, "error": describe(exc)}
         answer["max_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         stream.write(json.dumps(answer).encode() + b"\n")
         stream.flush()
