@@ -59,6 +59,25 @@ def validate_config():
 validate_config()
 
 
+def check_writable(folders=("results", SHARDS, TILES, "logs", "benchmarks", ".")):
+    """Stop before any job when an output folder cannot be written (read-only or not ours).
+
+    Otherwise Snakemake stops later, on the first job, with a long traceback.
+    """
+    if workflow.dryrun:
+        return
+    for folder in folders:
+        if os.path.isdir(folder) and not os.access(folder, os.W_OK | os.X_OK):
+            shown = "the working folder" if folder == "." else folder
+            fail(
+                f"{shown} ({os.path.abspath(folder)}) is not writable; make it writable "
+                "or run in another folder (snakemake --directory DIR)"
+            )
+
+
+check_writable()
+
+
 def code_files(*modules):
     """The package files a job runs: the import closure of its entry ``modules``.
 

@@ -131,15 +131,62 @@ def test_a_second_run_in_the_same_folder_is_refused_by_the_lock(workflow):
                 first.wait()
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only folders anyway")
-def test_a_read_only_results_folder_is_a_clear_error(workflow):
-    workflow.path("results").mkdir()
-    workflow.path("results").chmod(0o500)
+def _tilegrid_errors(run) -> list[str]:
+    return [line for line in run.output.splitlines() if line.startswith("tilegrid: error:")]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to folders without write permission")
+def test_a_results_folder_without_write_permission_is_one_line(workflow):
+    workflow.run_ok()
+    tiles = workflow.path("results", "tiles")
+    tiles.chmod(0o500)
     try:
         run = workflow.snakemake()
-        assert run.returncode != 0 and "results" in run.output
+        assert run.returncode != 0
+        assert _tilegrid_errors(run) == [
+            f"tilegrid: error: results/tiles ({tiles}) is not writable; make it writable "
+            "or run in another folder (snakemake --directory DIR)"
+        ]
     finally:
-        workflow.path("results").chmod(0o700)
+        tiles.chmod(0o700)
+
+
+@contextlib.contextmanager
+def read_only(path):
+    """``path`` bind-mounted read-only on itself: writes fail for root too (EROFS)."""
+    for cmd in (
+        ["mount", "--bind", str(path), str(path)],
+        ["mount", "-o", "remount,ro,bind", str(path)],
+    ):
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            subprocess.run(["umount", "-l", str(path)], check=False)
+            pytest.skip(f"cannot make a read-only bind mount: {done.stderr.strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a read-only bind mount needs root")
+def test_a_read_only_results_tiles_folder_is_one_line_and_a_rerun_recovers(workflow):
+    workflow.run_ok()
+    tiles = workflow.path("results", "tiles")
+    reference = {p.name: p.read_bytes() for p in tiles.iterdir()}
+    mosaic = workflow.path("results", "mosaic.png").read_bytes()
+    victim = sorted(tiles.glob("*.png"))[0]
+    victim.unlink()
+    with read_only(tiles):
+        run = workflow.snakemake()
+        assert run.returncode != 0
+        assert _tilegrid_errors(run) == [
+            f"tilegrid: error: results/tiles ({tiles}) is not writable; make it writable "
+            "or run in another folder (snakemake --directory DIR)"
+        ]
+    run = workflow.run_ok()
+    assert run.jobs("render") == 1
+    assert {p.name: p.read_bytes() for p in tiles.iterdir()} == reference
+    assert workflow.path("results", "mosaic.png").read_bytes() == mosaic
 
 
 def test_too_many_tiles_stop_the_split_with_one_line(workflow):
