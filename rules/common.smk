@@ -19,6 +19,7 @@ from tilegrid.config import (  # noqa: E402
     check_config,
     data_is_generated,
     schema_error_line,
+    with_source,
 )
 
 EXAMPLE_DATA = "resources/example.parquet"
@@ -49,11 +50,23 @@ def validate_config():
         validate(config, "../schemas/config.schema.yaml")
     except WorkflowError as exc:
         schema = str(TILEGRID / "schemas" / "config.schema.yaml")
-        fail(schema_error_line(config, schema) or str(exc).splitlines()[0])
+        line = schema_error_line(config, schema) or str(exc).splitlines()[0]
+        fail(with_source(line, user_config_files(), "config.yaml"))
     try:
         check_config(config, check_data=not data_is_generated(config, EXAMPLE_DATA))
     except ConfigError as exc:
-        fail(str(exc))
+        fail(with_source(str(exc), user_config_files(), "config.yaml"))
+
+
+def user_config_files():
+    """The --configfile files given on the command line, loaded (merged over config.yaml)."""
+    import yaml
+
+    files = []
+    for path in workflow.overwrite_configfiles:
+        with open(path, encoding="utf-8") as handle:
+            files.append((os.path.relpath(path), yaml.safe_load(handle) or {}))
+    return files
 
 
 validate_config()

@@ -109,3 +109,21 @@ def test_a_yaml_syntax_error_in_config_yaml_names_the_file_and_line(workflow):
         "tilegrid: error: config file 'config.yaml' line 3, column 5: "
         "expected ',' or ']', but got ':'; fix the YAML syntax"
     ], run.output
+
+
+def test_an_error_about_a_key_the_users_configfile_left_out_says_it_came_from_config_yaml(
+    workflow,
+):
+    workflow.path("mine.yaml").write_text("plot:\n  y: group\n")  # a string column: an error
+    workflow.update_config(plot={"y": "value"})
+    run = workflow.snakemake("-n", "--configfile", "mine.yaml")
+    assert run.returncode != 0
+    assert [line for line in run.output.splitlines() if line.startswith("tilegrid: error:")] == [
+        "tilegrid: error: config key 'plot.y': column 'group' in data file 'data.parquet' has "
+        "type string, not a number (kind 'violin') (set in mine.yaml)"
+    ]
+    workflow.path("mine.yaml").write_text("plot:\n  kind: violin\n")
+    workflow.update_config(plot={"y": "valeu"})
+    run = workflow.snakemake("-n", "--configfile", "mine.yaml")
+    line = next(x for x in run.output.splitlines() if x.startswith("tilegrid: error:"))
+    assert line.endswith("(from the bundled config.yaml: mine.yaml does not set plot.y)"), line

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from typing import Any
 
 import pyarrow as pa
@@ -211,3 +212,36 @@ def check_columns(config: dict[str, Any], module: Any) -> None:
 def data_is_generated(config: dict[str, Any], example_path: str) -> bool:
     """Whether the config's data file is the example table the workflow makes (and remakes)."""
     return os.path.normpath(config["data"]) == os.path.normpath(example_path)
+
+
+def _has_key(config: dict[str, Any], key: str) -> bool:
+    node: Any = config
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def key_of(message: str) -> str | None:
+    """The config key a check's message is about ("data" for the data file), or None."""
+    match = re.search(r"config key '([\w.]+)'", message)
+    if match:
+        return match.group(1)
+    return "data" if message.startswith(("data file", "data folder")) else None
+
+
+def with_source(message: str, user_files: list[tuple[str, dict[str, Any]]], bundled: str) -> str:
+    """``message`` saying where its key's value came from, when the user gave config files.
+
+    Snakemake merges ``--configfile`` files over the bundled config.yaml: a key a
+    user's file leaves out keeps the example's value, which is worth saying.
+    """
+    key = key_of(message)
+    if key is None or not user_files:
+        return message
+    exact = [path for path, loaded in user_files if _has_key(loaded, key)]
+    if exact:
+        return f"{message} (set in {exact[-1]})"
+    names = ", ".join(path for path, _ in user_files)
+    return f"{message} (from the bundled {bundled}: {names} does not set {key})"
