@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import yaml
+from conftest import Workflow, small_table
 from tilegrid import tableio
 from tilegrid.split import SplitError, SplitSpec, run_split
 
@@ -125,3 +128,75 @@ def test_mathtext_in_facet_category_and_hue_values_is_shown_literally(workflow):
     workflow.update_config(plot={"hue": "kind$"})
     run = workflow.run_ok()
     assert run.jobs("mosaic") == 1 and workflow.path("results", "mosaic.png").stat().st_size
+
+
+def _write_bad(workflow, case: str) -> None:
+    """The small table, broken in one way, where config.yaml's data points."""
+    good = small_table()
+    if case == "duplicate columns":
+        workflow.path("data.csv").write_text("site,season,group,value,value\nnorth,spring,a,1,2\n")
+    elif case == "no rows":
+        pq.write_table(good.slice(0, 0), workflow.path("data.parquet"))
+    elif case == "folder with two types":
+        folder = workflow.path("data")
+        folder.mkdir()
+        pq.write_table(good.slice(0, 10), folder / "a.parquet")
+        bad = good.slice(10).set_column(3, "value", pa.array(["x"] * (good.num_rows - 10)))
+        pq.write_table(bad, folder / "b.parquet")
+
+
+def _write_good(workflow, case: str) -> None:
+    good = small_table()
+    if case == "duplicate columns":
+        import pyarrow.csv as pacsv
+
+        pacsv.write_csv(good, workflow.path("data.csv"))
+    elif case == "no rows":
+        pq.write_table(good, workflow.path("data.parquet"))
+    elif case == "folder with two types":
+        folder = workflow.path("data")
+        pq.write_table(good.slice(0, 10), folder / "a.parquet")
+        pq.write_table(good.slice(10), folder / "b.parquet")
+
+
+BAD_DATA = {
+    "duplicate columns": (
+        "data.csv",
+        "tilegrid: error: data file 'data.csv': column name 'value' appears more than once; "
+        "rename one of them",
+    ),
+    "no rows": ("data.parquet", "tilegrid: error: data file 'data.parquet': the table has no rows"),
+    "folder with two types": (
+        "data",
+        "tilegrid: error: data folder 'data': column 'value' is double in 'a.parquet' but "
+        "string in 'b.parquet'; write every file with the same type for it",
+    ),
+}
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("case", sorted(BAD_DATA))
+def test_bad_data_is_one_line_leaves_no_output_and_a_fixed_rerun_matches_a_clean_run(
+    workflow, tmp_path, case
+):
+    data, message = BAD_DATA[case]
+    workflow.update_config(data=data)
+    _write_bad(workflow, case)
+    run = workflow.snakemake()
+    assert run.returncode != 0
+    errors = [line for line in run.output.splitlines() if line.startswith("tilegrid: error:")]
+    assert [e.split(" (log: ")[0] for e in errors] == [message], run.output[-3000:]
+    results = workflow.path("results")
+    assert not results.exists() or not [p for p in results.rglob("*") if p.is_file()]
+    _write_good(workflow, case)
+    workflow.run_ok()
+    clean = Workflow(tmp_path / "clean")
+    clean.write_config(yaml.safe_load(workflow.path("config.yaml").read_text()))
+    if case == "folder with two types":
+        shutil.copytree(workflow.path("data"), clean.path("data"))
+    else:
+        _write_good(clean, case)
+    clean.run_ok()
+    for path in clean.path("results").rglob("*"):
+        if path.is_file():
+            assert workflow.path(path.relative_to(clean.root)).read_bytes() == path.read_bytes()

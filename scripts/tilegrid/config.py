@@ -186,6 +186,8 @@ def check_columns(config: dict[str, Any], module: Any) -> None:
     path = config["data"]
     try:
         schema = tableio.read_schema(path)
+        if not tableio.has_rows(path):
+            raise ConfigError(f"data file {path!r}: the table has no rows")
     except tableio.TableError as exc:
         raise ConfigError(str(exc)) from exc
     names = list(schema.names)
