@@ -211,7 +211,7 @@ def job_stats(work: Path, since: float) -> dict:
         worker_kb = [
             int(m.group(1))
             for p in fresh("logs/render/*.log")
-            for m in [re.search(r"warm worker, max RSS (\d+) KB", Path(p).read_text())]
+            for m in [re.search(r"warm worker in [0-9.]+ s, max RSS (\d+) KB", Path(p).read_text())]
             if m
         ]
         stats.update(
@@ -231,7 +231,7 @@ def job_stats(work: Path, since: float) -> dict:
         worker = [
             int(m.group(1)) / 1024
             for p in fresh("logs/mosaic.log")
-            for m in [re.search(r"warm worker, max RSS (\d+) KB", Path(p).read_text())]
+            for m in [re.search(r"warm worker in [0-9.]+ s, max RSS (\d+) KB", Path(p).read_text())]
             if m
         ]
         stats.update(mosaic_s=mosaic[0]["s"], mosaic_rss_mb=max([mosaic[0]["max_rss"], *worker]))

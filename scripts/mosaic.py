@@ -9,9 +9,9 @@ import sys
 # append: the worker's child writes to the same log (Snakemake removed the old one)
 sys.stderr = open(snakemake.log[0], "a", buffering=1)
 
-from tilegrid.worker import render_job
+from tilegrid.worker import run_task
 
-render_job(
+run_task(
     [
         snakemake.input.manifest,
         list(snakemake.input.pngs),

@@ -78,8 +78,9 @@ def _stop_servers(folder):
 
 def test_worker_output_is_byte_identical_to_in_process(job):
     folder, args = job
-    answer = worker.render_remote(args("remote"), str(folder / "remote.log"))
-    assert answer == {"ok": True, "max_rss_kb": answer["max_rss_kb"]}
+    answer = worker.run_remote(args("remote"), str(folder / "remote.log"))
+    assert answer["ok"] and set(answer) == {"ok", "seconds", "max_rss_kb"}
+    assert 0 < answer["seconds"] < 60 and answer["max_rss_kb"] > 0
     render_tile(*args("local"))
     assert (folder / "remote.png").read_bytes() == (folder / "local.png").read_bytes()
     assert (folder / "remote.json").read_bytes() == (folder / "local.json").read_bytes()
@@ -87,8 +88,8 @@ def test_worker_output_is_byte_identical_to_in_process(job):
 
 def test_a_second_job_reuses_the_running_server(job):
     folder, args = job
-    worker.render_remote(args("a"), str(folder / "a.log"))
-    worker.render_remote(args("b"), str(folder / "b.log"))
+    worker.run_remote(args("a"), str(folder / "a.log"))
+    worker.run_remote(args("b"), str(folder / "b.log"))
     assert len(list(folder.glob("tilegrid-*.sock"))) == 1
 
 
@@ -100,7 +101,7 @@ def _servers(folder) -> int:
 def test_a_prestarted_server_answers_the_first_job_and_no_second_one_starts(job):
     folder, args = job
     worker.prestart()  # returns at once; the server is still warming up
-    answer = worker.render_remote(args("first"), str(folder / "first.log"))
+    answer = worker.run_remote(args("first"), str(folder / "first.log"))
     assert answer is not None and answer["ok"]
     assert _servers(folder) == 1
     worker.prestart()  # a server runs: nothing to do
@@ -111,7 +112,7 @@ def test_the_mosaic_task_runs_in_the_worker_too(job):
     folder, args = job
     manifest = folder / "shards" / "manifest.json"
     (tile,) = [t["id"] for t in json.loads(manifest.read_text())["tiles"]]
-    worker.render_remote(args(tile), str(folder / "t.log"))  # tiles are named by their id
+    worker.run_remote(args(tile), str(folder / "t.log"))  # tiles are named by their id
     mosaic = [
         str(manifest),
         [str(folder / f"{tile}.png")],
@@ -120,7 +121,7 @@ def test_the_mosaic_task_runs_in_the_worker_too(job):
         {"title": "one tile"},
     ]
     (folder / "out").mkdir()
-    answer = worker.render_remote(mosaic, str(folder / "m.log"), task="mosaic")
+    answer = worker.run_remote(mosaic, str(folder / "m.log"), task="mosaic")
     assert answer is not None and answer["ok"], answer
     assert (folder / "out" / "m.png").stat().st_size > 0
     assert "mosaic of 1 tiles" in (folder / "m.log").read_text()
@@ -130,7 +131,7 @@ def test_an_error_in_the_tile_comes_back_as_one_line(job):
     folder, args = job
     bad = args("bad")
     bad[2] = {"kind": "violin", "options": {"cut": -1}}
-    answer = worker.render_remote(bad, str(folder / "bad.log"))
+    answer = worker.run_remote(bad, str(folder / "bad.log"))
     assert answer["ok"] is False and "plot.options.cut" in answer["error"]
     assert "Traceback" in (folder / "bad.log").read_text()
 
@@ -138,7 +139,7 @@ def test_an_error_in_the_tile_comes_back_as_one_line(job):
 def test_the_worker_can_be_turned_off(job, monkeypatch):
     folder, args = job
     monkeypatch.setenv("TILEGRID_WORKER", "0")
-    assert worker.render_remote(args("off"), str(folder / "off.log")) is None
+    assert worker.run_remote(args("off"), str(folder / "off.log")) is None
 
 
 def test_the_socket_name_changes_with_the_code(monkeypatch, tmp_path):
@@ -294,8 +295,8 @@ def test_a_matplotlibrc_in_the_working_folder_changes_no_mosaic_drawn_in_process
         mosaic = [str(manifest), [str(folder / f"{tile}.png")], [str(folder / f"{tile}.json")]]
         mosaic += [[str(folder / name / "m.png")], {"title": "one tile"}]
         program = (
-            "from tilegrid.worker import render_job; "
-            f"render_job({mosaic!r}, {str(folder / f'{name}.log')!r}, task='mosaic')"
+            "from tilegrid.worker import run_task; "
+            f"run_task({mosaic!r}, {str(folder / f'{name}.log')!r}, task='mosaic')"
         )
         run = subprocess.run(
             [sys.executable, "-c", program],
@@ -317,12 +318,12 @@ def test_a_server_started_under_a_matplotlibrc_draws_every_tile_with_the_default
     (styled / "matplotlibrc").write_text(LOUD_RC)
     monkeypatch.chdir(styled)
     monkeypatch.setenv("MATPLOTLIBRC", str(styled))
-    first = worker.render_remote(args("first"), str(folder / "first.log"))
+    first = worker.run_remote(args("first"), str(folder / "first.log"))
     assert first is not None and first["ok"], first
     (styled / "matplotlibrc").unlink()
     monkeypatch.delenv("MATPLOTLIBRC")
     monkeypatch.chdir(folder)
-    second = worker.render_remote(args("second"), str(folder / "second.log"))
+    second = worker.run_remote(args("second"), str(folder / "second.log"))
     assert second is not None and second["ok"], second
     assert _servers(folder) == 1  # the second job asked the first job's server
     render_tile(*args("local"))
@@ -345,9 +346,9 @@ def test_a_job_served_by_the_worker_sees_its_own_environment(job, monkeypatch):
         return job
 
     monkeypatch.setenv("TILE_COLOR", "red")  # the job that starts the server
-    assert worker.render_remote(job_args("red"), str(folder / "red.log"))["ok"]
+    assert worker.run_remote(job_args("red"), str(folder / "red.log"))["ok"]
     monkeypatch.setenv("TILE_COLOR", "blue")
-    assert worker.render_remote(job_args("blue"), str(folder / "blue.log"))["ok"]
+    assert worker.run_remote(job_args("blue"), str(folder / "blue.log"))["ok"]
     render_tile(*job_args("local"))
     assert (folder / "blue.png").read_bytes() == (folder / "local.png").read_bytes()
     assert (folder / "blue.png").read_bytes() != (folder / "red.png").read_bytes()
@@ -383,7 +384,7 @@ def test_an_unusable_socket_folder_falls_back_at_once_with_one_warning(
     (split_line,) = _warnings(capsys.readouterr().err)
     assert str(unusable_folder) in split_line
     started = time.monotonic()
-    assert worker.render_remote(args("tile"), str(folder / "tile.log")) is None
+    assert worker.run_remote(args("tile"), str(folder / "tile.log")) is None
     assert time.monotonic() - started < 1
     (render_line,) = _warnings(capsys.readouterr().err)
     assert "rendering in this process" in render_line
@@ -413,7 +414,7 @@ def test_a_chosen_socket_folder_too_long_for_af_unix_falls_back_at_once(job, mon
     chosen = folder / ("s" * 100)
     monkeypatch.setenv("TILEGRID_WORKER_DIR", str(chosen))
     started = time.monotonic()
-    assert worker.render_remote(args("tile"), str(folder / "tile.log")) is None
+    assert worker.run_remote(args("tile"), str(folder / "tile.log")) is None
     assert time.monotonic() - started < 1
     (line,) = _warnings(capsys.readouterr().err)
     assert "too long for a Unix socket" in line
@@ -441,7 +442,7 @@ def test_a_server_that_dies_on_start_falls_back_at_once_and_is_not_retried(
     monkeypatch.setattr(worker, "PACKAGE", _fake_package(folder, body))
     for name in ("first", "second"):
         started = time.monotonic()
-        assert worker.render_remote(args(name), str(folder / f"{name}.log")) is None
+        assert worker.run_remote(args(name), str(folder / f"{name}.log")) is None
         assert time.monotonic() - started < 10  # not START_SECONDS
     first, second = _warnings(capsys.readouterr().err)
     assert "exited on start" in first and "cannot listen" in first

@@ -62,9 +62,9 @@ def main(argv: list[str]) -> None:
         from .logs import report_failure
 
         report_failure(f"render_job: --plot/--tile is not JSON: {exc}", log)
-    from .worker import render_job
+    from .worker import run_task
 
-    render_job([args["shard"], args["sidecar"], plot, tile, args["png"], args["meta"]], log)
+    run_task([args["shard"], args["sidecar"], plot, tile, args["png"], args["meta"]], log)
 
 
 if __name__ == "__main__":

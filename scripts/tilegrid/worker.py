@@ -339,7 +339,7 @@ def _umask() -> int:
 TASKS = {"render": ("render", "render_tile"), "mosaic": ("mosaic", "write_mosaic")}
 
 
-def render_remote(args: list[Any], log_path: str, task: str = "render") -> dict[str, Any] | None:
+def run_remote(args: list[Any], log_path: str, task: str = "render") -> dict[str, Any] | None:
     """Run ``task`` (a tile's render) through the warm worker; None when no worker could be used.
 
     Returns the worker's answer: ``{"ok": True, "max_rss_kb": ...}`` or
@@ -375,19 +375,33 @@ def render_remote(args: list[Any], log_path: str, task: str = "render") -> dict[
     return answer
 
 
-def render_job(args: list[Any], log_path: str, task: str = "render") -> None:
+def run_task(args: list[Any], log_path: str, task: str = "render") -> None:
     """A render (or mosaic) job: through the warm worker if possible, else in this process."""
-    answer = render_remote(args, log_path, task)
+    answer = run_remote(args, log_path, task)
     if answer is None:
+        import resource
+
         from .logs import run_job
 
+        started = time.perf_counter()
         run_job(_task_function(task), *args, log_path=log_path)
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        where = "in the job's own process"
+        print(job_cost(task, where, time.perf_counter() - started, rss), file=sys.stderr)
     elif not answer["ok"]:
         from .logs import report_failure
 
         report_failure(answer["error"], log_path)
     else:
-        print(f"rendered by the warm worker, max RSS {answer['max_rss_kb']} KB", file=sys.stderr)
+        where = "by the warm worker"
+        print(job_cost(task, where, answer["seconds"], answer["max_rss_kb"]), file=sys.stderr)
+
+
+def job_cost(task: str, where: str, seconds: float, max_rss_kb: int) -> str:
+    """The log line with a job's real cost: Snakemake's benchmark file of a job the warm
+    worker drew times only the thin client that asked for it."""
+    done = "rendered" if task == "render" else "assembled"
+    return f"{done} {where} in {seconds:.3f} s, max RSS {max_rss_kb} KB"
 
 
 def _task_function(task: str):
@@ -462,9 +476,10 @@ def _handle(conn: socket.socket) -> None:
             os.dup2(log.fileno(), 2)  # what C code writes goes to the job's log too
             sys.stderr = log
             log_to_stderr()
+            started = time.perf_counter()
             try:
                 _task_function(request["task"])(*request["args"])
-                answer: dict[str, Any] = {"ok": True}
+                answer: dict[str, Any] = {"ok": True, "seconds": time.perf_counter() - started}
             except Exception as exc:  # noqa: BLE001 - reported to the job like in-process
                 with contextlib.suppress(OSError):  # a full disk: the answer still goes back
                     traceback.print_exc(file=log)
