@@ -10,7 +10,6 @@ clipped and nothing the mosaic draws covers a tile's interior.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
@@ -19,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .contracts import AxisMeta, Manifest, TileMeta, read_manifest, read_tile_meta
 from .figures import new_figure, save_figure, set_pixel_size, tilegrid_style
 
 log = logging.getLogger("tilegrid.mosaic")
@@ -42,7 +42,7 @@ class Cell:
     tile: str
     row: int
     col: int
-    meta: dict[str, Any]
+    meta: TileMeta
     facets: dict[str, Any]
     show_xticklabels: bool = True
     show_yticklabels: bool = True
@@ -54,7 +54,7 @@ class Cell:
 
 
 def grid_shape_and_positions(
-    manifest: dict[str, Any], col_wrap: int | None
+    manifest: Manifest, col_wrap: int | None
 ) -> tuple[tuple[int, int], list[tuple[int, int]]]:
     """Grid shape and each manifest tile's (row, col) slot, wrapping columns if asked."""
     tiles = manifest["tiles"]
@@ -145,7 +145,7 @@ def tick_bins(length_px: int, dpi: float, fontsize_pt: float) -> int:
     return max(1, int(length_px * 72 // (dpi * 2 * fontsize_pt)))
 
 
-def labels_collide(meta: dict[str, Any], width_px: int, dpi: float, size_pt: float = 10) -> bool:
+def labels_collide(meta: AxisMeta, width_px: int, dpi: float, size_pt: float = 10) -> bool:
     """Whether fixed x tick labels are wider than the space between their ticks."""
     ticks, labels = meta["ticks"], meta["ticklabels"] or []
     if len(ticks) < 2 or not labels:
@@ -300,8 +300,8 @@ def load_tile(path: str) -> np.ndarray:
 
 
 def build_mosaic(
-    manifest: dict[str, Any],
-    metas: dict[str, dict[str, Any]],
+    manifest: Manifest,
+    metas: dict[str, TileMeta],
     tile_paths: dict[str, str],
     settings: dict[str, Any],
     sharex: bool | str = True,
@@ -453,7 +453,7 @@ def hue_mappable(legend: dict[str, Any]):
     return ScalarMappable(norm=norm, cmap=cmap)
 
 
-def hue_colorbar(fig, manifest: dict[str, Any], grid, tile_px, pad: int) -> SideColorbar | None:
+def hue_colorbar(fig, manifest: Manifest, grid, tile_px, pad: int) -> SideColorbar | None:
     """One colorbar for a numeric hue (seaborn's continuous hue), titled with its column."""
     legend = manifest.get("legend")
     if not legend or legend.get("type") != "colorbar" or not legend.get("colors"):
@@ -486,7 +486,7 @@ def legend_handles(kind: str, colors: list[str]) -> list[Any]:
     return [Patch(facecolor=c, edgecolor="#3a3a3a", linewidth=0.8) for c in colors]
 
 
-def figure_legend(fig, manifest: dict[str, Any]):
+def figure_legend(fig, manifest: Manifest):
     """One legend for the whole grid, listing the hue levels present (seaborn's add_legend)."""
     legend = manifest.get("legend")
     if not legend or legend.get("type") == "colorbar" or not legend["labels"]:
@@ -513,14 +513,14 @@ def write_mosaic(
     sharex: bool | str = True,
     sharey: bool | str = True,
 ) -> Layout:
-    """Read the manifest and tiles, build the mosaic and save it in every format asked."""
-    with open(manifest_path, encoding="utf-8") as handle:
-        manifest = json.load(handle)
+    """Read the manifest and tiles, build the mosaic and save it in every format asked.
+
+    Then prune the tiles of facet values no longer in the data (see
+    :func:`prune_stale_tiles`).
+    """
+    manifest = read_manifest(manifest_path)
     paths = {_stem(p): p for p in pngs}
-    tile_metas = {}
-    for path in metas:
-        with open(path, encoding="utf-8") as handle:
-            tile_metas[_stem(path)] = json.load(handle)
+    tile_metas = {_stem(path): read_tile_meta(path) for path in metas}
     fig, layout = build_mosaic(manifest, tile_metas, paths, settings, sharex, sharey)
     for path in outputs:
         save_figure(fig, path)
@@ -534,13 +534,18 @@ def _stem(path: str) -> str:
     return os.path.splitext(os.path.basename(path))[0]
 
 
-def prune_stale_tiles(tile_dir: str, keep: set[str]) -> list[str]:
-    """Remove tiles of facet values that are no longer in the data; return their ids."""
+def prune_stale_tiles(tiles_dir: str, keep_ids: set[str]) -> list[str]:
+    """Delete the tiles in ``tiles_dir`` whose id is not in ``keep_ids``; return their ids, sorted.
+
+    A tile is its ``<id>.png`` and ``<id>.json``; other files are left alone.
+    Tiles of facet values no longer in the data are not outputs of any job, so
+    Snakemake never removes them: this step does, after the mosaic is written.
+    """
     stale = []
-    for name in sorted(os.listdir(tile_dir)):
+    for name in sorted(os.listdir(tiles_dir)):
         stem, ext = os.path.splitext(name)
-        if ext in (".png", ".json") and stem not in keep:
-            os.remove(os.path.join(tile_dir, name))
+        if ext in (".png", ".json") and stem not in keep_ids:
+            os.remove(os.path.join(tiles_dir, name))
             stale.append(stem)
     if stale:
         log.info("removed %d stale tile files: %s", len(stale), ", ".join(sorted(set(stale))))

@@ -35,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from .contracts import ColorbarLegend, ContinuousHue
+
 #: seaborn's "deep" palette, its default for up to ten categories
 DEEP = [
     "#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3",
@@ -288,7 +290,7 @@ def group_centres(edges: list[float]) -> list[float]:
 
 def numeric_hue(
     column: str, palette: Any, lim: tuple[float, float] | None, integer: bool
-) -> dict[str, Any]:
+) -> ContinuousHue:
     """A tile sidecar's ``hue`` for a numeric column: colormap, [lo, hi] and groups.
 
     ``lim`` is the grid's range of the column (None when no row has a value).
@@ -298,22 +300,22 @@ def numeric_hue(
     name = DEFAULT_CMAP if palette is None else palette
     cmap = colormap(name)
     if lim is None:
-        return {"column": column, "type": "continuous", "cmap": name, "lim": None}
+        return ContinuousHue(column=column, type="continuous", cmap=name, lim=None)
     lo, hi = float(lim[0]), float(lim[1])
     edges = hue_edges(lo, hi, integer)
     norm = hue_norm((lo, hi))
-    return {
-        "column": column,
-        "type": "continuous",
-        "cmap": name,
-        "lim": [lo, hi],
-        "edges": edges,
-        "discrete": bool(integer and hi - lo + 1 <= HUE_BINS),
-        "colors": [to_hex(cmap(norm(c))) for c in group_centres(edges)],
-    }
+    return ContinuousHue(
+        column=column,
+        type="continuous",
+        cmap=name,
+        lim=[lo, hi],
+        edges=edges,
+        discrete=bool(integer and hi - lo + 1 <= HUE_BINS),
+        colors=[to_hex(cmap(norm(c))) for c in group_centres(edges)],
+    )
 
 
-def colorbar_legend(hue: dict[str, Any], by_value: bool) -> dict[str, Any] | None:
+def colorbar_legend(hue: ContinuousHue, by_value: bool) -> ColorbarLegend | None:
     """The manifest's legend for a numeric hue: one colorbar for the grid.
 
     ``by_value``: the kind colors each mark by its own value (a continuous
@@ -324,13 +326,17 @@ def colorbar_legend(hue: dict[str, Any], by_value: bool) -> dict[str, Any] | Non
 
     if hue.get("lim") is None:
         return None
-    spec: dict[str, Any] = {"type": "colorbar", "title": hue["column"]}
     if by_value:
         cmap = colormap(hue["cmap"])
         samples = np.linspace(0, 1, COLORBAR_SAMPLES)
-        spec.update(lim=hue["lim"], colors=[to_hex(c) for c in cmap(samples)])
-        return spec
+        return ColorbarLegend(
+            type="colorbar",
+            title=hue["column"],
+            lim=hue["lim"],
+            colors=[to_hex(c) for c in cmap(samples)],
+        )
     edges = hue["edges"]
     ticks = group_centres(edges) if hue.get("discrete") else edges
-    spec.update(edges=edges, colors=hue["colors"], ticks=ticks)
-    return spec
+    return ColorbarLegend(
+        type="colorbar", title=hue["column"], edges=edges, colors=hue["colors"], ticks=ticks
+    )
