@@ -13,7 +13,7 @@ from typing import Any
 import pyarrow as pa
 
 from . import tableio
-from .kinds import OptionError, closest, get_kind, resolve_options
+from .kinds import OptionError, PlotKind, closest, get_kind, resolve_options
 from .kinds.custom import FunctionSpecError, check_spec
 
 
@@ -80,7 +80,7 @@ def check_config(config: dict[str, Any], check_data: bool = True) -> None:
     if facet["chunks"] is not None and (facet["row"] or facet["col"]):
         raise ConfigError("config key 'facet.chunks' cannot be combined with 'facet.row'/'col'")
     try:
-        module = get_kind(plot["kind"])
+        kind = get_kind(plot["kind"])
         resolve_options(plot["kind"], plot["options"])
         if plot["kind"] == "custom":
             check_spec(plot["function"], "plot.function", 2)
@@ -88,14 +88,14 @@ def check_config(config: dict[str, Any], check_data: bool = True) -> None:
             check_spec(plot["preprocess"], "plot.preprocess", 1)
     except (OptionError, FunctionSpecError) as exc:
         raise ConfigError(str(exc)) from exc
-    for role in getattr(module, "REQUIRED", ()):
+    for role in kind.required:
         if not _role_column(plot, role):
             raise ConfigError(f"config key {_role_key(role)!r}: kind {plot['kind']!r} needs it")
     check_palette(plot.get("palette"), plot.get("hue_order"))
     check_tile_size(config["tile"])
     check_templates(config["mosaic"])
     if check_data:
-        check_columns(config, module)
+        check_columns(config, kind)
 
 
 def check_palette(palette: Any, hue_order: list[Any] | None = None) -> None:
@@ -181,7 +181,7 @@ def _role_column(plot: dict[str, Any], role: str) -> str | None:
     return plot.get(role)
 
 
-def check_columns(config: dict[str, Any], module: Any) -> None:
+def check_columns(config: dict[str, Any], kind: PlotKind) -> None:
     """The configured columns exist in the data file, and numeric roles are numeric."""
     path = config["data"]
     try:
@@ -202,7 +202,7 @@ def check_columns(config: dict[str, Any], module: Any) -> None:
                 f"config key {key!r}: column {column!r} is not in data file {path!r}"
                 f"{suggestion}; its columns: {', '.join(names)}"
             )
-    for role, kind_type in module.ROLES.items():
+    for role, kind_type in kind.roles.items():
         column = _role_column(plot, role)
         if kind_type == "numeric" and column and not _is_numeric(schema.field(column).type):
             raise ConfigError(

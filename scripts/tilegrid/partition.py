@@ -5,9 +5,10 @@ their file order within a tile), while the per-(tile, category) moments of the
 numeric roles are merged with ``np.bincount``.  Three stages overlap:
 
 * a reader thread decodes the next batches (pyarrow releases the GIL),
-* two threads route one batch each (:meth:`Router.route`: numpy, which releases
-  the GIL in its sorts and gathers), and the calling thread commits the routed
-  batches in file order (:meth:`Router.commit`, see ``split.route_batches``),
+* two threads code and route one batch each (:meth:`Partitioner.prepare`, then
+  :meth:`Router.route`: numpy, which releases the GIL in its sorts and gathers),
+  and the calling thread commits the routed batches in file order
+  (:meth:`Router.commit`, see :func:`route_batches`),
 * a writer thread writes finished row groups (Arrow IPC batches, pyarrow again).
 
 Memory is bounded by the queues between the stages plus each tile's pending
@@ -22,21 +23,33 @@ dictionary-encoded against the grid's levels.
 from __future__ import annotations
 
 import contextlib
+import logging
+import os
 import queue
 import threading
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from . import shardio
-from .stats import BatchMoments, MomentTable, batch_moments
+from . import shardio, tableio
+from .contracts import DROP_REASONS
+from .grid import Grid
+from .levels import MISSING, codes, plain, value_type
+from .plan import SplitError, SplitPlan
+from .stats import BatchMoments, MomentTable, TileStats, batch_moments
+
+log = logging.getLogger("tilegrid.split")
 
 #: batches decoded ahead of the router, and row groups queued for the writer
 READ_AHEAD = 2
 WRITE_QUEUE = 32
+ROUTING_THREADS = 2  # batches routed at once (numpy releases the GIL in sorts and gathers)
 
 
 def prefetch(items: Iterable[Any], depth: int = READ_AHEAD) -> Iterator[Any]:
@@ -277,3 +290,241 @@ def _take(data: Any, rows: np.ndarray) -> Any:
 
 def _slice(data: Any, start: int, stop: int) -> Any:
     return data.slice(start, stop - start) if isinstance(data, pa.Array) else data[start:stop]
+
+
+def shard_layout(plan: SplitPlan, schema: pa.Schema, levels: dict[str, pa.Array]) -> list[Column]:
+    """Each shard column, its type in the shard and how the router takes it.
+
+    The user's code (custom, preprocess) gets every column as it is.  Built-in
+    kinds get their numeric roles as float64 and their categorical roles
+    dictionary-encoded against the grid's levels (codes, not strings, to sort).
+    """
+    names = plan.shard_columns
+    if plan.user_code:
+        return [Column(n, pa.field(n, value_type(schema.field(n).type)), "arrow") for n in names]
+    mode = {}
+    for role, name in plan.columns.items():
+        mode.setdefault(name, "float" if plan.roles[role] == "numeric" else "codes")
+    out = []
+    for name in names:
+        if mode[name] == "float":
+            out.append(Column(name, pa.field(name, pa.float64()), "float"))
+        else:
+            dtype = pa.dictionary(shardio.index_type(len(levels[name]))[0], levels[name].type)
+            out.append(Column(name, pa.field(name, dtype), "codes", levels[name]))
+    return out
+
+
+class Partitioner:
+    """Turns each batch into tile codes, category codes and values, and hands them to the router."""
+
+    def __init__(
+        self,
+        plan: SplitPlan,
+        grid: Grid,
+        levels: dict[str, pa.Array],
+        columns: list[Column],
+        router: Router,
+        total: int = 0,
+    ):
+        self.plan, self.grid, self.levels = plan, grid, levels
+        self.columns, self.router = columns, router
+        self.radix = [len(levels[name]) for name in plan.category_columns]
+        #: the table's row count (``chunks`` splits the rows by position)
+        self.total = total
+        self.input_rows = 0
+        self.dropped = dict.fromkeys(DROP_REASONS, 0)
+
+    def tile_codes(
+        self, batch: pa.RecordBatch, offset: int = 0, dropped: dict[str, int] | None = None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Each row's tile index, and a mask of rows inside the grid (None: all are).
+
+        Rows outside the grid are counted in ``dropped`` by reason (a missing
+        facet value, or one left out of row_order/col_order).  The index of a
+        row outside the grid is meaningless: only kept rows are used.
+        """
+        spec = self.plan.spec
+        n = batch.num_rows
+        dropped = {} if dropped is None else dropped
+        keep, tile = None, None  # codes of dropped rows are never used
+        if spec.row:
+            r = codes(batch.column(spec.row), self.grid.row_levels)
+            keep = _drop_codes(keep, r, dropped, "missing_facet", "facet_not_in_order")
+            tile = r * np.int32(self.grid.n_cols)
+        if spec.chunks:
+            rows = np.arange(offset, offset + n, dtype=np.int64)
+            part = (rows * spec.chunks // max(self.total, 1)).astype(np.int32)
+            tile = part if tile is None else tile + part
+        elif spec.col:
+            c = codes(batch.column(spec.col), self.grid.col_levels)
+            keep = _drop_codes(keep, c, dropped, "missing_facet", "facet_not_in_order")
+            tile = c if tile is None else tile + c
+        if tile is None:
+            tile = np.zeros(n, dtype=np.int32)
+        return tile, keep
+
+    def commit(self, routed: Routed) -> None:
+        """Count the batch's rows and dropped rows, and hand its rows and moments to the router."""
+        self.input_rows += routed.input_rows
+        for reason, count in routed.dropped.items():
+            self.dropped[reason] += count
+        self.router.commit(routed)
+
+    def prepare(self, batch: pa.RecordBatch, offset: int) -> Routed:
+        """Route one batch whose first row is row ``offset`` of the table (thread-safe).
+
+        Each dropped row is counted once, under the first reason that applies:
+        facets (row, then col), then categories (x, then hue), then numbers.
+        """
+        strict = self.plan.drops_invalid
+        dropped = dict.fromkeys(DROP_REASONS, 0)
+        tile, keep = self.tile_codes(batch, offset, dropped)
+        group = np.zeros(batch.num_rows, dtype=np.int32)
+        category: dict[str, np.ndarray] = {}
+        for name, radix in zip(self.plan.category_columns, self.radix):
+            if name not in category:
+                category[name] = codes(batch.column(name), self.levels[name])
+            code = category[name]
+            if strict:
+                keep = _drop_codes(keep, code, dropped, "missing_category", "category_not_in_order")
+            group = group * np.int32(radix) + np.maximum(code, 0)
+        values: dict[str, np.ndarray] = {}
+        for role in self.plan.numeric_roles:
+            name = self.plan.columns[role]
+            values[role] = numeric(batch.column(name), name)
+            if strict:
+                keep = _drop(keep, np.isfinite(values[role]), dropped, "non_finite")
+        sources = [self._source(batch, c, category, values) for c in self.columns]
+        routed = self.router.route(tile, keep, group, values, sources)
+        routed.dropped = dropped
+        routed.input_rows = batch.num_rows
+        return routed
+
+    def _source(self, batch, column: Column, category, values) -> Any:
+        if column.mode == "codes":
+            return category[column.name]
+        if column.mode == "float":
+            role = next(r for r in self.plan.numeric_roles if self.plan.columns[r] == column.name)
+            return values[role]
+        return plain(batch.column(column.name))
+
+    def tile_stats(self, tile: int) -> TileStats:
+        """The merged moments of one tile, keyed by category codes."""
+        out = {}
+        for role, table in self.router.moments.items():
+            out[role] = {self._unpack(g): m for g, m in table.for_tile(tile).items()}
+        return TileStats(self.router.buffers.rows[tile], self.plan.categorical_roles, out)
+
+    def _unpack(self, group: int) -> tuple[int, ...]:
+        key = []
+        for radix in reversed(self.radix):
+            group, code = divmod(group, radix)
+            key.append(code)
+        return tuple(reversed(key))
+
+
+def _drop(keep: np.ndarray | None, valid: np.ndarray, dropped: dict, reason: str):
+    """``keep`` narrowed to ``valid`` rows, counting in ``dropped`` the rows it removes."""
+    if valid.all():
+        return keep
+    dropped[reason] += int(np.count_nonzero(~valid if keep is None else keep & ~valid))
+    return valid if keep is None else keep & valid
+
+
+def _drop_codes(
+    keep: np.ndarray | None, code: np.ndarray, dropped: dict, missing: str, absent: str
+) -> np.ndarray | None:
+    """``keep`` narrowed to rows with a level (``code >= 0``), counting the rows it removes
+    in ``dropped`` as ``missing`` (null, NaN, "") or ``absent`` (not in the order)."""
+    valid = code >= 0
+    if valid.all():
+        return keep
+    alive = ~valid if keep is None else keep & ~valid
+    n_missing = int(np.count_nonzero(alive & (code == MISSING)))
+    dropped[missing] = dropped.get(missing, 0) + n_missing
+    dropped[absent] = dropped.get(absent, 0) + int(np.count_nonzero(alive)) - n_missing
+    return valid if keep is None else keep & valid
+
+
+def numeric(column: pa.Array, name: str) -> np.ndarray:
+    """A numeric column as float64 with NaN for nulls (zero-copy for float64)."""
+    column = plain(column)
+    if pa.types.is_null(column.type):  # a column with no values at all (CSV)
+        return np.full(len(column), np.nan)
+    if pa.types.is_boolean(column.type) or not (
+        pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
+    ):
+        raise SplitError(f"column {name!r}: type {column.type} is not numeric")
+    if pa.types.is_float64(column.type) and column.null_count == 0:
+        return column.to_numpy()
+    if pa.types.is_integer(column.type):
+        _warn_if_inexact(column, name)
+    # unsafe: integers beyond 2**53 (epoch nanoseconds) round to the nearest float
+    cast = pc.cast(column, pa.float64(), safe=False)
+    return cast.fill_null(np.nan).to_numpy(zero_copy_only=False)
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_if_inexact(column: pa.Array, name: str) -> None:
+    """Log once per column when its integers are too large for float64 to hold exactly."""
+    if name in _WARNED or len(column) == column.null_count:
+        return
+    bounds = pc.min_max(column)
+    big = max(abs(int(bounds["min"].as_py())), abs(int(bounds["max"].as_py())))
+    if big > 2**53:
+        _WARNED.add(name)
+        log.warning(
+            "column %r: integers up to %d are drawn as float64, exact to 1 part in 2**53",
+            name,
+            big,
+        )
+
+
+def route_batches(part: Partitioner, batches, threads: int = ROUTING_THREADS) -> None:
+    """Route batches in ``threads`` threads, committing them in file order.
+
+    numpy's sort and gathers release the GIL: two routing threads keep both
+    cores busy while the reader and writer threads wait on pyarrow.
+    """
+    offset = 0
+    with ThreadPoolExecutor(threads, thread_name_prefix="tilegrid-route") as pool:
+        pending: deque = deque()
+        for batch in batches:
+            pending.append(pool.submit(part.prepare, batch, offset))
+            offset += batch.num_rows
+            if len(pending) >= threads:
+                part.commit(pending.popleft().result())
+        while pending:
+            part.commit(pending.popleft().result())
+
+
+def partition(
+    plan: SplitPlan,
+    grid: Grid,
+    levels: dict[str, pa.Array],
+    columns: list[Column],
+    total: int,
+    out_dir: str,
+    row_group: int,
+) -> Partitioner:
+    """Pass 2: read the table once more and write every tile's shard.
+
+    ``total`` is the table's row count when ``chunks`` needs it; each shard's
+    row groups hold ``row_group`` of the tile's own rows.
+    """
+    paths = [os.path.join(out_dir, f"{tid}{shardio.SUFFIX}") for tid in grid.ids]
+    sink = ShardSink(paths, pa.schema([c.field for c in columns]))
+    buffers = TileBuffers(columns, len(paths), row_group, sink)
+    groups = int(np.prod([len(levels[name]) for name in plan.category_columns]))
+    router = Router(columns, buffers, plan.numeric_roles, groups)
+    part = Partitioner(plan, grid, levels, columns, router, total)
+    read = list(dict.fromkeys([c.name for c in columns] + plan.spec.facets))
+    try:
+        route_batches(part, prefetch(tableio.iter_batches(plan.spec.data, read)))
+        buffers.close()
+    finally:
+        sink.close()
+    return part

@@ -145,3 +145,29 @@ class MomentTable:
     def for_tile(self, tile: int) -> dict[int, Moments]:
         """The moments of each group present in ``tile``."""
         return dict(sorted(self.cells.get(tile, {}).items()))
+
+
+@dataclass
+class TileStats:
+    """Merged moments of one tile: per numeric role, per category combination.
+
+    ``moments[role][codes]`` holds the moments of ``role`` over the tile's rows
+    whose categorical roles (``cat_roles``, in that order) have ``codes``.  The
+    split hands these to each kind's ``extents`` before any tile is drawn.
+    """
+
+    rows: int
+    cat_roles: list[str]
+    moments: dict[str, dict[tuple[int, ...], Moments]]
+
+    def all(self, role: str) -> list[Moments]:
+        """Moments of every group of ``role``."""
+        return list(self.moments.get(role, {}).values())
+
+    def by(self, role: str, category_role: str) -> dict[int, Moments]:
+        """Moments of ``role`` merged per category of ``category_role``."""
+        pos = self.cat_roles.index(category_role)
+        out: dict[int, Moments] = {}
+        for key, m in self.moments.get(role, {}).items():
+            out[key[pos]] = out[key[pos]].merge(m) if key[pos] in out else m
+        return out

@@ -1,11 +1,11 @@
 """Plot kinds: what each needs from the table, what it shares, and how it draws.
 
-A kind is a module with
-
-- ``OPTIONS``: the options it accepts and their defaults (seaborn's names),
-- ``value_extent(moments, options)``: the interval a group of values needs on
-  the value axis, so the split can agree shared limits before any tile renders,
-- ``draw(ax, table, sidecar, options)``: draws one tile on a matplotlib Axes.
+A kind is a module of this package (one whose name does not start with "_").
+:class:`~tilegrid.kinds._protocol.Kind` lists the hooks every kind defines
+(``OPTIONS``, ``ROLES``, ``check_options``, ``extents``, ``draw``);
+:class:`~tilegrid.kinds._protocol.PlotKind`, which :func:`get_kind` returns,
+adds the defaults of the optional ones (``REQUIRED``, ``COLOR``,
+``HUE_BY_VALUE``, ``scales``, ``binned_extents``).
 """
 
 from __future__ import annotations
@@ -13,8 +13,11 @@ from __future__ import annotations
 import difflib
 import importlib
 import pkgutil
-from types import ModuleType
 from typing import Any
+
+from ._protocol import Kind, PlotKind
+
+__all__ = ["KINDS", "Kind", "OptionError", "PlotKind", "get_kind", "resolve_options"]
 
 #: every module in this package is a plot kind
 KINDS = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")))
@@ -24,11 +27,11 @@ class OptionError(ValueError):
     """A plot option that the kind does not accept, worded for the user."""
 
 
-def get_kind(name: str) -> ModuleType:
-    """The module implementing plot kind ``name``."""
+def get_kind(name: str) -> PlotKind:
+    """Plot kind ``name``: its module's hooks, with defaults for the optional ones."""
     if name not in KINDS:
         raise OptionError(f"plot.kind: unknown kind {name!r}; valid kinds: {', '.join(KINDS)}")
-    return importlib.import_module(f"{__name__}.{name}")
+    return PlotKind.of(name, importlib.import_module(f"{__name__}.{name}"))
 
 
 def closest(word: str, choices: list[str] | tuple[str, ...]) -> str:
@@ -39,19 +42,20 @@ def closest(word: str, choices: list[str] | tuple[str, ...]) -> str:
 
 def resolve_options(kind: str, options: dict[str, Any] | None) -> dict[str, Any]:
     """The kind's defaults updated with ``options``; unknown options are an error."""
-    module = get_kind(kind)
+    plot_kind = get_kind(kind)
+    defaults = plot_kind.options
     options = dict(options or {})
-    if module.OPTIONS is None:  # free-form: passed to the user's function
+    if defaults is None:  # free-form: passed to the user's function
         return options
-    unknown = sorted(set(options) - set(module.OPTIONS))
+    unknown = sorted(set(options) - set(defaults))
     if unknown:
-        valid = ", ".join(sorted(module.OPTIONS))
+        valid = ", ".join(sorted(defaults))
         raise OptionError(
             f"plot.options.{unknown[0]}: not an option of kind {kind!r}"
-            f"{closest(unknown[0], sorted(module.OPTIONS))}; valid options: {valid}"
+            f"{closest(unknown[0], sorted(defaults))}; valid options: {valid}"
         )
-    resolved = {**module.OPTIONS, **options}
-    module.check_options(resolved)
+    resolved = {**defaults, **options}
+    plot_kind.check_options(resolved)
     return resolved
 
 
@@ -77,7 +81,7 @@ def role_types(spec: Any, schema: Any) -> dict[str, str]:
     from ..levels import is_numeric_type
     from ..palettes import hue_is_numeric
 
-    declared = get_kind(spec.kind).ROLES
+    declared = get_kind(spec.kind).roles
     types = {}
     for role, column in role_columns(spec).items():
         kind_type = declared.get(role, "auto")

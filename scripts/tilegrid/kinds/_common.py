@@ -6,6 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from ..contracts import Sidecar
+from ..stats import TileStats
+
 NO_DATA = "no data"
 
 
@@ -71,7 +74,7 @@ def is_continuous(hue: dict[str, Any] | None) -> bool:
     return bool(hue) and hue.get("type") == "continuous"
 
 
-def hue_of(table, sidecar: dict[str, Any]) -> tuple[np.ndarray | None, list[str]]:
+def hue_of(table, sidecar: Sidecar) -> tuple[np.ndarray | None, list[str]]:
     """Each row's hue code and the grid's hue colors, or (None, []) without hue.
 
     A categorical hue's codes index its levels; a numeric hue's index its
@@ -89,7 +92,7 @@ def hue_of(table, sidecar: dict[str, Any]) -> tuple[np.ndarray | None, list[str]
     return codes_of(table, hue["column"], hue["levels"]), hue["colors"]
 
 
-def hue_values(table, sidecar: dict[str, Any]) -> np.ndarray | None:
+def hue_values(table, sidecar: Sidecar) -> np.ndarray | None:
     """Each row's numeric hue value, or None unless the hue is numeric."""
     hue = sidecar.get("hue")
     return numeric_of(table, hue["column"]) if is_continuous(hue) else None
@@ -127,7 +130,7 @@ def no_data(ax) -> None:
     ax.text(0.5, 0.5, NO_DATA, transform=ax.transAxes, ha="center", va="center", color="0.5")
 
 
-def categorical_groups(table, sidecar: dict[str, Any]):
+def categorical_groups(table, sidecar: Sidecar):
     """The y values of each (x category, hue level) group, in code order x * n_hue + hue.
 
     Returns ``(groups, n_x, n_hue, hue_colors)``; without x there is one category,
@@ -150,7 +153,7 @@ def categorical_groups(table, sidecar: dict[str, Any]):
     return split_by(combined, y, n_x * n_h), n_x, n_h, hue_colors
 
 
-def by_hue(table, sidecar: dict[str, Any], *columns: str):
+def by_hue(table, sidecar: Sidecar, *columns: str):
     """``[(color, arrays...)]`` per hue level present (one entry, ``color=None``, without hue)."""
     arrays = [numeric_of(table, c) for c in columns]
     hue_codes, colors = hue_of(table, sidecar)
@@ -193,11 +196,13 @@ def in_range(lo: float, hi: float):
     return lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and lo <= v <= hi
 
 
-def data_ranges(facts, axes: tuple[str, ...] = ("x", "y")) -> dict[str, tuple[float, float]]:
+def data_ranges(
+    stats: TileStats, axes: tuple[str, ...] = ("x", "y")
+) -> dict[str, tuple[float, float]]:
     """The min-max range of each numeric role among ``axes`` in a tile's moments."""
     out = {}
     for axis in axes:
-        ms = facts.all(axis)
+        ms = stats.all(axis)
         if ms:
             out[axis] = (min(m.min for m in ms), max(m.max for m in ms))
     return out

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..stats import Moments
+from ..stats import Moments, TileStats
 
 ESTIMATORS = ("mean", "median", "sum")
 
@@ -132,10 +132,10 @@ def estimate(values: np.ndarray, estimator: str, errorbar: Any) -> tuple[float, 
     return med, med - spread, med + spread
 
 
-def extent(facts, estimator: str, errorbar: Any) -> tuple[float, float] | None:
+def extent(stats: TileStats, estimator: str, errorbar: Any) -> tuple[float, float] | None:
     """y interval of every group's error bar (data range for the median)."""
     spans = []
-    for m in facts.all("y"):
+    for m in stats.all("y"):
         if estimator == "median":
             spans.append((m.min, m.max))
         else:

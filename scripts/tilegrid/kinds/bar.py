@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..contracts import Sidecar
+from ..stats import TileStats
 from . import _estimate
 from ._common import categorical_groups, check, dodge, in_range, positive
 
@@ -42,15 +44,15 @@ def check_options(options: dict[str, Any]) -> None:
     )
 
 
-def extents(facts, options: dict[str, Any]) -> dict[str, Any]:
+def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, Any]:
     """From 0 to the furthest error bar; bars stand on 0 (no margin below it)."""
-    span = _estimate.extent(facts, options["estimator"], options["errorbar"])
+    span = _estimate.extent(stats, options["estimator"], options["errorbar"])
     if span is None:
         return {}
     return {"y": (min(0.0, span[0]), max(0.0, span[1])), "y_sticky": 0.0}
 
 
-def draw(ax, table, sidecar: dict[str, Any], options: dict[str, Any]) -> None:
+def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:
     """One bar per x category (dodged by hue) with its error bar."""
     groups, _, n_h, hue_colors = categorical_groups(table, sidecar)
     offsets, slot = dodge(n_h, options["width"])

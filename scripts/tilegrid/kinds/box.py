@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from ..contracts import Sidecar
+from ..stats import TileStats
 from ._common import categorical_groups, check, dodge, in_range, positive
 
 ROLES = {"x": "categorical", "y": "numeric"}
@@ -42,9 +44,9 @@ def check_options(options: dict[str, Any]) -> None:
     )
 
 
-def extents(facts, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
+def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
     """The data range: whiskers and fliers stay within it."""
-    ms = facts.all("y")
+    ms = stats.all("y")
     return {"y": (min(m.min for m in ms), max(m.max for m in ms))} if ms else {}
 
 
@@ -67,7 +69,7 @@ def box_stats(values: np.ndarray, whis: float, max_fliers: int) -> dict[str, Any
     }
 
 
-def draw(ax, table, sidecar: dict[str, Any], options: dict[str, Any]) -> None:
+def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:
     """One box per x category, dodged by hue."""
     groups, _, n_h, hue_colors = categorical_groups(table, sidecar)
     offsets, slot = dodge(n_h, options["width"])

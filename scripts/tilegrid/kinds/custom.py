@@ -14,6 +14,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from ..contracts import Sidecar
+from ..stats import TileStats
 from ._common import data_ranges
 
 ROLES: dict[str, str] = {}  # x and y follow their columns' types
@@ -28,9 +30,9 @@ def check_options(options: dict[str, Any]) -> None:
     """Every option is the user's; nothing to check."""
 
 
-def extents(facts, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
+def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
     """The data ranges of numeric x and y: the user's function decides how to draw them."""
-    return data_ranges(facts)
+    return data_ranges(stats)
 
 
 def parse_spec(spec: str | None, key: str = "plot.function") -> tuple[str, str]:
@@ -84,7 +86,7 @@ def load_function(spec: str) -> Callable[..., Any]:
     return getattr(module, name)
 
 
-def draw(ax, table, sidecar: dict[str, Any], options: dict[str, Any], function: str) -> None:
+def draw(ax, table, sidecar: Sidecar, options: dict[str, Any], function: str) -> None:
     """Call the user's function on ``ax`` with the tile's rows as a DataFrame."""
     func = load_function(function)
     func(ax, table.to_pandas(), **options)

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from ..contracts import Sidecar
+from ..stats import TileStats
 from ._common import check, data_ranges
 
 ROLES = {"x": "numeric", "y": "numeric"}
@@ -30,12 +32,12 @@ def check_options(options: dict[str, Any]) -> None:
     )
 
 
-def extents(facts, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
+def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
     """Data ranges of x and y (the counts are known only after binning)."""
-    return data_ranges(facts)
+    return data_ranges(stats)
 
 
-def counts(table, sidecar: dict[str, Any], options: dict[str, Any]) -> np.ndarray:
+def counts(table, sidecar: Sidecar, options: dict[str, Any]) -> np.ndarray:
     """Counts on a ``bins`` x ``bins`` grid over the tile's limits (rows = y)."""
     from ._common import numeric_of
 
@@ -46,7 +48,7 @@ def counts(table, sidecar: dict[str, Any], options: dict[str, Any]) -> np.ndarra
     return h
 
 
-def binned_extents(table, sidecar: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+def binned_extents(table, sidecar: Sidecar, options: dict[str, Any]) -> dict[str, Any]:
     """The count range of non-empty bins, for the shared color scale."""
     h = counts(table, sidecar, options)
     nz = h[h > 0]
@@ -65,7 +67,7 @@ def color_norm(lim, norm: str):
     )
 
 
-def paint(ax, h: np.ndarray, sidecar: dict[str, Any], options: dict[str, Any], extent) -> dict:
+def paint(ax, h: np.ndarray, sidecar: Sidecar, options: dict[str, Any], extent) -> dict:
     """Draw a count grid with the agreed scale; empty bins show the background."""
     from matplotlib import colormaps
 
@@ -99,7 +101,7 @@ def paint(ax, h: np.ndarray, sidecar: dict[str, Any], options: dict[str, Any], e
     }
 
 
-def draw(ax, table, sidecar: dict[str, Any], options: dict[str, Any]) -> dict:
+def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> dict:
     """The tile's 2-D histogram."""
     h = counts(table, sidecar, options)
     return paint(ax, h, sidecar, options, [*sidecar["x"]["lim"], *sidecar["y"]["lim"]])

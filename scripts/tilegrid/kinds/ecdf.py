@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from ..contracts import Sidecar
+from ..stats import TileStats
 from ._common import by_hue, check, data_ranges, log_axes
 
 ROLES = {"x": "numeric"}
@@ -33,18 +35,18 @@ def scales(options: dict[str, Any]) -> dict[str, str]:
     return log_axes(options)
 
 
-def extents(facts, options: dict[str, Any]) -> dict[str, Any]:
+def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, Any]:
     """x: the data range; y: 0 to 1 (or to the largest count)."""
-    ranges = data_ranges(facts, ("x",))
+    ranges = data_ranges(stats, ("x",))
     if not ranges:
         return {}
     top = (
         1.0
         if options["stat"] == "proportion"
         else float(
-            max(m.n for m in facts.by("x", "hue").values())
-            if "hue" in facts.cat_roles
-            else sum(m.n for m in facts.all("x"))
+            max(m.n for m in stats.by("x", "hue").values())
+            if "hue" in stats.cat_roles
+            else sum(m.n for m in stats.all("x"))
         )
     )
     return {**ranges, "y": (0.0, top)}
@@ -58,7 +60,7 @@ def ecdf_at(values: np.ndarray, xs: np.ndarray, stat: str, complementary: bool) 
     return counts / values.size if stat == "proportion" else counts
 
 
-def draw(ax, table, sidecar: dict[str, Any], options: dict[str, Any]) -> None:
+def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:
     """One step curve per hue level, sampled at twice the tile's pixel columns."""
     lo, hi = sidecar["x"]["lim"]
     log = sidecar["x"].get("scale") == "log"

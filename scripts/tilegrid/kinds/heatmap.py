@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from ..contracts import Sidecar
+from ..stats import TileStats
 from ._common import check, codes_of, numeric_of
 
 ROLES = {"x": "categorical", "y": "categorical", "value": "numeric"}
@@ -41,13 +43,13 @@ def _cell(m, estimator: str) -> float:
     return {"mean": m.mean, "sum": m.mean * m.n, "count": float(m.n)}[estimator]
 
 
-def extents(facts, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
+def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
     """The range of the aggregated cells."""
-    cells = [_cell(m, options["estimator"]) for m in facts.all("value")]
+    cells = [_cell(m, options["estimator"]) for m in stats.all("value")]
     return {"c": (min(cells), max(cells))} if cells else {}
 
 
-def pivot(table, sidecar: dict[str, Any], options: dict[str, Any]) -> np.ndarray:
+def pivot(table, sidecar: Sidecar, options: dict[str, Any]) -> np.ndarray:
     """Aggregated value per (y category, x category); NaN where a cell is empty."""
     xs, ys = sidecar["x"]["categories"], sidecar["y"]["categories"]
     xi = codes_of(table, sidecar["x"]["column"], xs)
@@ -62,7 +64,7 @@ def pivot(table, sidecar: dict[str, Any], options: dict[str, Any]) -> np.ndarray
     return np.where(n > 0, agg, np.nan).reshape(len(ys), len(xs))
 
 
-def draw(ax, table, sidecar: dict[str, Any], options: dict[str, Any]) -> dict:
+def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> dict:
     """The pivot as colored cells, first y category at the top, values optional."""
     from matplotlib import colormaps
     from matplotlib.colors import Normalize

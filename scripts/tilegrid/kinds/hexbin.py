@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..contracts import Sidecar
 from ._common import check, numeric_of
 from .density import color_norm
 from .density import extents as extents  # same data ranges as density
@@ -39,7 +40,7 @@ def _hexbin(ax, table, sidecar, options, **style):
     return ax.hexbin(x, y, gridsize=options["gridsize"], extent=extent, mincnt=1, **style)
 
 
-def binned_extents(table, sidecar: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+def binned_extents(table, sidecar: Sidecar, options: dict[str, Any]) -> dict[str, Any]:
     """The count range of non-empty hexagons, for the shared color scale."""
     from matplotlib.figure import Figure
 
@@ -47,7 +48,7 @@ def binned_extents(table, sidecar: dict[str, Any], options: dict[str, Any]) -> d
     return {"c": (float(np.min(counts)), float(np.max(counts)))} if np.size(counts) else {}
 
 
-def draw(ax, table, sidecar: dict[str, Any], options: dict[str, Any]) -> dict:
+def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> dict:
     """The tile's hexagon counts on the agreed color scale."""
     norm = color_norm(sidecar["c"]["lim"], options["norm"])
     _hexbin(

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from ..contracts import Sidecar
+from ..stats import TileStats
 from ._common import by_hue, check, data_ranges, in_range, log_axes
 
 ROLES = {"x": "numeric"}
@@ -49,15 +51,15 @@ def scales(options: dict[str, Any]) -> dict[str, str]:
     return log_axes(options)
 
 
-def extents(facts, options: dict[str, Any]) -> dict[str, Any]:
+def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, Any]:
     """The data range of x; bars stand on 0."""
-    ranges = data_ranges(facts, ("x",))
+    ranges = data_ranges(stats, ("x",))
     if not ranges:
         return {}
     return {**ranges, "y_sticky": 0.0}
 
 
-def bin_edges(sidecar: dict[str, Any], options: dict[str, Any]) -> np.ndarray:
+def bin_edges(sidecar: Sidecar, options: dict[str, Any]) -> np.ndarray:
     """Edges over the agreed data range: linear, or geometric on a log axis."""
     axis = sidecar["x"]
     lo, hi = axis.get("extent") or axis["lim"]
@@ -68,7 +70,7 @@ def bin_edges(sidecar: dict[str, Any], options: dict[str, Any]) -> np.ndarray:
     return np.linspace(lo, hi, options["bins"] + 1)
 
 
-def heights(table, sidecar: dict[str, Any], options: dict[str, Any]):
+def heights(table, sidecar: Sidecar, options: dict[str, Any]):
     """``(edges, [(color, heights)])`` per hue level, normalised by ``stat``."""
     edges = bin_edges(sidecar, options)
     layers = [
@@ -92,13 +94,13 @@ def heights(table, sidecar: dict[str, Any], options: dict[str, Any]):
     return edges, out
 
 
-def binned_extents(table, sidecar: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+def binned_extents(table, sidecar: Sidecar, options: dict[str, Any]) -> dict[str, Any]:
     """The tallest bar, for a shared y limit."""
     _, layers = heights(table, sidecar, options)
     return {"y": (0.0, max((h.max() for _, h in layers if h.size), default=0.0))}
 
 
-def draw(ax, table, sidecar: dict[str, Any], options: dict[str, Any]) -> None:
+def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:
     """Bars (or steps) per hue level, layered with transparency when there is hue."""
     if sidecar["x"].get("scale") == "log":
         ax.set_xscale("log")

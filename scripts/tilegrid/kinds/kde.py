@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from .. import kde as kde_lib
-from ..stats import Moments
+from ..contracts import Sidecar
+from ..stats import Moments, TileStats
 from ._common import by_hue, check, in_range, positive
 
 ROLES = {"x": "numeric"}
@@ -49,19 +50,19 @@ def _support(m: Moments, options: dict[str, Any]) -> tuple[float, float]:
     return kde_lib.support(m, bw, options["cut"])
 
 
-def extents(facts, options: dict[str, Any]) -> dict[str, Any]:
+def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, Any]:
     """x: each hue curve's support; the density starts at 0."""
     spans = (
-        [_support(m, options) for m in facts.by("x", "hue").values()]
-        if facts.cat_roles
-        else [_support(m, options) for m in facts.all("x")]
+        [_support(m, options) for m in stats.by("x", "hue").values()]
+        if stats.cat_roles
+        else [_support(m, options) for m in stats.all("x")]
     )
     if not spans:
         return {}
     return {"x": (min(s[0] for s in spans), max(s[1] for s in spans)), "y_sticky": 0.0}
 
 
-def curves(table, sidecar: dict[str, Any], options: dict[str, Any]):
+def curves(table, sidecar: Sidecar, options: dict[str, Any]):
     """``[(color, coords, density)]`` per hue level."""
     layers = by_hue(table, sidecar, sidecar["x"]["column"])
     total = sum(x.size for _, x in layers)
@@ -79,13 +80,13 @@ def curves(table, sidecar: dict[str, Any], options: dict[str, Any]):
     return out
 
 
-def binned_extents(table, sidecar: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+def binned_extents(table, sidecar: Sidecar, options: dict[str, Any]) -> dict[str, Any]:
     """The highest density, for a shared y limit."""
     peaks = [d.max() for _, _, d in curves(table, sidecar, options)]
     return {"y": (0.0, max(peaks, default=0.0))}
 
 
-def draw(ax, table, sidecar: dict[str, Any], options: dict[str, Any]) -> None:
+def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:
     """One density curve per hue level (filled with ``fill``)."""
     for color, coords, density in curves(table, sidecar, options):
         color = color or options["color"]

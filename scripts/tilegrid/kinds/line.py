@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from ..stats import Moments
+from ..contracts import Sidecar
+from ..stats import Moments, TileStats
 from . import _estimate
 from ._common import by_hue, check, data_ranges, in_range, log_axes, positive
 
@@ -50,11 +51,11 @@ def scales(options: dict[str, Any]) -> dict[str, str]:
     return log_axes(options)
 
 
-def extents(facts, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
+def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
     """Data ranges (aggregated lines and their bands lie within them or close)."""
-    out = data_ranges(facts)
+    out = data_ranges(stats)
     if options["estimator"] == "sum" and "y" in out:
-        total = sum(m.mean * m.n for m in facts.all("y"))
+        total = sum(m.mean * m.n for m in stats.all("y"))
         out["y"] = (min(out["y"][0], 0.0, total), max(out["y"][1], 0.0, total))
     return out
 
@@ -92,7 +93,7 @@ def unique_inverse(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.unique(keys, return_inverse=True)
 
 
-def draw(ax, table, sidecar: dict[str, Any], options: dict[str, Any]) -> None:
+def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:
     """One line per hue level, with a band where x values repeat."""
     xs_spec, ys_spec = sidecar["x"], sidecar["y"]
     for axis, spec in (("x", xs_spec), ("y", ys_spec)):

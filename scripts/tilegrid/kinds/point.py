@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from ..contracts import Sidecar
+from ..stats import TileStats
 from . import _estimate
 from ._common import categorical_groups, check, dodge, in_range, positive
 
@@ -36,13 +38,13 @@ def check_options(options: dict[str, Any]) -> None:
     )
 
 
-def extents(facts, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
+def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
     """The span of every error bar."""
-    span = _estimate.extent(facts, options["estimator"], options["errorbar"])
+    span = _estimate.extent(stats, options["estimator"], options["errorbar"])
     return {"y": span} if span else {}
 
 
-def draw(ax, table, sidecar: dict[str, Any], options: dict[str, Any]) -> None:
+def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:
     """Per hue level: estimates with error bars at each category, joined by a line."""
     groups, n_x, n_h, hue_colors = categorical_groups(table, sidecar)
     offsets, _ = dodge(n_h, options["dodge"]) if options["dodge"] else (np.zeros(n_h), 0)

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from ..contracts import Sidecar
+from ..stats import TileStats
 from ._common import by_hue, check, data_ranges, hue_values, in_range, log_axes, positive
 
 ROLES = {"x": "numeric", "y": "numeric"}
@@ -53,9 +55,9 @@ def scales(options: dict[str, Any]) -> dict[str, str]:
     return log_axes(options)
 
 
-def extents(facts, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
+def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
     """The data ranges of x and y."""
-    return data_ranges(facts)
+    return data_ranges(stats)
 
 
 def shade(counts: np.ndarray, norm: str) -> np.ndarray:
@@ -93,7 +95,7 @@ def _transform(values: np.ndarray, scale: str) -> np.ndarray:
     return np.log10(np.where(values > 0, values, np.nan)) if scale == "log" else values
 
 
-def draw(ax, table, sidecar: dict[str, Any], options: dict[str, Any]) -> None:
+def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:
     """Markers, or the density raster when the tile has more than ``max_points`` rows."""
     xs, ys = sidecar["x"], sidecar["y"]
     for axis, spec in (("x", xs), ("y", ys)):

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from .. import kde
-from ..stats import Moments
+from ..contracts import Sidecar
+from ..stats import Moments, TileStats
 from ._common import categorical_groups, dodge, no_data
 
 ROLES = {"x": "categorical", "y": "numeric"}
@@ -70,9 +71,9 @@ def value_extent(moments: Moments, options: dict[str, Any]) -> tuple[float, floa
     return kde.support(moments, bw, options["cut"])
 
 
-def extents(facts, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
+def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
     """The y interval every violin of the tile needs."""
-    spans = [value_extent(m, options) for m in facts.all("y")]
+    spans = [value_extent(m, options) for m in stats.all("y")]
     return {"y": (min(s[0] for s in spans), max(s[1] for s in spans))} if spans else {}
 
 
@@ -132,16 +133,21 @@ def violin_widths(stats: list[ViolinStats], width: float, norm: str) -> np.ndarr
 
 
 def category_colors(categories: list[str], options: dict[str, Any]) -> list[Any]:
-    """One fill color per category: ``palette`` (name or list) else ``color``."""
+    """One fill color per category: ``options.palette`` (name or list) else ``color``.
+
+    This is the violin's own category palette, drawn without hue; ``plot.palette``
+    (the hue's colors, fixed by the split) is another setting.
+    """
     from ..palettes import palette_colors
 
     n = max(len(categories), 1)
-    if options["palette"] is None:
+    category_palette = options["palette"]
+    if category_palette is None:
         return [options["color"]] * n
-    return palette_colors(options["palette"], n, categories)
+    return palette_colors(category_palette, n, categories)
 
 
-def draw(ax, table, sidecar: dict[str, Any], options: dict[str, Any]) -> None:
+def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:
     """Draw this tile's violins: one per x category, dodged by hue when there is one."""
     categories = sidecar["x"].get("categories") or []
     groups, _, n_h, hue_colors = categorical_groups(table, sidecar)

@@ -1,0 +1,232 @@
+"""What tiles must agree on: each tile's sidecar, and the manifest of the grid.
+
+Built from the plan, the grid and each tile's merged moments (:class:`TileStats`),
+after the partition pass; the shapes are those of :mod:`tilegrid.contracts`.
+A sidecar holds only what its tile must agree on with others, so it changes
+only when the tile's picture must.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pyarrow as pa
+
+from .contracts import (
+    Axis,
+    CategoricalAxis,
+    CategoricalHue,
+    CategoricalLegend,
+    ColorbarLegend,
+    ColorScale,
+    ContinuousAxis,
+    FacetLevels,
+    Facets,
+    FacetValue,
+    Hue,
+    Legend,
+    Manifest,
+    ManifestTile,
+    Sidecar,
+)
+from .grid import Grid
+from .ids import canonical_value
+from .plan import SplitError, SplitPlan
+from .shardio import SUFFIX, read_shard
+from .sharing import axis_limits, color_limits, count_limits, share_groups, shared, stable, union
+from .stats import TileStats
+
+
+def make_sidecars(
+    plan: SplitPlan, grid: Grid, levels: dict[str, pa.Array], stats: list[TileStats]
+) -> list[Sidecar]:
+    """Each tile's sidecar: facet values, axes (limits, categories), colors, hue."""
+    spec = plan.spec
+    extents = [plan.kind.extents(s, spec.options) if s.rows else {} for s in stats]
+    x = _axes(plan, grid, levels, stats, extents, "x", spec.sharex)
+    y = _axes(plan, grid, levels, stats, extents, "y", spec.sharey)
+    colors = _color_scales(plan, grid, extents) if plan.kind.color else None
+    hue = hue_mapping(plan, levels.get(spec.hue), stats) if spec.hue else None
+    sidecars = []
+    for t, (tid, key, s) in enumerate(zip(grid.ids, grid.keys, stats)):
+        sidecar = Sidecar(
+            tile=tid, facets=tile_facets(plan, grid, key), rows=s.rows, x=x[t], y=y[t]
+        )
+        if colors is not None:
+            sidecar["c"] = colors[t]
+        if hue is not None:
+            sidecar["hue"] = hue
+        sidecars.append(sidecar)
+    return sidecars
+
+
+def tile_facets(plan: SplitPlan, grid: Grid, key: tuple[int | None, int | None]) -> Facets:
+    """The facet values of the tile at grid position ``key``."""
+    r, c = key
+    facets: Facets = {}
+    if r is not None:
+        facets["row"] = FacetValue(var=plan.spec.row, value=json_value(grid.row_levels[r]))
+    if c is not None:
+        facets["col"] = FacetValue(var=grid.col_var, value=json_value(grid.col_levels[c]))
+    return facets
+
+
+def json_value(scalar: pa.Scalar) -> Any:
+    """A level as it is written in JSON (and in tile ids)."""
+    return canonical_value(scalar.as_py())
+
+
+def _axes(plan, grid, levels, stats, extents, axis: str, share) -> list[Axis]:
+    """Each tile's ``axis`` (x or y): its categories, or its shared extent and limits."""
+    column = plan.columns.get(axis)
+    groups = share_groups(grid.keys, share)
+    if plan.roles.get(axis) == "categorical":
+        return [
+            CategoricalAxis(
+                column=column,
+                type="categorical",
+                categories=cats,
+                lim=[-0.5, max(len(cats), 1) - 0.5],
+            )
+            for cats in _categories(levels[column], axis, stats, groups, share)
+        ]
+    lims = shared([e.get(axis) for e in extents], groups)
+    # the user's code may move values: only shared axes are fixed for it
+    fixed = not plan.user_code or share is not False
+    scale = plan.kind.scales(plan.spec.options).get(axis, "linear")
+    return [
+        ContinuousAxis(
+            column=column,
+            type="continuous",
+            scale=scale,
+            extent=stable(lim) if lim and fixed else None,
+            lim=axis_limits(lim, scale, e.get(f"{axis}_sticky")) if fixed else None,
+        )
+        for lim, e in zip(lims, extents)
+    ]
+
+
+def _color_scales(plan: SplitPlan, grid: Grid, extents) -> list[ColorScale]:
+    """Each tile's color scale (kinds that shade by value), shared over the grid if asked."""
+    share = bool(plan.spec.sharec)
+    groups = share_groups(grid.keys, share)
+    return [
+        ColorScale(lim=color_limits(lim), shared=share)
+        for lim in shared([e.get("c") for e in extents], groups)
+    ]
+
+
+def _categories(levels: pa.Array, axis: str, stats, groups, share) -> list[list[Any]]:
+    """Categories shown on a categorical axis: all, or those present in the sharing group."""
+    everything = [json_value(v) for v in levels]
+    if share is True:
+        return [everything] * len(stats)
+    present: dict[int, set[int]] = {}
+    for g, s in zip(groups, stats):
+        for role in s.moments:
+            present.setdefault(g, set()).update(s.by(role, axis))
+    return [[everything[i] for i in sorted(present.get(g, ()))] for g in groups]
+
+
+def hue_mapping(plan: SplitPlan, levels: pa.Array | None, stats: list[TileStats]) -> Hue:
+    """The hue colors of the whole grid, fixed here so every tile agrees.
+
+    A categorical hue (``levels``) gets one color per level; a numeric hue
+    (no levels) a colormap over the grid-wide range of its values and the
+    bounded groups of :func:`tilegrid.palettes.numeric_hue`.
+    """
+    from .palettes import PaletteError, numeric_hue, palette_colors
+
+    spec = plan.spec
+    try:
+        if levels is None:
+            lim = union((m.min, m.max) for s in stats for m in s.all("hue"))
+            return numeric_hue(spec.hue, spec.hue_palette, lim, plan.hue_is_integer)
+        names = [json_value(v) for v in levels]
+        colors = palette_colors(spec.hue_palette, len(names), names)
+    except PaletteError as exc:
+        raise SplitError(str(exc)) from exc
+    return CategoricalHue(column=spec.hue, levels=names, colors=colors)
+
+
+def refine_binned(plan: SplitPlan, grid: Grid, sidecars: list[Sidecar], out_dir: str) -> None:
+    """Pass 3, binned kinds: shared limits from counts computed on each tile's shard."""
+    spec = plan.spec
+    extents = []
+    for tid, sc in zip(grid.ids, sidecars):
+        if sc["rows"] == 0:
+            extents.append({})
+            continue
+        table = read_shard(os.path.join(out_dir, f"{tid}{SUFFIX}"))
+        extents.append(plan.kind.binned_extents(table, sc, spec.options))
+    for axis, share in (("y", spec.sharey), ("c", spec.sharec)):
+        if not any(axis in e for e in extents):
+            continue
+        groups = share_groups(grid.keys, share if axis == "y" else bool(share))
+        for sc, lim in zip(sidecars, shared([e.get(axis) for e in extents], groups)):
+            if axis == "c":
+                sc["c"]["lim"] = color_limits(lim)
+            elif share is not False:
+                sc["y"]["lim"] = count_limits(lim)
+            else:
+                sc["y"]["lim"] = None
+
+
+def manifest_tiles(grid: Grid, sidecars: list[Sidecar], rows: list[int]) -> list[ManifestTile]:
+    """The manifest's list of tiles, in grid order."""
+    return [
+        ManifestTile(id=tid, row_index=r, col_index=c, facets=sc["facets"], rows=n)
+        for tid, (r, c), sc, n in zip(grid.ids, grid.keys, sidecars, rows)
+    ]
+
+
+def make_manifest(
+    plan: SplitPlan,
+    grid: Grid,
+    tiles: list[ManifestTile],
+    sidecars: list[Sidecar],
+    stats: list[TileStats],
+    dropped: dict[str, int],
+    input_rows: int,
+) -> Manifest:
+    """Tiles in grid order, the grid's shape and what the mosaic draws once (legend)."""
+    spec = plan.spec
+    row = FacetLevels(var=spec.row, levels=_levels_json(grid.row_levels)) if spec.row else None
+    col = None
+    if grid.col_levels is not None:
+        col = FacetLevels(var=grid.col_var, levels=_levels_json(grid.col_levels))
+    legend = {"legend": hue_legend(plan, sidecars[0]["hue"], stats)} if spec.hue else {}
+    return Manifest(
+        row=row,
+        col=col,
+        shape=[grid.n_rows, grid.n_cols],
+        kind=spec.kind,
+        dropped=dropped,
+        tiles=tiles,
+        **legend,
+        input_rows=input_rows,
+    )
+
+
+def hue_legend(plan: SplitPlan, hue: Hue, stats: list[TileStats]) -> Legend:
+    """What the mosaic draws once for the hue: the levels present, or a numeric hue's colorbar."""
+    from .palettes import colorbar_legend
+
+    if hue.get("type") == "continuous":
+        return colorbar_legend(hue, plan.kind.hue_by_value) or ColorbarLegend(
+            type="colorbar", title=plan.spec.hue
+        )
+    present = set()
+    for s in stats:
+        for role in s.moments:
+            present.update(s.by(role, "hue"))
+    return CategoricalLegend(
+        title=plan.spec.hue,
+        labels=[hue["levels"][i] for i in sorted(present)],
+        colors=[hue["colors"][i] for i in sorted(present)],
+    )
+
+
+def _levels_json(levels: pa.Array) -> list[Any]:
+    return [json_value(v) for v in levels]
