@@ -1,0 +1,20 @@
+"""Rule script: the zoomable page results/mosaic.html (see tilegrid.viewer)."""
+
+import sys
+
+sys.stderr = open(snakemake.log[0], "w", buffering=1)
+
+from tilegrid.logs import run_job
+from tilegrid.viewer import write_page
+
+run_job(
+    write_page,
+    snakemake.input.manifest,
+    list(snakemake.input.pngs),
+    list(snakemake.input.metas),
+    list(snakemake.input.blocks),
+    dict(snakemake.params.settings),
+    dict(snakemake.params.tile),
+    snakemake.output.page,
+    log_path=snakemake.log[0],
+)

@@ -1,0 +1,17 @@
+"""Rule script: one block of the viewer's image pyramid (see tilegrid.viewer)."""
+
+import sys
+
+sys.stderr = open(snakemake.log[0], "w", buffering=1)
+
+from tilegrid.logs import run_job
+from tilegrid.viewer import write_block
+
+run_job(
+    write_block,
+    list(snakemake.input.tiles),
+    snakemake.params.places,
+    dict(snakemake.params.tile),
+    list(snakemake.output.levels),
+    log_path=snakemake.log[0],
+)
