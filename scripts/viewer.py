@@ -1,4 +1,5 @@
 """Rule script: the zoomable page results/mosaic.html (see tilegrid.viewer)."""
+# ruff: noqa: F821, E402, SIM115 - a rule script: `snakemake` is injected, stderr goes to the log first
 
 import sys
 

@@ -1,4 +1,5 @@
 """Rule script: one block of the viewer's image pyramid (see tilegrid.viewer)."""
+# ruff: noqa: F821, E402, SIM115 - a rule script: `snakemake` is injected, stderr goes to the log first
 
 import sys
 

@@ -104,6 +104,7 @@
 
   // --- drawing -------------------------------------------------------------
   function redraw() {
+    if (window.tilegridViewer) window.tilegridViewer.ready = false; // until drawn in full
     if (!queued) {
       queued = true;
       requestAnimationFrame(draw);
@@ -392,7 +393,10 @@
     ready: false,
     showTile: (id, scale) => showTile(byId.get(id), scale),
     fitAll,
-    tileBox: (id) => tileBox(byId.get(id)),
+    tileBox: (id) => { // in page pixels
+      const b = tileBox(byId.get(id)), r = canvas.getBoundingClientRect();
+      return { x: b.x + r.left, y: b.y + r.top, w: b.w, h: b.h };
+    },
     view: () => ({ ...view }),
   };
   applyFilter();
