@@ -16,6 +16,7 @@ include: "rules/example.smk"
 include: "rules/split.smk"
 include: "rules/render.smk"
 include: "rules/mosaic.smk"
+include: "rules/viewer.smk"
 
 
 rule all:

@@ -198,7 +198,13 @@ def mosaic_settings():
     return {**config["mosaic"], "col_wrap": config["facet"]["col_wrap"]}
 
 
+def mosaic_figures():
+    """The formats the mosaic rule draws (html is the viewer's page)."""
+    return [fmt for fmt in config["mosaic"]["formats"] if fmt != "html"]
+
+
 def mosaic_outputs():
+    """Targets of the run: the mosaic in each format, and the zoomable page if asked."""
     return [f"results/mosaic.{fmt}" for fmt in config["mosaic"]["formats"]]
 
 

@@ -9,7 +9,7 @@ rule mosaic:
                 caption="../report/mosaic.rst",
                 category="Mosaic",
             )
-            for fmt in config["mosaic"]["formats"]
+            for fmt in mosaic_figures()
         ],
     log:
         "logs/mosaic.log",
