@@ -872,6 +872,7 @@ def measure_hexbin(wf: Workflow, g, df: pd.DataFrame) -> str:
                 low_share(np.asarray(counts, float), 0, hi),
                 low_share(s_counts, norm.vmin, norm.vmax),
                 float(np.median(counts)),
+                float((np.log(np.maximum(counts, 1)) / np.log(hi) < 0.1).mean()),
             ]
         )
     return (
@@ -879,7 +880,7 @@ def measure_hexbin(wf: Workflow, g, df: pd.DataFrame) -> str:
         "scale (one colour on a linear viridis):\n\n"
         + md_table(
             ["facet", "hexes tg", "hexes sns", "scale tg", "scale sns", "lowest tenth tg"]
-            + ["lowest tenth sns", "median count tg"],
+            + ["lowest tenth sns", "median count tg", "lowest tenth tg if log norm"],
             body,
         )
         + "\n"
@@ -971,10 +972,10 @@ def sns_density(df):
 
 def sns_hexbin(df):
     # seaborn has no hexbin kind for a grid: its FacetGrid documentation's recipe,
-    # with tilegrid's gridsize (30) so that only the colour scales differ
+    # with tilegrid's gridsize (30) and mincnt (1) so that only the colour scales differ
     def hexbin(x, y, color, **kws):
         cmap = sns.light_palette(color, as_cmap=True)
-        plt.hexbin(x, y, gridsize=30, cmap=cmap, **kws)
+        plt.hexbin(x, y, gridsize=30, mincnt=1, cmap=cmap, **kws)
 
     g = sns.FacetGrid(df, col="origin", **FACET)
     g.map(hexbin, "dep_delay", "arr_delay")
