@@ -396,7 +396,7 @@ class SideColorbar:
 
 
 def color_norm(info: dict[str, Any]):
-    """The matplotlib norm of a tile's colorbar facts."""
+    """The matplotlib norm of a tile's colorbar (its TileColorbar: lim, norm)."""
     from matplotlib.colors import LogNorm, Normalize
 
     lo, hi = info["lim"]

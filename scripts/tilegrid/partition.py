@@ -14,7 +14,7 @@ numeric roles are merged with ``np.bincount``.  Three stages overlap:
 Memory is bounded by the queues between the stages plus each tile's pending
 rows (fewer than ``row_group`` each), whatever the number of input rows.
 
-A shard's bytes depend only on its own rows and on the grid's shared facts
+A shard's bytes depend only on its own rows and on what the grid shares
 (the category levels): row groups hold exactly ``row_group`` of the tile's
 own rows, never a count of input batches, and categorical columns are
 dictionary-encoded against the grid's levels.
