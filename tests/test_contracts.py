@@ -11,9 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import small_table
 from tilegrid import contracts
+from tilegrid.contracts import prune_stale_tiles
 from tilegrid.kinds import KINDS, Kind, PlotKind, get_kind
 from tilegrid.kinds._protocol import OPTIONAL_HOOKS
-from tilegrid.mosaic import prune_stale_tiles
 from tilegrid.split import SplitSpec, run_split
 
 MODULES = {name: importlib.import_module(f"tilegrid.kinds.{name}") for name in KINDS}

@@ -274,3 +274,22 @@ def write_tile_meta(path: str, meta: TileMeta) -> None:
 def read_tile_meta(path: str) -> TileMeta:
     """A drawn tile's metadata as the render wrote it."""
     return _read(path)
+
+
+# ---------------------------------------------------------------- the tiles folder
+
+
+def prune_stale_tiles(tiles_dir: str, keep_ids: set[str]) -> list[str]:
+    """Delete the tiles in ``tiles_dir`` whose id is not in ``keep_ids``; return their ids, sorted.
+
+    A tile is its ``<id>.png`` and ``<id>.json``; other files are left alone.
+    Tiles of facet values no longer in the data are not outputs of any job, so
+    Snakemake never removes them: the mosaic rule does, as its last step.
+    """
+    stale = set()
+    for name in sorted(os.listdir(tiles_dir)):
+        stem, ext = os.path.splitext(name)
+        if ext in (".png", ".json") and stem not in keep_ids:
+            os.remove(os.path.join(tiles_dir, name))
+            stale.add(stem)
+    return sorted(stale)

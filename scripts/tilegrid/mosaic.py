@@ -513,11 +513,7 @@ def write_mosaic(
     sharex: bool | str = True,
     sharey: bool | str = True,
 ) -> Layout:
-    """Read the manifest and tiles, build the mosaic and save it in every format asked.
-
-    Then prune the tiles of facet values no longer in the data (see
-    :func:`prune_stale_tiles`).
-    """
+    """Read the manifest and tiles, build the mosaic and save it in every format asked."""
     manifest = read_manifest(manifest_path)
     paths = {_stem(p): p for p in pngs}
     tile_metas = {_stem(path): read_tile_meta(path) for path in metas}
@@ -525,28 +521,8 @@ def write_mosaic(
     for path in outputs:
         save_figure(fig, path)
     log.info("mosaic of %d tiles: %d x %d px", len(pngs), layout.width, layout.height)
-    if pngs:
-        prune_stale_tiles(os.path.dirname(pngs[0]), set(paths))
     return layout
 
 
 def _stem(path: str) -> str:
     return os.path.splitext(os.path.basename(path))[0]
-
-
-def prune_stale_tiles(tiles_dir: str, keep_ids: set[str]) -> list[str]:
-    """Delete the tiles in ``tiles_dir`` whose id is not in ``keep_ids``; return their ids, sorted.
-
-    A tile is its ``<id>.png`` and ``<id>.json``; other files are left alone.
-    Tiles of facet values no longer in the data are not outputs of any job, so
-    Snakemake never removes them: this step does, after the mosaic is written.
-    """
-    stale = []
-    for name in sorted(os.listdir(tiles_dir)):
-        stem, ext = os.path.splitext(name)
-        if ext in (".png", ".json") and stem not in keep_ids:
-            os.remove(os.path.join(tiles_dir, name))
-            stale.append(stem)
-    if stale:
-        log.info("removed %d stale tile files: %s", len(stale), ", ".join(sorted(set(stale))))
-    return sorted(set(stale))
