@@ -124,12 +124,23 @@ def test_box_statistics_match_numpy():
     assert len(box["fliers"]) == 100 and {50.0, -40.0} <= set(box["fliers"])
 
 
-@pytest.mark.parametrize("n", [3, 30, 3000])
-def test_mean_confidence_interval_is_students_t(n):
+@pytest.mark.parametrize("n", [30, 3000])
+def test_mean_confidence_interval_is_students_t_from_30_values(n):
     values = np.random.default_rng(n).normal(5, 2, n)
     est, lo, hi = estimate(values, "mean", ["ci", 95])
     ref = stats.t.interval(0.95, n - 1, loc=values.mean(), scale=stats.sem(values))
     assert est == pytest.approx(values.mean()) and (lo, hi) == pytest.approx(ref, rel=1e-6)
+
+
+def test_below_30_values_the_interval_is_seaborns_bootstrap_inside_the_data():
+    two = np.array([10.0, 30.0])
+    assert estimate(two, "mean", ["ci", 95]) == (20.0, 10.0, 30.0)  # seaborn: the range
+    values = np.random.default_rng(3).normal(5, 2, 12)
+    est, lo, hi = estimate(values, "mean", ["ci", 95])
+    t_lo, t_hi = stats.t.interval(0.95, 11, loc=values.mean(), scale=stats.sem(values))
+    assert values.min() <= lo < est < hi <= values.max()
+    assert hi - lo == pytest.approx(t_hi - t_lo, rel=0.25)  # close to t, a bit narrower
+    assert estimate(values, "mean", ["ci", 95]) == (est, lo, hi)  # a fixed seed
 
 
 def test_median_interval_holds_the_median_and_shrinks_with_n():

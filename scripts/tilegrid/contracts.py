@@ -113,6 +113,9 @@ class Sidecar(TypedDict):
     y: Axis
     c: NotRequired[ColorScale]
     hue: NotRequired[Hue]
+    #: the rows of the whole grid, for kinds whose heights are shares of the whole
+    #: figure (kde and hist with common_norm, as seaborn's displot)
+    norm_rows: NotRequired[int]
 
 
 # ---------------------------------------------------------------- manifest (split -> mosaic)

@@ -48,6 +48,7 @@ def make_sidecars(
     y = _axes(plan, grid, levels, stats, extents, "y", spec.sharey)
     colors = _color_scales(plan, grid, extents) if plan.kind.color else None
     hue = hue_mapping(plan, levels.get(spec.hue), stats) if spec.hue else None
+    norm_rows = sum(s.rows for s in stats) if plan.kind.figure_norm(spec.options) else None
     sidecars = []
     for t, (tid, key, s) in enumerate(zip(grid.ids, grid.keys, stats)):
         sidecar = Sidecar(
@@ -57,6 +58,8 @@ def make_sidecars(
             sidecar["c"] = colors[t]
         if hue is not None:
             sidecar["hue"] = hue
+        if norm_rows is not None:
+            sidecar["norm_rows"] = norm_rows
         sidecars.append(sidecar)
     return sidecars
 

@@ -206,3 +206,15 @@ def data_ranges(
         if ms:
             out[axis] = (min(m.min for m in ms), max(m.max for m in ms))
     return out
+
+
+def norm_total(sidecar: Sidecar, tile_total: float, options: dict[str, Any]) -> float:
+    """The row count heights are shares of: the whole figure's with ``common_norm:
+    true`` (seaborn's displot: a small facet looks small), else the tile's.
+
+    ``common_norm: "tile"`` normalises within the tile (as ``FacetGrid.map``);
+    ``false`` leaves each hue layer on its own (the caller's job).
+    """
+    if options["common_norm"] is True and sidecar.get("norm_rows"):
+        return float(sidecar["norm_rows"])
+    return tile_total

@@ -57,6 +57,11 @@ def linear_scales(options: Options) -> dict[str, str]:
     return {}
 
 
+def tile_norm(options: Options) -> bool:
+    """The default ``figure_norm``: nothing is a share of the whole figure."""
+    return False
+
+
 #: the optional hooks: the module's name for each, and (below) its default
 OPTIONAL_HOOKS = {
     "required": "REQUIRED",
@@ -64,6 +69,7 @@ OPTIONAL_HOOKS = {
     "hue_by_value": "HUE_BY_VALUE",
     "scales": "scales",
     "binned_extents": "binned_extents",
+    "figure_norm": "figure_norm",
 }
 
 
@@ -81,7 +87,10 @@ class PlotKind:
     - ``scales(options)`` (``scales``): each axis' scale ("log"); linear by default;
     - ``binned_extents(table, sidecar, options)`` (``binned_extents``): extents
       only binned counts give (histogram heights, KDE peaks, 2-D counts), read
-      from each tile's shard in a third pass; None (no such pass) by default.
+      from each tile's shard in a third pass; None (no such pass) by default;
+    - ``figure_norm(options)`` (``figure_norm``): heights are shares of the whole
+      figure's rows (seaborn's ``common_norm`` in displot), so the split writes the
+      grid's row count in every sidecar (``norm_rows``); False by default.
     """
 
     name: str
@@ -95,6 +104,7 @@ class PlotKind:
     hue_by_value: bool = False
     scales: Callable[[Options], dict[str, str]] = linear_scales
     binned_extents: Callable[[Any, Sidecar, Options], dict[str, Any]] | None = None
+    figure_norm: Callable[[Options], bool] = tile_norm
 
     @classmethod
     def of(cls, name: str, module: Kind) -> PlotKind:

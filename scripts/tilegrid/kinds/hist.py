@@ -14,7 +14,7 @@ import numpy as np
 
 from ..contracts import Sidecar
 from ..stats import TileStats
-from ._common import by_hue, check, data_ranges, in_range, log_axes
+from ._common import by_hue, check, data_ranges, in_range, log_axes, norm_total
 
 ROLES = {"x": "numeric"}
 REQUIRED = ("x",)
@@ -42,8 +42,13 @@ def check_options(options: dict[str, Any]) -> None:
             "stat": (lambda v: v in STATS, "one of " + ", ".join(STATS)),
             "element": (lambda v: v in ("bars", "step"), "bars or step"),
             "alpha": (lambda v: v is None or in_range(0, 1)(v), "null or a number in [0, 1]"),
+            "common_norm": (lambda v: v in (True, False, "tile"), 'true, false or "tile"'),
         },
     )
+
+
+#: stats whose heights are shares of a row count
+NORMALISED = ("probability", "proportion", "percent", "density")
 
 
 def scales(options: dict[str, Any]) -> dict[str, str]:
@@ -57,6 +62,11 @@ def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, Any]:
     if not ranges:
         return {}
     return {**ranges, "y_sticky": 0.0}
+
+
+def figure_norm(options: dict[str, Any]) -> bool:
+    """Normalised heights are shares of all the figure's rows (``common_norm: true``)."""
+    return options["common_norm"] is True and options["stat"] in NORMALISED
 
 
 def bin_edges(sidecar: Sidecar, options: dict[str, Any]) -> np.ndarray:
@@ -77,10 +87,10 @@ def heights(table, sidecar: Sidecar, options: dict[str, Any]):
         (c, np.histogram(x, edges)[0].astype(float))
         for c, x in by_hue(table, sidecar, sidecar["x"]["column"])
     ]
-    total = sum(h.sum() for _, h in layers)
+    total = norm_total(sidecar, sum(h.sum() for _, h in layers), options)
     out = []
     for color, h in layers:
-        norm = total if options["common_norm"] else h.sum()
+        norm = total if options["common_norm"] in (True, "tile") else h.sum()
         stat = options["stat"]
         if stat in ("probability", "proportion"):
             h = h / max(norm, 1)

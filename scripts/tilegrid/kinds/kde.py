@@ -1,7 +1,11 @@
 """Kernel density curves, as seaborn's ``kdeplot`` (x numeric; one curve per hue level).
 
-The density is the binned KDE of :mod:`tilegrid.kde` (O(n)); with
-``common_norm`` each hue curve is scaled by its share of the tile's rows.
+The density is the binned KDE of :mod:`tilegrid.kde` (O(n)).  With
+``common_norm: true`` (the default, as seaborn's ``displot``) each curve is
+scaled by its share of all the figure's rows, so every curve of the grid
+integrates to its rows' share and a small facet looks small; ``"tile"`` scales by
+the tile's rows (as ``FacetGrid.map(sns.kdeplot)``); ``false`` leaves each curve
+with area 1.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from typing import Any
 from .. import kde as kde_lib
 from ..contracts import Sidecar
 from ..stats import Moments, TileStats
-from ._common import by_hue, check, in_range, positive
+from ._common import by_hue, check, in_range, norm_total, positive
 
 ROLES = {"x": "numeric"}
 REQUIRED = ("x",)
@@ -40,9 +44,15 @@ def check_options(options: dict[str, Any]) -> None:
             "bw_adjust": (positive, "a positive number"),
             "cut": (in_range(0, 100), "a number >= 0"),
             "gridsize": (lambda v: isinstance(v, int) and v >= 2, "an integer >= 2"),
+            "common_norm": (lambda v: v in (True, False, "tile"), 'true, false or "tile"'),
             "alpha": (in_range(0, 1), "a number in [0, 1]"),
         },
     )
+
+
+def figure_norm(options: dict[str, Any]) -> bool:
+    """Densities are shares of all the figure's rows (``common_norm: true``)."""
+    return options["common_norm"] is True
 
 
 def _support(m: Moments, options: dict[str, Any]) -> tuple[float, float]:
@@ -65,7 +75,7 @@ def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, Any]:
 def curves(table, sidecar: Sidecar, options: dict[str, Any]):
     """``[(color, coords, density)]`` per hue level."""
     layers = by_hue(table, sidecar, sidecar["x"]["column"])
-    total = sum(x.size for _, x in layers)
+    total = norm_total(sidecar, sum(x.size for _, x in layers), options)
     out = []
     for color, x in layers:
         m = Moments.of(x)
@@ -74,7 +84,7 @@ def curves(table, sidecar: Sidecar, options: dict[str, Any]):
             continue
         lo, hi = kde_lib.support(m, bw, options["cut"])
         coords, density = kde_lib.binned_kde(x, bw, lo, hi, options["gridsize"])
-        if options["common_norm"]:
+        if options["common_norm"] in (True, "tile"):
             density = density * x.size / total
         out.append((color, coords, density))
     return out

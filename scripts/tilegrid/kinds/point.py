@@ -45,7 +45,11 @@ def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, tuple[float,
 
 
 def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:
-    """Per hue level: estimates with error bars at each category, joined by a line."""
+    """Per hue level: estimates with error bars at each category, joined by a line.
+
+    As seaborn, the line breaks at a category with no rows in this tile (a NaN
+    point), instead of joining its neighbours across the gap.
+    """
     groups, n_x, n_h, hue_colors = categorical_groups(table, sidecar)
     offsets, _ = dodge(n_h, options["dodge"]) if options["dodge"] else (np.zeros(n_h), 0)
     for j in range(n_h):
@@ -54,12 +58,18 @@ def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:
         for i in range(n_x):
             values = groups[i * n_h + j]
             if not values.size:
+                if xs:  # a gap: the line stops here and starts again after it
+                    xs.append(i + offsets[j])
+                    ests.append(np.nan)
                 continue
             est, lo, hi = _estimate.estimate(values, options["estimator"], options["errorbar"])
             pos = i + offsets[j]
             ax.vlines(pos, lo, hi, color=color, lw=options["linewidth"], zorder=2)
             xs.append(pos)
             ests.append(est)
+        while ests and np.isnan(ests[-1]):  # no gap after the last point
+            xs.pop()
+            ests.pop()
         if xs:
             ax.plot(
                 xs,
