@@ -19,7 +19,9 @@ from .density import extents as extents  # same data ranges as density
 ROLES = {"x": "numeric", "y": "numeric"}
 REQUIRED = ("x", "y")
 COLOR = True
-OPTIONS: dict[str, Any] = {"gridsize": 30, "cmap": "viridis", "norm": "linear"}
+#: a log colour scale by default: on real data a few hexagons hold most rows, and on a
+#: linear scale nearly every other hexagon is the same colour (what users set by hand)
+OPTIONS: dict[str, Any] = {"gridsize": 30, "cmap": "viridis", "norm": "log"}
 
 
 def check_options(options: dict[str, Any]) -> None:
