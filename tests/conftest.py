@@ -66,6 +66,13 @@ class Workflow:
             else:
                 shutil.copy2(src, root / part)
 
+    @classmethod
+    def at(cls, root: Path) -> Workflow:
+        """A folder to run snakemake in as it is (no copy): a host workflow, a data folder."""
+        folder = cls.__new__(cls)
+        folder.root = root
+        return folder
+
     def path(self, *parts: str) -> Path:
         return self.root.joinpath(*parts)
 
@@ -89,12 +96,16 @@ class Workflow:
         cores = [] if {"-j", "--cores", "--jobs"} & set(args) else ["-j", "2"]
         return [self.python, "-m", "snakemake", *cores, *args]
 
-    def snakemake(self, *args: str, timeout: float | None = None) -> Run:
-        """Run ``python -m snakemake`` in the copy; kill it (and its jobs) on timeout."""
+    def snakemake(
+        self, *args: str, timeout: float | None = None, env: dict[str, str] | None = None
+    ) -> Run:
+        """Run ``python -m snakemake`` in the copy, with ``env`` added to the environment;
+        kill it (and its jobs) on timeout."""
         timeout = timeout or self.timeout
-        # each copy of the workflow has its own warm worker: let it go soon
+        extra = env or {}
         env = {k: v for k, v in os.environ.items() if k != "SNAKEMAKE_PROFILE"}
-        env.update(MPLBACKEND="Agg", TILEGRID_WORKER_IDLE="5")
+        # each copy of the workflow has its own warm worker: let it go soon
+        env.update({"MPLBACKEND": "Agg", "TILEGRID_WORKER_IDLE": "5", **extra})
         start = time.monotonic()
         proc = subprocess.Popen(
             self.command(*args),
@@ -113,9 +124,9 @@ class Workflow:
             pytest.fail(f"snakemake {' '.join(args)} timed out after {timeout} s:\n{out[-4000:]}")
         return Run(proc.returncode, out, time.monotonic() - start)
 
-    def run_ok(self, *args: str) -> Run:
+    def run_ok(self, *args: str, **kwargs) -> Run:
         """Run snakemake and fail the test, showing its output, if it fails."""
-        run = self.snakemake(*args)
+        run = self.snakemake(*args, **kwargs)
         assert run.returncode == 0, run.output[-6000:]
         return run
 
@@ -159,3 +170,20 @@ def workflow(tmp_path) -> Workflow:
     pq.write_table(small_table(), wf.path("data.parquet"))
     wf.write_config(SMALL_CONFIG)
     return wf
+
+
+#: the columns each plot kind reads in the kind tests (u, v numeric; g, k categories)
+SPECS = {
+    "violin": {"x": "g", "y": "v"},
+    "box": {"x": "g", "y": "v"},
+    "bar": {"x": "g", "y": "v"},
+    "point": {"x": "g", "y": "v"},
+    "hist": {"x": "v"},
+    "kde": {"x": "v"},
+    "ecdf": {"x": "v"},
+    "scatter": {"x": "u", "y": "v"},
+    "line": {"x": "u", "y": "v"},
+    "density": {"x": "u", "y": "v"},
+    "hexbin": {"x": "u", "y": "v"},
+    "heatmap": {"x": "g", "y": "k", "options": {"value": "v"}},
+}

@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import SPECS
 from PIL import Image
 from tilegrid.config import ConfigError, check_config
 from tilegrid.kinds._common import categorical_groups
@@ -255,19 +256,7 @@ def test_the_mosaic_draws_one_colorbar_for_a_numeric_hue(tmp_path, kind):
     )
 
 
-KIND_SPECS = {
-    "violin": {"x": "g", "y": "v"},
-    "box": {"x": "g", "y": "v"},
-    "bar": {"x": "g", "y": "v"},
-    "point": {"x": "g", "y": "v"},
-    "hist": {"x": "v"},
-    "kde": {"x": "v"},
-    "ecdf": {"x": "v"},
-    "scatter": {"x": "u", "y": "v"},
-    "line": {"x": "u", "y": "v"},
-    "density": {"x": "u", "y": "v"},
-    "hexbin": {"x": "u", "y": "v"},
-}
+KIND_SPECS = {k: v for k, v in SPECS.items() if k != "heatmap"}  # heatmap has no hue
 
 
 @pytest.mark.parametrize("kind", sorted(KIND_SPECS))

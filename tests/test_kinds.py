@@ -9,6 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import SPECS
 from PIL import Image
 from scipy import stats
 from tilegrid.kinds import KINDS, OptionError, resolve_options
@@ -22,20 +23,6 @@ from tilegrid.shardio import read_shard, write_shard
 from tilegrid.split import SplitSpec, run_split
 
 TILE = {"height": 1.2, "aspect": 1.25, "dpi": 60}
-SPECS = {
-    "violin": {"x": "g", "y": "v"},
-    "box": {"x": "g", "y": "v"},
-    "bar": {"x": "g", "y": "v"},
-    "point": {"x": "g", "y": "v"},
-    "hist": {"x": "v"},
-    "kde": {"x": "v"},
-    "ecdf": {"x": "v"},
-    "scatter": {"x": "u", "y": "v"},
-    "line": {"x": "u", "y": "v"},
-    "density": {"x": "u", "y": "v"},
-    "hexbin": {"x": "u", "y": "v"},
-    "heatmap": {"x": "g", "y": "k", "options": {"value": "v"}},
-}
 
 
 def _table(n: int = 3000, seed: int = 3) -> pa.Table:

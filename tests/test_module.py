@@ -36,9 +36,7 @@ def _host(root, snakefile, prefix: str | None) -> Workflow:
     pq.write_table(small_table(), root / "data" / "table.parquet")
     line = f"    prefix:\n        {prefix!r}\n" if prefix else ""
     (root / "Snakefile").write_text(HOST.format(snakefile=str(snakefile), prefix=line))
-    host = Workflow.__new__(Workflow)
-    host.root = root
-    return host
+    return Workflow.at(root)
 
 
 def _check_outputs(host: Workflow, base: str) -> None:

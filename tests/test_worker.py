@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import SMALL_CONFIG, small_table
+from conftest import SMALL_CONFIG, Workflow, small_table
 from tilegrid import worker
 from tilegrid.render import render_tile
 from tilegrid.split import SplitSpec, run_split
@@ -457,26 +457,8 @@ THREE_TILES = {**SMALL_CONFIG, "facet": {"col": "season"}}
 
 def _snakemake(cwd: Path, *args: str, env: dict[str, str], timeout: float = 120):
     """``python -m snakemake`` in ``cwd`` with ``env`` added; its output and run time."""
-    import signal
-
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "snakemake", "-j", "2", *args],
-        cwd=cwd,
-        env={**os.environ, "MPLBACKEND": "Agg", **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, _ = proc.communicate()
-        pytest.fail(f"snakemake {' '.join(args)} timed out after {timeout} s:\n{out[-3000:]}")
-    assert proc.returncode == 0, out[-5000:]
-    return out, time.monotonic() - started
+    run = Workflow.at(cwd).run_ok(*args, env=env, timeout=timeout)
+    return run.output, run.seconds
 
 
 def _figures(root: Path) -> dict[str, bytes]:
