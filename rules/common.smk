@@ -31,6 +31,12 @@ TILES = "results/tiles"
 # writable, persistent matplotlib cache (a read-only home would make every job
 # rebuild the font cache).
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Shell jobs run `python3`: Snakemake's own interpreter, first on the PATH as an
+# activated venv would put it; with --sdm conda the job's environment is activated
+# in front of it, so its python3 is used there.
+os.environ.update(
+    PATH=os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
+)
 os.environ.setdefault("MPLCONFIGDIR", os.path.abspath(".snakemake/matplotlib"))
 
 
@@ -277,31 +283,14 @@ def remove_incomplete_split(shards):
         shutil.rmtree(shards)
 
 
-def uses_conda():
-    from snakemake.settings.types import DeploymentMethod
-
-    return DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
-
-
-def job_python(wildcards, input):
-    """The interpreter of render jobs: Snakemake's own, or the conda env's with --sdm conda.
-
-    A function of the job's input, so Snakemake takes it as derived and does not
-    compare it between runs: another venv with the same libraries draws the same
-    tiles and must not redraw them.  What the interpreter draws with is compared,
-    as :func:`drawing_libraries`.
-    """
-    return "python" if uses_conda() else sys.executable
-
-
 def drawing_libraries():
     """Versions of the libraries that decide a tile's pixels (a rule parameter).
 
-    With --sdm conda the pinned environment file decides them (Snakemake's
-    software-env trigger); otherwise they are those of Snakemake's interpreter.
+    Those of Snakemake's interpreter; with --sdm conda the pinned environment
+    file decides them as well (Snakemake's software-env trigger).  The
+    interpreter's path is no parameter: another venv with the same libraries
+    draws the same tiles and must not redraw them.
     """
-    if uses_conda():
-        return {}
     from importlib.metadata import version
 
     return {name: version(name) for name in ("matplotlib", "numpy", "pyarrow", "pillow")}

@@ -21,7 +21,6 @@ rule render:
         mem_mb=render_mem_mb,
         runtime=render_runtime,
     params:
-        python=job_python,
         libraries=drawing_libraries(),
         pythonpath=job_pythonpath,
         plot=render_plot_json(),
@@ -30,7 +29,7 @@ rule render:
         # a bare interpreter (no Snakemake to import, no job to unpickle) that
         # asks the warm render worker; see scripts/tilegrid/render_job.py
         "PYTHONPATH={params.pythonpath:q}${{PYTHONPATH:+:$PYTHONPATH}} "
-        "{params.python:q} -m tilegrid.render_job"
+        "python3 -m tilegrid.render_job"
         " --shard {input.shard:q} --sidecar {input.sidecar:q}"
         " --plot {params.plot:q} --tile {params.tile:q}"
         " --png {output.png:q} --meta {output.meta:q} --log {log:q}"
