@@ -1,0 +1,757 @@
+"""Invariant 2: an incremental run equals a fresh run and draws only the tiles whose inputs changed.
+
+ARCHITECTURE.md, "Two invariants": after any sequence of edits (data, config,
+code, deleted outputs, another venv or working folder), ``results/`` is
+byte-identical to a from-scratch run of the same state, and only tiles whose
+inputs changed were drawn.
+
+The property test builds a tiny workflow in folder A (a 2 x 2 grid, site x
+season, three violins per tile, 147 rows per tile, 40 dpi tiles), runs it,
+then applies a generated sequence of steps.  After each step it runs a plain
+``snakemake`` in A and a from-scratch run of the same state (same data files,
+config and code edits, never the same folder) in a fresh folder, side by side,
+and checks:
+
+- every file under ``results/`` of A equals the fresh run's, byte for byte;
+- the render jobs of A's run are the tiles whose inputs changed (see
+  :func:`tiles_to_draw`): computed from the two states, not from the rules.
+
+A state that did not change (deleted outputs, another venv or folder) is
+compared with the fresh run already made of it.  Fresh folders copy the
+workflow as it was when the example began (not the live repo), plus the same
+code edits.  The warm render worker is on, as for users (the ``Workflow``
+runner only shortens its idle time).  A failure raises a subclass of
+:class:`InvariantBroken` named for the check and the step, e.g.
+``WrongRenderCountAfterVenv`` or ``ResultsDifferAfterOverwrite``.
+
+Steps (:class:`Step`): ``cell`` (shift the rows of one facet cell of a single
+Parquet file); with a folder of Parquet files as input, ``append`` a file,
+``overwrite`` one in place under the same name with different rows,
+``remove`` one; ``config``, one key of each kind: data (``facet.col_order``),
+facet (``facet``: row / col_wrap), plot (``plot.options``), sharing
+(``sharey``), tile (``tile.dpi``), mosaic (``mosaic.title``); ``delete`` a
+tile PNG, a shard and its tile PNG, or the mosaic; ``code``: append a comment
+to a module of the package (A and the fresh folder get the same edit);
+``venv``: run A from a second venv that reuses this one's packages; ``move``:
+copy A (results/ and .snakemake/ included) to a new path, remove the old one,
+and go on there.
+
+Examples, seeds and counts:
+
+- CI (part of the suite; the whole module takes about 2.5 minutes on 2 idle
+  cores): the 4 explicit ``@example`` sequences below (4-5 steps), which
+  together take every kind of step at least once, plus 2 generated
+  sequences of 2-3 steps, ``derandomize=True`` (a fixed seed derived from
+  the test, so every run draws the same sequences), no example database, no
+  shrinking (a failure is reported as it was drawn); every failing explicit
+  example is reported::
+
+      .venv/bin/python -m pytest -m "not slurm" tests/test_incremental.py
+
+- Soak: 60 generated sequences (``TILEGRID_SOAK_EXAMPLES=N`` for more) of
+  1-6 steps from a random seed, without the explicit examples (CI runs them),
+  shrunk to a minimal failing sequence (Hypothesis shrinks for at most 5
+  minutes); on a failure Hypothesis prints the seed, and
+  ``--hypothesis-seed=<seed>`` replays it::
+
+      TILEGRID_SOAK=1 .venv/bin/python -m pytest -m "not slurm" -x \\
+          tests/test_incremental.py -k equals_a_fresh_run
+
+The plain tests at the end: regression tests of issue 10's cases 2 (a folder
+file overwritten in place), 3 (deleted tile, deleted shard) and 10 (another
+venv), and a check of which modules the ``code`` step edits draw tiles.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+from conftest import (
+    REPO,
+    SMALL_CONFIG,
+    WORKFLOW_PARTS,
+    Run,
+    Workflow,
+    small_table,
+)
+from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import strategies as st
+
+pytestmark = pytest.mark.workflow
+
+SOAK = os.environ.get("TILEGRID_SOAK") == "1"
+SOAK_EXAMPLES = int(os.environ.get("TILEGRID_SOAK_EXAMPLES", "60"))
+
+# ---------------------------------------------------------------- the tiny workflow
+
+SITES = ("north", "south")
+SEASONS = ("spring", "summer")
+CELLS = tuple((site, season) for site in SITES for season in SEASONS)
+ROWS_PER_CELL = 12  # small_table: 12 + 49 + 86 rows in the three violins of a tile
+DATA_FILE = "data.parquet"
+DATA_FOLDER = "parts"
+FOLDER_FILES = 3  # a folder input starts as three consecutive slices of the table
+BASE_CONFIG = {
+    **SMALL_CONFIG,
+    # the keys the config steps change, at their defaults (so {} -> {} is no change)
+    "facet": {**SMALL_CONFIG["facet"], "col_wrap": None, "col_order": None},
+    "plot": {**SMALL_CONFIG["plot"], "options": {}},
+    "tile": {"height": 1.0, "aspect": 1.2, "dpi": 40},
+    "mosaic": {"title": "small"},
+}
+
+
+def tiny_table(rows_per_cell: int = ROWS_PER_CELL, seed: int = 1) -> pa.Table:
+    """conftest's small_table restricted to a 2 x 2 grid (site x season)."""
+    table = small_table(rows_per_cell, seed)
+    return table.filter(pc.is_in(table["season"], pa.array(SEASONS)))
+
+
+def shift_rows(table: pa.Table, shift: float, mask: np.ndarray | None = None) -> pa.Table:
+    """``table`` with ``shift`` added to ``value`` (in the rows of ``mask``, default all)."""
+    values = table["value"].to_numpy()
+    values = values + shift if mask is None else np.where(mask, values + shift, values)
+    return table.set_column(table.schema.get_field_index("value"), "value", pa.array(values))
+
+
+def cell_mask(table: pa.Table, site: str, season: str) -> np.ndarray:
+    mask = pc.and_(pc.equal(table["site"], site), pc.equal(table["season"], season))
+    return mask.to_numpy(zero_copy_only=False)
+
+
+def copy_workflow(source: Path, dest: Path) -> Workflow:
+    """A copy of the workflow's files (not data, results or .snakemake) of ``source``."""
+    dest.mkdir(parents=True)
+    for part in WORKFLOW_PARTS:
+        src = source / part
+        if src.is_dir():
+            shutil.copytree(src, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, dest / part)
+    return Workflow.at(dest)
+
+
+def results(wf: Workflow) -> dict[str, bytes]:
+    """Every file under ``results/``, by path relative to it."""
+    root = wf.path("results")
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def tile_ids(snapshot: dict[str, bytes]) -> list[str]:
+    """The tile ids of a results snapshot's manifest, in grid order."""
+    return [t["id"] for t in json.loads(snapshot["shards/manifest.json"])["tiles"]]
+
+
+def differences(actual: dict[str, bytes], expected: dict[str, bytes]) -> list[str]:
+    """How the incremental ``results/`` differ from the fresh run's, one line each."""
+    lines = [f"missing (the fresh run has it): {n}" for n in sorted(set(expected) - set(actual))]
+    lines += [f"extra (the fresh run has none): {n}" for n in sorted(set(actual) - set(expected))]
+    lines += [
+        f"differs: {n} ({len(actual[n])} bytes, fresh {len(expected[n])})"
+        for n in sorted(set(actual) & set(expected))
+        if actual[n] != expected[n]
+    ]
+    return lines
+
+
+# ---------------------------------------------------------------- what draws a tile
+
+
+SCRIPTS = REPO / "scripts"
+
+
+def _module_file(name: tuple[str, ...]) -> Path | None:
+    path = SCRIPTS.joinpath(*name)
+    if path.with_suffix(".py").is_file():
+        return path.with_suffix(".py")
+    if (path / "__init__.py").is_file():
+        return path / "__init__.py"
+    return None
+
+
+def _imports(file: Path) -> set[Path]:
+    """The package modules ``file`` imports, lazily or not, and the packages that hold them."""
+    source = file.read_text(encoding="utf-8")
+    package = file.relative_to(SCRIPTS).with_suffix("").parts[:-1]
+    names: list[tuple[str, ...]] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else ()
+            target = base + tuple(node.module.split(".")) if node.module else base
+            names.append(target)
+            names += [target + (alias.name,) for alias in node.names]  # from . import mod
+        elif isinstance(node, ast.Import):
+            names += [tuple(alias.name.split(".")) for alias in node.names]
+    found = {
+        f
+        for name in names
+        if name[:1] == ("tilegrid",)
+        for i in range(1, len(name) + 1)  # importing a.b.c runs a and a.b too
+        if (f := _module_file(name[:i])) is not None
+    }
+    if file.name == "__init__.py" and "import_module(" in source:
+        found |= set(file.parent.glob("*.py"))  # a package that imports its modules by name
+    return found
+
+
+def _import_closure(*roots: Path) -> frozenset[str]:
+    seen: set[Path] = set()
+    todo = list(roots)
+    while todo:
+        file = todo.pop()
+        if file not in seen:
+            seen.add(file)
+            todo += _imports(file)
+    return frozenset(f.relative_to(SCRIPTS / "tilegrid").as_posix() for f in seen)
+
+
+#: The package modules a tile's pixels can depend on: what ``render.py`` (which
+#: draws a tile) imports, directly or not, plus the render job's own runner.
+#: Derived here from the source, independently of the rules' code lists.  Not
+#: the worker's warm-up imports (it preloads mosaic.py): a preload draws nothing.
+RENDER_CODE = _import_closure(SCRIPTS / "tilegrid" / "render.py") | {
+    "__init__.py",
+    "logs.py",
+    "render_job.py",
+    "worker.py",
+}
+#: modules the ``code`` step edits: two that draw, one split-only, one mosaic-only
+CODE_EDITS = ("shardio.py", "kinds/violin.py", "partition.py", "mosaic.py")
+
+
+def tile_settings(config: dict) -> dict:
+    """The settings every tile's picture depends on (ARCHITECTURE: "the plot settings").
+
+    Hue, palette, orders and sharing reach a tile only through its sidecar.
+    """
+    plot = config["plot"]
+    keys = ("kind", "x", "y", "function", "preprocess", "options")
+    return copy.deepcopy({"plot": {k: plot.get(k) for k in keys}, "tile": config["tile"]})
+
+
+def tiles_to_draw(
+    before: dict[str, bytes],
+    after: dict[str, bytes],
+    deleted: set[str],
+    everything: bool,
+) -> set[str]:
+    """The tiles whose inputs changed between two states' results: those a run must draw.
+
+    A tile's inputs are its shard, its sidecar, the plot settings and the code
+    that draws it (ARCHITECTURE.md).  So: every tile of the new grid when the
+    plot/tile settings or a module of RENDER_CODE changed (``everything``);
+    otherwise the tiles that are new to the grid, whose PNG was deleted, or
+    whose shard or sidecar bytes differ from before.  Nothing for changes that
+    only the mosaic sees (title, col_wrap, grid order), another venv or folder.
+    """
+    tiles = set(tile_ids(after))
+    if everything:
+        return tiles
+    return {
+        t
+        for t in tiles
+        if t in deleted
+        or f"tiles/{t}.png" not in before
+        or any(
+            before.get(f"shards/{t}{ext}") != after.get(f"shards/{t}{ext}")
+            for ext in (".arrow", ".json")
+        )
+    }
+
+
+# ---------------------------------------------------------------- another venv
+
+
+@pytest.fixture(scope="session")
+def other_python(tmp_path_factory) -> Path:
+    """The interpreter of a second venv that reuses this one's packages (through a .pth file)."""
+    venv = tmp_path_factory.mktemp("other-venv")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site_dir = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    ours = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    Path(site_dir, "tilegrid-tests.pth").write_text(
+        "".join(f"import site; site.addsitedir({p!r})\n" for p in ours)
+    )
+    prefix = subprocess.run(
+        [str(python), "-c", "import sys, snakemake; print(sys.prefix)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert Path(prefix) == venv and Path(sys.prefix) != venv
+    return python
+
+
+def snakemake_with(wf: Workflow, python: Path) -> Run:
+    """``wf.snakemake()`` run as ``<python> -m snakemake``."""
+    other = Workflow.at(wf.root)
+    other.python = str(python)
+    return other.snakemake()
+
+
+# ---------------------------------------------------------------- steps
+
+
+class Step(NamedTuple):
+    """One edit, followed by a plain ``snakemake`` run.
+
+    ``cell``: (site, season, shift) the value of that cell's rows, in data.parquet;
+    ``append``: (site, season, seed) a new file of the folder, with rows of that cell;
+    ``overwrite``: (index, shift) rewrite a file of the folder in place, values shifted;
+    ``remove``: index, a file of the folder (none when one is left);
+    ``config``: (key, value), a key of CONFIG_CHOICES;
+    ``delete``: ("tile" | "shard" | "mosaic", index of the tile in grid order);
+    ``code``: a module of CODE_EDITS, a comment appended;
+    ``venv``, ``move``: no argument.
+    """
+
+    kind: str
+    arg: Any = None
+
+
+#: one config key of each kind, and the values it takes
+CONFIG_CHOICES: dict[str, tuple] = {
+    # data: which rows the split keeps (a subset drops a column of tiles) and the grid order
+    "facet.col_order": (None, ["summer", "spring"], ["spring"]),
+    # facet: the grid's shape; col_wrap alone is the mosaic's business
+    "facet": (
+        {"row": "site", "col_wrap": None},
+        {"row": None, "col_wrap": None},
+        {"row": None, "col_wrap": 1},
+    ),
+    "plot.options": ({}, {"bw_adjust": 0.5}, {"inner": "quart"}),  # plot: every tile
+    "sharey": (False, True, "row", "col"),  # sharing: the sidecars whose limits move
+    "tile.dpi": (40, 50),  # tile: every tile
+    "mosaic.title": ("small", "a new title", None),  # mosaic: no tile
+}
+
+
+def set_config(config: dict, key: str, value: Any) -> None:
+    section, _, name = key.partition(".")
+    if not name:
+        if isinstance(value, dict):
+            config[section].update(value)
+        else:
+            config[section] = value
+    else:
+        config[section][name] = value
+
+
+shifts = st.sampled_from([-2.0, 0.5, 3.0])
+cell_steps = st.builds(lambda c, s: Step("cell", (*c, s)), st.sampled_from(CELLS), shifts)
+append_steps = st.builds(
+    lambda c, seed: Step("append", (*c, seed)), st.sampled_from(CELLS), st.integers(2, 9)
+)
+overwrite_steps = st.builds(lambda i, s: Step("overwrite", (i, s)), st.integers(0, 5), shifts)
+remove_steps = st.builds(lambda i: Step("remove", i), st.integers(0, 5))
+config_steps = st.sampled_from(sorted(CONFIG_CHOICES)).flatmap(
+    lambda key: st.sampled_from(CONFIG_CHOICES[key]).map(lambda v: Step("config", (key, v)))
+)
+delete_steps = st.builds(
+    lambda what, i: Step("delete", (what, i)),
+    st.sampled_from(("tile", "shard", "mosaic")),
+    st.integers(0, 3),
+)
+code_steps = st.sampled_from(CODE_EDITS).map(lambda m: Step("code", m))
+any_mode_steps = st.one_of(
+    config_steps, delete_steps, code_steps, st.just(Step("venv")), st.just(Step("move"))
+)
+MIN_STEPS, MAX_STEPS = (1, 6) if SOAK else (2, 3)
+SCENARIOS = st.one_of(
+    st.tuples(
+        st.just("file"),
+        st.lists(st.one_of(cell_steps, any_mode_steps), min_size=MIN_STEPS, max_size=MAX_STEPS),
+    ),
+    st.tuples(
+        st.just("folder"),
+        st.lists(
+            st.one_of(append_steps, overwrite_steps, remove_steps, any_mode_steps),
+            min_size=MIN_STEPS,
+            max_size=MAX_STEPS,
+        ),
+    ),
+)
+
+
+# ---------------------------------------------------------------- a scenario
+
+
+class InvariantBroken(AssertionError):
+    """Invariant 2 does not hold after a step.
+
+    One subclass per broken check and step, e.g. ``ResultsDifferAfterOverwrite``
+    or ``WrongRenderCountAfterConfigSharey``: Hypothesis tells failures apart by
+    exception type, so it reports (and in the soak, shrinks) each separately.
+    """
+
+
+_BROKEN: dict[str, type[InvariantBroken]] = {}
+
+
+def broken(what: str, step: Step) -> type[InvariantBroken]:
+    """The InvariantBroken subclass for check ``what`` failing after ``step``."""
+    label = [step.kind] + ([step.arg] if step.kind == "code" else [])
+    label += [step.arg[0]] if step.kind in ("config", "delete") else []
+    words = re.split(r"[^a-zA-Z0-9]+", " ".join(label))
+    name = f"{what}After" + "".join(w.capitalize() for w in words)
+    return _BROKEN.setdefault(name, type(name, (InvariantBroken,), {"__module__": __name__}))
+
+
+class Scenario:
+    """Folder A, its state (data, config, code edits), and fresh runs of each state."""
+
+    def __init__(self, base: Path, mode: str, other_python: Path):
+        self.base = base
+        self.mode = mode
+        self.other_python = other_python
+        # the workflow as it is now, once: fresh folders copy this, not the live repo
+        self.pristine = Workflow(base / "pristine").root
+        self.wf = copy_workflow(self.pristine, base / "a")
+        self.config = copy.deepcopy(BASE_CONFIG)
+        if mode == "file":
+            pq.write_table(tiny_table(), self.wf.path(DATA_FILE))
+        else:
+            self.config["data"] = DATA_FOLDER
+            table = tiny_table()
+            folder = self.wf.path(DATA_FOLDER)
+            folder.mkdir()
+            size = -(-table.num_rows // FOLDER_FILES)
+            for i in range(FOLDER_FILES):
+                pq.write_table(table.slice(i * size, size), folder / f"part-{i}.parquet")
+        self.wf.write_config(self.config)
+        self.edits: list[tuple[str, str]] = []  # (module, text appended), in order
+        self.fresh: dict[str, dict[str, bytes]] = {}  # state key -> its fresh results
+        self.counter = 0  # numbers the fresh and moved folders
+        self.appended = 0  # numbers the appended files
+        self.history: list[str] = []
+
+    # -- state
+
+    def data_files(self, root: Path) -> list[Path]:
+        data = root / self.config["data"]
+        return sorted(data.glob("*.parquet")) if data.is_dir() else [data]
+
+    def state_key(self) -> str:
+        digest = hashlib.sha256()
+        for path in self.data_files(self.wf.root):
+            digest.update(path.relative_to(self.wf.root).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        digest.update(json.dumps(self.config, sort_keys=True).encode())
+        digest.update(json.dumps(self.edits).encode())
+        return digest.hexdigest()
+
+    def next_name(self, prefix: str) -> Path:
+        self.counter += 1
+        return self.base / f"{prefix}-{self.counter}"
+
+    def prepare_fresh(self) -> Workflow:
+        """A fresh folder with the same data files, config and code edits as A."""
+        fresh = copy_workflow(self.pristine, self.next_name("fresh"))
+        data = self.wf.path(self.config["data"])
+        if data.is_dir():
+            shutil.copytree(data, fresh.path(self.config["data"]))
+        else:
+            shutil.copy2(data, fresh.path(self.config["data"]))
+        fresh.write_config(self.config)
+        for module, text in self.edits:
+            with open(fresh.path("scripts", "tilegrid", module), "a", encoding="utf-8") as f:
+                f.write(text)
+        return fresh
+
+    def run_fresh(self, fresh: Workflow, step: Step) -> dict[str, bytes]:
+        run = fresh.snakemake()
+        if run.returncode != 0:
+            raise broken("FreshRunFailed", step)(
+                f"the fresh run of the state after {step} failed:\n"
+                + self.story()
+                + run.output[-4000:]
+            )
+        snapshot = results(fresh)
+        shutil.rmtree(fresh.root, ignore_errors=True)
+        return snapshot
+
+    def story(self) -> str:
+        return "".join(f"  {line}\n" for line in self.history) + f"  (folders: {self.base})\n"
+
+    # -- runs
+
+    def start(self) -> None:
+        run = self.wf.run_ok()
+        self.snapshot = results(self.wf)
+        self.fresh[self.state_key()] = self.snapshot  # A's first run is a fresh run
+        self.history.append(f"initial {self.mode} run: {run.jobs('render')} render jobs")
+        assert run.jobs("render") == len(tile_ids(self.snapshot)), run.output[-4000:]
+
+    def step(self, step: Step) -> None:
+        """Apply ``step`` in A, run A and a fresh folder, and check invariant 2."""
+        before = self.snapshot
+        mtimes = self.wf.tile_mtimes()
+        settings_before = tile_settings(self.config)
+        deleted: set[str] = set()
+        python = None
+        why = ""
+        kind, arg = step
+        if kind == "cell":
+            site, season, shift = arg
+            path = self.wf.path(DATA_FILE)
+            table = pq.read_table(path)
+            pq.write_table(shift_rows(table, shift, cell_mask(table, site, season)), path)
+        elif kind == "append":
+            site, season, seed = arg
+            extra = tiny_table(rows_per_cell=4, seed=seed)
+            extra = extra.filter(pa.array(cell_mask(extra, site, season)))
+            self.appended += 1
+            name = f"new-{self.appended}.parquet"
+            pq.write_table(extra, self.wf.path(DATA_FOLDER, name))
+            why = f"appended {name}"
+        elif kind == "overwrite":
+            index, shift = arg
+            files = self.data_files(self.wf.root)
+            target = files[index % len(files)]
+            # in place: same name, same inode, new rows
+            pq.write_table(shift_rows(pq.read_table(target), shift), target)
+            why = f"overwrote {target.name}"
+        elif kind == "remove":
+            files = self.data_files(self.wf.root)
+            if len(files) > 1:
+                target = files[arg % len(files)]
+                target.unlink()
+                why = f"removed {target.name}"
+            else:
+                why = "one file left: removed none"
+        elif kind == "config":
+            key, value = arg
+            set_config(self.config, key, value)
+            self.wf.write_config(self.config)
+        elif kind == "delete":
+            what, index = arg
+            ids = tile_ids(before)
+            tile = ids[index % len(ids)]
+            if what == "mosaic":
+                self.wf.path("results", "mosaic.png").unlink()
+            else:
+                self.wf.path("results", "tiles", f"{tile}.png").unlink()
+                deleted = {tile}
+                why = f"of {tile}"
+            if what == "shard":
+                self.wf.path("results", "shards", f"{tile}.arrow").unlink()
+        elif kind == "code":
+            text = f"\n# an edit by test_incremental ({len(self.edits) + 1})\n"
+            with open(self.wf.path("scripts", "tilegrid", arg), "a", encoding="utf-8") as f:
+                f.write(text)
+            self.edits.append((arg, text))
+        elif kind == "venv":
+            python = self.other_python
+        elif kind == "move":
+            moved = self.next_name("moved")
+            shutil.copytree(self.wf.root, moved, symlinks=True)  # keeps mtimes, as cp -a
+            shutil.rmtree(self.wf.root)
+            self.wf = Workflow.at(moved)
+            why = f"to {moved.name}"
+        else:
+            raise AssertionError(f"unknown step {step}")
+        self.history.append(f"step {len(self.history)}: {step} {why}".rstrip())
+
+        key = self.state_key()
+        fresh = self.prepare_fresh() if key not in self.fresh else None
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(self.run_fresh, fresh, step) if fresh else None
+            run = self.wf.snakemake() if python is None else snakemake_with(self.wf, python)
+            expected = pending.result() if pending else self.fresh[key]
+        self.fresh[key] = expected
+        if run.returncode != 0:
+            raise broken("RunFailed", step)(
+                f"the incremental run failed after {step}:\n" + self.story() + run.output[-4000:]
+            )
+
+        actual = results(self.wf)
+        everything = tile_settings(self.config) != settings_before or (
+            kind == "code" and arg in RENDER_CODE
+        )
+        want = tiles_to_draw(before, expected, deleted, everything)
+        drawn = {t for t, m in self.wf.tile_mtimes().items() if mtimes.get(t) != m}
+        problems = []
+        diff = differences(actual, expected)
+        if diff:
+            problems.append("results/ differs from a fresh run of the same state:")
+            problems += [f"  {line}" for line in diff[:12]]
+        if run.jobs("render") != len(want):
+            problems.append(
+                f"{run.jobs('render')} render jobs, expected {len(want)}: the tiles whose inputs"
+                f" changed are {sorted(want)}; the PNGs rewritten are {sorted(drawn)}"
+            )
+        self.history[-1] += f" -> {run.jobs('render')} render jobs (expected {len(want)})"
+        if problems:
+            raise broken("ResultsDiffer" if diff else "WrongRenderCount", step)(
+                f"after {step}:\n"
+                + "\n".join(problems)
+                + "\nsteps so far:\n"
+                + self.story()
+                + "output of the incremental run:\n"
+                + run.output[-3000:]
+            )
+        self.snapshot = actual
+
+
+# ---------------------------------------------------------------- the property
+
+
+@settings(
+    max_examples=SOAK_EXAMPLES if SOAK else 2,
+    derandomize=not SOAK,
+    database=None,
+    deadline=None,
+    phases=(Phase.generate, Phase.shrink) if SOAK else (Phase.explicit, Phase.generate),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=SOAK,
+)
+@given(scenario=SCENARIOS)
+# every kind of step at least once, in CI too
+@example(
+    scenario=(
+        "file",
+        [
+            Step("cell", ("south", "summer", 3.0)),
+            Step("config", ("facet.col_order", ["summer", "spring"])),
+            Step("delete", ("tile", 0)),
+            Step("config", ("sharey", True)),
+            Step("delete", ("shard", 1)),
+        ],
+    )
+)
+@example(
+    scenario=(
+        "file",
+        [
+            Step("config", ("plot.options", {"bw_adjust": 0.5})),
+            Step("config", ("facet", {"row": None, "col_wrap": None})),
+            Step("config", ("tile.dpi", 50)),
+            Step("delete", ("mosaic", 0)),
+            Step("config", ("mosaic.title", "a new title")),
+        ],
+    )
+)
+@example(
+    scenario=(
+        "folder",
+        [
+            Step("append", ("north", "spring", 3)),
+            Step("overwrite", (0, 3.0)),
+            Step("remove", 1),
+            Step("code", "kinds/violin.py"),
+            Step("move"),
+        ],
+    )
+)
+@example(
+    scenario=(
+        "file",
+        [
+            Step("code", "shardio.py"),
+            Step("venv"),
+            Step("code", "mosaic.py"),
+            Step("code", "partition.py"),
+        ],
+    )
+)
+def test_an_incremental_run_equals_a_fresh_run_and_draws_only_changed_tiles(
+    scenario, tmp_path_factory, other_python
+):
+    mode, steps = scenario
+    base = tmp_path_factory.mktemp("incremental")
+    run = Scenario(base, mode, other_python)
+    run.start()
+    for step in steps:
+        run.step(step)
+    shutil.rmtree(base, ignore_errors=True)  # kept when a step fails, to look at
+
+
+# ---------------------------------------------------------------- regression tests
+
+
+@pytest.fixture
+def tiny(tmp_path) -> Workflow:
+    """The 2 x 2 tiny workflow on data.parquet, after one complete run."""
+    wf = Workflow(tmp_path / "wf")
+    pq.write_table(tiny_table(), wf.path(DATA_FILE))
+    wf.write_config(BASE_CONFIG)
+    assert wf.run_ok().jobs("render") == 4
+    return wf
+
+
+def test_a_parquet_folder_file_overwritten_in_place_is_resplit_and_changes_the_mosaic(tmp_path):
+    wf = Workflow(tmp_path / "wf")
+    wf.path(DATA_FOLDER).mkdir()
+    table = tiny_table()
+    half = table.num_rows // 2
+    pq.write_table(table.slice(0, half), wf.path(DATA_FOLDER, "a.parquet"))
+    pq.write_table(table.slice(half), wf.path(DATA_FOLDER, "b.parquet"))
+    wf.write_config({**BASE_CONFIG, "data": DATA_FOLDER})
+    wf.run_ok()
+    before = results(wf)
+    target = wf.path(DATA_FOLDER, "b.parquet")
+    pq.write_table(shift_rows(pq.read_table(target), 5.0), target)  # same name, new rows
+    run = wf.run_ok()
+    after = results(wf)
+    assert run.jobs("split") == 1, run.output[-3000:]
+    assert after["mosaic.png"] != before["mosaic.png"]
+    changed = {
+        t for t in tile_ids(after) if after[f"shards/{t}.arrow"] != before[f"shards/{t}.arrow"]
+    }
+    assert changed and run.jobs("render") == len(changed)
+
+
+def test_a_deleted_tile_png_is_redrawn_by_a_plain_rerun(tiny):
+    before = results(tiny)
+    tile = tile_ids(before)[0]
+    tiny.path("results", "tiles", f"{tile}.png").unlink()
+    run = tiny.run_ok()
+    assert run.jobs("render") == 1, run.output[-3000:]
+    assert results(tiny) == before
+
+
+def test_a_deleted_shard_and_its_tile_are_recovered_by_a_plain_rerun(tiny):
+    before = results(tiny)
+    tile = tile_ids(before)[1]
+    tiny.path("results", "shards", f"{tile}.arrow").unlink()
+    tiny.path("results", "tiles", f"{tile}.png").unlink()
+    run = tiny.snakemake()
+    assert run.returncode == 0 and "MissingInputException" not in run.output, run.output[-3000:]
+    assert run.jobs("render") == 1, run.output[-3000:]
+    assert results(tiny) == before
+
+
+def test_running_from_another_venv_rerenders_nothing(tiny, other_python):
+    before = results(tiny)
+    run = snakemake_with(tiny, other_python)
+    assert run.returncode == 0, run.output[-3000:]
+    assert run.jobs("render") == 0, run.output[-3000:]
+    assert results(tiny) == before
+
+
+def test_the_code_steps_edit_modules_that_draw_and_modules_that_do_not():
+    assert {"shardio.py", "kinds/violin.py"} <= RENDER_CODE
+    assert not {"partition.py", "mosaic.py"} & RENDER_CODE
