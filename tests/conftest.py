@@ -7,6 +7,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import sysconfig
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,38 @@ WORKFLOW_PARTS = (
     "report",
 )
 SNAKEMAKE_TIMEOUT = 600
+
+
+def copy_workflow_files(source: Path, dest: Path) -> None:
+    """Copy the workflow's own files (not data, results or .snakemake) of ``source``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for part in WORKFLOW_PARTS:
+        src = source / part
+        if src.is_dir():
+            shutil.copytree(src, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
+        elif src.exists():
+            shutil.copy2(src, dest / part)
+
+
+def python_says(python: Path | str, code: str) -> str:
+    """What ``python -c code`` prints, stripped."""
+    done = subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def venv_seeing_ours(venv: Path, pip: bool = False) -> Path:
+    """A new venv at ``venv`` whose python also sees this test venv's packages (a .pth
+    file), so nothing is installed twice; its interpreter."""
+    subprocess.run(
+        [sys.executable, "-m", "venv", *([] if pip else ["--without-pip"]), str(venv)], check=True
+    )
+    python = venv / "bin" / "python"
+    site_dir = python_says(python, "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+    ours = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    Path(site_dir, "tilegrid-tests.pth").write_text(
+        "".join(f"import site; site.addsitedir({p!r})\n" for p in ours)
+    )
+    return python
 
 
 @dataclass
@@ -56,15 +89,9 @@ class Workflow:
     python = sys.executable
     timeout = SNAKEMAKE_TIMEOUT
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, source: Path = REPO):
         self.root = root
-        root.mkdir(parents=True, exist_ok=True)
-        for part in WORKFLOW_PARTS:
-            src = REPO / part
-            if src.is_dir():
-                shutil.copytree(src, root / part, ignore=shutil.ignore_patterns("__pycache__"))
-            else:
-                shutil.copy2(src, root / part)
+        copy_workflow_files(source, root)
 
     @classmethod
     def at(cls, root: Path) -> Workflow:

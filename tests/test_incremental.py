@@ -71,9 +71,7 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
-import sysconfig
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -86,10 +84,11 @@ import pytest
 from conftest import (
     REPO,
     SMALL_CONFIG,
-    WORKFLOW_PARTS,
     Run,
     Workflow,
+    python_says,
     small_table,
+    venv_seeing_ours,
 )
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
@@ -138,14 +137,7 @@ def cell_mask(table: pa.Table, site: str, season: str) -> np.ndarray:
 
 def copy_workflow(source: Path, dest: Path) -> Workflow:
     """A copy of the workflow's files (not data, results or .snakemake) of ``source``."""
-    dest.mkdir(parents=True)
-    for part in WORKFLOW_PARTS:
-        src = source / part
-        if src.is_dir():
-            shutil.copytree(src, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(src, dest / part)
-    return Workflow.at(dest)
+    return Workflow(dest, source)
 
 
 def results(wf: Workflow) -> dict[str, bytes]:
@@ -283,24 +275,8 @@ def tiles_to_draw(
 def other_python(tmp_path_factory) -> Path:
     """The interpreter of a second venv that reuses this one's packages (through a .pth file)."""
     venv = tmp_path_factory.mktemp("other-venv")
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    python = venv / "bin" / "python"
-    site_dir = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    ours = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
-    Path(site_dir, "tilegrid-tests.pth").write_text(
-        "".join(f"import site; site.addsitedir({p!r})\n" for p in ours)
-    )
-    prefix = subprocess.run(
-        [str(python), "-c", "import sys, snakemake; print(sys.prefix)"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    python = venv_seeing_ours(venv)
+    prefix = python_says(python, "import sys, snakemake; print(sys.prefix)")
     assert Path(prefix) == venv and Path(sys.prefix) != venv
     return python
 

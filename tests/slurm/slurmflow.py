@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
-import sysconfig
 from pathlib import Path
 
 import yaml
 from cluster import PARTITION, SlurmCluster
-from conftest import REPO, Run, Workflow
+from conftest import REPO, Run, Workflow, venv_seeing_ours
 
 __all__ = ["Run", "SlurmWorkflow", "Workflow", "slurm_python"]
 
@@ -35,15 +33,7 @@ def slurm_python() -> str:
     wanted = (REPO / "requirements-slurm.txt").read_text()
     if python.exists() and marker.exists() and marker.read_text() == wanted:
         return str(python)
-    subprocess.run([sys.executable, "-m", "venv", str(SLURM_VENV)], check=True)
-    site = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    # the test venv's packages (snakemake, numpy, ...) are seen, not installed twice
-    Path(site, "tilegrid-test-venv.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    venv_seeing_ours(SLURM_VENV, pip=True)
     subprocess.run(
         [str(python), "-m", "pip", "install", "-q", "-r", str(REPO / "requirements-slurm.txt")],
         check=True,
