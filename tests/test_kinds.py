@@ -338,3 +338,22 @@ def test_a_dictionary_encoded_shard_draws_the_same_tile_as_a_plain_one(tmp_path,
         pngs.add((tmp_path / f"{name}.png").read_bytes())
     assert pa.types.is_dictionary(read_shard(tmp_path / "encoded.arrow").schema.field("g").type)
     assert len(pngs) == 1
+
+
+@pytest.mark.parametrize("n", [3, 6, 10, 20, 29])
+@pytest.mark.parametrize("shape", ["normal", "one outlier", "two outliers", "lognormal"])
+def test_the_splits_bound_holds_the_bootstrap_interval_of_a_small_group(n, shape):
+    from tilegrid.kinds._estimate import bootstrap_bound
+    from tilegrid.stats import Moments
+
+    rng = np.random.default_rng(n)
+    values = {
+        "normal": rng.normal(5, 2, n),
+        "one outlier": np.r_[np.zeros(n - 1), 150.0],
+        "two outliers": np.r_[np.zeros(n - 2), 80.0, 150.0],
+        "lognormal": rng.lognormal(0, 1.5, n),
+    }[shape]
+    for estimator in ("mean", "sum"):
+        _, lo, hi = estimate(values, estimator, ["ci", 95])
+        b_lo, b_hi = bootstrap_bound(Moments.of(values), estimator, ["ci", 95])
+        assert b_lo <= lo + 1e-9 and hi <= b_hi + 1e-9, (estimator, lo, hi, b_lo, b_hi)
