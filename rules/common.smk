@@ -21,6 +21,7 @@ from tilegrid.config import (  # noqa: E402
     schema_error_line,
     with_source,
 )
+from tilegrid.tableio import TableError, input_files  # noqa: E402
 
 EXAMPLE_DATA = "resources/example.parquet"
 SHARDS = "results/shards"
@@ -130,28 +131,17 @@ def mosaic_code():
 
 
 def data_files():
-    """The split's input files: the table, or every data file of a folder.
+    """The split's input files: every file that ``data`` names, globs expanded now.
 
-    Every file of a folder is an input by name and content, so adding, removing
-    or rewriting any one of them reruns the split (a folder's own mtime does not
-    change when a file inside it is rewritten).  Names starting with "." or "_"
-    are skipped, as pyarrow's datasets skip them.
+    Every file of a folder or a glob is an input by name and content, so adding,
+    removing or rewriting any one of them reruns the split (a folder's own mtime
+    does not change when a file inside it is rewritten).  A glob is expanded when
+    the workflow is parsed: a new file matching it is a new input.
     """
-    data = config["data"]
-    if not os.path.isdir(data):
-        return [local(data)]
-    files = sorted(
-        os.path.join(root, name)
-        for root, dirs, names in os.walk(data)
-        if not _hidden(os.path.relpath(root, data))
-        for name in names
-        if not name.startswith((".", "_"))
-    )
-    return [local(f) for f in files]
-
-
-def _hidden(relative_dir):
-    return any(part.startswith((".", "_")) for part in Path(relative_dir).parts if part != ".")
+    try:
+        return [local(f) for f in input_files(config["data"])]
+    except TableError as exc:
+        fail(with_source(str(exc), user_config_files(), "config.yaml"))
 
 
 def render_mem_mb(wildcards, input, attempt):
@@ -190,6 +180,7 @@ def split_spec():
         "sharey": config["sharey"],
         "sharec": config["sharec"],
         "preprocess": config["plot"]["preprocess"],
+        "source_column": config["source_column"],
     }
 
 

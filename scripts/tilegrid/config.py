@@ -184,10 +184,11 @@ def _role_column(plot: dict[str, Any], role: str) -> str | None:
 def check_columns(config: dict[str, Any], kind: PlotKind) -> None:
     """The configured columns exist in the data file, and numeric roles are numeric."""
     path = config["data"]
+    where = tableio.describe(path)
     try:
-        schema = tableio.read_schema(path)
+        schema = tableio.read_schema(path, config.get("source_column"))
         if not tableio.has_rows(path):
-            raise ConfigError(f"data file {path!r}: the table has no rows")
+            raise ConfigError(f"{where}: the table has no rows")
     except tableio.TableError as exc:
         raise ConfigError(str(exc)) from exc
     names = list(schema.names)
@@ -199,21 +200,22 @@ def check_columns(config: dict[str, Any], kind: PlotKind) -> None:
             hint = difflib.get_close_matches(column, names, n=1)
             suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
             raise ConfigError(
-                f"config key {key!r}: column {column!r} is not in data file {path!r}"
+                f"config key {key!r}: column {column!r} is not in {where}"
                 f"{suggestion}; its columns: {', '.join(names)}"
             )
     for role, kind_type in kind.roles.items():
         column = _role_column(plot, role)
         if kind_type == "numeric" and column and not _is_numeric(schema.field(column).type):
             raise ConfigError(
-                f"config key {_role_key(role)!r}: column {column!r} in data file {path!r} has "
+                f"config key {_role_key(role)!r}: column {column!r} in {where} has "
                 f"type {schema.field(column).type}, not a number (kind {plot['kind']!r})"
             )
 
 
 def data_is_generated(config: dict[str, Any], example_path: str) -> bool:
     """Whether the config's data file is the example table the workflow makes (and remakes)."""
-    return os.path.normpath(config["data"]) == os.path.normpath(example_path)
+    data = config["data"]
+    return isinstance(data, str) and os.path.normpath(data) == os.path.normpath(example_path)
 
 
 def _has_key(config: dict[str, Any], key: str) -> bool:
@@ -230,7 +232,7 @@ def key_of(message: str) -> str | None:
     match = re.search(r"config key '([\w.]+)'", message)
     if match:
         return match.group(1)
-    return "data" if message.startswith(("data file", "data folder")) else None
+    return "data" if message.startswith("data ") else None
 
 
 def with_source(message: str, user_files: list[tuple[str, dict[str, Any]]], bundled: str) -> str:

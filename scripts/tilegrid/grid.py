@@ -58,7 +58,7 @@ def collect_levels(
     only when ``chunks`` asks for it).
     """
     explicit = explicit_orders(spec)
-    schema = schema or tableio.read_schema(spec.data)
+    schema = schema or tableio.read_schema(spec.data, spec.source_column)
     if not spec.chunks and all(explicit.get(c) is not None for c in columns):
         try:
             return {c: cast_order(explicit[c], _level_type(schema, c), c) for c in columns}, 0
@@ -67,7 +67,7 @@ def collect_levels(
     collectors = {c: LevelCollector(c) for c in columns}
     total = 0
     read = columns or [schema.names[0]]
-    for batch in tableio.iter_batches(spec.data, read):
+    for batch in tableio.iter_batches(spec.data, read, spec.source_column):
         total += batch.num_rows
         for name in columns:
             collectors[name].add(batch.column(name))

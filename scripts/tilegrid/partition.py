@@ -523,7 +523,9 @@ def partition(
     part = Partitioner(plan, grid, levels, columns, router, total)
     read = list(dict.fromkeys([c.name for c in columns] + plan.spec.facets))
     try:
-        route_batches(part, prefetch(tableio.iter_batches(plan.spec.data, read)))
+        route_batches(
+            part, prefetch(tableio.iter_batches(plan.spec.data, read, plan.spec.source_column))
+        )
         buffers.close()
     finally:
         sink.close()

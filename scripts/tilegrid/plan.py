@@ -32,7 +32,7 @@ class SplitSpec:
     colors) is another setting, used when a tile is drawn.
     """
 
-    data: str
+    data: str | list[str]
     row: str | None = None
     col: str | None = None
     row_order: list[Any] | None = None
@@ -50,6 +50,7 @@ class SplitSpec:
     sharec: bool = True
     preprocess: str | None = None
     max_tiles: int = 1000
+    source_column: str | None = None
 
     @property
     def facets(self) -> list[str]:

@@ -74,11 +74,11 @@ class SplitResult:
 
 def run_split(spec: SplitSpec, out_dir: str) -> SplitResult:
     """Split ``spec.data`` into ``out_dir``: shards, sidecars and the manifest."""
-    schema = tableio.read_schema(spec.data)
+    schema = tableio.read_schema(spec.data, spec.source_column)
     plan = make_plan(spec, schema)
     levels, total = collect_levels(plan.spec, plan.level_columns, schema)
     if total == 0 and not tableio.has_rows(spec.data):
-        raise SplitError(f"data file {spec.data!r}: the table has no rows")
+        raise SplitError(f"{tableio.describe(spec.data)}: the table has no rows")
     grid = make_grid(plan.spec, levels)
     os.makedirs(out_dir, exist_ok=True)
     columns = shard_layout(plan, schema, levels)
@@ -91,7 +91,7 @@ def run_split(spec: SplitSpec, out_dir: str) -> SplitResult:
         write_sidecar(sidecar_path(out_dir, tid), sidecar)
     tiles = manifest_tiles(grid, sidecars, part.router.buffers.rows)
     if part.input_rows == 0:
-        raise SplitError(f"data file {spec.data!r}: the table has no rows")
+        raise SplitError(f"{tableio.describe(spec.data)}: the table has no rows")
     check_conservation(part.input_rows, tiles, part.dropped)
     manifest = make_manifest(plan, grid, tiles, sidecars, stats, part.dropped, part.input_rows)
     write_manifest(manifest_path(out_dir), manifest)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import glob
 import os
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.dataset as ds
@@ -123,21 +126,33 @@ def unify_schemas(path: str, schemas: list[tuple[str, pa.Schema]]) -> pa.Schema:
     """One schema for the files of a folder, or a TableError naming a column and two files."""
     if not schemas:
         raise TableError(f"data folder {path!r} holds no Parquet files")
+    return _unify(schemas, f"data folder {path!r}", lambda file: repr(os.path.relpath(file, path)))
+
+
+def _unify(schemas: list[tuple[str, pa.Schema]], where: str, name_of) -> pa.Schema:
+    """One schema for several (name, schema) pairs: safe differences widened.
+
+    int in one, float in another becomes float; categorical in one and text in
+    another is compared by values (text); a column of no values at all (a CSV
+    column left empty, type null) takes the others' type.  A column whose types
+    cannot be merged is a TableError saying ``where``, the column and the two
+    sources (as ``name_of`` words them).
+    """
     types: dict[str, list[tuple[str, pa.DataType]]] = {}
     for file, schema in schemas:
         for field in schema:
             types.setdefault(field.name, []).append((file, field.type))
     fields = []
     for name, seen in types.items():
-        distinct = {t for _, t in seen}
+        distinct = {t for _, t in seen if not pa.types.is_null(t)}
         if len(distinct) > 1 and any(pa.types.is_dictionary(t) for t in distinct):
             # categorical in some files, plain in others: compare by values
             seen = [(f, t.value_type if pa.types.is_dictionary(t) else t) for f, t in seen]
-        fields.append(_unified_field(path, name, seen))
+        fields.append(_unified_field(where, name, seen, name_of))
     return pa.schema(fields)
 
 
-def _unified_field(path: str, name: str, seen: list[tuple[str, pa.DataType]]) -> pa.Field:
+def _unified_field(where: str, name: str, seen: list[tuple[str, pa.DataType]], name_of) -> pa.Field:
     merged = pa.field(name, seen[0][1])
     for file, dtype in seen[1:]:
         try:
@@ -145,17 +160,16 @@ def _unified_field(path: str, name: str, seen: list[tuple[str, pa.DataType]]) ->
                 [pa.schema([merged]), pa.schema([pa.field(name, dtype)])],
                 promote_options="permissive",
             ).field(name)
-        except (pa.ArrowTypeError, pa.ArrowInvalid) as exc:
+        except (pa.ArrowTypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
             first = next(f for f, t in seen if t == seen[0][1])
             raise TableError(
-                f"data folder {path!r}: column {name!r} is {seen[0][1]} in "
-                f"{os.path.relpath(first, path)!r} but {dtype} in {os.path.relpath(file, path)!r}; "
-                "write every file with the same type for it"
+                f"{where}: column {name!r} is {seen[0][1]} in {name_of(first)} but {dtype} "
+                f"in {name_of(file)}; write every file with the same type for it"
             ) from exc
     return merged
 
 
-def read_schema(path: str) -> pa.Schema:
+def _read_schema(path: str) -> pa.Schema:
     """Schema of the table at ``path`` without reading its rows (CSV: first block)."""
     _check_exists(path)
     fmt = table_format(path)
@@ -172,7 +186,7 @@ def read_schema(path: str) -> pa.Schema:
         ) from exc
 
 
-def has_rows(path: str) -> bool:
+def _has_rows(path: str) -> bool:
     """Whether the table at ``path`` holds at least one row (Parquet/Arrow: from metadata)."""
     _check_exists(path)
     fmt = table_format(path)
@@ -189,7 +203,7 @@ def has_rows(path: str) -> bool:
         ) from exc
 
 
-def iter_batches(path: str, columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
+def _iter_batches(path: str, columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
     """Yield the table's rows, restricted to ``columns``, as record batches in file order."""
     _check_exists(path)
     fmt = table_format(path)
@@ -243,3 +257,230 @@ def _check_exists(path: str) -> None:
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+# ---------------------------------------------------------------- many files
+
+#: characters that make a ``data`` value a glob pattern (when no file has that name)
+GLOB_CHARS = frozenset("*?[")
+#: the source column's type: one dictionary entry per file, cheap at any row count
+SOURCE_TYPE = pa.dictionary(pa.int32(), pa.string())
+
+Data = str | Sequence[str]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One file or folder the config's ``data`` names, and the entry that named it."""
+
+    path: str
+    entry: str
+    index: int | None  # 1-based position in a ``data`` list; None for a single value
+
+    @property
+    def label(self) -> str:
+        """The path as given, normalised: the source column's value for its rows."""
+        return source_label(self.path)
+
+    def named(self) -> str:
+        """The part for a message: its path, and its list entry when there is one."""
+        return f"{self.path!r}" + ("" if self.index is None else f" (entry {self.index})")
+
+
+def source_label(path: str) -> str:
+    """A file's path as given, normalised, with ``/`` separators (``./a//b.csv`` -> ``a/b.csv``)."""
+    return os.path.normpath(path).replace(os.sep, "/")
+
+
+def is_glob(entry: str) -> bool:
+    """Whether ``entry`` is a glob: it holds ``*``, ``?`` or ``[`` and no file has its name."""
+    return bool(GLOB_CHARS & set(entry)) and not os.path.exists(entry)
+
+
+def is_many(data: Data, source_column: str | None = None) -> bool:
+    """Whether ``data`` is read as many parts (a list or a glob) or needs a source column.
+
+    A single file or folder without a source column is read as it always was.
+    """
+    return source_column is not None or not isinstance(data, str) or is_glob(data)
+
+
+def describe(data: Data) -> str:
+    """``data`` for a message: ``data file 'x.csv'``, ``data 'runs/*.csv'``, ``data [...]``."""
+    if isinstance(data, str) and not is_glob(data):
+        return f"data file {data!r}"
+    return f"data {data if isinstance(data, str) else list(data)!r}"
+
+
+def resolve(data: Data) -> list[Part]:
+    """The files and folders ``data`` names, in order: list entries as given, globs sorted.
+
+    A glob matching nothing, a list entry that does not exist, and a file named
+    by two entries are TableErrors naming the entry.
+    """
+    entries = [(data, None)] if isinstance(data, str) else [(e, i + 1) for i, e in enumerate(data)]
+    parts: list[Part] = []
+    seen: dict[str, Part] = {}
+    for entry, index in entries:
+        where = "config key 'data'" + ("" if index is None else f" (entry {index}, {entry!r})")
+        if os.path.exists(entry):
+            paths = [entry]
+        elif is_glob(entry):
+            paths = sorted(glob.glob(entry, recursive=True))
+            if not paths:
+                what = "the glob" if index is not None else f"the glob {entry!r}"
+                raise TableError(f"{where}: {what} matches no file")
+        else:
+            raise TableError(f"{where}: {entry!r} does not exist")
+        for path in paths:
+            part = Part(path, entry, index)
+            key = os.path.realpath(path)
+            if key in seen:
+                raise TableError(
+                    f"{where}: {path!r} is also named by "
+                    f"{seen[key].named() if seen[key].entry != entry else 'this entry'}; "
+                    "name each file once"
+                )
+            seen[key] = part
+            parts.append(part)
+    return parts
+
+
+def input_files(data: Data) -> list[str]:
+    """Every file ``data`` reads: the files it names, and every data file of its folders.
+
+    Names starting with "." or "_" inside a folder are skipped, as pyarrow's
+    datasets skip them.  These are the split's inputs, by name and content.  A
+    single file is its own input even before it exists (the generated example).
+    """
+    if isinstance(data, str) and not is_glob(data) and not os.path.isdir(data):
+        return [data]
+    files: list[str] = []
+    for part in resolve(data):
+        if not os.path.isdir(part.path):
+            files.append(part.path)
+            continue
+        files += sorted(
+            os.path.join(root, name)
+            for root, dirs, names in os.walk(part.path)
+            if not _hidden(os.path.relpath(root, part.path))
+            for name in names
+            if not name.startswith((".", "_"))
+        )
+    return files
+
+
+def _hidden(relative_dir: str) -> bool:
+    return any(p.startswith((".", "_")) for p in relative_dir.split(os.sep) if p != ".")
+
+
+def read_schema(path: Data, source_column: str | None = None) -> pa.Schema:
+    """Schema of the table ``path`` names, without reading its rows (CSV: first block).
+
+    Many parts (a list, a glob): their schemas unified as a folder's files are,
+    plus the source column when asked for.
+    """
+    if not is_many(path, source_column):
+        return _read_schema(path)
+    return _many_schema(resolve(path), source_column)[0]
+
+
+def has_rows(path: Data) -> bool:
+    """Whether the table ``path`` names holds at least one row (Parquet/Arrow: from metadata)."""
+    if not is_many(path):
+        return _has_rows(path)
+    return any(_has_rows(part.path) for part in resolve(path))
+
+
+def iter_batches(
+    path: Data, columns: Sequence[str], source_column: str | None = None
+) -> Iterator[pa.RecordBatch]:
+    """Yield the table's rows, restricted to ``columns``, as record batches in file order.
+
+    Many parts are read one after the other, in :func:`resolve`'s order, each
+    batch cast to the unified schema (a column a file lacks is null there).
+    The source column, when among ``columns``, names each row's file; every file
+    yields at least one (maybe empty) batch, so every file is one of its values.
+    """
+    if not is_many(path, source_column):
+        yield from _iter_batches(path, columns)
+        return
+    parts = resolve(path)
+    schema, schemas = _many_schema(parts, source_column)
+    target = pa.schema([schema.field(c) for c in columns])
+    for part, own in zip(parts, schemas):
+        read = [c for c in columns if c in own.names and c != source_column] or own.names[:1]
+        for label, batches in _file_batches(part, read, source_column in columns):
+            empty = True
+            for batch in batches:
+                empty = False
+                yield _conform(batch, target, source_column, label)
+            if empty and source_column in columns:
+                yield _conform(None, target, source_column, label)
+
+
+def _many_schema(parts: list[Part], source_column: str | None) -> tuple[pa.Schema, list[pa.Schema]]:
+    """The unified schema of ``parts`` (plus the source column), and each part's own."""
+    own = [_read_schema(part.path) for part in parts]
+    by_name = {part.named(): part for part in parts}
+    schema = _unify(
+        [(part.named(), s) for part, s in zip(parts, own)], "config key 'data'", lambda n: n
+    )
+    if source_column is not None:
+        if source_column in schema.names:
+            holder = next(by_name[n] for n, s in zip(by_name, own) if source_column in s.names)
+            raise TableError(
+                f"config key 'source_column': {source_column!r} is also a column of data file "
+                f"{holder.named()}; choose another name for the source column"
+            )
+        schema = schema.append(pa.field(source_column, SOURCE_TYPE))
+    return schema, own
+
+
+def _file_batches(part: Part, columns: list[str], per_file: bool):
+    """(label, batches) for each file of ``part``: one for a file; for a folder, one per
+    file when ``per_file`` (the source column), else the whole folder at once."""
+    if not (per_file and os.path.isdir(part.path)):
+        yield part.label, _iter_batches(part.path, columns)
+        return
+    dataset = _folder_dataset(part.path)
+    options = ds.ParquetFragmentScanOptions(pre_buffer=False)
+    for fragment in dataset.get_fragments():
+        yield (
+            source_label(fragment.path),
+            _fragment_batches(part.path, fragment, dataset.schema, columns, options),
+        )
+
+
+def _fragment_batches(path, fragment, schema, columns, options) -> Iterator[pa.RecordBatch]:
+    try:
+        yield from fragment.to_batches(
+            schema=schema,
+            columns=list(columns),
+            batch_size=BATCH_ROWS,
+            fragment_scan_options=options,
+        )
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise TableError(
+            f"data file {fragment.path!r} (in {path!r}): cannot be read as parquet: "
+            f"{_first_line(exc)}"
+        ) from exc
+
+
+def _conform(
+    batch: pa.RecordBatch | None, target: pa.Schema, source_column: str | None, label: str
+) -> pa.RecordBatch:
+    """``batch`` with ``target``'s columns and types: cast where a file's type differs,
+    null where it lacks the column, the source column filled with ``label``."""
+    rows = 0 if batch is None else batch.num_rows
+    arrays = []
+    for field in target:
+        if field.name == source_column:
+            indices = pa.array(np.zeros(rows, np.int32))
+            arrays.append(pa.DictionaryArray.from_arrays(indices, pa.array([label], pa.string())))
+        elif batch is not None and field.name in batch.schema.names:
+            column = batch.column(field.name)
+            arrays.append(column if column.type == field.type else column.cast(field.type))
+        else:
+            arrays.append(pa.nulls(rows, field.type))
+    return pa.RecordBatch.from_arrays(arrays, schema=target)
