@@ -35,7 +35,12 @@ blob; ``--hypothesis-seed=N`` repeats a soak run)::
 (a value above 1 is the number of examples per property; 2000 take a few
 minutes).  The generated shapes are the ones real data has: CSV, TSV,
 ``.csv.gz``, Parquet with 1-5 row groups, a folder of 1-4 Parquet files,
-Feather (Arrow IPC file, dictionary deltas between batches); dictionary columns
+Feather (Arrow IPC file, dictionary deltas between batches), 1-4 files of
+mixed formats named by ``data:`` as a list, a glob, or a list holding a glob
+(the reference reads each file plainly: a column is categorical only if every
+file that types it holds a dictionary); with or without ``source_column``
+(a categorical column of every file's path, in order, sometimes a facet);
+dictionary columns
 whose dictionaries differ per row group and per file (other orders, unused
 entries, ``""`` as a category); nulls, ``""``, NaN, +-inf, -0.0 and 0.0; bool,
 int, float, text, date and (ordered) categorical facet columns; explicit orders
@@ -134,9 +139,23 @@ HUE_TYPES = ("string", "dict", "bool", "date", "int", "float")
 #: a number hue without hue_order is continuous (issue 10, case 8): a colormap, not
 #: categories; with hue_order it is categorical, and only that case is generated
 NUMERIC_HUE = ("int", "float")
-FORMATS = ("csv", "tsv", "csv.gz", "parquet", "folder", "feather")
-DICT_FORMATS = ("parquet", "folder", "feather")
-MAX_CHUNKS = {"csv": 1, "tsv": 1, "csv.gz": 1, "parquet": 5, "folder": 4, "feather": 3}
+FORMATS = ("csv", "tsv", "csv.gz", "parquet", "folder", "feather", "many")
+DICT_FORMATS = ("parquet", "folder", "feather", "many")
+MAX_CHUNKS = {
+    "csv": 1,
+    "tsv": 1,
+    "csv.gz": 1,
+    "parquet": 5,
+    "folder": 4,
+    "feather": 3,
+    "many": 4,
+}
+#: the formats of the files of a "many" input (``data:`` a list or a glob), mixed
+FILE_FORMATS = ("csv", "tsv", "csv.gz", "parquet", "feather")
+#: how ``data:`` names the files of a "many" input: each file listed, one glob, or
+#: the first file listed and a glob for the others
+MANY_LAYOUTS = ("list", "glob", "list+glob")
+SOURCE = "src"  # the source_column's name when a case asks for one
 #: how a null is written in CSV/TSV (pyarrow's null_values)
 CSV_NULLS = ("", "NA", "null", "NaN")
 
@@ -169,6 +188,8 @@ class Case:
     null_token: str = ""
     batch_rows: int | None = None
     shard_row_group: int | None = None
+    file_formats: list[str] = field(default_factory=list)  # "many": each file's format
+    layout: str = "list"  # "many": one of MANY_LAYOUTS
 
     @property
     def n(self) -> int:
@@ -243,9 +264,21 @@ def cases(
     plan.append((number, draw(st.sampled_from(sorted(NUMBERS)))))
     spec[number] = number
 
+    if draw(st.booleans()):  # a column naming each row's file, maybe a facet
+        spec["source_column"] = SOURCE
+        role = draw(st.sampled_from([None] + [r for r in ("row", "col") if r in spec]))
+        if role is not None:
+            plan = [(name, ctype) for name, ctype in plan if name != spec[role]]
+            spec[role], spec[f"{role}_order"] = SOURCE, None
+
     chunks = draw(st.integers(1, MAX_CHUNKS[fmt]))
     cuts = draw(st.lists(st.integers(0, n), min_size=chunks - 1, max_size=chunks - 1))
     bounds = [0, *sorted(cuts), n]
+    file_formats = []
+    if fmt == "many":
+        file_formats = draw(
+            st.lists(st.sampled_from(FILE_FORMATS), min_size=chunks, max_size=chunks)
+        )
     columns = []
     for name, ctype in plan:
         domain = NUMBERS[ctype] if ctype in NUMBERS else DOMAINS[ctype]
@@ -257,7 +290,8 @@ def cases(
         col = Column(name, ctype, values)
         if ctype == "dict":
             col.ordered = draw(st.booleans())
-            col.dictionaries = draw(chunk_dictionaries(values, bounds, fmt == "feather"))
+            growing = fmt == "feather" or "feather" in file_formats
+            col.dictionaries = draw(chunk_dictionaries(values, bounds, growing))
         if ctype == "string":
             col.large = draw(st.booleans())
         columns.append(col)
@@ -269,6 +303,8 @@ def cases(
         null_token=draw(st.sampled_from(CSV_NULLS)),
         batch_rows=draw(st.sampled_from([None, 1, 3, 7])),
         shard_row_group=draw(st.sampled_from([None, 2, 5])),
+        file_formats=file_formats,
+        layout=draw(st.sampled_from(MANY_LAYOUTS)),
     )
 
 
@@ -326,40 +362,63 @@ def csv_cell(value: Any, null_token: str) -> str:
     return str(value)
 
 
-def write_input(case: Case, folder: Path) -> Path:
-    """Write the case's table in its format under ``folder``; return the data path."""
+def write_file(case: Case, fmt: str, chunks: range, path: Path) -> Path:
+    """Write the rows of ``chunks`` at ``path`` in format ``fmt``; return ``path``.
+
+    Parquet: one row group per chunk; Feather: one batch per chunk (dictionary
+    deltas between them); CSV/TSV: the rows as a CSV writer spells them.
+    """
     schema = pa.schema([(c.name, arrow_type(c)) for c in case.columns])
-    chunks = range(len(case.bounds) - 1)
-    if case.format in ("csv", "tsv", "csv.gz"):
+    if fmt in ("csv", "tsv", "csv.gz"):
         text = io.StringIO()
-        writer = csv.writer(
-            text, delimiter="\t" if case.format == "tsv" else ",", lineterminator="\n"
-        )
+        writer = csv.writer(text, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
         writer.writerow([c.name for c in case.columns])
-        for i in range(case.n):
+        for i in range(case.bounds[chunks[0]], case.bounds[chunks[-1] + 1]):
             writer.writerow([csv_cell(c.values[i], case.null_token) for c in case.columns])
-        path = folder / f"data.{case.format}"
         data = text.getvalue().encode()
-        path.write_bytes(gzip.compress(data, mtime=0) if case.format == "csv.gz" else data)
-        return path
-    if case.format == "parquet":
-        path = folder / "data.parquet"
+        path.write_bytes(gzip.compress(data, mtime=0) if fmt == "csv.gz" else data)
+    elif fmt == "parquet":
         with pq.ParquetWriter(path, schema) as writer:
             for i in chunks:
-                writer.write_table(arrow_chunk(case, i))  # one row group per chunk
-        return path
+                writer.write_table(arrow_chunk(case, i))
+    else:
+        options = pa.ipc.IpcWriteOptions(emit_dictionary_deltas=True)
+        with pa.ipc.new_file(path, schema, options=options) as writer:
+            for i in chunks:
+                writer.write_table(arrow_chunk(case, i))
+    return path
+
+
+def write_input(case: Case, folder: Path) -> tuple[str | list[str], list[Path]]:
+    """Write the case's table in its format under ``folder``.
+
+    Return the config's ``data`` (a path, a list, a glob) and the files it names
+    in the order the split reads them.
+    """
+    chunks = range(len(case.bounds) - 1)
     if case.format == "folder":
         path = folder / "table"
         path.mkdir()
-        for i in chunks:
-            pq.write_table(arrow_chunk(case, i), path / f"part-{i}.parquet")
-        return path
-    path = folder / "data.feather"
-    options = pa.ipc.IpcWriteOptions(emit_dictionary_deltas=True)
-    with pa.ipc.new_file(path, schema, options=options) as writer:
-        for i in chunks:
-            writer.write_table(arrow_chunk(case, i))
-    return path
+        files = [
+            write_file(case, "parquet", range(i, i + 1), path / f"part-{i}.parquet") for i in chunks
+        ]
+        return str(path), files
+    if case.format != "many":
+        path = write_file(case, case.format, chunks, folder / f"data.{case.format}")
+        return str(path), [path]
+    (folder / "many").mkdir()
+    layout = case.layout if len(chunks) > 1 else "list"
+    files = []
+    for i, fmt in zip(chunks, case.file_formats):
+        name = f"part-{i}.{fmt}" if layout == "glob" or (layout == "list+glob" and i) else None
+        path = folder / "many" / name if name else folder / f"file-{i}.{fmt}"
+        files.append(write_file(case, fmt, range(i, i + 1), path))
+    glob = str(folder / "many" / "part-*")
+    if layout == "glob":
+        return glob, files
+    if layout == "list+glob":
+        return [str(files[0]), glob], files
+    return [str(f) for f in files], files
 
 
 # ---------------------------------------------------------------- the plain pandas reference
@@ -379,6 +438,61 @@ def read_plainly(path: Path) -> pd.DataFrame:
     if name.endswith(".feather"):
         return pd.read_feather(path)
     return pd.read_parquet(path)
+
+
+def plain_schema(path: Path) -> pa.Schema:
+    """The Arrow types a file holds (CSV/TSV: as pyarrow infers them)."""
+    name = path.name
+    if name.endswith((".csv", ".csv.gz", ".tsv")):
+        delimiter = "\t" if name.endswith(".tsv") else ","
+        return pacsv.read_csv(
+            path,
+            parse_options=pacsv.ParseOptions(delimiter=delimiter),
+            convert_options=pacsv.ConvertOptions(strings_can_be_null=True),
+        ).schema
+    if name.endswith(".feather"):
+        return pa.ipc.open_file(path).schema
+    return pq.read_schema(path)
+
+
+def read_files(files: list[Path], source_column: str | None) -> pd.DataFrame:
+    """Several files as one table, each read plainly, and a column naming each row's file.
+
+    A column is categorical when every file that types it (not a CSV column left
+    empty, of type null) holds it as a dictionary; its categories are the union
+    of the files' categories in order of first appearance.  Otherwise its values
+    are plain.  The source column is categorical: every file, in order.
+    """
+    frames = [read_plainly(f) for f in files]
+    schemas = [plain_schema(f) for f in files]
+    table: dict[str, pd.Series] = {}
+    for name in frames[0].columns:
+        values = [v for frame in frames for v in frame[name].tolist()]
+        typed = [
+            (frame, schema.field(name).type)
+            for frame, schema in zip(frames, schemas)
+            if not pa.types.is_null(schema.field(name).type)
+        ]
+        if typed and all(pa.types.is_dictionary(t) for _, t in typed):
+            categories = unique(c for frame, _ in typed for c in frame[name].cat.categories)
+            present = [v if v in categories else None for v in values]
+            table[name] = pd.Series(pd.Categorical(present, categories=categories))
+        else:
+            table[name] = pd.Series(values, dtype=object)
+    if source_column is not None:
+        labels = [str(f) for f in files]
+        rows = [label for frame, label in zip(frames, labels) for _ in range(len(frame))]
+        table[source_column] = pd.Series(pd.Categorical(rows, categories=labels))
+    return pd.DataFrame(table)
+
+
+def read_input(data: str | list[str], files: list[Path], spec: dict[str, Any]) -> pd.DataFrame:
+    """The input as the reference sees it: one file (or a folder without a source
+    column) read plainly, else its files one by one (:func:`read_files`)."""
+    source = spec.get("source_column")
+    if isinstance(data, str) and source is None and Path(data).exists():
+        return read_plainly(Path(data))
+    return read_files(files, source)
 
 
 def plain_value(value: Any) -> Any:
@@ -486,9 +600,9 @@ def small_batches(batch_rows: int | None, shard_row_group: int | None):
         yield
 
 
-def run(spec: dict[str, Any], data: Path, out: Path) -> dict[str, Any]:
+def run(spec: dict[str, Any], data: Path | str | list[str], out: Path) -> dict[str, Any]:
     """Run the split in-process and return its manifest."""
-    run_split(SplitSpec(data=str(data), **spec), str(out))
+    run_split(SplitSpec(data=data if isinstance(data, list) else str(data), **spec), str(out))
     return json.loads((out / "manifest.json").read_text())
 
 
@@ -510,9 +624,9 @@ def as_json(values: list[Any]) -> list[Any]:
     return [canonical_value(v) for v in values]
 
 
-def check_conservation(spec: dict[str, Any], data: Path, out: Path, manifest: dict) -> None:
-    """The split's manifest and shards against the plain pandas reference."""
-    expected = reference(read_plainly(data), spec)
+def check_conservation(spec: dict[str, Any], table: pd.DataFrame, out: Path, manifest: dict):
+    """The split's manifest and shards against the plain pandas reference of ``table``."""
+    expected = reference(table, spec)
     # every row is counted: in a tile, or dropped under one reason
     assert manifest.get("input_rows") == expected.input_rows, "manifest input_rows"
     kept = sum(t["rows"] for t in manifest["tiles"])
@@ -544,8 +658,9 @@ def check_conservation(spec: dict[str, Any], data: Path, out: Path, manifest: di
 def check_case(case: Case, base: Path) -> None:
     """Write the case's input in a fresh folder under ``base``, split it, compare."""
     with tempfile.TemporaryDirectory(dir=base) as folder:
-        data = write_input(case, Path(folder))
-        expected = reference(read_plainly(data), case.spec)
+        data, files = write_input(case, Path(folder))
+        table = read_input(data, files, case.spec)
+        expected = reference(table, case.spec)
         if any(case.spec.get(r) and not expected.levels[case.spec[r]] for r in ("row", "col")):
             # a facet with no value at all makes no grid: one clear error, not zero tiles
             with pytest.raises(SplitError, match="no value to make tiles of"):
@@ -553,7 +668,7 @@ def check_case(case: Case, base: Path) -> None:
             return
         with small_batches(case.batch_rows, case.shard_row_group):
             manifest = run(case.spec, data, Path(folder) / "out")
-        check_conservation(case.spec, data, Path(folder) / "out", manifest)
+        check_conservation(case.spec, table, Path(folder) / "out", manifest)
 
 
 # ---------------------------------------------------------------- properties
