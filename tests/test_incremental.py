@@ -25,9 +25,10 @@ runner only shortens its idle time).  A failure raises a subclass of
 ``WrongRenderCountAfterVenv`` or ``ResultsDifferAfterOverwrite``.
 
 Steps (:class:`Step`): ``cell`` (shift the rows of one facet cell of a single
-Parquet file); with a folder of Parquet files as input, ``append`` a file,
-``overwrite`` one in place under the same name with different rows,
-``remove`` one; ``config``, one key of each kind: data (``facet.col_order``),
+Parquet file); with a folder of Parquet files as input, or ``data:`` as a
+list of a glob over such a folder and a CSV file (with ``source_column``),
+``append`` a file, ``overwrite`` one in place under the same name with
+different rows (the CSV file too), ``remove`` one of the folder; ``config``, one key of each kind: data (``facet.col_order``),
 facet (``facet``: row / col_wrap), plot (``plot.options``), sharing
 (``sharey``), tile (``tile.dpi``), mosaic (``mosaic.title``); ``delete`` a
 tile PNG, a shard and its tile PNG, or the mosaic; ``code``: append a comment
@@ -38,8 +39,8 @@ and go on there.
 
 Examples, seeds and counts:
 
-- CI (part of the suite; the whole module takes about 2 minutes on 2 idle
-  cores): the 4 explicit ``@example`` sequences below (4-5 steps), which
+- CI (part of the suite; the whole module takes about 2.5 minutes on 2 idle
+  cores): the 5 explicit ``@example`` sequences below (4-5 steps), which
   together take every kind of step at least once, plus 1 generated sequence
   of 2-3 steps (CI must stay well under 15 minutes on 2 cores);
   ``derandomize=True`` (a fixed seed derived from the test, so every run
@@ -79,6 +80,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 from conftest import (
@@ -107,6 +109,10 @@ ROWS_PER_CELL = 12  # small_table: 12 + 49 + 86 rows in the three violins of a t
 DATA_FILE = "data.parquet"
 DATA_FOLDER = "parts"
 FOLDER_FILES = 3  # a folder input starts as three consecutive slices of the table
+#: ``data:`` as a list (issue 14): a glob over the folder's files and a CSV file, with
+#: a column naming each row's file (read by the split, in no shard: no tile changes)
+EXTRA_CSV = "extra.csv"
+GLOB_DATA = [f"{DATA_FOLDER}/*.parquet", EXTRA_CSV]
 BASE_CONFIG = {
     **SMALL_CONFIG,
     # the keys the config steps change, at their defaults (so {} -> {} is no change)
@@ -362,7 +368,7 @@ SCENARIOS = st.one_of(
         st.lists(st.one_of(cell_steps, any_mode_steps), min_size=MIN_STEPS, max_size=MAX_STEPS),
     ),
     st.tuples(
-        st.just("folder"),
+        st.sampled_from(["folder", "glob"]),
         st.lists(
             st.one_of(append_steps, overwrite_steps, remove_steps, any_mode_steps),
             min_size=MIN_STEPS,
@@ -417,6 +423,13 @@ class Scenario:
             size = -(-table.num_rows // FOLDER_FILES)
             for i in range(FOLDER_FILES):
                 pq.write_table(table.slice(i * size, size), folder / f"part-{i}.parquet")
+        if mode == "glob":
+            self.config["data"] = GLOB_DATA
+            self.config["source_column"] = "source"
+            extra = tiny_table(rows_per_cell=4, seed=11)
+            pacsv.write_csv(
+                extra.filter(pa.array(cell_mask(extra, *CELLS[-1]))), self.wf.path(EXTRA_CSV)
+            )
         self.wf.write_config(self.config)
         self.edits: list[tuple[str, str]] = []  # (module, text appended), in order
         self.fresh: dict[str, dict[str, bytes]] = {}  # state key -> its fresh results
@@ -427,8 +440,21 @@ class Scenario:
     # -- state
 
     def data_files(self, root: Path) -> list[Path]:
-        data = root / self.config["data"]
-        return sorted(data.glob("*.parquet")) if data.is_dir() else [data]
+        """Every file ``data`` names under ``root``: a file, a folder's, a list's, a glob's."""
+        data = self.config["data"]
+        files: list[Path] = []
+        for entry in data if isinstance(data, list) else [data]:
+            if "*" in entry:
+                files += sorted(root.glob(entry))
+            elif (root / entry).is_dir():
+                files += sorted((root / entry).glob("*.parquet"))
+            else:
+                files.append(root / entry)
+        return files
+
+    def folder_files(self, root: Path) -> list[Path]:
+        """The files of the Parquet folder (a folder input, or the folder a glob matches in)."""
+        return sorted((root / DATA_FOLDER).glob("*.parquet"))
 
     def state_key(self) -> str:
         digest = hashlib.sha256()
@@ -446,11 +472,10 @@ class Scenario:
     def prepare_fresh(self) -> Workflow:
         """A fresh folder with the same data files, config and code edits as A."""
         fresh = copy_workflow(self.pristine, self.next_name("fresh"))
-        data = self.wf.path(self.config["data"])
-        if data.is_dir():
-            shutil.copytree(data, fresh.path(self.config["data"]))
-        else:
-            shutil.copy2(data, fresh.path(self.config["data"]))
+        for path in self.data_files(self.wf.root):
+            copy = fresh.root / path.relative_to(self.wf.root)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, copy)
         fresh.write_config(self.config)
         for module, text in self.edits:
             with open(fresh.path("scripts", "tilegrid", module), "a", encoding="utf-8") as f:
@@ -508,10 +533,13 @@ class Scenario:
             files = self.data_files(self.wf.root)
             target = files[index % len(files)]
             # in place: same name, same inode, new rows
-            pq.write_table(shift_rows(pq.read_table(target), shift), target)
+            if target.suffix == ".csv":
+                pacsv.write_csv(shift_rows(pacsv.read_csv(target), shift), target)
+            else:
+                pq.write_table(shift_rows(pq.read_table(target), shift), target)
             why = f"overwrote {target.name}"
         elif kind == "remove":
-            files = self.data_files(self.wf.root)
+            files = self.folder_files(self.wf.root)
             if len(files) > 1:
                 target = files[arg % len(files)]
                 target.unlink()
@@ -639,6 +667,17 @@ class Scenario:
             Step("remove", 1),
             Step("code", "kinds/violin.py"),
             Step("move"),
+        ],
+    )
+)
+@example(
+    scenario=(
+        "glob",
+        [
+            Step("append", ("south", "spring", 5)),
+            Step("overwrite", (4, 0.5)),
+            Step("remove", 0),
+            Step("config", ("sharey", True)),
         ],
     )
 )
