@@ -25,17 +25,17 @@ runner only shortens its idle time).  A failure raises a subclass of
 ``WrongRenderCountAfterVenv`` or ``ResultsDifferAfterOverwrite``.
 
 Steps (:class:`Step`): ``cell`` (shift the rows of one facet cell of a single
-Parquet file); with a folder of Parquet files as input, or ``data:`` as a
-list of a glob over such a folder and a CSV file (with ``source_column``),
+Parquet file); with a folder of Parquet files as input, or ``data:`` as a list
+of a glob over such a folder and a CSV file (with ``source_column``),
 ``append`` a file, ``overwrite`` one in place under the same name with
-different rows (the CSV file too), ``remove`` one of the folder; ``config``, one key of each kind: data (``facet.col_order``),
-facet (``facet``: row / col_wrap), plot (``plot.options``), sharing
-(``sharey``), tile (``tile.dpi``), mosaic (``mosaic.title``); ``delete`` a
-tile PNG, a shard and its tile PNG, or the mosaic; ``code``: append a comment
-to a module of the package (A and the fresh folder get the same edit);
-``venv``: run A from a second venv that reuses this one's packages; ``move``:
-copy A (results/ and .snakemake/ included) to a new path, remove the old one,
-and go on there.
+different rows (the CSV file too), ``remove`` one of the folder; ``config``,
+one key of each kind: data (``facet.col_order``), facet (``facet``: row /
+col_wrap), plot (``plot.options``), sharing (``sharey``), tile (``tile.dpi``),
+mosaic (``mosaic.title``); ``delete`` a tile PNG, a shard and its tile PNG, or
+the mosaic; ``code``: append a comment to a module of the package (A and the
+fresh folder get the same edit); ``venv``: run A from a second venv that
+reuses this one's packages; ``move``: copy A (results/ and .snakemake/
+included) to a new path, remove the old one, and go on there.
 
 Examples, seeds and counts:
 
