@@ -173,8 +173,19 @@ def test_a_missing_list_entry_is_an_error_naming_it(cwd):
 def test_a_file_named_twice_is_an_error(cwd):
     write_csv("runs/a.csv", "v\n1\n")
     assert error_of(tableio.read_schema, ["runs/a.csv", "runs/*.csv"]) == (
-        "config key 'data' (entry 2, 'runs/*.csv'): 'runs/a.csv' is also named by "
-        "'runs/a.csv' (entry 1); name each file once"
+        "config key 'data' (entry 2, 'runs/*.csv'): 'runs/a.csv' is also read as "
+        "'runs/a.csv' of 'runs/a.csv' (entry 1); name each file once"
+    )
+
+
+def test_a_file_inside_a_folder_named_too_is_an_error(cwd):
+    write_csv("runs/x/a.csv", "v\n1\n")
+    assert error_of(tableio.read_schema, ["runs/x", "runs/x/a.csv"]) == (
+        "config key 'data' (entry 2, 'runs/x/a.csv'): 'runs/x/a.csv' is also read as "
+        "'runs/x' of 'runs/x' (entry 1); name each file once"
+    )
+    assert error_of(tableio.read_schema, "runs/**").startswith(
+        "config key 'data': 'runs/x' is also read as 'runs/'; "
     )
 
 

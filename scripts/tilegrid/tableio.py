@@ -316,7 +316,8 @@ def resolve(data: Data) -> list[Part]:
     """The files and folders ``data`` names, in order: list entries as given, globs sorted.
 
     A glob matching nothing, a list entry that does not exist, and a file named
-    by two entries are TableErrors naming the entry.
+    twice (by two entries, or also inside a folder named) are TableErrors naming
+    the entry.
     """
     entries = [(data, None)] if isinstance(data, str) else [(e, i + 1) for i, e in enumerate(data)]
     parts: list[Part] = []
@@ -335,15 +336,28 @@ def resolve(data: Data) -> list[Part]:
         for path in paths:
             part = Part(path, entry, index)
             key = os.path.realpath(path)
-            if key in seen:
+            other = _overlap(key, seen)
+            if other is not None:
                 raise TableError(
-                    f"{where}: {path!r} is also named by "
-                    f"{seen[key].named() if seen[key].entry != entry else 'this entry'}; "
+                    f"{where}: {path!r} is also read as {other.path!r}"
+                    f"{'' if other.entry == entry else ' of ' + other.named()}; "
                     "name each file once"
                 )
             seen[key] = part
             parts.append(part)
     return parts
+
+
+def _overlap(key: str, seen: dict[str, Part]) -> Part | None:
+    """The part already seen that ``key`` (a real path) is, is inside, or holds; or None."""
+    if key in seen:
+        return seen[key]
+    ancestor = os.path.dirname(key)
+    while ancestor and ancestor not in seen and os.path.dirname(ancestor) != ancestor:
+        ancestor = os.path.dirname(ancestor)
+    if ancestor in seen:
+        return seen[ancestor]
+    return next((p for k, p in seen.items() if k.startswith(key + os.sep)), None)
 
 
 def input_files(data: Data) -> list[str]:
