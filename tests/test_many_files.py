@@ -111,6 +111,19 @@ def test_an_int_column_in_one_file_and_float_in_another_is_float(cwd):
     assert tableio.read_schema("*.csv").field("v").type == pa.float64()
 
 
+def test_an_ordered_categorical_in_one_file_and_unordered_in_another_is_one_categorical(cwd):
+    ordered = pa.DictionaryArray.from_arrays(
+        pa.array([0, 1], pa.int32()), pa.array(["b", "a"]), ordered=True
+    )
+    plain = pa.DictionaryArray.from_arrays(pa.array([0], pa.int32()), pa.array(["c"]))
+    os.makedirs("table")
+    pq.write_table(pa.table({"g": ordered}), "table/p0.parquet")
+    pq.write_table(pa.table({"g": plain}), "table/p1.parquet")
+    for data in ("table", "table/*.parquet"):
+        assert tableio.read_schema(data).field("g").type == pa.dictionary(pa.int32(), pa.string())
+        assert rows(data, ["g"]) == {"g": ["b", "a", "c"]}
+
+
 def test_the_split_facets_by_source_file(cwd):
     write_csv("runs/a.csv", "v\n1\n2\n")
     write_csv("runs/b.csv", "v\n3\n")

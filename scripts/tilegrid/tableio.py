@@ -133,7 +133,8 @@ def _unify(schemas: list[tuple[str, pa.Schema]], where: str, name_of) -> pa.Sche
     """One schema for several (name, schema) pairs: safe differences widened.
 
     int in one, float in another becomes float; categorical in one and text in
-    another is compared by values (text); a column of no values at all (a CSV
+    another is compared by values (text), ordered categorical in one and
+    unordered in another is unordered; a column of no values at all (a CSV
     column left empty, type null) takes the others' type.  A column whose types
     cannot be merged is a TableError saying ``where``, the column and the two
     sources (as ``name_of`` words them).
@@ -145,11 +146,20 @@ def _unify(schemas: list[tuple[str, pa.Schema]], where: str, name_of) -> pa.Sche
     fields = []
     for name, seen in types.items():
         distinct = {t for _, t in seen if not pa.types.is_null(t)}
-        if len(distinct) > 1 and any(pa.types.is_dictionary(t) for t in distinct):
+        if len(distinct) > 1 and all(pa.types.is_dictionary(t) for t in distinct):
+            if len({t.ordered for t in distinct}) > 1:  # the order is its categories anyway
+                seen = [(f, _unordered(t)) for f, t in seen]
+        elif len(distinct) > 1 and any(pa.types.is_dictionary(t) for t in distinct):
             # categorical in some files, plain in others: compare by values
             seen = [(f, t.value_type if pa.types.is_dictionary(t) else t) for f, t in seen]
         fields.append(_unified_field(where, name, seen, name_of))
     return pa.schema(fields)
+
+
+def _unordered(dtype: pa.DataType) -> pa.DataType:
+    if not pa.types.is_dictionary(dtype):
+        return dtype
+    return pa.dictionary(dtype.index_type, dtype.value_type, ordered=False)
 
 
 def _unified_field(where: str, name: str, seen: list[tuple[str, pa.DataType]], name_of) -> pa.Field:
