@@ -114,20 +114,29 @@ def test_a_table_with_no_rows_says_so(tmp_path, name):
 
 @pytest.mark.workflow
 def test_mathtext_in_facet_category_and_hue_values_is_shown_literally(workflow):
-    """Values like "$\\frac$" are user strings: shown as written, never parsed as mathtext."""
+    """Values like "$\\frac$" are user strings: shown as written, never parsed as mathtext.
+
+    Every string below is invalid mathtext, so a title, tick label, axis label, legend
+    entry or legend title parsed as mathtext would stop the run with a ValueError."""
     table = pa.table(
         {
-            "site": ["$\\frac$", "b$"] * 60,
-            "season": ["$x^$", "y"] * 60,
-            "group": ["$\\alpha", "g_$1$"] * 60,
-            "kind$": ["$h$", "_{k}"] * 60,
-            "value": np.arange(120.0),
+            "site": ["$\\frac$", "$^$"] * 60,
+            "season": ["$x^$", "$x^$", "${$", "${$"] * 30,
+            "group": ["a$\\frac$"] * 4 + ["$_^$"] * 4 + ["a$\\frac$"] * 112,
+            "$\\frac$ kind": ["$\\frac{$", "$^{$", "$^{$"] * 40,
+            "$\\frac$ value": np.arange(120.0),
         }
     )
     pq.write_table(table, workflow.path("data.parquet"))
-    workflow.update_config(plot={"hue": "kind$"})
+    workflow.update_config(
+        plot={"hue": "$\\frac$ kind", "y": "$\\frac$ value"},
+        mosaic={"title": "$\\frac$ {row_name}", "formats": ["png", "pdf", "svg"]},
+    )
     run = workflow.run_ok()
     assert run.jobs("mosaic") == 1 and workflow.path("results", "mosaic.png").stat().st_size
+    metas = [json.loads(p.read_text()) for p in workflow.path("results", "tiles").glob("*.json")]
+    labels = {label for meta in metas for label in meta["x"]["ticklabels"]}
+    assert labels == {"a$\\frac$", "$_^$"}
 
 
 def _write_bad(workflow, case: str) -> None:
