@@ -112,6 +112,15 @@ def test_max_fliers_zero_draws_no_outliers():
     assert lv.fliers.size == 0 and lv.n_fliers > 0
 
 
+@pytest.mark.parametrize("width_method", ["exponential", "linear", "area"])
+def test_tied_and_constant_groups_get_finite_widths(width_method):
+    for values in (np.full(500, 3.0), np.repeat([1.0, 2.0, 2.0, 2.0, 9.0], 200)):
+        lv = boxen.letter_values(values, _options())
+        widths = boxen.box_widths(lv, 0.8, width_method)
+        assert np.all(np.isfinite(widths)) and widths.max() == pytest.approx(0.8)
+        assert np.all(widths >= 0)
+
+
 # ---------------------------------------------------------------- drawn like seaborn
 
 
@@ -187,6 +196,8 @@ def test_options_out_of_range_are_refused_naming_the_option():
         ({"width_method": "log"}, "plot.options.width_method: 'log' is not one of"),
         ({"outlier_prop": 1.5}, "plot.options.outlier_prop: 1.5 is not a number in (0, 1)"),
         ({"max_fliers": -1}, "plot.options.max_fliers: -1 is not an integer >= 0"),
+        ({"linecolor": "grey-ish"}, "plot.options.linecolor: 'grey-ish' is not a colour"),
+        ({"color": 3}, "plot.options.color: 3 is not a colour"),
     ]:
         with pytest.raises(OptionError, match=message.replace("(", r"\(").replace(")", r"\)")):
             _options(**bad)
@@ -269,3 +280,29 @@ def test_workflow_renders_a_boxen_grid(workflow):
     assert len(ylims) == 1
     with Image.open(workflow.path("results", "mosaic.png")) as img:
         assert img.width > 3 * 108 and img.height > 2 * 90
+
+
+@pytest.mark.workflow
+def test_a_bad_boxen_option_stops_the_run_with_one_line_before_any_job(workflow):
+    workflow.update_config(plot={"kind": "boxen", "options": {"k_depth": "deep"}})
+    run = workflow.snakemake()
+    assert run.returncode != 0
+    errors = [line for line in run.output.splitlines() if line.startswith("tilegrid: error:")]
+    assert len(errors) == 1 and "plot.options.k_depth: 'deep' is not one of tukey" in errors[0]
+    assert "Traceback" not in run.output
+    assert not workflow.path("results").exists()
+
+
+def test_unfilled_boxes_are_outlined_in_the_main_colour(tmp_path):
+    options = _options(fill=False, color="#c44e52")
+    (table, sidecar), *_ = _penguin_split(tmp_path)
+    fig = new_figure(200, 150, 100)
+    ax = fig.add_axes((0, 0, 1, 1))
+    boxen.draw(ax, table, sidecar, options)
+    patches = [c for c in ax.collections if isinstance(c, PatchCollection)]
+    assert len(patches) == 3
+    for coll in patches:
+        assert not np.any(coll.get_facecolors()[..., 3:])  # no fill (or a transparent one)
+        np.testing.assert_allclose(coll.get_edgecolors()[0][:3], to_rgb("#c44e52"))
+    for line in ax.lines:
+        assert line.get_color() == "#c44e52"

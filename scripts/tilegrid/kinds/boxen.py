@@ -81,6 +81,12 @@ def _depth_ok(v: Any) -> bool:
     return v in K_DEPTHS or isinstance(v, int) and 1 <= v <= MAX_DEPTH
 
 
+def _color_ok(v: Any) -> bool:
+    from matplotlib.colors import is_color_like
+
+    return isinstance(v, (str, list, tuple)) and is_color_like(v)
+
+
 def check_options(options: dict[str, Any]) -> None:
     """Raise :class:`~tilegrid.kinds.OptionError` for option values out of range."""
     check(
@@ -91,6 +97,8 @@ def check_options(options: dict[str, Any]) -> None:
             "trust_alpha": (lambda v: positive(v) and v < 1, "a number in (0, 1)"),
             "width_method": (lambda v: v in WIDTH_METHODS, f"one of {', '.join(WIDTH_METHODS)}"),
             "width": (in_range(0.01, 1.0), "a number in (0, 1]"),
+            "color": (_color_ok, "a colour"),
+            "linecolor": (lambda v: v is None or _color_ok(v), "a colour or null (automatic)"),
             "fill": (lambda v: isinstance(v, bool), "true or false"),
             "linewidth": (positive, "a positive number"),
             "showfliers": (lambda v: isinstance(v, bool), "true or false"),
