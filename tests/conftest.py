@@ -203,6 +203,7 @@ def workflow(tmp_path) -> Workflow:
 SPECS = {
     "violin": {"x": "g", "y": "v"},
     "box": {"x": "g", "y": "v"},
+    "boxen": {"x": "g", "y": "v"},
     "bar": {"x": "g", "y": "v"},
     "point": {"x": "g", "y": "v"},
     "hist": {"x": "v"},
