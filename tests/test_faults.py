@@ -63,6 +63,17 @@ def test_two_runs_from_scratch_give_identical_bytes(workflow, tmp_path):
     assert _outputs(workflow) == _outputs(other)
 
 
+def _in_background(workflow) -> subprocess.Popen:
+    """``snakemake -j 1`` started in the workflow's folder, in its own process group."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "snakemake", "-j", "1"],
+        cwd=workflow.root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
 def test_a_run_killed_while_rendering_resumes_to_the_same_mosaic(workflow, tmp_path):
     from conftest import Workflow
 
@@ -70,13 +81,7 @@ def test_a_run_killed_while_rendering_resumes_to_the_same_mosaic(workflow, tmp_p
     for name in ("config.yaml", "data.parquet"):
         reference.path(name).write_bytes(workflow.path(name).read_bytes())
     reference.run_ok()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "snakemake", "-j", "1"],
-        cwd=workflow.root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    proc = _in_background(workflow)
     tiles = workflow.path("results", "tiles")
     deadline = time.monotonic() + 300
     while not (tiles.is_dir() and list(tiles.glob("*.png"))):
@@ -110,13 +115,7 @@ def draw(ax, data, **options):
 def test_a_second_run_in_the_same_folder_is_refused_by_the_lock(workflow):
     workflow.path("waiting.py").write_text(WAITING_DRAW)
     workflow.update_config(plot={"kind": "custom", "function": "waiting.py:draw", "x": None})
-    first = subprocess.Popen(
-        [sys.executable, "-m", "snakemake", "-j", "1"],
-        cwd=workflow.root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    first = _in_background(workflow)
     try:
         # the first run is provably still running: its first render job waits for "release"
         deadline = time.monotonic() + 120
