@@ -38,6 +38,7 @@ with the work tree as it is instead (to check a fix before committing it).
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import os
 import shutil
@@ -67,8 +68,21 @@ from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-WORKFLOW_PARTS = ("Snakefile", "config.yaml", "rules", "scripts", "schemas", "profiles", "envs")
-WORKFLOW_PARTS += ("report",)
+
+
+def _layout():
+    """tilegrid/layout.py loaded on its own, so that the package the measurements import
+    later is the scratch copy's (the code that drew), not this checkout's."""
+    spec = importlib.util.spec_from_file_location(
+        "tilegrid_layout", REPO / "scripts" / "tilegrid" / "layout.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+LAYOUT = _layout()
+WORKFLOW_PARTS, copy_workflow = LAYOUT.WORKFLOW_PARTS, LAYOUT.copy_workflow
 HEIGHT, ASPECT, DPI = 2.0, 1.3, 80  # tilegrid: each tile's data area; seaborn: each facet
 SEED = 0  # seaborn's bootstrap (errorbar="ci") is random by default: fixed for stable images
 
@@ -108,12 +122,7 @@ class Workflow:
     def __init__(self, root: Path):
         self.root = root
         if os.environ.get("COMPARE_WORKTREE"):  # the work tree as it is, edits included
-            for part in WORKFLOW_PARTS:
-                src = REPO / part
-                if src.is_dir():
-                    shutil.copytree(src, root / part, ignore=shutil.ignore_patterns("__pycache__"))
-                else:
-                    shutil.copy2(src, root / part)
+            copy_workflow(REPO, root)
         else:  # the committed workflow (HEAD), so the pictures show what is committed
             archive = subprocess.run(
                 ["git", "-C", str(REPO), "archive", "HEAD", *WORKFLOW_PARTS],
