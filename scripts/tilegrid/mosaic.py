@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from matplotlib.image import AxesImage
 
 from .contracts import AxisMeta, Manifest, TileMeta, read_manifest, read_tile_meta
 from .figures import new_figure, save_figure, set_pixel_size, tilegrid_style
@@ -292,11 +293,20 @@ class TileError(ValueError):
 
 def load_tile(path: str, mode: str = "RGBA") -> np.ndarray:
     """A tile PNG as a uint8 array (RGBA, or ``mode``); a damaged file is named, with what to do."""
+    return _read_tile(path, lambda img: np.asarray(img.convert(mode)))
+
+
+def tile_size(path: str) -> tuple[int, int]:
+    """A tile PNG's width and height in pixels, from its header (the pixels are not decoded)."""
+    return _read_tile(path, lambda img: img.size)
+
+
+def _read_tile(path: str, read):
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(path) as img:
-            return np.asarray(img.convert(mode))
+            return read(img)
     except (OSError, SyntaxError, ValueError, UnidentifiedImageError) as exc:
         raise TileError(
             f"tile {path} is damaged ({str(exc).strip() or type(exc).__name__}); "
@@ -508,7 +518,7 @@ def figure_legend(fig, manifest: Manifest):
     return drawn
 
 
-def check_print_tile(tile: str, screen: TileMeta, printed: TileMeta, shape: tuple) -> None:
+def check_print_tile(tile: str, screen: TileMeta, printed: TileMeta, size: tuple[int, int]) -> None:
     """The print tile is its screen tile at ``printed["dpi"]``: same axes, scaled pixels.
 
     Its pixels are exactly ``printed["dpi"] / screen["dpi"]`` times the screen
@@ -517,7 +527,7 @@ def check_print_tile(tile: str, screen: TileMeta, printed: TileMeta, shape: tupl
     """
     scale = printed["dpi"] / screen["dpi"]
     want = [round(side * scale) for side in screen["size_px"]]
-    height, width = shape[:2]
+    width, height = size
     if printed["size_px"] != want or [width, height] != want:
         raise TileError(
             f"print tile {tile} is {width} x {height} px, not {want[0]} x {want[1]} "
@@ -532,25 +542,47 @@ def check_print_tile(tile: str, screen: TileMeta, printed: TileMeta, shape: tupl
             )
 
 
+class PrintTileImage(AxesImage):
+    """A print tile on its axes, read from its PNG only while it is drawn.
+
+    With ``interpolation="none"``, vector backends embed the image with its own
+    pixels (no resampling to the figure's dpi), scaled onto the axes' extent.
+    Holding no pixels between draws keeps a large grid's mosaic job small (the
+    PDF backend still keeps each drawn image until the file is closed).
+    """
+
+    _EMPTY = np.full((1, 1, 3), 255, dtype=np.uint8)
+
+    def __init__(self, ax, path: str):
+        super().__init__(ax, interpolation="none", extent=(0, 1, 0, 1))
+        self.path = path
+        self.set_data(self._EMPTY)
+
+    def draw(self, renderer):
+        self.set_data(load_tile(self.path, "RGB"))
+        try:
+            super().draw(renderer)
+        finally:
+            self.set_data(self._EMPTY)
+
+
 def embed_print_tiles(
     fig, layout: Layout, metas: dict[str, TileMeta], paths: dict[str, str], print_metas
 ) -> None:
     """Replace every tile image of ``fig`` by its print tile, on exactly the same data area.
 
-    Each print tile is an ``imshow`` with ``interpolation="none"`` on an axes of
-    its tile's pixel rectangle: vector backends embed such an image with its own
-    pixels (no resampling to the figure's dpi), scaled onto the rectangle.
+    Each print tile is a :class:`PrintTileImage` filling an axes of its tile's
+    pixel rectangle (limits 0-1, no axis, no background).
     """
     for image in list(fig.images):  # the screen tiles, placed by build_mosaic
         image.remove()
     fw, fh = fig.bbox.width, fig.bbox.height
     for tile, (x0, y0) in layout.origins.items():
-        pixels = load_tile(paths[tile], "RGB")
-        check_print_tile(tile, metas[tile], print_metas[tile], pixels.shape)
+        check_print_tile(tile, metas[tile], print_metas[tile], tile_size(paths[tile]))
         width, height = metas[tile]["size_px"]
         ax = fig.add_axes((x0 / fw, y0 / fh, width / fw, height / fh), zorder=0)
         ax.set_axis_off()
-        ax.imshow(pixels, interpolation="none", extent=(0, 1, 0, 1), aspect="auto")
+        ax.add_image(PrintTileImage(ax, paths[tile]))
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
 
