@@ -248,13 +248,15 @@ def test_a_print_tile_is_its_tile_at_print_resolution(workflow):
     "plot",
     [
         {"kind": "box", "x": "group", "y": "value"},
+        {"kind": "hist", "x": "value", "y": None},
         {"kind": "kde", "x": "value", "y": None},
+        {"kind": "density", "x": "value", "y": "value"},
         {"kind": "line", "x": "value", "y": "value"},
         {"kind": "scatter", "x": "value", "y": "value"},
     ],
     ids=lambda plot: plot["kind"],
 )
-def test_print_tiles_of_other_kinds_have_their_tiles_axes(workflow, plot):
+def test_print_tiles_of_other_kinds_have_their_tiles_axes_and_colorbar(workflow, plot):
     workflow.update_config(plot=plot, mosaic={"formats": ["pdf"]})
     workflow.run_ok()  # the mosaic refuses a print tile whose axes differ
     assert len(print_tiles(workflow)) == TILES_IN_GRID
@@ -262,6 +264,7 @@ def test_print_tiles_of_other_kinds_have_their_tiles_axes(workflow, plot):
         screen = read_tile_meta(str(workflow.path("results", "tiles", f"{tile}.json")))
         printed = read_tile_meta(str(path.with_suffix(".json")))
         assert (printed["x"], printed["y"]) == (screen["x"], screen["y"])
+        assert printed.get("colorbar") == screen.get("colorbar")
 
 
 # ---------------------------------------------------------------- caching
