@@ -26,6 +26,8 @@ from tilegrid.tableio import TableError, input_files  # noqa: E402
 EXAMPLE_DATA = "resources/example.parquet"
 SHARDS = "results/shards"
 TILES = "results/tiles"
+#: the tiles a pdf or svg mosaic embeds, drawn at mosaic.print_dpi
+PRINT_TILES = f"{TILES}/print"
 
 
 # Every job reads this file, locally and on cluster nodes: no GUI backend, and a
@@ -191,8 +193,18 @@ def render_plot():
 
 
 def mosaic_settings():
-    """Everything the mosaic alone depends on: titles, labels, wrapping."""
-    return {**config["mosaic"], "col_wrap": config["facet"]["col_wrap"]}
+    """Everything the mosaic alone depends on: titles, labels, wrapping.
+
+    Not print_dpi: the print tiles carry it (an input), so a PNG-only mosaic
+    does not rerun when it changes.
+    """
+    settings = {k: v for k, v in config["mosaic"].items() if k != "print_dpi"}
+    return {**settings, "col_wrap": config["facet"]["col_wrap"]}
+
+
+def print_tiles_wanted():
+    """Whether the mosaic embeds print tiles: a pdf or svg mosaic is asked for."""
+    return any(fmt in ("pdf", "svg") for fmt in config["mosaic"]["formats"])
 
 
 def mosaic_figures():
@@ -218,12 +230,19 @@ def tile_ids():
 
 
 def mosaic_inputs(wildcards):
-    """Every tile's PNG and metadata, in grid order, plus the manifest."""
+    """Every tile's PNG and metadata, in grid order, plus the manifest.
+
+    With a pdf or svg mosaic also every print tile's PNG and metadata (empty
+    lists otherwise, so a PNG-only run draws no print tile).
+    """
     ids = tile_ids()
+    prints = ids if print_tiles_wanted() else []
     return {
         "manifest": f"{SHARDS}/manifest.json",
         "pngs": [f"{TILES}/{i}.png" for i in ids],
         "metas": [f"{TILES}/{i}.json" for i in ids],
+        "print_pngs": [f"{PRINT_TILES}/{i}.png" for i in prints],
+        "print_metas": [f"{PRINT_TILES}/{i}.json" for i in prints],
     }
 
 
@@ -231,9 +250,10 @@ def tile_outputs(wildcards):
     """Every tile's PNG and metadata: targets of the run, so a tile deleted by hand is redrawn.
 
     (Snakemake does not redraw a missing intermediate file while the final
-    target is up to date.)
+    target is up to date.)  The print tiles too, when a pdf or svg mosaic is asked for.
     """
-    return [f"{TILES}/{i}.{ext}" for i in tile_ids() for ext in ("png", "json")]
+    folders = [TILES, PRINT_TILES] if print_tiles_wanted() else [TILES]
+    return [f"{d}/{i}.{ext}" for d in folders for i in tile_ids() for ext in ("png", "json")]
 
 
 def remove_incomplete_split(shards):
@@ -301,3 +321,8 @@ def render_plot_json():
 def render_tile_json():
     """The tile size settings as JSON, for the render job's command line."""
     return json.dumps(config["tile"])
+
+
+def render_print_tile_json():
+    """The print tile's settings as JSON: the tile size and mosaic.print_dpi."""
+    return json.dumps({**config["tile"], "print_dpi": config["mosaic"]["print_dpi"]})

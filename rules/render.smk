@@ -33,3 +33,35 @@ rule render:
         " --shard {input.shard:q} --sidecar {input.sidecar:q}"
         " --plot {params.plot:q} --tile {params.tile:q}"
         " --png {output.png:q} --meta {output.meta:q} --log {log:q}"
+
+
+# The same tile at mosaic.print_dpi, for a pdf or svg mosaic only (asked for by
+# mosaic_inputs): cached by the same content checksums as the screen tile.
+rule render_print:
+    input:
+        shard=f"{SHARDS}/{{tile}}.arrow",
+        sidecar=f"{SHARDS}/{{tile}}.json",
+        code=render_code(),
+    output:
+        png=f"{PRINT_TILES}/{{tile}}.png",
+        meta=f"{PRINT_TILES}/{{tile}}.json",
+    log:
+        "logs/render/print/{tile}.log",
+    benchmark:
+        "benchmarks/render/print/{tile}.tsv"
+    conda:
+        "../envs/tilegrid.yaml"
+    resources:
+        mem_mb=render_mem_mb,
+        runtime=render_runtime,
+    params:
+        libraries=drawing_libraries(),
+        pythonpath=job_pythonpath,
+        plot=render_plot_json(),
+        tile=render_print_tile_json(),
+    shell:
+        "PYTHONPATH={params.pythonpath:q}${{PYTHONPATH:+:$PYTHONPATH}} "
+        "python3 -m tilegrid.render_job"
+        " --shard {input.shard:q} --sidecar {input.sidecar:q}"
+        " --plot {params.plot:q} --tile {params.tile:q}"
+        " --png {output.png:q} --meta {output.meta:q} --log {log:q}"

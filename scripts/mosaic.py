@@ -23,6 +23,8 @@ run_task(
         dict(snakemake.params.settings),
         snakemake.params.sharex,
         snakemake.params.sharey,
+        list(snakemake.input.print_pngs),
+        list(snakemake.input.print_metas),
     ],
     snakemake.log[0],
     task="mosaic",
@@ -36,3 +38,12 @@ if tiles:
     stale = prune_stale_tiles(tiles, keep)
     if stale:
         print(f"removed {len(stale)} stale tiles: {', '.join(stale)}", file=sys.stderr)
+    # print tiles: those of the grid while a pdf or svg mosaic is asked for, else none
+    prints = os.path.join(tiles, "print")
+    if os.path.isdir(prints):
+        keep = {os.path.splitext(os.path.basename(p))[0] for p in snakemake.input.print_pngs}
+        stale = prune_stale_tiles(prints, keep)
+        if stale:
+            print(f"removed {len(stale)} print tiles: {', '.join(stale)}", file=sys.stderr)
+        if not os.listdir(prints):
+            os.rmdir(prints)

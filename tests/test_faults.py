@@ -30,9 +30,10 @@ def draw(ax, data, **options):
 
 def _outputs(wf) -> dict[str, bytes]:
     files = {}
-    for sub in ("shards", "tiles"):
-        for path in sorted(wf.path("results", sub).iterdir()):
-            files[f"{sub}/{path.name}"] = path.read_bytes()
+    for sub in ("shards", "tiles"):  # tiles/print/ too: the pdf and svg embed them
+        for path in sorted(wf.path("results", sub).rglob("*")):
+            if path.is_file():
+                files[str(path.relative_to(wf.path("results")))] = path.read_bytes()
     for fmt in ("png", "pdf", "svg"):
         files[f"mosaic.{fmt}"] = wf.path("results", f"mosaic.{fmt}").read_bytes()
     return files

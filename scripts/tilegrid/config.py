@@ -93,6 +93,7 @@ def check_config(config: dict[str, Any], check_data: bool = True) -> None:
             raise ConfigError(f"config key {_role_key(role)!r}: kind {plot['kind']!r} needs it")
     check_palette(plot.get("palette"), plot.get("hue_order"))
     check_tile_size(config["tile"])
+    check_print_size(config["tile"], config["mosaic"])
     check_templates(config["mosaic"])
     if check_data:
         check_columns(config, kind)
@@ -133,6 +134,11 @@ def check_palette(palette: Any, hue_order: list[Any] | None = None) -> None:
 #: the smallest and largest tile side in pixels: below, nothing legible fits; above,
 #: one tile is a poster (a 32 x 32 grid of them would need tens of GB to assemble)
 TILE_PX = (16, 4096)
+#: the largest side of a print tile in pixels (``mosaic.print_dpi``): a PDF or SVG
+#: mosaic embeds every tile at this size, and the mosaic job holds them all
+PRINT_PX = 8192
+#: the mosaic formats that embed print tiles instead of the screen tiles
+VECTOR_FORMATS = ("pdf", "svg")
 #: the fields a title template may use
 TEMPLATE_FIELDS = ("row_var", "row_name", "col_var", "col_name")
 
@@ -147,6 +153,37 @@ def check_tile_size(tile: dict[str, Any]) -> None:
             f"config key 'tile': height {tile['height']:g} x aspect {tile['aspect']:g} at dpi "
             f"{tile['dpi']:g} makes tiles of {width} x {height} px; each side must be "
             f"{lo}-{hi} px (height*dpi and height*aspect*dpi)"
+        )
+
+
+def check_print_size(tile: dict[str, Any], mosaic: dict[str, Any]) -> None:
+    """With a PDF or SVG mosaic, print tiles of whole pixels, each side 16 to ``PRINT_PX``.
+
+    A print tile has exactly ``print_dpi / dpi`` times a tile's pixels in each
+    direction, so ``print_dpi`` must make both sides whole (any whole multiple
+    of ``tile.dpi`` does).  Unchecked (and unused) without pdf or svg.
+    """
+    if not set(VECTOR_FORMATS) & set(mosaic["formats"]):
+        return
+    from .render import print_pixels, tile_pixels
+
+    print_dpi = mosaic["print_dpi"]
+    screen = tile_pixels(tile["height"], tile["aspect"], tile["dpi"])
+    width, height = print_pixels(tile, print_dpi)
+    shown = f"{width:g} x {height:g} px"
+    if any(abs(side - round(side)) > 1e-6 for side in (width, height)):
+        raise ConfigError(
+            f"config key 'mosaic.print_dpi': {print_dpi:g} at tile.dpi {tile['dpi']:g} makes "
+            f"print tiles of {shown} ({screen[0]} x {screen[1]} px times "
+            f"{print_dpi:g}/{tile['dpi']:g}); choose a print_dpi that makes both whole, "
+            f"e.g. {3 * tile['dpi']:g} (any whole multiple of tile.dpi)"
+        )
+    lo = TILE_PX[0]
+    if not (lo <= round(width) <= PRINT_PX and lo <= round(height) <= PRINT_PX):
+        raise ConfigError(
+            f"config key 'mosaic.print_dpi': {print_dpi:g} makes print tiles of {shown}; "
+            f"each side must be {lo}-{PRINT_PX} px (print_dpi * tile.height and "
+            "print_dpi * tile.height * tile.aspect)"
         )
 
 

@@ -197,7 +197,11 @@ class TileColorbar(TypedDict, total=False):
 
 
 class TileMeta(TypedDict):
-    """``results/tiles/<tile>.json``: what the mosaic needs to draw the axes around the PNG."""
+    """``results/tiles/<tile>.json``: what the mosaic needs to draw the axes around the PNG.
+
+    A print tile's (``results/tiles/print/<tile>.json``) is the same with its own
+    ``size_px`` and ``dpi`` (``mosaic.print_dpi``).
+    """
 
     x: AxisMeta
     y: AxisMeta

@@ -6,6 +6,11 @@ resampling) and lays a transparent Axes of the same pixel rectangle over it,
 which draws the spines, ticks, tick labels, axis labels and titles as vectors.
 The gaps between tiles are measured from those decorations, so nothing is
 clipped and nothing the mosaic draws covers a tile's interior.
+
+A PDF or SVG mosaic embeds each tile's print version instead (drawn at
+``mosaic.print_dpi``, a whole multiple of the tile's pixels): the same layout,
+with every print tile embedded unresampled and scaled onto exactly its tile's
+data area (:func:`embed_print_tiles`).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from matplotlib.image import AxesImage
 
 from .contracts import AxisMeta, Manifest, TileMeta, read_manifest, read_tile_meta
 from .figures import new_figure, save_figure, set_pixel_size, tilegrid_style
@@ -285,13 +291,22 @@ class TileError(ValueError):
     """A tile file the mosaic cannot use, worded for the user."""
 
 
-def load_tile(path: str) -> np.ndarray:
-    """A tile PNG as an RGBA uint8 array; a damaged file is named, with what to do."""
+def load_tile(path: str, mode: str = "RGBA") -> np.ndarray:
+    """A tile PNG as a uint8 array (RGBA, or ``mode``); a damaged file is named, with what to do."""
+    return _read_tile(path, lambda img: np.asarray(img.convert(mode)))
+
+
+def tile_size(path: str) -> tuple[int, int]:
+    """A tile PNG's width and height in pixels, from its header (the pixels are not decoded)."""
+    return _read_tile(path, lambda img: img.size)
+
+
+def _read_tile(path: str, read):
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(path) as img:
-            return np.asarray(img.convert("RGBA"))
+            return read(img)
     except (OSError, SyntaxError, ValueError, UnidentifiedImageError) as exc:
         raise TileError(
             f"tile {path} is damaged ({str(exc).strip() or type(exc).__name__}); "
@@ -503,6 +518,80 @@ def figure_legend(fig, manifest: Manifest):
     return drawn
 
 
+def check_print_tile(tile: str, screen: TileMeta, printed: TileMeta, size: tuple[int, int]) -> None:
+    """The print tile is its screen tile at ``printed["dpi"]``: same axes, scaled pixels.
+
+    Its pixels are exactly ``printed["dpi"] / screen["dpi"]`` times the screen
+    tile's in each direction, and its limits, scales and ticks are the screen
+    tile's (which the mosaic draws around it); otherwise a TileError says so.
+    """
+    scale = printed["dpi"] / screen["dpi"]
+    want = [round(side * scale) for side in screen["size_px"]]
+    width, height = size
+    if printed["size_px"] != want or [width, height] != want:
+        raise TileError(
+            f"print tile {tile} is {width} x {height} px, not {want[0]} x {want[1]} "
+            f"(its tile at {printed['dpi']:g} dpi); delete results/tiles/print/{tile}.png "
+            "and rerun: it is drawn again"
+        )
+    for name in ("x", "y"):
+        if not _same_axis(printed[name], screen[name]):
+            raise TileError(
+                f"print tile {tile}: its {name} axis ({printed[name]['lim']}) is not its "
+                f"tile's ({screen[name]['lim']}); the drawing depends on the dpi"
+            )
+
+
+class PrintTileImage(AxesImage):
+    """A print tile on its axes, read from its PNG only while it is drawn.
+
+    With ``interpolation="none"``, vector backends embed the image with its own
+    pixels (no resampling to the figure's dpi), scaled onto the axes' extent.
+    Holding no pixels between draws keeps a large grid's mosaic job small (the
+    PDF backend still keeps each drawn image until the file is closed).
+    """
+
+    _EMPTY = np.full((1, 1, 3), 255, dtype=np.uint8)
+
+    def __init__(self, ax, path: str):
+        super().__init__(ax, interpolation="none", extent=(0, 1, 0, 1))
+        self.path = path
+        self.set_data(self._EMPTY)
+
+    def draw(self, renderer):
+        self.set_data(load_tile(self.path, "RGB"))
+        try:
+            super().draw(renderer)
+        finally:
+            self.set_data(self._EMPTY)
+
+
+def embed_print_tiles(
+    fig, layout: Layout, metas: dict[str, TileMeta], paths: dict[str, str], print_metas
+) -> None:
+    """Replace every tile image of ``fig`` by its print tile, on exactly the same data area.
+
+    Each print tile is a :class:`PrintTileImage` filling an axes of its tile's
+    pixel rectangle (limits 0-1, no axis, no background).
+    """
+    for image in list(fig.images):  # the screen tiles, placed by build_mosaic
+        image.remove()
+    fw, fh = fig.bbox.width, fig.bbox.height
+    for tile, (x0, y0) in layout.origins.items():
+        check_print_tile(tile, metas[tile], print_metas[tile], tile_size(paths[tile]))
+        width, height = metas[tile]["size_px"]
+        ax = fig.add_axes((x0 / fw, y0 / fh, width / fw, height / fh), zorder=0)
+        ax.set_axis_off()
+        ax.add_image(PrintTileImage(ax, paths[tile]))
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+
+
+def is_vector(path: str) -> bool:
+    """Whether ``path`` is a PDF or SVG figure (which embeds print tiles)."""
+    return os.path.splitext(path)[1].lower() in (".pdf", ".svg")
+
+
 @tilegrid_style()  # matplotlib's defaults, whatever matplotlibrc this process read
 def write_mosaic(
     manifest_path: str,
@@ -512,14 +601,27 @@ def write_mosaic(
     settings: dict[str, Any],
     sharex: bool | str = True,
     sharey: bool | str = True,
+    print_pngs: list[str] | None = None,
+    print_metas: list[str] | None = None,
 ) -> Layout:
-    """Read the manifest and tiles, build the mosaic and save it in every format asked."""
+    """Read the manifest and tiles, build the mosaic and save it in every format asked.
+
+    With ``print_pngs`` (and their ``print_metas``), the PDF and SVG outputs
+    embed those print tiles in place of the tile PNGs; the PNG is the same.
+    """
     manifest = read_manifest(manifest_path)
     paths = {_stem(p): p for p in pngs}
     tile_metas = {_stem(path): read_tile_meta(path) for path in metas}
     fig, layout = build_mosaic(manifest, tile_metas, paths, settings, sharex, sharey)
+    later = [path for path in outputs if print_pngs and is_vector(path)]
     for path in outputs:
-        save_figure(fig, path)
+        if path not in later:
+            save_figure(fig, path)
+    if later:
+        printed = {_stem(path): read_tile_meta(path) for path in print_metas or []}
+        embed_print_tiles(fig, layout, tile_metas, {_stem(p): p for p in print_pngs}, printed)
+        for path in later:
+            save_figure(fig, path)
     log.info("mosaic of %d tiles: %d x %d px", len(pngs), layout.width, layout.height)
     return layout
 

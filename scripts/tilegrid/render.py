@@ -21,6 +21,33 @@ def tile_pixels(height: float, aspect: float, dpi: float) -> tuple[int, int]:
     return round(height * aspect * dpi), round(height * dpi)
 
 
+def print_pixels(tile: dict[str, Any], print_dpi: float) -> tuple[float, float]:
+    """Width and height of a tile's print version: its pixels times ``print_dpi / dpi``.
+
+    Not rounded: the config check (:func:`tilegrid.config.check_print_size`)
+    accepts only a ``print_dpi`` that makes both whole numbers, so the print
+    tile covers exactly the screen tile's data area.
+    """
+    width, height = tile_pixels(tile["height"], tile["aspect"], tile["dpi"])
+    scale = print_dpi / tile["dpi"]
+    return width * scale, height * scale
+
+
+def drawn_size(tile: dict[str, Any]) -> tuple[int, int, float]:
+    """Pixel width, height and dpi a render draws ``tile`` at.
+
+    The screen tile: ``tile_pixels`` at ``tile["dpi"]``.  With ``tile["print_dpi"]``
+    (the tiles a PDF or SVG mosaic embeds), the same inches at ``print_dpi``:
+    every side exactly ``print_dpi / dpi`` times as many pixels, and text and
+    lines (sized in points) as many times thicker, so the print tile is the
+    screen tile at a higher resolution.
+    """
+    if tile.get("print_dpi") is None:
+        return (*tile_pixels(tile["height"], tile["aspect"], tile["dpi"]), tile["dpi"])
+    width, height = print_pixels(tile, tile["print_dpi"])
+    return round(width), round(height), tile["print_dpi"]
+
+
 @tilegrid_style()  # matplotlib's defaults, whatever matplotlibrc this process read
 def render_tile(
     shard: str,
@@ -30,12 +57,16 @@ def render_tile(
     out_png: str,
     out_json: str,
 ) -> dict[str, Any]:
-    """Draw the tile of ``shard`` with the plot settings; write its PNG and metadata."""
+    """Draw the tile of ``shard`` with the plot settings; write its PNG and metadata.
+
+    ``tile``: height, aspect, dpi, and ``print_dpi`` for a print tile (see
+    :func:`drawn_size`).
+    """
     agreed = read_sidecar(sidecar)  # what this tile agreed on with the others
     options = resolve_options(plot["kind"], plot.get("options"))
     table = read_shard(shard)
-    width, height = tile_pixels(tile["height"], tile["aspect"], tile["dpi"])
-    fig = new_figure(width, height, tile["dpi"])
+    width, height, dpi = drawn_size(tile)
+    fig = new_figure(width, height, dpi)
     ax = fig.add_axes((0, 0, 1, 1))
     try:
         info = draw_kind(ax, table, agreed, plot, options)
@@ -50,7 +81,7 @@ def render_tile(
         title=ax.get_title(),
         tile=agreed["tile"],
         size_px=[width, height],
-        dpi=tile["dpi"],
+        dpi=dpi,
         rows=agreed["rows"],
     )
     if info and info.get("colorbar"):

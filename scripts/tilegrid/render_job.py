@@ -11,7 +11,8 @@ Arguments, all required::
 
     --shard SHARD.arrow  --sidecar SHARD.json     the tile's rows and agreed facts
     --plot JSON            the plot settings (kind, x, y, function, preprocess, options)
-    --tile JSON            the tile size: {"height": ..., "aspect": ..., "dpi": ...}
+    --tile JSON            the tile size: {"height": ..., "aspect": ..., "dpi": ...}, and
+                           "print_dpi" for a print tile (see tilegrid.render.drawn_size)
     --png TILE.png  --meta TILE.json              the outputs
     --log JOB.log                                 where stderr and tracebacks go
 
