@@ -307,10 +307,19 @@ def drawing_libraries():
     return {name: version(name) for name in ("matplotlib", "numpy", "pyarrow", "pillow")}
 
 
-def job_pythonpath(wildcards, input):
-    """The folder a job imports tilegrid from: the one holding the package among its code."""
-    init = next(f for f in input.code if Path(f).parts[-2:] == ("tilegrid", "__init__.py"))
-    return str(Path(init).parent.parent)
+def render_entry():
+    """The render jobs' entry script, beside the tilegrid package (an input, like the code)."""
+    return local(_relative(TILEGRID / "scripts" / "render.py"))
+
+
+#: the render jobs' command: a bare interpreter (no Snakemake to import, no job to
+#: unpickle) that asks the warm render worker; see scripts/tilegrid/render_job.py
+RENDER_COMMAND = (
+    "python3 {input.entry:q}"
+    " --shard {input.shard:q} --sidecar {input.sidecar:q}"
+    " --plot {params.plot:q} --tile {params.tile:q}"
+    " --png {output.png:q} --meta {output.meta:q} --log {log:q}"
+)
 
 
 def render_plot_json():

@@ -3,6 +3,7 @@ rule render:
         shard=f"{SHARDS}/{{tile}}.arrow",
         sidecar=f"{SHARDS}/{{tile}}.json",
         code=render_code(),
+        entry=render_entry(),
     output:
         png=report(
             f"{TILES}/{{tile}}.png",
@@ -22,17 +23,10 @@ rule render:
         runtime=render_runtime,
     params:
         libraries=drawing_libraries(),
-        pythonpath=job_pythonpath,
         plot=render_plot_json(),
         tile=render_tile_json(),
     shell:
-        # a bare interpreter (no Snakemake to import, no job to unpickle) that
-        # asks the warm render worker; see scripts/tilegrid/render_job.py
-        "PYTHONPATH={params.pythonpath:q}${{PYTHONPATH:+:$PYTHONPATH}} "
-        "python3 -m tilegrid.render_job"
-        " --shard {input.shard:q} --sidecar {input.sidecar:q}"
-        " --plot {params.plot:q} --tile {params.tile:q}"
-        " --png {output.png:q} --meta {output.meta:q} --log {log:q}"
+        RENDER_COMMAND
 
 
 # The same tile at mosaic.print_dpi, for a pdf or svg mosaic only (asked for by
@@ -42,6 +36,7 @@ rule render_print:
         shard=f"{SHARDS}/{{tile}}.arrow",
         sidecar=f"{SHARDS}/{{tile}}.json",
         code=render_code(),
+        entry=render_entry(),
     output:
         png=f"{PRINT_TILES}/{{tile}}.png",
         meta=f"{PRINT_TILES}/{{tile}}.json",
@@ -56,12 +51,7 @@ rule render_print:
         runtime=render_runtime,
     params:
         libraries=drawing_libraries(),
-        pythonpath=job_pythonpath,
         plot=render_plot_json(),
         tile=render_print_tile_json(),
     shell:
-        "PYTHONPATH={params.pythonpath:q}${{PYTHONPATH:+:$PYTHONPATH}} "
-        "python3 -m tilegrid.render_job"
-        " --shard {input.shard:q} --sidecar {input.sidecar:q}"
-        " --plot {params.plot:q} --tile {params.tile:q}"
-        " --png {output.png:q} --meta {output.meta:q} --log {log:q}"
+        RENDER_COMMAND

@@ -248,11 +248,13 @@ def test_the_render_rule_runs_the_entry_point_with_snakemakes_python(workflow, m
     path = [p for p in os.environ["PATH"].split(os.pathsep) if p and p != venv_bin]
     monkeypatch.setenv("PATH", os.pathsep.join(path))  # as without an activated venv
     run = workflow.run_ok("--printshellcmds")
-    commands = [line for line in run.output.splitlines() if " -m tilegrid.render_job " in line]
+    entry = " scripts/render.py --shard "
+    commands = [line for line in run.output.splitlines() if entry in line]
     assert len(commands) == run.jobs("render") == 6
     # `python3` from the PATH, where rules/common.smk put Snakemake's interpreter
-    # first: a python3 elsewhere on the PATH (without pyarrow) would fail the jobs
-    assert all(line.split(" -m ")[0].endswith(" python3") for line in commands)
+    # first: a python3 elsewhere on the PATH (without pyarrow) would fail the jobs;
+    # and no PYTHONPATH: the entry script's folder holds the package
+    assert all(line.split(entry)[0].endswith(" python3") for line in commands), commands
     for log in workflow.path("logs", "render").glob("*.log"):
         assert log.read_text().startswith("rendered by the warm worker"), log
 
