@@ -21,6 +21,7 @@ from tilegrid.config import (  # noqa: E402
     schema_error_line,
     with_source,
 )
+from tilegrid.kinds import get_kind  # noqa: E402
 
 EXAMPLE_DATA = "resources/example.parquet"
 SHARDS = "results/shards"
@@ -190,7 +191,21 @@ def split_spec():
         "sharey": config["sharey"],
         "sharec": config["sharec"],
         "preprocess": config["plot"]["preprocess"],
+        "tile_px": split_tile_pixels(),
     }
+
+
+def split_tile_pixels():
+    """The tile's [width, height] in pixels for a kind whose shared limits depend on
+    them (line aggregates per pixel column, scatter's raster per pixel); None for
+    the others, so a new tile size reruns no split for them."""
+    if not get_kind(config["plot"]["kind"]).pixel_grid:
+        return None
+    tile = config["tile"]
+    return [
+        round(tile["height"] * tile["aspect"] * tile["dpi"]),
+        round(tile["height"] * tile["dpi"]),
+    ]
 
 
 def render_plot():

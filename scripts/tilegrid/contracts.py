@@ -116,6 +116,9 @@ class Sidecar(TypedDict):
     #: the rows of the whole grid, for kinds whose heights are shares of the whole
     #: figure (kde and hist with common_norm, as seaborn's displot)
     norm_rows: NotRequired[int]
+    #: the tile's [width, height] in pixels, for kinds that aggregate per pixel (line,
+    #: scatter's raster), so that the split's shared limits count the tile's pixels
+    tile_px: NotRequired[list[int]]
 
 
 # ---------------------------------------------------------------- manifest (split -> mosaic)
