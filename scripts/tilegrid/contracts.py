@@ -71,10 +71,15 @@ Axis = CategoricalAxis | ContinuousAxis
 
 
 class ColorScale(TypedDict):
-    """The color limits of a kind that shades by value (``COLOR``), and whether they are shared."""
+    """The color limits of a kind that shades by value (``COLOR``), and whether they are shared.
+
+    ``quantiles``: for an eq_hist scale, the counts at evenly spaced ranks of every
+    shaded cell of the sharing group (see :mod:`tilegrid.colornorms`).
+    """
 
     lim: list[float]
     shared: bool
+    quantiles: NotRequired[list[float]]
 
 
 class CategoricalHue(TypedDict):
@@ -194,6 +199,7 @@ class TileColorbar(TypedDict, total=False):
 
     lim: list[float]
     shared: bool
+    quantiles: list[float]
     cmap: str
     norm: str
     label: str

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .colornorms import color_norm, eq_hist_ticks
 from .contracts import AxisMeta, Manifest, TileMeta, read_manifest, read_tile_meta
 from .figures import new_figure, save_figure, set_pixel_size, tilegrid_style
 
@@ -395,16 +396,6 @@ class SideColorbar:
     width: int
 
 
-def color_norm(info: dict[str, Any]):
-    """The matplotlib norm of a tile's colorbar (its TileColorbar: lim, norm)."""
-    from matplotlib.colors import LogNorm, Normalize
-
-    lo, hi = info["lim"]
-    if info.get("norm") == "log":
-        return LogNorm(max(lo, hi * 1e-6, 1e-300), hi)
-    return Normalize(lo, hi)
-
-
 def shared_colorbar(fig, cells: list[Cell], grid, tile_px, pad: int) -> SideColorbar | None:
     """A colorbar right of the grid when the tiles share one color scale."""
     infos = [c.meta.get("colorbar") for c in cells if c.meta.get("colorbar")]
@@ -417,7 +408,16 @@ def shared_colorbar(fig, cells: list[Cell], grid, tile_px, pad: int) -> SideColo
 
     info = infos[0]
     mappable = ScalarMappable(norm=color_norm(info), cmap=info.get("cmap", "viridis"))
-    return side_colorbar(fig, mappable, grid, tile_px, pad, info.get("label", ""))
+    return side_colorbar(
+        fig, mappable, grid, tile_px, pad, info.get("label", ""), colorbar_ticks(info)
+    )
+
+
+def colorbar_ticks(info: dict[str, Any]) -> list[float] | None:
+    """Fixed ticks of a colour scale (eq_hist: round counts spread along the bar), or None."""
+    if info.get("norm") == "eq_hist" and info.get("quantiles"):
+        return eq_hist_ticks(info["quantiles"])
+    return None
 
 
 def side_colorbar(fig, mappable, grid, tile_px, pad: int, label: str, ticks=None) -> SideColorbar:
@@ -469,7 +469,7 @@ def tile_colorbar(cell: Cell) -> None:
     info = cell.meta["colorbar"]
     cax = cell.ax.inset_axes((1.04, 0.0, 0.05, 1.0))
     mappable = ScalarMappable(norm=color_norm(info), cmap=info.get("cmap", "viridis"))
-    cell.ax.get_figure().colorbar(mappable, cax=cax)
+    cell.ax.get_figure().colorbar(mappable, cax=cax, ticks=colorbar_ticks(info))
     cax.set_ylabel(info.get("label", ""), parse_math=False)
 
 

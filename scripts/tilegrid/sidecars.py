@@ -174,6 +174,8 @@ def refine_binned(plan: SplitPlan, grid: Grid, sidecars: list[Sidecar], out_dir:
         if not any(axis in e for e in extents):
             continue
         groups = share_groups(grid.keys, share if axis == "y" else bool(share))
+        if axis == "c" and any("c_hist" in e for e in extents):
+            _share_quantiles(sidecars, [e.get("c_hist") for e in extents], groups)
         for sc, lim in zip(sidecars, shared([e.get(axis) for e in extents], groups)):
             if axis == "c":
                 sc["c"]["lim"] = color_limits(lim)
@@ -184,6 +186,24 @@ def refine_binned(plan: SplitPlan, grid: Grid, sidecars: list[Sidecar], out_dir:
                 sc["y"]["lim"] = count_limits(lim)
             else:
                 sc["y"]["lim"] = None
+
+
+def _share_quantiles(sidecars: list[Sidecar], hists: list, groups: list[int]) -> None:
+    """Each sidecar's eq_hist quantiles: of the counts of every tile in its sharing group.
+
+    ``hists`` holds each tile's ``(values, weights)`` (its distinct counts and how
+    many cells hold each), or None; the histograms of a group are summed.
+    """
+    from .colornorms import count_quantiles, merge_histograms
+
+    by_group: dict[int, list] = {}
+    for g, h in zip(groups, hists):
+        if h is not None:
+            by_group.setdefault(g, []).append(h)
+    quantiles = {g: stable(count_quantiles(*merge_histograms(hs))) for g, hs in by_group.items()}
+    for sc, g in zip(sidecars, groups):
+        if g in quantiles:
+            sc["c"]["quantiles"] = quantiles[g]
 
 
 def manifest_tiles(grid: Grid, sidecars: list[Sidecar], rows: list[int]) -> list[ManifestTile]:
