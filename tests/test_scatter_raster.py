@@ -115,6 +115,11 @@ def test_raster_tiles_have_one_shared_colorbar_in_the_mosaic(tmp_path):
     assert colorbar.get_ylabel().startswith("Count")
     ticks = colorbar.get_yticks()
     assert ticks[0] == 1 and ticks[-1] == bars[0]["lim"][1]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    labels = colorbar.get_yticklabels()
+    boxes = sorted((t.get_window_extent(renderer) for t in labels), key=lambda b: b.y0)
+    assert all(b.y0 - a.y1 >= 2 for a, b in zip(boxes, boxes[1:]))  # labels apart
 
 
 @pytest.mark.parametrize("norm", ["eq_hist", "log", "linear"])
