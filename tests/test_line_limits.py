@@ -166,3 +166,10 @@ def test_workflow_tells_the_split_the_tile_size(workflow):
     lows, highs = zip(*(_expected_band(frame[frame.f == f]) for f in ("p", "q")))
     for meta in metas:
         assert meta["y"]["lim"] == pytest.approx(_margin_around(min(lows), max(highs)), rel=1e-6)
+    workflow.update_config(tile={"height": 1.2})  # new pixel columns: the split reruns
+    run = workflow.run_ok()
+    assert run.jobs("split") == 1 and run.jobs("render") == 2
+    sidecar = next(
+        p for p in workflow.path("results", "shards").glob("*.json") if p.name != "manifest.json"
+    )
+    assert json.loads(sidecar.read_text())["tile_px"] == [round(1.2 * 1.2 * 60), 72]

@@ -130,8 +130,8 @@ def binned_extents(table, sidecar: Sidecar, options: dict[str, Any]) -> dict[str
     shown = options["errorbar"] is not None
     lows, highs = [], []
     for _, _, est, lo, hi, _ in bands(table, sidecar, options, pixel_columns(sidecar)):
-        lows.append(lo if shown else est)
-        highs.append(hi if shown else est)
+        lows += [est, lo] if shown else [est]  # a band that is NaN ("pi") is not drawn
+        highs += [est, hi] if shown else [est]
     if not lows:
         return {}
     lo, hi = np.concatenate(lows), np.concatenate(highs)
