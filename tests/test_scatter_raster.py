@@ -214,3 +214,35 @@ def test_quantiles_are_the_counts_at_evenly_spaced_ranks():
 def test_min_alpha_out_of_range_is_refused():
     with pytest.raises(OptionError, match="min_alpha"):
         resolve_options("scatter", {"min_alpha": 300})
+
+
+def test_without_sharec_each_raster_tile_equalises_its_own_counts(tmp_path):
+    pq.write_table(_table(), tmp_path / "d.parquet")
+    spec = SplitSpec(
+        data=str(tmp_path / "d.parquet"),
+        col="f",
+        kind="scatter",
+        x="x",
+        y="y",
+        options={"max_points": 20_000},
+        sharec=False,
+        tile_px=TILE_PX,
+    )
+    result = run_split(spec, str(tmp_path / "s"))
+    options = resolve_options("scatter", {"max_points": 20_000})
+    quantiles = []
+    for tile in result.tiles:
+        sidecar = read_sidecar(str(tmp_path / "s" / f"{tile['id']}.json"))
+        total, _, _ = _drawn(tmp_path, sidecar, options)
+        if total is not None:
+            assert not sidecar["c"]["shared"]
+            assert sidecar["c"]["quantiles"] == pytest.approx(
+                count_quantiles(*np.unique(total[total > 0], return_counts=True)), rel=1e-9
+            )
+            quantiles.append(sidecar["c"]["quantiles"])
+    assert len(quantiles) == 2 and quantiles[0] != quantiles[1]
+    metas, paths = _render_all(tmp_path, result, {"max_points": 20_000})
+    manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
+    fig, _ = build_mosaic(manifest, metas, paths, {"title": "scatter"})
+    assert len(fig.axes) == len(result.tiles)  # no colorbar beside the grid ...
+    assert sum(len(ax.child_axes) for ax in fig.axes) == 2  # ... one beside each raster tile
