@@ -22,6 +22,7 @@ from tilegrid.config import (  # noqa: E402
     with_source,
 )
 from tilegrid.tableio import TableError, input_files  # noqa: E402
+from tilegrid.kinds import get_kind  # noqa: E402
 
 EXAMPLE_DATA = "resources/example.parquet"
 SHARDS = "results/shards"
@@ -183,7 +184,21 @@ def split_spec():
         "sharec": config["sharec"],
         "preprocess": config["plot"]["preprocess"],
         "source_column": config["source_column"],
+        "tile_px": split_tile_pixels(),
     }
+
+
+def split_tile_pixels():
+    """The tile's [width, height] in pixels for a kind whose shared limits depend on
+    them (line aggregates per pixel column, scatter's raster per pixel); None for
+    the others, so a new tile size reruns no split for them."""
+    if not get_kind(config["plot"]["kind"]).pixel_grid:
+        return None
+    tile = config["tile"]
+    return [
+        round(tile["height"] * tile["aspect"] * tile["dpi"]),
+        round(tile["height"] * tile["dpi"]),
+    ]
 
 
 def render_plot():

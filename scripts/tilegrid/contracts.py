@@ -71,10 +71,15 @@ Axis = CategoricalAxis | ContinuousAxis
 
 
 class ColorScale(TypedDict):
-    """The color limits of a kind that shades by value (``COLOR``), and whether they are shared."""
+    """The color limits of a kind that shades by value (``COLOR``), and whether they are shared.
+
+    ``quantiles``: for an eq_hist scale, the counts at evenly spaced ranks of every
+    shaded cell of the sharing group (see :mod:`tilegrid.colornorms`).
+    """
 
     lim: list[float]
     shared: bool
+    quantiles: NotRequired[list[float]]
 
 
 class CategoricalHue(TypedDict):
@@ -116,6 +121,9 @@ class Sidecar(TypedDict):
     #: the rows of the whole grid, for kinds whose heights are shares of the whole
     #: figure (kde and hist with common_norm, as seaborn's displot)
     norm_rows: NotRequired[int]
+    #: the tile's [width, height] in pixels, for kinds that aggregate per pixel (line,
+    #: scatter's raster), so that the split's shared limits count the tile's pixels
+    tile_px: NotRequired[list[int]]
 
 
 # ---------------------------------------------------------------- manifest (split -> mosaic)
@@ -191,6 +199,7 @@ class TileColorbar(TypedDict, total=False):
 
     lim: list[float]
     shared: bool
+    quantiles: list[float]
     cmap: str
     norm: str
     label: str

@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 from matplotlib.image import AxesImage
 
+from . import ticklabels
+from .colornorms import color_norm, eq_hist_ticks
 from .contracts import AxisMeta, Manifest, TileMeta, read_manifest, read_tile_meta
 from .figures import new_figure, save_figure, set_pixel_size, tilegrid_style
 
@@ -151,41 +153,27 @@ def tick_bins(length_px: int, dpi: float, fontsize_pt: float) -> int:
     return max(1, int(length_px * 72 // (dpi * 2 * fontsize_pt)))
 
 
-def labels_collide(meta: AxisMeta, width_px: int, dpi: float, size_pt: float = 10) -> bool:
-    """Whether fixed x tick labels are wider than the space between their ticks."""
-    ticks, labels = meta["ticks"], meta["ticklabels"] or []
-    if len(ticks) < 2 or not labels:
-        return False
-    lo, hi = meta["lim"]
-    spacing = width_px * min(abs(b - a) for a, b in zip(ticks, ticks[1:])) / abs(hi - lo)
-    widest = max(len(str(label)) for label in labels) * size_pt * 0.6 * dpi / 72
-    return widest > spacing * 0.95
+#: MaxNLocator's steps for numeric axes
+TICK_STEPS = [1, 2, 2.5, 5, 10]
 
 
-def decorate(ax, cell: Cell) -> None:
-    """Draw one tile's axes: scale, limits, ticks, labels, title (seaborn's despined look)."""
-    from matplotlib.ticker import MaxNLocator
+def decorate(ax, cell: Cell, renderer=None) -> None:
+    """Draw one tile's axes: scale, limits, ticks, labels, title (seaborn's despined look).
 
+    Tick labels are laid out by :mod:`tilegrid.ticklabels` from their measured
+    sizes (``renderer``: an Agg renderer at the figure's dpi), so none overlap.
+    """
     ax.patch.set_visible(False)
+    renderer = renderer or text_renderer(ax.get_figure())
     width, height = cell.meta["size_px"]
     for name, length in (("x", width), ("y", height)):
         meta = cell.meta[name]
-        axis = getattr(ax, f"{name}axis")
         getattr(ax, f"set_{name}scale")(meta["scale"])
         getattr(ax, f"set_{name}lim")(*meta["lim"])
         if meta["ticks"] is not None:
-            labels = meta["ticklabels"]
-            literal = {"parse_math": False} if labels is not None else {}
-            getattr(ax, f"set_{name}ticks")(meta["ticks"], labels=labels, **literal)
-            if name == "x" and labels_collide(meta, width, cell.meta["dpi"]):
-                ax.tick_params(axis="x", labelrotation=45)
-                for label in ax.get_xticklabels():
-                    label.set_horizontalalignment("right")
-                    label.set_rotation_mode("anchor")
+            fixed_ticks(ax, name, meta, renderer)
         elif meta["scale"] == "linear":
-            size = axis.get_major_ticks()[0].label1.get_fontsize()
-            bins = tick_bins(length, cell.meta["dpi"], size)
-            axis.set_major_locator(MaxNLocator(nbins=bins, steps=[1, 2, 2.5, 5, 10]))
+            numeric_ticks(ax, name, length, cell.meta["dpi"], renderer)
     ax.spines["top"].set_visible(False)
     ax.spines["right"].set_visible(False)
     ax.tick_params(labelbottom=cell.show_xticklabels, labelleft=cell.show_yticklabels)
@@ -206,6 +194,67 @@ def decorate(ax, cell: Cell) -> None:
         )
 
 
+def _tick_font(ax, name: str):
+    axis = getattr(ax, f"{name}axis")
+    return axis.get_major_ticks()[0].label1.get_fontproperties()
+
+
+def _tick_positions(ax, name: str, ticks) -> list[float]:
+    """Pixel positions of ``ticks`` along axis ``name`` (the axes is at its final size)."""
+    index = 0 if name == "x" else 1
+    points = [(t, 0.0) if name == "x" else (0.0, t) for t in ticks]
+    return [float(p[index]) for p in ax.transData.transform(points)] if points else []
+
+
+def fixed_ticks(ax, name: str, meta: AxisMeta, renderer) -> None:
+    """A tile's own ticks and labels (categories), flat, turned or thinned to fit."""
+    labels = meta["ticklabels"]
+    literal = {"parse_math": False} if labels is not None else {}
+    getattr(ax, f"set_{name}ticks")(meta["ticks"], labels=labels, **literal)
+    if not labels:
+        return
+    lo, hi = sorted(meta["lim"])
+    inside = [i for i, t in enumerate(meta["ticks"]) if lo <= t <= hi]
+    font = _tick_font(ax, name)
+    fit = ticklabels.choose(
+        _tick_positions(ax, name, [meta["ticks"][i] for i in inside]),
+        ticklabels.measure(renderer, [str(labels[i]) for i in inside], font),
+        name,
+        ticklabels.gap_px(font, renderer.dpi),
+    )
+    if fit.step > 1:
+        shown = set(inside[:: fit.step])
+        thinned = [label if i in shown else "" for i, label in enumerate(labels)]
+        getattr(ax, f"set_{name}ticks")(meta["ticks"], labels=thinned, **literal)
+    if fit.rotation:
+        ax.tick_params(axis=name, labelrotation=fit.rotation)
+        if fit.rotation != 90:
+            for label in getattr(ax, f"get_{name}ticklabels")():
+                label.set_horizontalalignment("right")
+                label.set_rotation_mode("anchor")
+
+
+def numeric_ticks(ax, name: str, length: int, dpi: float, renderer) -> None:
+    """Ticks of a linear numeric axis: as many as its length holds, fewer while the
+    formatted labels would not fit flat (:mod:`tilegrid.ticklabels`)."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis = getattr(ax, f"{name}axis")
+    font = _tick_font(ax, name)
+    lo, hi = sorted(getattr(ax, f"get_{name}lim")())
+    gap = ticklabels.gap_px(font, renderer.dpi)
+    bins = tick_bins(length, dpi, font.get_size_in_points())
+    while True:
+        locator = MaxNLocator(nbins=bins, steps=TICK_STEPS)
+        axis.set_major_locator(locator)
+        ticks = [t for t in locator.tick_values(lo, hi) if lo <= t <= hi]
+        labels = axis.get_major_formatter().format_ticks(ticks)
+        sizes = ticklabels.measure(renderer, labels, font)
+        if bins == 1 or ticklabels.fits(_tick_positions(ax, name, ticks), sizes, name, 0, gap):
+            return
+        bins -= 1
+
+
 @dataclass
 class Extents:
     """How far decorations reach beyond a tile's data area, in pixels."""
@@ -222,9 +271,14 @@ def text_renderer(fig):
     Measuring needs text metrics only; the layout figure spreads the axes far
     apart, and a renderer of its size would allocate gigabytes for a 32x32 grid.
     """
+    return text_renderer_at(fig.dpi)
+
+
+def text_renderer_at(dpi: float):
+    """An Agg renderer of one pixel at ``dpi``, for text metrics only."""
     from matplotlib.backends.backend_agg import RendererAgg
 
-    return RendererAgg(1, 1, fig.dpi)
+    return RendererAgg(1, 1, dpi)
 
 
 def measure(fig, cells: list[Cell]) -> dict[str, Extents]:
@@ -340,12 +394,13 @@ def build_mosaic(
 
     FigureCanvasAgg(fig)
     fw, fh = fig.bbox.width, fig.bbox.height
+    renderer = text_renderer(fig)
     for cell in cells:
         x0 = cell.col * spread[0] + 4 * dpi
         y0 = (grid[0] - 1 - cell.row) * spread[1] + 2 * dpi
         rect = (x0 / fw, y0 / fh, tile_px[0] / fw, tile_px[1] / fh)
         cell.ax = fig.add_axes(rect, zorder=1)
-        decorate(cell.ax, cell)
+        decorate(cell.ax, cell, renderer)
     header = 0
     suptitle = None
     renderer = text_renderer(fig)
@@ -410,16 +465,6 @@ class SideColorbar:
     width: int
 
 
-def color_norm(info: dict[str, Any]):
-    """The matplotlib norm of a tile's colorbar (its TileColorbar: lim, norm)."""
-    from matplotlib.colors import LogNorm, Normalize
-
-    lo, hi = info["lim"]
-    if info.get("norm") == "log":
-        return LogNorm(max(lo, hi * 1e-6, 1e-300), hi)
-    return Normalize(lo, hi)
-
-
 def shared_colorbar(fig, cells: list[Cell], grid, tile_px, pad: int) -> SideColorbar | None:
     """A colorbar right of the grid when the tiles share one color scale."""
     infos = [c.meta.get("colorbar") for c in cells if c.meta.get("colorbar")]
@@ -432,7 +477,27 @@ def shared_colorbar(fig, cells: list[Cell], grid, tile_px, pad: int) -> SideColo
 
     info = infos[0]
     mappable = ScalarMappable(norm=color_norm(info), cmap=info.get("cmap", "viridis"))
-    return side_colorbar(fig, mappable, grid, tile_px, pad, info.get("label", ""))
+    length = grid[0] * tile_px[1] + (grid[0] - 1) * pad
+    ticks = colorbar_ticks(info, length, fig.dpi)
+    return side_colorbar(fig, mappable, grid, tile_px, pad, info.get("label", ""), ticks)
+
+
+def colorbar_ticks(info: dict[str, Any], length_px: float, dpi: float) -> list[float] | None:
+    """Fixed ticks of a colour scale, or None (the colorbar's own locator).
+
+    eq_hist: round counts spread along the bar, no closer than a measured label
+    height and the gap of :mod:`tilegrid.ticklabels` on a bar of ``length_px``.
+    """
+    if info.get("norm") != "eq_hist" or not info.get("quantiles"):
+        return None
+    import matplotlib as mpl
+    from matplotlib.font_manager import FontProperties
+
+    font = FontProperties(size=mpl.rcParams["ytick.labelsize"])
+    renderer = text_renderer_at(dpi)
+    (_, height), *_ = ticklabels.measure(renderer, ["0"], font)
+    spacing = (height + ticklabels.gap_px(font, dpi)) / max(length_px, 1)
+    return eq_hist_ticks(info["quantiles"], spacing)
 
 
 def side_colorbar(fig, mappable, grid, tile_px, pad: int, label: str, ticks=None) -> SideColorbar:
@@ -484,7 +549,8 @@ def tile_colorbar(cell: Cell) -> None:
     info = cell.meta["colorbar"]
     cax = cell.ax.inset_axes((1.04, 0.0, 0.05, 1.0))
     mappable = ScalarMappable(norm=color_norm(info), cmap=info.get("cmap", "viridis"))
-    cell.ax.get_figure().colorbar(mappable, cax=cax)
+    ticks = colorbar_ticks(info, cell.meta["size_px"][1], cell.meta["dpi"])
+    cell.ax.get_figure().colorbar(mappable, cax=cax, ticks=ticks)
     cax.set_ylabel(info.get("label", ""), parse_math=False)
 
 

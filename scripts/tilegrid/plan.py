@@ -15,6 +15,8 @@ import pyarrow as pa
 from .kinds import PlotKind, get_kind, resolve_options, role_columns, role_types
 from .levels import value_type
 
+#: a tile's [width, height] in pixels under the schema's defaults (3.0 x 1.333 x 100)
+DEFAULT_TILE_PX = (400, 300)
 #: roles whose values can be categories (coded against their levels)
 CATEGORICAL_ROLES = ("x", "y", "hue")
 
@@ -51,6 +53,10 @@ class SplitSpec:
     preprocess: str | None = None
     max_tiles: int = 1000
     source_column: str | None = None
+    #: the tile's [width, height] in pixels, for kinds whose shared limits depend on
+    #: it (``PIXEL_GRID``: line, scatter); the workflow passes None for the others, so
+    #: a new tile size reruns no split.  The default is the schema's tile size
+    tile_px: tuple[int, int] | list[int] | None = DEFAULT_TILE_PX
 
     @property
     def facets(self) -> list[str]:

@@ -32,7 +32,7 @@ from .contracts import (
 )
 from .grid import Grid
 from .ids import canonical_value
-from .plan import SplitError, SplitPlan
+from .plan import DEFAULT_TILE_PX, SplitError, SplitPlan
 from .shardio import SUFFIX, read_shard
 from .sharing import axis_limits, color_limits, count_limits, share_groups, shared, stable, union
 from .stats import TileStats
@@ -60,6 +60,8 @@ def make_sidecars(
             sidecar["hue"] = hue
         if norm_rows is not None:
             sidecar["norm_rows"] = norm_rows
+        if plan.kind.pixel_grid:
+            sidecar["tile_px"] = [int(v) for v in spec.tile_px or DEFAULT_TILE_PX]
         sidecars.append(sidecar)
     return sidecars
 
@@ -154,7 +156,12 @@ def hue_mapping(plan: SplitPlan, levels: pa.Array | None, stats: list[TileStats]
 
 
 def refine_binned(plan: SplitPlan, grid: Grid, sidecars: list[Sidecar], out_dir: str) -> None:
-    """Pass 3, binned kinds: shared limits from counts computed on each tile's shard."""
+    """Pass 3, binned kinds: shared limits from what each tile's shard gives when drawn.
+
+    A y extent is a count from 0 (histogram heights, KDE peaks) or, for kinds
+    whose ``binned_y`` is "data", an interval of values (line's bands), which
+    then replaces the data range of the partition pass.
+    """
     spec = plan.spec
     extents = []
     for tid, sc in zip(grid.ids, sidecars):
@@ -167,13 +174,36 @@ def refine_binned(plan: SplitPlan, grid: Grid, sidecars: list[Sidecar], out_dir:
         if not any(axis in e for e in extents):
             continue
         groups = share_groups(grid.keys, share if axis == "y" else bool(share))
+        if axis == "c" and any("c_hist" in e for e in extents):
+            _share_quantiles(sidecars, [e.get("c_hist") for e in extents], groups)
         for sc, lim in zip(sidecars, shared([e.get(axis) for e in extents], groups)):
             if axis == "c":
                 sc["c"]["lim"] = color_limits(lim)
-            elif share is not False:
+            elif plan.kind.binned_y == "data" and (share is not False or not plan.user_code):
+                sc["y"]["extent"] = stable(lim) if lim else None
+                sc["y"]["lim"] = axis_limits(lim, sc["y"]["scale"])
+            elif share is not False and plan.kind.binned_y == "count":
                 sc["y"]["lim"] = count_limits(lim)
             else:
                 sc["y"]["lim"] = None
+
+
+def _share_quantiles(sidecars: list[Sidecar], hists: list, groups: list[int]) -> None:
+    """Each sidecar's eq_hist quantiles: of the counts of every tile in its sharing group.
+
+    ``hists`` holds each tile's ``(values, weights)`` (its distinct counts and how
+    many cells hold each), or None; the histograms of a group are summed.
+    """
+    from .colornorms import count_quantiles, merge_histograms
+
+    by_group: dict[int, list] = {}
+    for g, h in zip(groups, hists):
+        if h is not None:
+            by_group.setdefault(g, []).append(h)
+    quantiles = {g: stable(count_quantiles(*merge_histograms(hs))) for g, hs in by_group.items()}
+    for sc, g in zip(sidecars, groups):
+        if g in quantiles:
+            sc["c"]["quantiles"] = quantiles[g]
 
 
 def manifest_tiles(grid: Grid, sidecars: list[Sidecar], rows: list[int]) -> list[ManifestTile]:

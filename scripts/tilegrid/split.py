@@ -9,8 +9,9 @@ Streaming passes over the needed columns, so memory does not grow with rows:
    ``ROW_GROUP`` rows, while count/mean/variance/min/max of each numeric role
    are merged per tile and category, from which each kind derives the extents
    its axes need (:mod:`tilegrid.sidecars`, :mod:`tilegrid.sharing`);
-3. only for binned kinds whose binned counts set a shared limit (histogram
-   heights, KDE peaks, 2-D counts): one pass over each tile's own shard.
+3. only for binned kinds whose drawn statistics set a shared limit (histogram
+   heights, KDE peaks, 2-D counts, the scatter raster's pixel counts, line's
+   estimates and bands): one pass over each tile's own shard.
 
 The spec is resolved against the table once, into a :class:`~tilegrid.plan.SplitPlan`
 that every pass reads.  A shard's bytes depend only on its own rows (in file

@@ -5,7 +5,8 @@ A kind is a module of this package (one whose name does not start with "_").
 (``OPTIONS``, ``ROLES``, ``check_options``, ``extents``, ``draw``);
 :class:`~tilegrid.kinds._protocol.PlotKind`, which :func:`get_kind` returns,
 adds the defaults of the optional ones (``REQUIRED``, ``COLOR``,
-``HUE_BY_VALUE``, ``scales``, ``binned_extents``).
+``HUE_BY_VALUE``, ``scales``, ``binned_extents``, ``figure_norm``, ``BINNED_Y``,
+``PIXEL_GRID``).
 """
 
 from __future__ import annotations

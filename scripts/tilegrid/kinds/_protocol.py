@@ -70,6 +70,8 @@ OPTIONAL_HOOKS = {
     "scales": "scales",
     "binned_extents": "binned_extents",
     "figure_norm": "figure_norm",
+    "binned_y": "BINNED_Y",
+    "pixel_grid": "PIXEL_GRID",
 }
 
 
@@ -90,7 +92,14 @@ class PlotKind:
       from each tile's shard in a third pass; None (no such pass) by default;
     - ``figure_norm(options)`` (``figure_norm``): heights are shares of the whole
       figure's rows (seaborn's ``common_norm`` in displot), so the split writes the
-      grid's row count in every sidecar (``norm_rows``); False by default.
+      grid's row count in every sidecar (``norm_rows``); False by default;
+    - ``binned_y`` (``BINNED_Y``): what a binned y extent is: "count" (heights
+      from 0: the limit runs from 0 to the peak and a margin), or "data" (an
+      interval of values, such as line's bands: margins on both sides);
+    - ``pixel_grid`` (``PIXEL_GRID``): the binned extents depend on the tile's
+      pixels (line aggregates per pixel column, scatter's raster counts points
+      per pixel), so the split is told the tile's size in pixels and writes it
+      in every sidecar (``tile_px``); False by default.
     """
 
     name: str
@@ -105,6 +114,8 @@ class PlotKind:
     scales: Callable[[Options], dict[str, str]] = linear_scales
     binned_extents: Callable[[Any, Sidecar, Options], dict[str, Any]] | None = None
     figure_norm: Callable[[Options], bool] = tile_norm
+    binned_y: str = "count"
+    pixel_grid: bool = False
 
     @classmethod
     def of(cls, name: str, module: Kind) -> PlotKind:

@@ -3,6 +3,11 @@
 Where x values repeat, y is aggregated per x value (``estimator`` mean, with an
 analytic ``errorbar`` band). Above ``max_vertices`` distinct x values a line
 is aggregated per pixel column instead, so it stays a few hundred vertices.
+
+The shared y limit holds exactly what is drawn, the estimates and their bands:
+the split aggregates each tile's shard as :func:`draw` does (:func:`bands`, in
+:func:`binned_extents`), over the tile's width in pixels, which it writes in the
+sidecar (``tile_px``) so that both count the same pixel columns.
 """
 
 from __future__ import annotations
@@ -18,6 +23,10 @@ from ._common import by_hue, check, data_ranges, in_range, log_axes, positive
 
 ROLES = {"x": "numeric", "y": "numeric"}
 REQUIRED = ("x", "y")
+#: the shared y limit is the drawn bands' data interval (not a count from 0) ...
+BINNED_Y = "data"
+#: ... aggregated per pixel column of the tile: the split needs the tile's size
+PIXEL_GRID = True
 OPTIONS: dict[str, Any] = {
     "estimator": "mean",
     "errorbar": ["ci", 95],
@@ -52,12 +61,8 @@ def scales(options: dict[str, Any]) -> dict[str, str]:
 
 
 def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
-    """Data ranges (aggregated lines and their bands lie within them or close)."""
-    out = data_ranges(stats)
-    if options["estimator"] == "sum" and "y" in out:
-        total = sum(m.mean * m.n for m in stats.all("y"))
-        out["y"] = (min(out["y"][0], 0.0, total), max(out["y"][1], 0.0, total))
-    return out
+    """Data ranges; y is replaced by the drawn bands' interval (:func:`binned_extents`)."""
+    return data_ranges(stats)
 
 
 def aggregate(x: np.ndarray, y: np.ndarray, keys: np.ndarray, options: dict[str, Any]):
@@ -93,27 +98,58 @@ def unique_inverse(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.unique(keys, return_inverse=True)
 
 
-def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:
-    """One line per hue level, with a band where x values repeat."""
+def bands(table, sidecar: Sidecar, options: dict[str, Any], columns: int):
+    """Per hue level: ``(color, x, estimate, band low, band high, n)`` as drawn.
+
+    Grouped per distinct x value, or per pixel column (of ``columns`` over the
+    x limits) above ``max_vertices`` distinct values.  The band is the estimate
+    itself where an x value has a single row.
+    """
     xs_spec, ys_spec = sidecar["x"], sidecar["y"]
-    for axis, spec in (("x", xs_spec), ("y", ys_spec)):
-        if spec.get("scale") == "log":
-            getattr(ax, f"set_{axis}scale")("log")
     lo_x, hi_x = xs_spec["lim"]
-    columns = max(int(ax.figure.bbox.width), 1)
+    out = []
     for color, x, y in by_hue(table, sidecar, xs_spec["column"], ys_spec["column"]):
         keys = x
         if np.unique(x).size > options["max_vertices"]:  # aggregate per pixel column
             keys = np.floor((x - lo_x) / (hi_x - lo_x) * columns)
         px, est, lo, hi, n = aggregate(x, y, keys, options)
+        out.append((color, px, est, np.where(n > 1, lo, est), np.where(n > 1, hi, est), n))
+    return out
+
+
+def pixel_columns(sidecar: Sidecar, ax=None) -> int:
+    """The pixel columns a line is aggregated over: the tile's width the split agreed
+    (``tile_px``), else the width of ``ax``'s figure."""
+    if sidecar.get("tile_px"):
+        return int(sidecar["tile_px"][0])
+    return max(int(ax.figure.bbox.width), 1) if ax is not None else 1
+
+
+def binned_extents(table, sidecar: Sidecar, options: dict[str, Any]) -> dict[str, Any]:
+    """The y interval of the drawn lines and bands, for the shared y limit."""
+    shown = options["errorbar"] is not None
+    lows, highs = [], []
+    for _, _, est, lo, hi, _ in bands(table, sidecar, options, pixel_columns(sidecar)):
+        lows += [est, lo] if shown else [est]  # a band that is NaN ("pi") is not drawn
+        highs += [est, hi] if shown else [est]
+    if not lows:
+        return {}
+    lo, hi = np.concatenate(lows), np.concatenate(highs)
+    if sidecar["y"].get("scale") == "log":  # a log axis shows the positive part only
+        lo = lo[lo > 0]
+    lo, hi = lo[np.isfinite(lo)], hi[np.isfinite(hi)]
+    if not (lo.size and hi.size):
+        return {}
+    return {"y": (float(lo.min()), float(hi.max()))}
+
+
+def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:
+    """One line per hue level, with a band where x values repeat."""
+    for axis in ("x", "y"):
+        if sidecar[axis].get("scale") == "log":
+            getattr(ax, f"set_{axis}scale")("log")
+    for color, px, est, lo, hi, n in bands(table, sidecar, options, pixel_columns(sidecar, ax)):
         color = color or options["color"]
         if (n > 1).any() and options["errorbar"] is not None:
-            ax.fill_between(
-                px,
-                np.where(n > 1, lo, est),
-                np.where(n > 1, hi, est),
-                color=color,
-                alpha=options["alpha"],
-                linewidth=0,
-            )
+            ax.fill_between(px, lo, hi, color=color, alpha=options["alpha"], linewidth=0)
         ax.plot(px, est, color=color, lw=options["linewidth"])

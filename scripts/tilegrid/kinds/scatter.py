@@ -2,12 +2,19 @@
 
 Above ``max_points`` rows a tile is drawn like datashader does: points are
 counted per pixel of the tile (np.bincount, O(n)) and the counts shaded
-(``norm`` linear, log or eq_hist); with a categorical hue, each pixel's color
-is the count-weighted mix of the hue colors.
+(``norm`` linear, log or eq_hist) on one colour scale shared by the tiles
+(``sharec``), with one colorbar: the split counts every raster tile's pixels
+(the tile's size is in its sidecar, ``tile_px``) and agrees the count range and,
+for eq_hist, the quantiles of all the tiles' pixel counts
+(:mod:`tilegrid.colornorms`), so a count has one colour in every tile.
 
-A numeric hue colors each point by its own value (the grid's colormap over the
-grid-wide range, see :mod:`tilegrid.palettes`); in the raster, a pixel gets the
-color of the mean value of its points, darker where denser.
+With a categorical hue, each pixel's colour is the count-weighted mix of the
+hue colours, and its opacity shows the count on the same shared scale, from
+``min_alpha`` (datashader's name and default, 40 of 255) for the sparsest pixels
+to opaque.  A numeric hue colours each point by its own value (the grid's
+colormap over the grid-wide range, see :mod:`tilegrid.palettes`); in the raster,
+a pixel gets the colour of the mean value of its points, its opacity as with a
+categorical hue.
 """
 
 from __future__ import annotations
@@ -21,6 +28,10 @@ from ..stats import TileStats
 from ._common import by_hue, check, data_ranges, hue_values, in_range, log_axes, positive
 
 ROLES = {"x": "numeric", "y": "numeric"}
+#: the density raster shades counts on a colour scale the tiles share ...
+COLOR = True
+#: ... counted per pixel of the tile: the split needs the tile's size
+PIXEL_GRID = True
 #: a numeric hue colors each point by its value (a continuous colorbar), not by group
 HUE_BY_VALUE = True
 REQUIRED = ("x", "y")
@@ -33,6 +44,7 @@ OPTIONS: dict[str, Any] = {
     "max_points": 50_000,
     "cmap": "viridis",
     "norm": "eq_hist",
+    "min_alpha": 40,
     "log_scale": False,
 }
 
@@ -46,6 +58,7 @@ def check_options(options: dict[str, Any]) -> None:
             "alpha": (in_range(0, 1), "a number in [0, 1]"),
             "max_points": (lambda v: isinstance(v, int) and v >= 0, "an integer >= 0"),
             "norm": (lambda v: v in NORMS, "one of " + ", ".join(NORMS)),
+            "min_alpha": (in_range(0, 255), "a number in [0, 255]"),
         },
     )
 
@@ -95,91 +108,150 @@ def _transform(values: np.ndarray, scale: str) -> np.ndarray:
     return np.log10(np.where(values > 0, values, np.nan)) if scale == "log" else values
 
 
-def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:
+def is_raster(rows: int, options: dict[str, Any]) -> bool:
+    """Whether a tile of ``rows`` points is drawn as the density raster."""
+    return rows > options["max_points"]
+
+
+def raster_counts(table, sidecar: Sidecar, options: dict[str, Any], shape=None):
+    """The raster's counts as drawn: ``(total, layers)``, the points per pixel and,
+    with a categorical hue, each level's ``(color, counts)``; None below ``max_points``.
+
+    ``shape`` (rows, cols) defaults to the tile's size in its sidecar.
+    """
+    xs, ys = sidecar["x"], sidecar["y"]
+    if hue_values(table, sidecar) is not None:
+        from ._common import numeric_of
+
+        x, y = numeric_of(table, xs["column"]), numeric_of(table, ys["column"])
+        if not is_raster(x.size, options):
+            return None
+        total = _Raster(xs, ys, shape or raster_shape(sidecar)).counts(x, y)
+        return total, []
+    points = by_hue(table, sidecar, xs["column"], ys["column"])
+    if not is_raster(sum(x.size for _, x, _ in points), options):
+        return None
+    raster = _Raster(xs, ys, shape or raster_shape(sidecar))
+    layers = [(color, raster.counts(x, y)) for color, x, y in points]
+    return np.sum([c for _, c in layers], axis=0), layers
+
+
+def raster_shape(sidecar: Sidecar, ax=None) -> tuple[int, int]:
+    """(rows, cols) of the raster: the tile's size the split agreed (``tile_px``),
+    else the size of ``ax``'s figure."""
+    if sidecar.get("tile_px"):
+        width, height = sidecar["tile_px"]
+        return int(height), int(width)
+    return int(round(ax.figure.bbox.height)), int(round(ax.figure.bbox.width))
+
+
+def binned_extents(table, sidecar: Sidecar, options: dict[str, Any]) -> dict[str, Any]:
+    """The range of the raster's non-empty pixel counts (and, for eq_hist, how many
+    pixels hold each count), for the shared colour scale; nothing below ``max_points``."""
+    counted = raster_counts(table, sidecar, options)
+    if counted is None:
+        return {}
+    nz = counted[0][counted[0] > 0]
+    if not nz.size:
+        return {}
+    out: dict[str, Any] = {"c": (float(nz.min()), float(nz.max()))}
+    if options["norm"] == "eq_hist":
+        values, weights = np.unique(nz, return_counts=True)
+        out["c_hist"] = (values, weights)
+    return out
+
+
+def levels(total: np.ndarray, sidecar: Sidecar, options: dict[str, Any]) -> np.ndarray:
+    """Each pixel's count on the shared colour scale, in [0, 1]; 0 where empty.
+
+    The agreed scale is the sidecar's ``c`` (the grid's count range, and for eq_hist
+    its quantiles); a sidecar without one (drawn outside the split) falls back
+    to the tile's own counts.
+    """
+    from ..colornorms import color_norm
+
+    scale = sidecar.get("c")
+    if not scale or (options["norm"] == "eq_hist" and not scale.get("quantiles")):
+        return shade(total, options["norm"])
+    norm = color_norm({**scale, "norm": options["norm"]})
+    out = np.zeros(total.shape)
+    nz = total > 0
+    out[nz] = np.clip(np.ma.getdata(norm(total[nz].astype(float))), 0, 1)
+    return out
+
+
+def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> dict | None:
     """Markers, or the density raster when the tile has more than ``max_points`` rows."""
     xs, ys = sidecar["x"], sidecar["y"]
     for axis, spec in (("x", xs), ("y", ys)):
         if spec.get("scale") == "log":
             getattr(ax, f"set_{axis}scale")("log")
     values = hue_values(table, sidecar)
-    if values is not None:
-        _draw_by_value(ax, table, sidecar, values, options)
-        return
-    layers = by_hue(table, sidecar, xs["column"], ys["column"])
-    if sum(x.size for _, x, _ in layers) <= options["max_points"]:
-        for color, x, y in layers:
-            ax.scatter(
-                x,
-                y,
-                s=options["s"],
-                alpha=options["alpha"],
-                marker=options["marker"],
-                color=color or options["color"],
-                linewidths=0,
-            )
-        return
-    _raster(ax, layers, xs, ys, options)
+    counted = raster_counts(table, sidecar, options, raster_shape(sidecar, ax))
+    if counted is None:
+        _markers(ax, table, sidecar, values, options)
+        return None
+    total, layers = counted
+    level = levels(total, sidecar, options)
+    show = _Raster(xs, ys, total.shape)
+    if values is not None:  # numeric hue: each pixel the colour of its mean value
+        from ..palettes import value_colors
+        from ._common import numeric_of
+
+        x, y = numeric_of(table, xs["column"]), numeric_of(table, ys["column"])
+        mean = show.counts(x, y, values) / np.maximum(total, 1)
+        rgb = value_colors(np.where(total > 0, mean, np.nan), sidecar["hue"])[..., :3]
+        show.paint(ax, rgb, _alpha(level, total, options))
+        return None
+    if layers[0][0] is None:  # no hue: the colormap, opaque, and its colorbar
+        from matplotlib import colormaps
+
+        rgb = colormaps[options["cmap"]](level)[..., :3]
+        show.paint(ax, rgb, (total > 0).astype(float))
+        label = "Count" if options["norm"] != "eq_hist" else "Count (eq_hist)"
+        return {"colorbar": {"cmap": options["cmap"], "norm": options["norm"], "label": label}}
+    from matplotlib.colors import to_rgb
+
+    mix = sum(c[..., None] * np.array(to_rgb(col)) for col, c in layers)
+    show.paint(ax, mix / np.maximum(total, 1)[..., None], _alpha(level, total, options))
+    return None
 
 
-def _draw_by_value(ax, table, sidecar, values: np.ndarray, options) -> None:
-    """Markers colored by their hue value, or the raster colored by each pixel's mean value."""
-    from ..palettes import value_colors
-    from ._common import numeric_of
+def _alpha(level: np.ndarray, total: np.ndarray, options: dict[str, Any]) -> np.ndarray:
+    """Opacity by count, as datashader's: ``min_alpha`` / 255 for the lowest, 1 for the
+    highest, 0 where empty."""
+    floor = options["min_alpha"] / 255
+    return np.where(total > 0, floor + (1 - floor) * level, 0.0)
 
+
+def _markers(ax, table, sidecar: Sidecar, values, options: dict[str, Any]) -> None:
+    """True markers, coloured by hue level or by a numeric hue's value."""
     xs, ys = sidecar["x"], sidecar["y"]
-    x, y = numeric_of(table, xs["column"]), numeric_of(table, ys["column"])
-    if x.size <= options["max_points"]:
-        ax.scatter(
-            x,
-            y,
-            s=options["s"],
-            alpha=options["alpha"],
-            marker=options["marker"],
-            color=value_colors(values, sidecar["hue"]),
-            linewidths=0,
-        )
+    style = {"s": options["s"], "alpha": options["alpha"], "marker": options["marker"]}
+    if values is not None:
+        from ..palettes import value_colors
+        from ._common import numeric_of
+
+        x, y = numeric_of(table, xs["column"]), numeric_of(table, ys["column"])
+        ax.scatter(x, y, color=value_colors(values, sidecar["hue"]), linewidths=0, **style)
         return
-    raster = _Raster(ax, xs, ys)
-    total = raster.counts(x, y)
-    mean = raster.counts(x, y, values) / np.maximum(total, 1)
-    rgb = value_colors(np.where(total > 0, mean, np.nan), sidecar["hue"])[..., :3]
-    raster.show(_darken(rgb, shade(total, options["norm"])), total)
+    for color, x, y in by_hue(table, sidecar, xs["column"], ys["column"]):
+        ax.scatter(x, y, color=color or options["color"], linewidths=0, **style)
 
 
 class _Raster:
     """Pixels of the tile over its agreed limits (log axes counted in log space)."""
 
-    def __init__(self, ax, xs, ys):
-        self.ax, self.xs, self.ys = ax, xs, ys
-        self.shape = (int(round(ax.figure.bbox.height)), int(round(ax.figure.bbox.width)))
+    def __init__(self, xs, ys, shape: tuple[int, int]):
+        self.xs, self.ys, self.shape = xs, ys, shape
         self.lims = [_transform(np.array(s["lim"], float), s.get("scale")) for s in (xs, ys)]
 
     def counts(self, x, y, weights=None) -> np.ndarray:
         tx, ty = _transform(x, self.xs.get("scale")), _transform(y, self.ys.get("scale"))
         return pixel_counts(tx, ty, self.lims, self.shape, weights)
 
-    def show(self, rgb: np.ndarray, total: np.ndarray) -> None:
-        rgba = np.dstack([rgb, (total > 0).astype(float)])
+    def paint(self, ax, rgb: np.ndarray, alpha: np.ndarray) -> None:
+        """Show ``rgb`` pixels at opacity ``alpha`` over the tile's data area."""
+        rgba = np.dstack([rgb, alpha])
         extent = [*self.xs["lim"], *self.ys["lim"]]
-        self.ax.imshow(rgba, extent=extent, origin="lower", interpolation="nearest", aspect="auto")
-
-
-def _darken(rgb: np.ndarray, level: np.ndarray) -> np.ndarray:
-    """Colors darker where ``level`` (the shaded count, 0-1) is higher."""
-    return 1 - (1 - rgb) * (0.25 + 0.75 * level)[..., None]
-
-
-def _raster(ax, layers, xs, ys, options) -> None:
-    from matplotlib import colormaps
-    from matplotlib.colors import to_rgb
-
-    raster = _Raster(ax, xs, ys)
-    counts = [raster.counts(x, y) for _, x, y in layers]
-    total = np.sum(counts, axis=0)
-    level = shade(total, options["norm"])
-    if layers[0][0] is None:  # no hue: the colormap
-        rgb = colormaps[options["cmap"]](level)[..., :3]
-    else:  # hue: mix the hue colors by count, darker where denser
-        mix = sum(c[..., None] * np.array(to_rgb(col)) for c, (col, _, _) in zip(counts, layers))
-        rgb = _darken(mix / np.maximum(total, 1)[..., None], level)
-    raster.show(rgb, total)
+        ax.imshow(rgba, extent=extent, origin="lower", interpolation="nearest", aspect="auto")
