@@ -103,6 +103,22 @@ class ContinuousHue(TypedDict):
 Hue = CategoricalHue | ContinuousHue
 
 
+class Bins(TypedDict):
+    """Histogram bins every tile uses, fixed by the split from the whole table's x.
+
+    ``count`` equal bins from ``start`` to ``stop`` (``np.linspace``), in log10
+    of x when ``log``; or, when ``edges`` is given, those edges as they are.
+    ``discrete`` says the bins are one per integer (centred on it).
+    """
+
+    start: float
+    stop: float
+    count: int
+    log: bool
+    discrete: bool
+    edges: NotRequired[list[float]]
+
+
 class Sidecar(TypedDict):
     """``<tile>.json`` beside a shard: what the tile must agree on with the other tiles."""
 
@@ -116,6 +132,8 @@ class Sidecar(TypedDict):
     #: the rows of the whole grid, for kinds whose heights are shares of the whole
     #: figure (kde and hist with common_norm, as seaborn's displot)
     norm_rows: NotRequired[int]
+    #: the histogram bins of the whole grid (kinds with ``shared_bins``: hist)
+    bins: NotRequired[Bins]
 
 
 # ---------------------------------------------------------------- manifest (split -> mosaic)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypedDict, runtime_checkable
 
-from ..contracts import Sidecar, TileColorbar
+from ..contracts import Bins, Sidecar, TileColorbar
 from ..stats import TileStats
 
 Options = dict[str, Any]
@@ -70,6 +70,7 @@ OPTIONAL_HOOKS = {
     "scales": "scales",
     "binned_extents": "binned_extents",
     "figure_norm": "figure_norm",
+    "shared_bins": "shared_bins",
 }
 
 
@@ -90,7 +91,11 @@ class PlotKind:
       from each tile's shard in a third pass; None (no such pass) by default;
     - ``figure_norm(options)`` (``figure_norm``): heights are shares of the whole
       figure's rows (seaborn's ``common_norm`` in displot), so the split writes the
-      grid's row count in every sidecar (``norm_rows``); False by default.
+      grid's row count in every sidecar (``norm_rows``); False by default;
+    - ``shared_bins(source, options)`` (``shared_bins``): the x bins of the whole
+      grid (:class:`~tilegrid.contracts.Bins`, the sidecar's ``bins``) from every
+      kept x value, streamed by ``source`` (a :class:`~tilegrid.binning.ValueSource`);
+      None (no shared bins) by default.
     """
 
     name: str
@@ -105,6 +110,7 @@ class PlotKind:
     scales: Callable[[Options], dict[str, str]] = linear_scales
     binned_extents: Callable[[Any, Sidecar, Options], dict[str, Any]] | None = None
     figure_norm: Callable[[Options], bool] = tile_norm
+    shared_bins: Callable[[Any, Options], Bins] | None = None
 
     @classmethod
     def of(cls, name: str, module: Kind) -> PlotKind:
