@@ -352,6 +352,27 @@ def test_a_sidecar_changes_only_when_the_edges_do(tmp_path):
     assert all(a != b for a, b in zip(split(wider, "c").values(), before.values()))
 
 
+@pytest.mark.parametrize(
+    ("options", "want"),
+    [
+        ({}, np.arange(-0.5, 10)),  # integers: one bar centred on each
+        ({"discrete": False}, None),  # numpy's edges as they are
+        ({"bins": [0, 2, 5, 9]}, np.array([0.0, 2, 5, 9])),  # explicit edges
+        ({"bins": 3}, np.linspace(0, 9, 4)),  # a count over the data range
+    ],
+)
+def test_integer_column_bins_by_option(tmp_path, options, want):
+    values = RNG.integers(0, 10, 30_000)
+    pq.write_table(facet_table(values), tmp_path / "d.parquet")
+    out = tmp_path / "s"
+    spec = SplitSpec(str(tmp_path / "d.parquet"), col="f", kind="hist", x="v", options=options)
+    edges = edges_of(sidecars(out, run_split(spec, str(out)))[0]["bins"])
+    if want is None:
+        assert_numpy_edges(edges, values.astype(float))
+    else:
+        assert list(edges) == list(want)
+
+
 def test_discrete_true_on_a_huge_integer_range_is_one_error_line(tmp_path):
     pq.write_table(facet_table(np.array([0.0, 1e7])), tmp_path / "d.parquet")
     spec = SplitSpec(str(tmp_path / "d.parquet"), col="f", kind="hist", x="v",
@@ -430,3 +451,26 @@ def test_workflow_integers_get_one_bar_centred_on_each_value_without_gaps(workfl
         # no run of two or more uncovered columns between the first and last bar's edges
         gaps = np.flatnonzero(~inside)
         assert not np.any(np.diff(gaps) == 1), f"gaps at pixel columns {gaps}"
+
+
+def test_workflow_a_change_that_keeps_the_edges_redraws_only_its_tile(workflow):
+    values = RNG.normal(0, 1, 9000)
+    middle = int(np.argsort(values)[values.size // 10])  # far from the quartile ranks
+
+    def write(vals):
+        table = pa.table({"g": [["x", "y", "z"][i % 3] for i in range(vals.size)], "v": vals})
+        pq.write_table(table, workflow.path("data.parquet"))
+
+    write(values)
+    workflow.update_config(
+        facet={"row": None, "col": "g"}, plot={"kind": "hist", "x": "v", "y": None}
+    )
+    workflow.run_ok()
+    nudged = values.copy()
+    nudged[middle] += 1e-9  # same bins, same bar heights: only its shard changes
+    write(nudged)
+    assert workflow.run_ok().jobs("render") == 1
+    wider = nudged.copy()
+    wider[middle] = values.max() + 1  # a new maximum moves every edge
+    write(wider)
+    assert workflow.run_ok().jobs("render") == 3
