@@ -226,6 +226,25 @@ def test_a_pile_up_is_refined_within_a_bounded_number_of_passes():
     assert q == list(np.percentile(values, [75, 25])) and len(passes) <= 5
 
 
+def test_memory_stays_flat_whatever_the_number_of_values():
+    """20 million values (160 MB) in batches: the search holds a few MB at most."""
+    import tracemalloc
+
+    batch, batches = 1 << 16, 300
+
+    def stream():
+        for k in range(batches):  # skewed, deterministic, made batch by batch
+            yield ((np.arange(k * batch, (k + 1) * batch) * 0.6180339887) % 1.0) ** 3
+
+    tracemalloc.start()
+    try:
+        bins = rule_bins(ValueSource(stream), "auto")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert bins["count"] > 100 and peak < 16e6
+
+
 # ---------------------------------------------------------------- integers
 
 
@@ -371,6 +390,22 @@ def test_integer_column_bins_by_option(tmp_path, options, want):
         assert_numpy_edges(edges, values.astype(float))
     else:
         assert list(edges) == list(want)
+
+
+def test_bins_do_not_depend_on_how_the_table_is_stored(tmp_path):
+    """One file, many row groups, or a folder of files: the same sidecars, byte for byte."""
+    table = facet_table(DISTRIBUTIONS["cauchy, heavy both tails"][:20_000])
+    pq.write_table(table, tmp_path / "one.parquet")
+    pq.write_table(table, tmp_path / "groups.parquet", row_group_size=777)
+    (tmp_path / "folder").mkdir()
+    for i, start in enumerate(range(0, table.num_rows, 7000)):
+        pq.write_table(table.slice(start, 7000), tmp_path / "folder" / f"part{i}.parquet")
+    seen = set()
+    for name in ("one.parquet", "groups.parquet", "folder"):
+        out = tmp_path / f"s-{name}"
+        result = run_split(SplitSpec(str(tmp_path / name), col="f", kind="hist", x="v"), str(out))
+        seen.add(tuple((out / f"{t['id']}.json").read_bytes() for t in result.tiles))
+    assert len(seen) == 1
 
 
 def test_discrete_true_on_a_huge_integer_range_is_one_error_line(tmp_path):

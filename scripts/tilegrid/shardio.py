@@ -41,10 +41,11 @@ def read_shard(path: str | os.PathLike) -> pa.Table:
 def iter_floats(path: str | os.PathLike, column: str):
     """The shard's ``column`` as float64 arrays, one per record batch (NaN for nulls).
 
-    Memory-mapped and read one batch at a time, so a pass over a large shard
-    stays flat in memory.
+    Read one batch at a time into memory of its own (not memory-mapped: mapped
+    pages of a large shard would count in the process's memory as it reads),
+    so a pass over a shard of any size stays flat in memory.
     """
-    with pa.memory_map(os.fspath(path)) as source:
+    with pa.OSFile(os.fspath(path)) as source:
         reader = pa.ipc.open_file(source)
         for i in range(reader.num_record_batches):
             values = reader.get_batch(i).column(column)
