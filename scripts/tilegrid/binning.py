@@ -11,23 +11,36 @@ needs two order statistics of the whole column, which this module finds
 2. a pass collects the values of that cell (at most ``COLLECT`` of them) and
    sorts them; a fuller cell (values piled up in a narrow range: heavy tails,
    ties) is split again into ``FINE`` cells instead, and so on.  A cell whose
-   values are all equal is done at once.
+   values are all equal is done at once; a cell whose values all fell into one
+   sub-cell is split again over its own min-max range, so each pass narrows
+   the range ``FINE``-fold or leaves fewer values.
+
+Up to ``COLLECT`` values in all, one pass collects them; most larger columns
+take two passes, a pile-up in a huge range (Cauchy-like tails) three or four.
+Memory: the cells' counts (0.5 MB each) and at most ``COLLECT`` collected
+values (2 MB) per wanted rank, whatever the number of values.
 
 Each pass is a mergeable statistic (:class:`RankSearch`: ``update(values)``,
 ``merge(other)``, ``result()``): counts add and collected values are sorted at
 the end, so the answer does not depend on how the values are batched or in
 which order partial results merge.  With the exact order statistics,
 :func:`percentile` interpolates as ``np.percentile`` (method "linear") does, so
-the IQR, the bin width and the bin count equal numpy's: the edges equal
-``np.histogram_bin_edges(all_data, "auto")`` on float64 data to the last bit
-(tolerance 0; ``tests/test_hist_bins.py`` checks it to 1e-12 relative, and the
-count exactly).  Two passes on most data; each further level of a pathological
-pile-up narrows a cell 65,536-fold, so a float64 column needs at most a handful.
+the IQR, the bin width and the bin count equal numpy's.
 
-The rule is numpy's as pinned (2.4): the smaller of the Sturges width,
+**Tolerance** against ``np.histogram_bin_edges(all_data, "auto")`` on float64
+data: the same number of bins and the same edges (0 in the arithmetic: the
+same order statistics, the same float operations; ``tests/test_hist_bins.py``
+asserts the quartiles equal, the count equal and the edges to 1e-12 relative).
+Two deliberate exceptions, where numpy's answer cannot be drawn: a rule asking
+for more than ``MAX_BINS`` bins gets ``MAX_BINS`` (only "fd" on heavy tails,
+or "auto" beyond 2.5e9 values), and a range only a few float steps wide, where
+numpy raises "Too many bins for data range", gets fewer bins.
+
+The rule is that of the pinned numpy (2.4): the smaller of the Sturges width,
 ``range / (log2 n + 1)``, and the Freedman-Diaconis width ``2 IQR n^(-1/3)``,
 the latter held at or above half the square-root width ``range / sqrt(n)`` (so
-an IQR of 0 or a heavy tail cannot ask for more than ``2 sqrt(n)`` bins).
+an IQR of 0 or a heavy tail cannot ask for more than ``2 sqrt(n)`` bins; older
+numpy releases skipped Freedman-Diaconis when the IQR was 0 instead).
 """
 
 from __future__ import annotations
