@@ -380,16 +380,42 @@ def test_a_sidecar_changes_only_when_the_edges_do(tmp_path):
         ({"bins": 3}, np.linspace(0, 9, 4)),  # a count over the data range
     ],
 )
-def test_integer_column_bins_by_option(tmp_path, options, want):
+@pytest.mark.parametrize("stored", ["int64", "float64 with NaN (pandas' integers)"])
+def test_whole_numbers_bin_by_option(tmp_path, options, want, stored):
     values = RNG.integers(0, 10, 30_000)
+    if stored != "int64":
+        values = values.astype(float)
+        values[::1000] = np.nan
     pq.write_table(facet_table(values), tmp_path / "d.parquet")
     out = tmp_path / "s"
     spec = SplitSpec(str(tmp_path / "d.parquet"), col="f", kind="hist", x="v", options=options)
     edges = edges_of(sidecars(out, run_split(spec, str(out)))[0]["bins"])
     if want is None:
-        assert_numpy_edges(edges, values.astype(float))
+        finite = values[np.isfinite(values)].astype(float)
+        assert_numpy_edges(edges, finite)
     else:
         assert list(edges) == list(want)
+
+
+def test_one_fractional_value_makes_a_float_column_binned_as_floats(tmp_path):
+    values = RNG.integers(0, 10, 30_000).astype(float)
+    values[12_345] = 4.5
+    pq.write_table(facet_table(values), tmp_path / "d.parquet")
+    out = tmp_path / "s"
+    spec = SplitSpec(str(tmp_path / "d.parquet"), col="f", kind="hist", x="v")
+    assert_numpy_edges(edges_of(sidecars(out, run_split(spec, str(out)))[0]["bins"]), values)
+
+
+def test_float_data_is_found_fractional_in_its_first_batch():
+    read = []
+
+    def stream():
+        for k in range(50):
+            read.append(k)
+            yield np.full(1000, k + 0.5)
+
+    assert not ValueSource(stream, integer=None).whole() and read == [0]
+    assert ValueSource(batched(np.arange(5000.0), 999), integer=None).whole()
 
 
 def test_bins_do_not_depend_on_how_the_table_is_stored(tmp_path):

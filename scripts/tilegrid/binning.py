@@ -362,17 +362,30 @@ class ValueSource:
     split drops them), and on a log axis (``log``) the values' base-10 logs,
     positive values only (as seaborn bins a log axis).  ``span``, when the
     caller knows it (``(n, min, max)`` of the plain values), saves a pass.
+    ``integer``: the column's type holds integers (True), or not, in which case
+    :meth:`whole` looks at the values (None).
     """
 
     def __init__(
         self,
         batches: Callable[[], Iterator[np.ndarray]],
         log: bool = False,
-        integer: bool = False,
+        integer: bool | None = False,
         span: tuple[int, float, float] | None = None,
     ):
         self.batches, self.log, self.integer = batches, log, integer
         self._span = None if log else span
+
+    def whole(self) -> bool:
+        """Whether every value is a whole number: an integer column, or floats that are.
+
+        A float column is read until its first fractional value (at once for
+        most float data; one pass for whole numbers stored as floats, such as a
+        pandas integer column with missing values).
+        """
+        if self.integer is None:
+            self.integer = all(np.array_equal(b, np.floor(b)) for b in self.values())
+        return bool(self.integer)
 
     def values(self) -> Iterator[np.ndarray]:
         """One pass over the values (finite; logs of the positive ones on a log axis)."""

@@ -4,10 +4,11 @@ The bins are the whole grid's: the split streams every kept x value once more
 and fixes them in each sidecar (``bins``, see :func:`shared_bins`), so every
 tile, whatever its facet, hue level or ``sharex``, bins with the same edges, as
 seaborn's ``common_bins=True`` does.  By default numpy's "auto" rule on all the
-data (:mod:`tilegrid.binning`, exact); integer columns get bins that never split
-an integer step, one bar centred on each integer when numpy's rule would ask for
-bins at most 1 wide (``discrete: auto``).  The bar heights that set a shared y
-limit are counted on each shard by the split with the same code that draws them.
+data (:mod:`tilegrid.binning`, exact); whole numbers (an integer column, or
+floats that are all whole) get bins that never split an integer step, one bar
+centred on each integer when numpy's rule would ask for bins at most 1 wide
+(``discrete: auto``).  The bar heights that set a shared y limit are counted
+on each shard by the split with the same code that draws them.
 """
 
 from __future__ import annotations
@@ -107,9 +108,10 @@ def shared_bins(source: binning.ValueSource, options: dict[str, Any]) -> Bins:
     "fd", "sturges", "sqrt") over all the data, a number of equal bins over its
     range, or explicit edges.  ``discrete``: true gives one bin centred on each
     step from the smallest value (seaborn's ``discrete=True``); "auto" does so,
-    for an integer column binned by a rule, when the rule's width is at most 1,
-    and otherwise rounds the rule's width up to a whole number with edges
-    between integers; false keeps numpy's edges as they are.  On a log axis the
+    for whole numbers binned by a rule (an integer column, or floats that are
+    all whole), when the rule's width is at most 1, and otherwise rounds the
+    rule's width up to a whole number with edges between integers; false keeps
+    numpy's edges as they are.  On a log axis the
     rule bins log10 of the positive values, as seaborn does.
     """
     rule, discrete = options["bins"], options["discrete"]
@@ -122,7 +124,7 @@ def shared_bins(source: binning.ValueSource, options: dict[str, Any]) -> Bins:
     one_per_step = discrete is True
     if one_per_step:
         bins = binning.discrete_bins(source)
-    elif discrete == "auto" and source.integer and not source.log and isinstance(rule, str):
+    elif discrete == "auto" and not source.log and isinstance(rule, str) and source.whole():
         bins, one_per_step = binning.integer_bins(source, rule)
     else:
         bins = binning.rule_bins(source, rule)
