@@ -285,6 +285,16 @@ def test_discrete_bins_are_seaborns():
 # ---------------------------------------------------------------- options
 
 
+def test_hist_defines_the_shared_bins_hook_the_split_calls():
+    import inspect
+
+    from tilegrid.kinds import get_kind
+
+    hook = get_kind("hist").shared_bins
+    assert list(inspect.signature(hook).parameters) == ["source", "options"]
+    assert all(get_kind(k).shared_bins is None for k in ("kde", "ecdf", "violin"))
+
+
 @pytest.mark.parametrize("bins", ["auto", "fd", "sturges", "sqrt", 1, 10_000, [0, 1, 2.5]])
 def test_hist_accepts_rules_counts_and_edges(bins):
     assert resolve_options("hist", {"bins": bins})["bins"] == bins
