@@ -44,16 +44,6 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 DATA = BENCH / "data"
 PYTHON = sys.executable
-WORKFLOW_ITEMS = [
-    "Snakefile",
-    "rules",
-    "scripts",
-    "schemas",
-    "profiles",
-    "config.yaml",
-    "envs",
-    "report",
-]
 PEERS = ["floor", "seaborn", "mpl", "pool"]
 SEABORN_MIN_FREE_GB = 20
 ENV_PINS = {
@@ -64,7 +54,9 @@ ENV_PINS = {
 }
 
 sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(ROOT / "scripts"))
 from make_data import perturb, write_table  # noqa: E402
+from tilegrid.layout import copy_workflow  # noqa: E402
 
 
 def label(rows: int) -> str:
@@ -166,12 +158,7 @@ def measure(
 
 def workflow_copy(dest: Path, data: Path) -> None:
     """Copy the workflow into ``dest`` with a config that plots the benchmark table."""
-    for item in WORKFLOW_ITEMS:
-        src = ROOT / item
-        if src.is_dir():
-            shutil.copytree(src, dest / item, ignore=shutil.ignore_patterns("__pycache__"))
-        elif src.exists():
-            shutil.copy2(src, dest / item)
+    copy_workflow(ROOT, dest)
     os.link(data, dest / "data.parquet")
     config = {
         "data": "data.parquet",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -17,30 +16,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from tilegrid.layout import copy_workflow
 
 REPO = Path(__file__).resolve().parent.parent
-WORKFLOW_PARTS = (
-    "Snakefile",
-    "config.yaml",
-    "rules",
-    "scripts",
-    "schemas",
-    "profiles",
-    "envs",
-    "report",
-)
 SNAKEMAKE_TIMEOUT = 600
-
-
-def copy_workflow_files(source: Path, dest: Path) -> None:
-    """Copy the workflow's own files (not data, results or .snakemake) of ``source``."""
-    dest.mkdir(parents=True, exist_ok=True)
-    for part in WORKFLOW_PARTS:
-        src = source / part
-        if src.is_dir():
-            shutil.copytree(src, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
-        elif src.exists():
-            shutil.copy2(src, dest / part)
 
 
 def python_says(python: Path | str, code: str) -> str:
@@ -91,7 +70,7 @@ class Workflow:
 
     def __init__(self, root: Path, source: Path = REPO):
         self.root = root
-        copy_workflow_files(source, root)
+        copy_workflow(source, root)
 
     @classmethod
     def at(cls, root: Path) -> Workflow:
@@ -203,6 +182,7 @@ def workflow(tmp_path) -> Workflow:
 SPECS = {
     "violin": {"x": "g", "y": "v"},
     "box": {"x": "g", "y": "v"},
+    "boxen": {"x": "g", "y": "v"},
     "bar": {"x": "g", "y": "v"},
     "point": {"x": "g", "y": "v"},
     "hist": {"x": "v"},

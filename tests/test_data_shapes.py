@@ -114,20 +114,29 @@ def test_a_table_with_no_rows_says_so(tmp_path, name):
 
 @pytest.mark.workflow
 def test_mathtext_in_facet_category_and_hue_values_is_shown_literally(workflow):
-    """Values like "$\\frac$" are user strings: shown as written, never parsed as mathtext."""
+    """Values like "$\\frac$" are user strings: shown as written, never parsed as mathtext.
+
+    Every string below is invalid mathtext, so a title, tick label, axis label, legend
+    entry or legend title parsed as mathtext would stop the run with a ValueError."""
     table = pa.table(
         {
-            "site": ["$\\frac$", "b$"] * 60,
-            "season": ["$x^$", "y"] * 60,
-            "group": ["$\\alpha", "g_$1$"] * 60,
-            "kind$": ["$h$", "_{k}"] * 60,
-            "value": np.arange(120.0),
+            "site": ["$\\frac$", "$^$"] * 60,
+            "season": ["$x^$", "$x^$", "${$", "${$"] * 30,
+            "group": ["a$\\frac$"] * 4 + ["$_^$"] * 4 + ["a$\\frac$"] * 112,
+            "$\\frac$ kind": ["$\\frac{$", "$^{$", "$^{$"] * 40,
+            "$\\frac$ value": np.arange(120.0),
         }
     )
     pq.write_table(table, workflow.path("data.parquet"))
-    workflow.update_config(plot={"hue": "kind$"})
+    workflow.update_config(
+        plot={"hue": "$\\frac$ kind", "y": "$\\frac$ value"},
+        mosaic={"title": "$\\frac$ {row_name}", "formats": ["png", "pdf", "svg"]},
+    )
     run = workflow.run_ok()
     assert run.jobs("mosaic") == 1 and workflow.path("results", "mosaic.png").stat().st_size
+    metas = [json.loads(p.read_text()) for p in workflow.path("results", "tiles").glob("*.json")]
+    labels = {label for meta in metas for label in meta["x"]["ticklabels"]}
+    assert labels == {"a$\\frac$", "$_^$"}
 
 
 def _write_bad(workflow, case: str) -> None:
@@ -200,3 +209,43 @@ def test_bad_data_is_one_line_leaves_no_output_and_a_fixed_rerun_matches_a_clean
     for path in clean.path("results").rglob("*"):
         if path.is_file():
             assert workflow.path(path.relative_to(clean.root)).read_bytes() == path.read_bytes()
+
+
+def _results_bytes(workflow: Workflow) -> dict[str, bytes]:
+    """Every file under results/, by path relative to the workflow."""
+    results = workflow.path("results")
+    return {
+        str(p.relative_to(workflow.root)): p.read_bytes() for p in results.rglob("*") if p.is_file()
+    }
+
+
+@pytest.mark.workflow
+def test_a_hive_folder_with_epoch_nanoseconds_runs_with_one_warning_line_and_reruns_identically(
+    workflow, tmp_path
+):
+    """Shapes that need no fix, through the CLI: Hive partition columns are facets, int64
+    nanoseconds beyond 2**53 are plotted with exactly one warning line in the split log,
+    and a second run from scratch writes the same bytes."""
+    t0 = 1_700_000_000_000_000_000
+    for site in ("north", "south"):
+        for season in ("spring", "summer"):
+            part = workflow.path("data", f"site={site}", f"season={season}")
+            part.mkdir(parents=True)
+            ns = pa.array([t0 + 7_919 * i for i in range(50)], pa.int64())
+            pq.write_table(pa.table({"group": ["a", "b"] * 25, "t": ns}), part / "part-0.parquet")
+    workflow.update_config(data="data", plot={"kind": "box", "x": "group", "y": "t"})
+    run = workflow.run_ok()
+    log = workflow.path("logs", "split.log").read_text().splitlines()
+    warnings = [line for line in log if "warning" in line]
+    assert warnings == [
+        "tilegrid: warning: column 't': integers up to 1700000000000388031 are drawn as "
+        "float64, exact to 1 part in 2**53"
+    ], log
+    assert [line for line in run.output.splitlines() if "warning" in line] == warnings
+    manifest = json.loads(workflow.path("results", "shards", "manifest.json").read_text())
+    assert [t["rows"] for t in manifest["tiles"]] == [50] * 4
+    assert manifest["input_rows"] == 200
+    first = _results_bytes(workflow)
+    shutil.rmtree(workflow.path("results"))
+    workflow.run_ok()
+    assert _results_bytes(workflow) == first

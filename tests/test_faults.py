@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import sysconfig
+import tempfile
 import time
+from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 import yaml
-from conftest import Workflow
+from conftest import SMALL_CONFIG, Run, Workflow, small_table
 
 pytestmark = pytest.mark.workflow
 
@@ -58,6 +63,17 @@ def test_two_runs_from_scratch_give_identical_bytes(workflow, tmp_path):
     assert _outputs(workflow) == _outputs(other)
 
 
+def _in_background(workflow) -> subprocess.Popen:
+    """``snakemake -j 1`` started in the workflow's folder, in its own process group."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "snakemake", "-j", "1"],
+        cwd=workflow.root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
 def test_a_run_killed_while_rendering_resumes_to_the_same_mosaic(workflow, tmp_path):
     from conftest import Workflow
 
@@ -65,13 +81,7 @@ def test_a_run_killed_while_rendering_resumes_to_the_same_mosaic(workflow, tmp_p
     for name in ("config.yaml", "data.parquet"):
         reference.path(name).write_bytes(workflow.path(name).read_bytes())
     reference.run_ok()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "snakemake", "-j", "1"],
-        cwd=workflow.root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    proc = _in_background(workflow)
     tiles = workflow.path("results", "tiles")
     deadline = time.monotonic() + 300
     while not (tiles.is_dir() and list(tiles.glob("*.png"))):
@@ -105,13 +115,7 @@ def draw(ax, data, **options):
 def test_a_second_run_in_the_same_folder_is_refused_by_the_lock(workflow):
     workflow.path("waiting.py").write_text(WAITING_DRAW)
     workflow.update_config(plot={"kind": "custom", "function": "waiting.py:draw", "x": None})
-    first = subprocess.Popen(
-        [sys.executable, "-m", "snakemake", "-j", "1"],
-        cwd=workflow.root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    first = _in_background(workflow)
     try:
         # the first run is provably still running: its first render job waits for "release"
         deadline = time.monotonic() + 120
@@ -135,20 +139,110 @@ def _tilegrid_errors(run) -> list[str]:
     return [line for line in run.output.splitlines() if line.startswith("tilegrid: error:")]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to folders without write permission")
-def test_a_results_folder_without_write_permission_is_one_line(workflow):
-    workflow.run_ok()
-    tiles = workflow.path("results", "tiles")
+NOBODY = 65534  # the unprivileged user every Debian/Ubuntu system has
+
+
+class AsNobody(Workflow):
+    """The workflow run by the unprivileged user ``nobody`` (the test runs as root).
+
+    Nothing is installed or created on the system: the interpreter's install folder and
+    the test venv's packages are bind-mounted where ``nobody`` can read them (they may
+    sit under /root, mode 700), and a venv made with them; all go when the test ends."""
+
+    def __init__(self, base: Path, stack: contextlib.ExitStack):
+        base.mkdir(mode=0o755)
+        prefix = _mounted(sys.base_prefix, base / "python", stack)
+        ours = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+        ours = [str(_mounted(path, base / f"site{i}", stack)) for i, path in enumerate(ours)]
+        version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+        venv = base / "venv"
+        subprocess.run(
+            [str(prefix / "bin" / version), "-m", "venv", "--without-pip", str(venv)], check=True
+        )
+        site = venv / "lib" / version / "site-packages"
+        (site / "tilegrid-tests.pth").write_text(
+            "".join(f"import site; site.addsitedir({p!r})\n" for p in ours)
+        )
+        super().__init__(base / "wf")
+        self.home = base / "home"
+        self.home.mkdir()
+        self.python = str(venv / "bin" / "python")
+        self.libs = str(prefix / "lib")  # its libpython: the rpath points under /root
+        for path in (base / "wf", self.home):
+            subprocess.run(["chown", "-R", f"{NOBODY}:{NOBODY}", str(path)], check=True)
+
+    def command(self, *args: str) -> list[str]:
+        as_nobody = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--"]
+        return as_nobody + super().command(*args)
+
+    def snakemake(self, *args: str, **kwargs) -> Run:
+        env = {
+            "HOME": str(self.home),
+            "XDG_CACHE_HOME": str(self.home / ".cache"),
+            "MPLCONFIGDIR": str(self.home / ".mpl"),
+            "LD_LIBRARY_PATH": self.libs,
+            **(kwargs.pop("env", None) or {}),
+        }
+        return super().snakemake(*args, env=env, **kwargs)
+
+
+def _mounted(source: str, target: Path, stack: contextlib.ExitStack) -> Path:
+    """``source`` bind-mounted at ``target`` until ``stack`` closes; skip if root cannot."""
+    target.mkdir()
+    done = subprocess.run(["mount", "--bind", source, str(target)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot bind-mount {source} for the user nobody: {done.stderr.strip()}")
+    stack.callback(subprocess.run, ["umount", "-l", str(target)], check=False)
+    return target
+
+
+def _remove_unless_mounted(folder: Path) -> None:
+    """Remove ``folder``, never through a bind mount left in it (that would delete the
+    interpreter or the test venv)."""
+    left = [child for child in folder.iterdir() if os.path.ismount(child)]
+    if left:
+        raise RuntimeError(f"still mounted, not removed: {left}")
+    shutil.rmtree(folder.parent)
+
+
+def _write_protected_tiles_fail_with_one_line(wf: Workflow) -> None:
+    wf.run_ok()
+    tiles = wf.path("results", "tiles")
+    reference = {p.name: p.read_bytes() for p in tiles.iterdir()}
+    sorted(tiles.glob("*.png"))[0].unlink()
     tiles.chmod(0o500)
     try:
-        run = workflow.snakemake()
+        run = wf.snakemake()
         assert run.returncode != 0
         assert _tilegrid_errors(run) == [
             f"tilegrid: error: results/tiles ({tiles}) is not writable; make it writable "
             "or run in another folder (snakemake --directory DIR)"
-        ]
+        ], run.output[-3000:]
+        assert not [p for p in tiles.iterdir() if ".tmp" in p.name]
     finally:
         tiles.chmod(0o700)
+    run = wf.run_ok()
+    assert run.jobs("render") == 1
+    assert {p.name: p.read_bytes() for p in tiles.iterdir()} == reference
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to folders without write permission")
+def test_a_results_folder_without_write_permission_is_one_line(workflow):
+    _write_protected_tiles_fail_with_one_line(workflow)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="runs as root, switching to the user nobody")
+@pytest.mark.skipif(not shutil.which("setpriv"), reason="setpriv (util-linux) is not installed")
+def test_a_results_folder_without_write_permission_is_one_line_for_an_unprivileged_user():
+    with contextlib.ExitStack() as stack:
+        base = Path(tempfile.mkdtemp(prefix="tilegrid-nobody-"))
+        base.chmod(0o755)  # mkdtemp makes it 0700: nobody must reach the workflow
+        stack.callback(_remove_unless_mounted, base / "run")
+        wf = AsNobody(base / "run", stack)
+        pq.write_table(small_table(), wf.path("data.parquet"))
+        wf.write_config(SMALL_CONFIG)
+        subprocess.run(["chown", "-R", f"{NOBODY}:{NOBODY}", str(wf.root)], check=True)
+        _write_protected_tiles_fail_with_one_line(wf)
 
 
 @contextlib.contextmanager

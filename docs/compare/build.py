@@ -38,6 +38,7 @@ with the work tree as it is instead (to check a fix before committing it).
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import os
 import shutil
@@ -67,8 +68,21 @@ from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-WORKFLOW_PARTS = ("Snakefile", "config.yaml", "rules", "scripts", "schemas", "profiles", "envs")
-WORKFLOW_PARTS += ("report",)
+
+
+def _layout():
+    """tilegrid/layout.py loaded on its own, so that the package the measurements import
+    later is the scratch copy's (the code that drew), not this checkout's."""
+    spec = importlib.util.spec_from_file_location(
+        "tilegrid_layout", REPO / "scripts" / "tilegrid" / "layout.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+LAYOUT = _layout()
+WORKFLOW_PARTS, copy_workflow = LAYOUT.WORKFLOW_PARTS, LAYOUT.copy_workflow
 HEIGHT, ASPECT, DPI = 2.0, 1.3, 80  # tilegrid: each tile's data area; seaborn: each facet
 SEED = 0  # seaborn's bootstrap (errorbar="ci") is random by default: fixed for stable images
 
@@ -108,12 +122,7 @@ class Workflow:
     def __init__(self, root: Path):
         self.root = root
         if os.environ.get("COMPARE_WORKTREE"):  # the work tree as it is, edits included
-            for part in WORKFLOW_PARTS:
-                src = REPO / part
-                if src.is_dir():
-                    shutil.copytree(src, root / part, ignore=shutil.ignore_patterns("__pycache__"))
-                else:
-                    shutil.copy2(src, root / part)
+            copy_workflow(REPO, root)
         else:  # the committed workflow (HEAD), so the pictures show what is committed
             archive = subprocess.run(
                 ["git", "-C", str(REPO), "archive", "HEAD", *WORKFLOW_PARTS],
@@ -439,6 +448,61 @@ def measure_box(wf: Workflow, g, df: pd.DataFrame) -> str:
         f"(tilegrid draws at most max_fliers = {opts['max_fliers']} per box).\n"
     )
     return text
+
+
+# -- boxen
+
+
+def measure_boxen(wf: Workflow, g, df: pd.DataFrame) -> str:
+    bx = kind("boxen")
+    opts = options("boxen")
+    axes = axes_by_facet(g)
+    worst = {"letter values": 0.0, "box widths": 0.0, "median": 0.0}
+    depth_same = plots = fl_tg = fl_sns = 0
+    for label, table, sidecar in wf.tiles():
+        groups, n_x, n_h, _ = kind("_common").categorical_groups(table, sidecar)
+        ax = axes[label]
+        found = {}  # category position -> (edges, widths) of seaborn's rectangles
+        for coll in ax.collections:
+            if isinstance(coll, matplotlib.collections.PatchCollection):
+                verts = [p.vertices for p in coll.get_paths()]
+                x0 = np.array([v[:, 0].min() for v in verts])
+                x1 = np.array([v[:, 0].max() for v in verts])
+                y0 = np.array([v[:, 1].min() for v in verts])
+                y1 = np.array([v[:, 1].max() for v in verts])
+                pos = round(float((x0[0] + x1[0]) / 2))
+                found[pos] = {"edges": np.append(y0, y1[-1]), "widths": x1 - x0}
+        medians = {round(float(np.mean(ln.get_xdata()))): ln.get_ydata()[0] for ln in ax.lines}
+        for coll in ax.collections:
+            if type(coll).__name__ == "PathCollection":
+                fl_sns += len(coll.get_offsets())
+        for i, vals in enumerate(groups):
+            if not vals.size or i not in found:
+                continue
+            lv = bx.letter_values(vals, opts)
+            plots += 1
+            fl_tg += lv.fliers.size
+            sns_edges = found[i]["edges"]
+            if sns_edges.size != lv.values.size:
+                continue
+            depth_same += 1
+            widths = bx.box_widths(lv, opts["width"], opts["width_method"])
+            worst["letter values"] = max(
+                worst["letter values"], float(np.abs(lv.values - sns_edges).max())
+            )
+            worst["box widths"] = max(
+                worst["box widths"], float(np.abs(widths - found[i]["widths"]).max())
+            )
+            worst["median"] = max(worst["median"], abs(lv.median - medians.get(i, np.nan)))
+    return (
+        f"{plots} letter-value plots compared (tilegrid from `boxen.letter_values`/"
+        f"`box_widths` on the shards; seaborn from its PatchCollections, median lines "
+        f"and outlier scatters); the same depth k in {depth_same} of them. Largest "
+        "|tilegrid − seaborn| where the depth agrees: "
+        + ", ".join(f"{k} {v:.3g}" for k, v in worst.items())
+        + f". Outliers drawn: tilegrid {fl_tg}, seaborn {fl_sns} "
+        f"(tilegrid draws at most max_fliers = {opts['max_fliers']} per plot).\n"
+    )
 
 
 def layout_note(wf: Workflow, g, config: dict[str, Any]) -> str:
@@ -936,6 +1000,10 @@ def sns_box(df):
     return sns.catplot(df, x="carrier", y="air_time", col="origin", kind="box", **FACET)
 
 
+def sns_boxen(df):
+    return sns.catplot(df, x="carrier", y="air_time", col="origin", kind="boxen", **FACET)
+
+
 def sns_bar(df):
     return sns.catplot(df, x="carrier", y="dep_delay", col="origin", kind="bar", seed=SEED, **FACET)
 
@@ -1014,6 +1082,17 @@ CASES = [
         },
         sns_box,
         measure_box,
+    ),
+    Case(
+        "boxen",
+        "Flights: air time by carrier, per origin airport, as letter values.",
+        lambda: rows(flights(), ["origin", "carrier", "air_time"]),
+        {
+            "facet": {"row": None, "col": "origin"},
+            "plot": {"kind": "boxen", "x": "carrier", "y": "air_time"},
+        },
+        sns_boxen,
+        measure_boxen,
     ),
     Case(
         "bar",

@@ -16,14 +16,27 @@ from collections.abc import Callable
 from typing import Any
 
 
-def log_to_stderr() -> None:
-    """Write INFO log records to the current ``sys.stderr``."""
-    logging.basicConfig(
-        stream=sys.stderr,
-        level=logging.INFO,
-        format="%(asctime)s %(name)s: %(message)s",
-        force=True,
-    )
+class _Format(logging.Formatter):
+    """Timestamped info lines; a warning is one ``tilegrid: warning:`` line, as ``warn``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.levelno >= logging.WARNING:
+            return "tilegrid: warning: " + " ".join(record.getMessage().split())
+        return super().format(record)
+
+
+def log_to_stderr(console: bool = True) -> None:
+    """Write INFO log records to the current ``sys.stderr`` (the job's log); warnings
+    also to the console, where a rule script's stderr was redirected away from it
+    (``console=False`` in the warm worker, whose fd 2 is the job's log)."""
+    handlers = [logging.StreamHandler(sys.stderr)]
+    if console and sys.stderr is not sys.__stderr__ and sys.__stderr__ is not None:
+        console = logging.StreamHandler(sys.__stderr__)
+        console.setLevel(logging.WARNING)
+        handlers.append(console)
+    for handler in handlers:
+        handler.setFormatter(_Format("%(asctime)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=handlers, force=True)
 
 
 def warn(message: str) -> None:

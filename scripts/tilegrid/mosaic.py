@@ -335,7 +335,7 @@ def build_mosaic(
     suptitle = None
     renderer = text_renderer(fig)
     if settings.get("title"):
-        suptitle = fig.suptitle(settings["title"], fontsize=TITLE_SIZE, va="top")
+        suptitle = fig.suptitle(settings["title"], fontsize=TITLE_SIZE, va="top", parse_math=False)
         header = math.ceil(suptitle.get_window_extent(renderer).height) + round(PAD_IN * dpi)
     pad = round(PAD_IN * dpi)
     colorbars = [

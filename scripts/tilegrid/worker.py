@@ -475,7 +475,7 @@ def _handle(conn: socket.socket) -> None:
         with open(request["log"], "a", buffering=1, encoding="utf-8") as log:
             os.dup2(log.fileno(), 2)  # what C code writes goes to the job's log too
             sys.stderr = log
-            log_to_stderr()
+            log_to_stderr(console=False)
             started = time.perf_counter()
             try:
                 _task_function(request["task"])(*request["args"])
