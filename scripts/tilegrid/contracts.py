@@ -108,6 +108,22 @@ class ContinuousHue(TypedDict):
 Hue = CategoricalHue | ContinuousHue
 
 
+class Bins(TypedDict):
+    """Histogram bins every tile uses, fixed by the split from the whole table's x.
+
+    ``count`` equal bins from ``start`` to ``stop`` (``np.linspace``), in log10
+    of x when ``log``; or, when ``edges`` is given, those edges as they are.
+    ``discrete`` says the bins are one per integer (centred on it).
+    """
+
+    start: float
+    stop: float
+    count: int
+    log: bool
+    discrete: bool
+    edges: NotRequired[list[float]]
+
+
 class Sidecar(TypedDict):
     """``<tile>.json`` beside a shard: what the tile must agree on with the other tiles."""
 
@@ -124,6 +140,8 @@ class Sidecar(TypedDict):
     #: the tile's [width, height] in pixels, for kinds that aggregate per pixel (line,
     #: scatter's raster), so that the split's shared limits count the tile's pixels
     tile_px: NotRequired[list[int]]
+    #: the histogram bins of the whole grid (kinds with ``shared_bins``: hist)
+    bins: NotRequired[Bins]
 
 
 # ---------------------------------------------------------------- manifest (split -> mosaic)

@@ -92,6 +92,8 @@ class SplitPlan:
     shard_columns: list[str]
     #: whether the hue column holds integers (one hue group per value when few)
     hue_is_integer: bool
+    #: whether the x column holds integers (hist: bins that never split an integer)
+    x_is_integer: bool = False
 
     @property
     def user_code(self) -> bool:
@@ -119,6 +121,7 @@ def make_plan(spec: SplitSpec, schema: pa.Schema) -> SplitPlan:
     else:
         shard = list(dict.fromkeys(columns.values()))
     hue_is_integer = bool(spec.hue) and pa.types.is_integer(value_type(schema.field(spec.hue).type))
+    x_is_integer = bool(spec.x) and pa.types.is_integer(value_type(schema.field(spec.x).type))
     return SplitPlan(
         spec=spec,
         kind=get_kind(spec.kind),
@@ -130,4 +133,5 @@ def make_plan(spec: SplitSpec, schema: pa.Schema) -> SplitPlan:
         level_columns=list(dict.fromkeys(spec.facets + category_columns)),
         shard_columns=shard,
         hue_is_integer=hue_is_integer,
+        x_is_integer=x_is_integer,
     )

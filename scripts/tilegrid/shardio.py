@@ -38,6 +38,22 @@ def read_shard(path: str | os.PathLike) -> pa.Table:
         return pa.ipc.open_file(source).read_all()
 
 
+def iter_floats(path: str | os.PathLike, column: str):
+    """The shard's ``column`` as float64 arrays, one per record batch (NaN for nulls).
+
+    Read one batch at a time into memory of its own (not memory-mapped: mapped
+    pages of a large shard would count in the process's memory as it reads),
+    so a pass over a shard of any size stays flat in memory.
+    """
+    with pa.OSFile(os.fspath(path)) as source:
+        reader = pa.ipc.open_file(source)
+        for i in range(reader.num_record_batches):
+            values = reader.get_batch(i).column(column)
+            if values.type != pa.float64() or values.null_count:
+                values = values.cast(pa.float64()).fill_null(np.nan)
+            yield values.to_numpy(zero_copy_only=False)
+
+
 def batch_sizes(path: str | os.PathLike) -> list[int]:
     """Rows of each record batch of a shard (its "row groups")."""
     with pa.memory_map(os.fspath(path)) as source:

@@ -33,7 +33,7 @@ from .contracts import (
 from .grid import Grid
 from .ids import canonical_value
 from .plan import DEFAULT_TILE_PX, SplitError, SplitPlan
-from .shardio import SUFFIX, read_shard
+from .shardio import SUFFIX, iter_floats, read_shard
 from .sharing import axis_limits, color_limits, count_limits, share_groups, shared, stable, union
 from .stats import TileStats
 
@@ -153,6 +153,49 @@ def hue_mapping(plan: SplitPlan, levels: pa.Array | None, stats: list[TileStats]
     except PaletteError as exc:
         raise SplitError(str(exc)) from exc
     return CategoricalHue(column=spec.hue, levels=names, colors=colors)
+
+
+def share_bins(
+    plan: SplitPlan, grid: Grid, sidecars: list[Sidecar], stats: list[TileStats], out_dir: str
+) -> None:
+    """The kind's bins of the whole grid, from every kept x value, in every sidecar.
+
+    The values are streamed from the shards just written (kept rows only, in
+    grid order), as many passes as the kind's rule needs; count and range come
+    from the merged moments.  Every tile's x axis then spans all the bins,
+    whatever ``sharex``: seaborn's ``displot`` draws every common bin (empty ones
+    too) in every facet, so its x limits are the bins' span in each of them.
+    """
+    from .binning import BinsError, ValueSource, edges_of
+
+    column = plan.columns["x"]
+    paths = [
+        os.path.join(out_dir, f"{tid}{SUFFIX}")
+        for tid, sc in zip(grid.ids, sidecars)
+        if sc["rows"] > 0
+    ]
+
+    def batches():
+        for path in paths:
+            yield from iter_floats(path, column)
+
+    moments = [m for s in stats for m in s.all("x")]
+    n = sum(m.n for m in moments)
+    span = (n, min(m.min for m in moments), max(m.max for m in moments)) if n else None
+    log = plan.kind.scales(plan.spec.options).get("x") == "log"
+    # an integer column is whole numbers; a float column may be (looked at if asked)
+    source = ValueSource(batches, log=log, integer=True if plan.x_is_integer else None, span=span)
+    try:
+        bins = plan.kind.shared_bins(source, plan.spec.options)
+    except BinsError as exc:
+        raise SplitError(str(exc)) from exc
+    edges = edges_of(bins)
+    for sc in sidecars:
+        sc["bins"] = bins
+        axis = sc["x"]
+        if axis["type"] == "continuous" and axis["extent"] is not None:
+            axis["extent"] = stable([edges[0], edges[-1]])
+            axis["lim"] = axis_limits(axis["extent"], axis["scale"])
 
 
 def refine_binned(plan: SplitPlan, grid: Grid, sidecars: list[Sidecar], out_dir: str) -> None:

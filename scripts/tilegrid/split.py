@@ -9,7 +9,10 @@ Streaming passes over the needed columns, so memory does not grow with rows:
    ``ROW_GROUP`` rows, while count/mean/variance/min/max of each numeric role
    are merged per tile and category, from which each kind derives the extents
    its axes need (:mod:`tilegrid.sidecars`, :mod:`tilegrid.sharing`);
-3. only for binned kinds whose drawn statistics set a shared limit (histogram
+3. only for kinds with bins of the whole grid (hist): passes over every
+   shard's x for the bins (:func:`tilegrid.sidecars.share_bins`, exact
+   quantiles by :mod:`tilegrid.binning`: two passes on most data);
+4. only for binned kinds whose drawn statistics set a shared limit (histogram
    heights, KDE peaks, 2-D counts, the scatter raster's pixel counts, line's
    estimates and bands): one pass over each tile's own shard.
 
@@ -39,7 +42,7 @@ from .contracts import (
 from .grid import Grid, collect_levels, explicit_orders, make_grid
 from .partition import partition, shard_layout
 from .plan import CATEGORICAL_ROLES, SplitError, SplitPlan, SplitSpec, make_plan
-from .sidecars import make_manifest, make_sidecars, manifest_tiles, refine_binned
+from .sidecars import make_manifest, make_sidecars, manifest_tiles, refine_binned, share_bins
 
 __all__ = [
     "CATEGORICAL_ROLES",
@@ -86,6 +89,8 @@ def run_split(spec: SplitSpec, out_dir: str) -> SplitResult:
     part = partition(plan, grid, levels, columns, total, out_dir, ROW_GROUP)
     stats = [part.tile_stats(t) for t in range(len(grid.ids))]
     sidecars = make_sidecars(plan, grid, levels, stats)
+    if plan.kind.shared_bins is not None:
+        share_bins(plan, grid, sidecars, stats, out_dir)
     if plan.kind.binned_extents is not None:
         refine_binned(plan, grid, sidecars, out_dir)
     for tid, sidecar in zip(grid.ids, sidecars):

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypedDict, runtime_checkable
 
-from ..contracts import Sidecar, TileColorbar
+from ..contracts import Bins, Sidecar, TileColorbar
 from ..stats import TileStats
 
 Options = dict[str, Any]
@@ -72,6 +72,7 @@ OPTIONAL_HOOKS = {
     "figure_norm": "figure_norm",
     "binned_y": "BINNED_Y",
     "pixel_grid": "PIXEL_GRID",
+    "shared_bins": "shared_bins",
 }
 
 
@@ -100,6 +101,10 @@ class PlotKind:
       pixels (line aggregates per pixel column, scatter's raster counts points
       per pixel), so the split is told the tile's size in pixels and writes it
       in every sidecar (``tile_px``); False by default.
+    - ``shared_bins(source, options)`` (``shared_bins``): the x bins of the whole
+      grid (:class:`~tilegrid.contracts.Bins`, the sidecar's ``bins``) from every
+      kept x value, streamed by ``source`` (a :class:`~tilegrid.binning.ValueSource`);
+      None (no shared bins) by default.
     """
 
     name: str
@@ -116,6 +121,7 @@ class PlotKind:
     figure_norm: Callable[[Options], bool] = tile_norm
     binned_y: str = "count"
     pixel_grid: bool = False
+    shared_bins: Callable[[Any, Options], Bins] | None = None
 
     @classmethod
     def of(cls, name: str, module: Kind) -> PlotKind:

@@ -1,9 +1,14 @@
-"""Histograms, as seaborn's ``histplot`` (x numeric; hue layered).
+"""Histograms, as seaborn's ``displot(kind="hist")`` (x numeric; hue layered).
 
-Bin edges come from the axis extent the split agreed (the shared data range
-when x is shared), so tiles that share x share their bins; the bar heights
-that set a shared y limit are counted on each shard by the split with the same
-code that draws them.
+The bins are the whole grid's: the split streams every kept x value once more
+and fixes them in each sidecar (``bins``, see :func:`shared_bins`), so every
+tile, whatever its facet, hue level or ``sharex``, bins with the same edges, as
+seaborn's ``common_bins=True`` does.  By default numpy's "auto" rule on all the
+data (:mod:`tilegrid.binning`, exact); whole numbers (an integer column, or
+floats that are all whole) get bins that never split an integer step, one bar
+centred on each integer when numpy's rule would ask for bins at most 1 wide
+(``discrete: auto``).  The bar heights that set a shared y limit are counted
+on each shard by the split with the same code that draws them.
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from ..contracts import Sidecar
+from .. import binning
+from ..contracts import Bins, Sidecar
 from ..stats import TileStats
 from ._common import by_hue, check, data_ranges, in_range, log_axes, norm_total
 
@@ -20,7 +26,8 @@ ROLES = {"x": "numeric"}
 REQUIRED = ("x",)
 STATS = ("count", "frequency", "density", "probability", "proportion", "percent")
 OPTIONS: dict[str, Any] = {
-    "bins": 30,
+    "bins": "auto",
+    "discrete": "auto",
     "stat": "count",
     "common_norm": True,
     "element": "bars",
@@ -38,13 +45,38 @@ def check_options(options: dict[str, Any]) -> None:
     check(
         options,
         {
-            "bins": (lambda v: isinstance(v, int) and 1 <= v <= 10_000, "an integer in [1, 10000]"),
+            "bins": (
+                valid_bins,
+                f"one of {', '.join(binning.RULES)}, an integer in [1, 10000] "
+                "or a list of increasing numbers (edges)",
+            ),
+            "discrete": (lambda v: v is True or v is False or v == "auto", 'true, false or "auto"'),
             "stat": (lambda v: v in STATS, "one of " + ", ".join(STATS)),
             "element": (lambda v: v in ("bars", "step"), "bars or step"),
             "alpha": (lambda v: v is None or in_range(0, 1)(v), "null or a number in [0, 1]"),
             "common_norm": (lambda v: v in (True, False, "tile"), 'true, false or "tile"'),
         },
     )
+    if options["discrete"] is True and scales(options).get("x") == "log":
+        from . import OptionError
+
+        raise OptionError("plot.options.discrete: true cannot be combined with log_scale on x")
+
+
+def valid_bins(value: Any) -> bool:
+    """A rule name, a bin count or explicit increasing finite edges."""
+    if isinstance(value, str):
+        return value in binning.RULES
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return 1 <= value <= 10_000
+    if not isinstance(value, list) or len(value) < 2:
+        return False
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        return False
+    edges = np.asarray(value, dtype=float)
+    return bool(np.isfinite(edges).all() and (np.diff(edges) > 0).all())
 
 
 #: stats whose heights are shares of a row count
@@ -69,22 +101,46 @@ def figure_norm(options: dict[str, Any]) -> bool:
     return options["common_norm"] is True and options["stat"] in NORMALISED
 
 
+def shared_bins(source: binning.ValueSource, options: dict[str, Any]) -> Bins:
+    """The bins of the whole grid, from every kept x value (``source`` streams them).
+
+    ``bins``: a rule of ``np.histogram_bin_edges`` ("auto", seaborn's default,
+    "fd", "sturges", "sqrt") over all the data, a number of equal bins over its
+    range, or explicit edges.  ``discrete``: true gives one bin centred on each
+    step from the smallest value (seaborn's ``discrete=True``); "auto" does so,
+    for whole numbers binned by a rule (an integer column, or floats that are
+    all whole), when the rule's width is at most 1, and otherwise rounds the
+    rule's width up to a whole number with edges between integers; false keeps
+    numpy's edges as they are.  On a log axis the
+    rule bins log10 of the positive values, as seaborn does.
+    """
+    rule, discrete = options["bins"], options["discrete"]
+    if isinstance(rule, list):
+        edges = [float(e) for e in rule]
+        return Bins(
+            start=edges[0], stop=edges[-1], count=len(edges) - 1, log=False, discrete=False,
+            edges=edges,
+        )  # fmt: skip
+    one_per_step = discrete is True
+    if one_per_step:
+        bins = binning.discrete_bins(source)
+    elif discrete == "auto" and not source.log and isinstance(rule, str) and source.whole():
+        bins, one_per_step = binning.integer_bins(source, rule)
+    else:
+        bins = binning.rule_bins(source, rule)
+    return Bins(**bins, log=source.log, discrete=one_per_step)
+
+
 def bin_edges(sidecar: Sidecar, options: dict[str, Any]) -> np.ndarray:
-    """Edges over the agreed data range: linear, or geometric on a log axis."""
-    axis = sidecar["x"]
-    lo, hi = axis.get("extent") or axis["lim"]
-    if axis.get("scale") == "log" and lo > 0:
-        return np.geomspace(lo, hi if hi > lo else lo * 10, options["bins"] + 1)
-    if hi <= lo:
-        lo, hi = lo - 0.5, hi + 0.5
-    return np.linspace(lo, hi, options["bins"] + 1)
+    """The grid's bin edges, as the split fixed them in the sidecar."""
+    return binning.edges_of(sidecar["bins"])
 
 
 def heights(table, sidecar: Sidecar, options: dict[str, Any]):
     """``(edges, [(color, heights)])`` per hue level, normalised by ``stat``."""
     edges = bin_edges(sidecar, options)
     layers = [
-        (c, np.histogram(x, edges)[0].astype(float))
+        (c, binning.counts(x, sidecar["bins"]).astype(float))
         for c, x in by_hue(table, sidecar, sidecar["x"]["column"])
     ]
     total = norm_total(sidecar, sum(h.sum() for _, h in layers), options)
