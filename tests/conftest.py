@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -169,12 +170,43 @@ SMALL_CONFIG = {
 }
 
 
+def built_once(factory, name: str, make) -> Path:
+    """A folder made by ``make(workflow)`` and one complete run, once per session."""
+    wf = Workflow(factory.mktemp(name) / "wf")
+    make(wf)
+    wf.run_ok()
+    return wf.root
+
+
+def copy_of(built: Path, dest: Path) -> Workflow:
+    """A copy of a built folder that Snakemake sees as up to date: files keep their
+    times, and Snakemake's records (.snakemake) hold paths relative to the folder."""
+    shutil.copytree(built, dest, symlinks=True, ignore=shutil.ignore_patterns("locks"))
+    return Workflow.at(dest)
+
+
+def small_workflow(wf: Workflow) -> None:
+    """The small 2 x 3 data set and config (see ``workflow``)."""
+    pq.write_table(small_table(), wf.path("data.parquet"))
+    wf.write_config(SMALL_CONFIG)
+
+
+@pytest.fixture(scope="session")
+def small_built(tmp_path_factory) -> Path:
+    return built_once(tmp_path_factory, "small-built", small_workflow)
+
+
+@pytest.fixture
+def built(small_built, tmp_path) -> Workflow:
+    """The small workflow after one complete run (a copy of a run made once)."""
+    return copy_of(small_built, tmp_path / "wf")
+
+
 @pytest.fixture
 def workflow(tmp_path) -> Workflow:
     """The workflow copied into a temporary directory, with a small 2 x 3 data set."""
     wf = Workflow(tmp_path / "wf")
-    pq.write_table(small_table(), wf.path("data.parquet"))
-    wf.write_config(SMALL_CONFIG)
+    small_workflow(wf)
     return wf
 
 

@@ -88,6 +88,8 @@ from conftest import (
     SMALL_CONFIG,
     Run,
     Workflow,
+    built_once,
+    copy_of,
     python_says,
     small_table,
     venv_seeing_ours,
@@ -707,14 +709,20 @@ def test_an_incremental_run_equals_a_fresh_run_and_draws_only_changed_tiles(
 # ---------------------------------------------------------------- regression tests
 
 
-@pytest.fixture
-def tiny(tmp_path) -> Workflow:
-    """The 2 x 2 tiny workflow on data.parquet, after one complete run."""
-    wf = Workflow(tmp_path / "wf")
+def _tiny_workflow(wf: Workflow) -> None:
     pq.write_table(tiny_table(), wf.path(DATA_FILE))
     wf.write_config(BASE_CONFIG)
-    assert wf.run_ok().jobs("render") == 4
-    return wf
+
+
+@pytest.fixture(scope="module")
+def tiny_built(tmp_path_factory) -> Path:
+    return built_once(tmp_path_factory, "tiny-built", _tiny_workflow)
+
+
+@pytest.fixture
+def tiny(tiny_built, tmp_path) -> Workflow:
+    """The 2 x 2 tiny workflow on data.parquet, after one complete run (a copy)."""
+    return copy_of(tiny_built, tmp_path / "wf")
 
 
 def test_a_parquet_folder_file_overwritten_in_place_is_resplit_and_changes_the_mosaic(tmp_path):

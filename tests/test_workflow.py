@@ -41,14 +41,6 @@ def _changed(before: dict[str, int], after: dict[str, int]) -> set[str]:
     return {t for t in after if before.get(t) != after[t]}
 
 
-@pytest.fixture
-def built(workflow):
-    """The small workflow after one complete run."""
-    run = workflow.run_ok()
-    assert run.jobs("render") == 6
-    return workflow
-
-
 def test_full_run_renders_one_png_per_tile_and_the_mosaic(built):
     tiles = sorted(built.path("results", "tiles").glob("*.png"))
     manifest = json.loads(built.path("results", "shards", "manifest.json").read_text())
