@@ -464,10 +464,9 @@ def test_default_page_shows_a_tile_at_native_pixels_with_its_facts(browser, defa
 # --- a shared color scale, on the page and inside `snakemake --report` -----------------
 
 
-@pytest.fixture(scope="module")
-def hexbin_grid(tmp_path_factory) -> Workflow:
-    """A 2 x 3 hexbin grid: its tiles share one log color scale, so one colorbar."""
-    wf = viewer_workflow(tmp_path_factory.mktemp("hexbin") / "wf")
+def hexbin_workflow(root: Path, **config) -> Workflow:
+    """A 2 x 3 hexbin grid (log color scales) with its page, run by Snakemake."""
+    wf = viewer_workflow(root)
     table = small_table()
     u = np.random.default_rng(5).normal(size=table.num_rows)
     pq.write_table(table.append_column("u", pa.array(u)), wf.path("data.parquet"))
@@ -476,10 +475,17 @@ def hexbin_grid(tmp_path_factory) -> Workflow:
             **SMALL_CONFIG,
             "plot": {"kind": "hexbin", "x": "u", "y": "value"},
             "mosaic": {"title": "hexbin", "formats": ["png", "html"]},
+            **config,
         }
     )
     wf.run_ok()
     return wf
+
+
+@pytest.fixture(scope="module")
+def hexbin_grid(tmp_path_factory) -> Workflow:
+    """The tiles share one color scale (sharec, the default), so one colorbar."""
+    return hexbin_workflow(tmp_path_factory.mktemp("hexbin") / "wf")
 
 
 def decade_labels(lim: list[float]) -> list[str]:
@@ -532,6 +538,36 @@ def test_a_shared_color_scale_is_one_colorbar_beside_the_grid(browser, hexbin_gr
     scale = tile_scale(hexbin_grid)
     assert scale["norm"] == "log" and scale["cmap"] == "viridis" and scale["shared"]
     check_colorbar(page.main_frame, scale)
+    page.close()
+
+
+def test_tiles_with_scales_of_their_own_show_theirs_beside_them_and_in_their_details(
+    browser, tmp_path
+):
+    from matplotlib import colormaps
+
+    wf = hexbin_workflow(tmp_path / "wf", sharec=False)
+    page, _, _ = open_page(browser, wf.path("results/mosaic.html"))
+    assert page.is_hidden("#colorbars")
+    tile = next(wf.path("results/tiles").glob("north-summer-*.png"))
+    scale = json.loads(tile.with_suffix(".json").read_text())["colorbar"]
+    assert not scale["shared"]
+    box = jump_to(page, tile.stem)  # the tile's details are open
+    labels = page.eval_on_selector_all(
+        "#info .colorbar .tick", "els => els.map(e => e.textContent)"
+    )
+    assert labels == decade_labels(scale["lim"]) and page.inner_text("#info figcaption") == "Count"
+    page.evaluate(f"window.tilegridViewer.showTile({tile.stem!r}, 3)")  # room in the gap
+    page.wait_for_function("window.tilegridViewer.ready")
+    box = page.evaluate(f"window.tilegridViewer.tileBox({tile.stem!r})")
+    page.mouse.move(0, 0)
+    shot = page.screenshot(
+        clip={"x": box["x"] + box["w"] + 6, "y": box["y"], "width": 6, "height": box["h"]}
+    )
+    bar = np.asarray(Image.open(io.BytesIO(shot)).convert("RGB")).astype(int)[:, 3]
+    for row, fraction in ((2, 1.0), (len(bar) - 3, 0.0)):
+        want = np.round(np.asarray(colormaps["viridis"](fraction)[:3]) * 255)
+        assert np.abs(bar[row] - want).max() <= 8, (row, bar[row], want)
     page.close()
 
 
