@@ -598,6 +598,19 @@ def test_the_page_works_inside_snakemake_report_html_and_zip(browser, hexbin_gri
     page, frame = open_from_report(browser, hexbin_grid.path("report.html"))
     # report.html carries the page inside itself, as a data: URL shown in an iframe
     assert frame.url.startswith("data:text/html")
+    view = "window.tilegridViewer.view()"
+    whole = frame.evaluate(view)
+    frame_box = page.query_selector("iframe").bounding_box()
+    x, y = frame_box["x"] + frame_box["width"] / 2, frame_box["y"] + frame_box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.wheel(0, -600)  # the wheel zooms the page, not the report
+    frame.wait_for_function(f"{view}.s > {whole['s']} * 2")
+    zoomed = frame.evaluate(view)
+    page.mouse.down()
+    page.mouse.move(x - 100, y - 50, steps=4)  # and a drag pans it
+    page.mouse.up()
+    panned = frame.evaluate(view)
+    assert (panned["x"], panned["y"]) == pytest.approx((zoomed["x"] - 100, zoomed["y"] - 50))
     tile = next(hexbin_grid.path("results/tiles").glob("south-summer-*.png"))
     box = in_page(page, frame, jump_to(frame, tile.stem))
     frame.click("#info .close")  # the details box would cover part of the tile
