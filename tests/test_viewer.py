@@ -623,6 +623,10 @@ def test_the_page_works_inside_snakemake_report_html_and_zip(browser, hexbin_gri
     links = frame.eval_on_selector_all("#info a", "els => els.map(e => e.getAttribute('href'))")
     # no links to results/ from inside the report: only the tile's own PNG, to save
     assert len(links) == 1 and links[0].startswith("data:image/png;base64,"), links
+    with page.expect_download() as download:
+        frame.click("#info a")
+    assert download.value.suggested_filename == tile.name
+    assert Path(download.value.path()).read_bytes() == tile.read_bytes()
     frame.click("#info .close")
     check_colorbar(frame, tile_scale(hexbin_grid))
     page.close()
