@@ -175,6 +175,8 @@ def test_a_linear_scale_gets_round_ticks_as_plain_numbers_at_their_fraction():
     assert [f for f, _ in ticks] == pytest.approx([0, 0.1 / 0.37, 0.2 / 0.37, 0.3 / 0.37], abs=1e-6)
     negative = scale_colorbar({"lim": [-20.0, 20.0], "norm": "linear"})["ticks"]
     assert [label for _, label in negative][0] == "−20"  # matplotlib's minus sign
+    for norm in ("linear", "log"):  # every tile empty: one value, one tick
+        assert scale_colorbar({"lim": [0.0, 0.0], "norm": norm})["ticks"] == [[0.0, "0"]]
 
 
 def test_tiles_with_scales_of_their_own_each_get_theirs_and_the_page_one_colormap():

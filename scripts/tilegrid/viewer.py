@@ -275,8 +275,8 @@ def scale_colorbar(info: dict[str, Any]) -> dict[str, Any]:
     if hi > lo:
         values = tick_values(lo, hi, log)
         ticks = _ticks(values, [norm(v) for v in values], lo, hi, log)
-    else:
-        ticks = _ticks([lo], [0.0], lo, hi, False)
+    else:  # one value: one tick, the value as given
+        ticks = [[0.0, f"{float(info['lim'][0]):g}".replace("-", "−")]]
     return {
         "label": str(info.get("label") or ""),
         "cmap": str(info.get("cmap") or "viridis"),
