@@ -223,7 +223,7 @@ def colormap_samples(name: str) -> list[str]:
     return [to_hex(c) for c in colormap(name)(np.linspace(0, 1, COLOR_SAMPLES))]
 
 
-def tick_values(lo: float, hi: float, log: bool = False) -> list[float]:
+def tick_values(lo: float, hi: float, logscale: bool = False) -> list[float]:
     """Round tick values inside [lo, hi]: decades on a log scale when two fit, else steps
     of 1, 2, 2.5 or 5 times a power of ten (matplotlib's locators)."""
     from matplotlib.ticker import LogLocator, MaxNLocator
@@ -232,7 +232,7 @@ def tick_values(lo: float, hi: float, log: bool = False) -> list[float]:
         slack = (hi - lo) * 1e-9
         return [float(v) for v in values if lo - slack <= v <= hi + slack]
 
-    if log and lo > 0:
+    if logscale and lo > 0:
         for subs in ((1.0,), (1.0, 2.0, 5.0)):
             found = inside(LogLocator(subs=subs).tick_values(lo, hi))
             if len(found) >= 2:
@@ -240,11 +240,11 @@ def tick_values(lo: float, hi: float, log: bool = False) -> list[float]:
     return inside(MaxNLocator(nbins=TICK_BINS, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi))
 
 
-def tick_labels(values: list[float], lo: float, hi: float, log: bool = False) -> list[str]:
+def tick_labels(values: list[float], lo: float, hi: float, logscale: bool = False) -> list[str]:
     """Tick labels as matplotlib writes them: plain numbers, or ``10²``/``2×10²`` on a log scale."""
     from matplotlib.ticker import ScalarFormatter
 
-    if log:
+    if logscale:
         labels = []
         for v in values:
             exp = math.floor(math.log10(v) + 1e-9)
@@ -259,8 +259,8 @@ def tick_labels(values: list[float], lo: float, hi: float, log: bool = False) ->
     return [str(x) for x in formatter.format_ticks(values)]
 
 
-def _ticks(values: list[float], fractions, lo: float, hi: float, log: bool) -> list[list[Any]]:
-    labels = tick_labels(values, lo, hi, log)
+def _ticks(values: list[float], fractions, lo: float, hi: float, logscale: bool) -> list[list[Any]]:
+    labels = tick_labels(values, lo, hi, logscale)
     return [[round(float(f), 6), text] for f, text in zip(fractions, labels)]
 
 
@@ -271,17 +271,17 @@ def scale_colorbar(info: dict[str, Any]) -> dict[str, Any]:
 
     norm = color_norm(info)
     lo, hi = float(norm.vmin), float(norm.vmax)
-    log = info.get("norm") == "log"
+    logscale = info.get("norm") == "log"
     if hi > lo:
-        values = tick_values(lo, hi, log)
-        ticks = _ticks(values, [norm(v) for v in values], lo, hi, log)
+        values = tick_values(lo, hi, logscale)
+        ticks = _ticks(values, [norm(v) for v in values], lo, hi, logscale)
     else:  # one value: one tick, the value as given
         ticks = [[0.0, f"{float(info['lim'][0]):g}".replace("-", "−")]]
     return {
         "label": str(info.get("label") or ""),
         "cmap": str(info.get("cmap") or "viridis"),
         "lim": [lo, hi],
-        "norm": "log" if log else "linear",
+        "norm": "log" if logscale else "linear",
         "ticks": ticks,
     }
 
