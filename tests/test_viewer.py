@@ -7,10 +7,13 @@ Without /usr/bin/chromium they install it with apt-get when TILEGRID_BROWSER_TES
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import shutil
 import subprocess
 import time
+import zipfile
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -18,9 +21,20 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import Workflow
+from conftest import SMALL_CONFIG, Workflow, small_table
 from PIL import Image, ImageOps
-from tilegrid.viewer import BLOCK, block_image, level_count, level_size, write_block
+from tilegrid.viewer import (
+    BLOCK,
+    block_image,
+    level_count,
+    level_size,
+    page_data,
+    report_data_url_length,
+    report_html_limit,
+    scale_colorbar,
+    write_block,
+    write_page,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -86,6 +100,158 @@ def test_a_block_is_the_same_bytes_for_the_same_tiles(tmp_path):
     assert first.tobytes() == second.tobytes()
 
 
+# --- the colorbars the page gets -------------------------------------------------------
+
+
+def _axis(label: str) -> dict:
+    return {"lim": [0.0, 1.0], "scale": "linear", "label": label, "ticks": None, "ticklabels": None}
+
+
+def two_tiles(colorbars: list[dict | None], legend: dict | None = None):
+    """A 1 x 2 manifest and its tiles' metadata, with these TileMeta colorbars."""
+    tiles, metas = [], {}
+    for i, bar in enumerate(colorbars):
+        tiles.append(
+            {
+                "id": f"t{i}",
+                "row_index": None,
+                "col_index": i,
+                "facets": {"col": {"var": "c", "value": f"v{i}"}},
+                "rows": 10,
+            }
+        )
+        metas[f"t{i}"] = {
+            "x": _axis("u"),
+            "y": _axis("v"),
+            "title": "",
+            **({"colorbar": bar} if bar else {}),
+        }
+    manifest = {
+        "row": None,
+        "col": {"var": "c", "levels": ["v0", "v1"]},
+        "shape": [1, 2],
+        "tiles": tiles,
+    }
+    if legend:
+        manifest["legend"] = legend
+    return manifest, metas
+
+
+TILE = {"height": 0.5, "aspect": 1.0, "dpi": 40}
+
+
+def test_a_shared_log_scale_is_one_colorbar_ticked_at_the_decades_where_matplotlib_puts_them():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import colormaps, pyplot
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import LogNorm, to_hex
+
+    bar = {"lim": [1.0, 300.0], "shared": True, "cmap": "magma", "norm": "log", "label": "Count"}
+    data = page_data(*two_tiles([bar, bar]), {}, TILE)
+    (side,) = data["colorbars"]
+    assert side["label"] == "Count" and side["norm"] == "log" and side["lim"] == [1.0, 300.0]
+    assert [label for _, label in side["ticks"]] == ["10⁰", "10¹", "10²"]
+    assert [f for f, _ in side["ticks"]] == pytest.approx(
+        [0, 1 / np.log10(300), 2 / np.log10(300)], abs=1e-6
+    )
+    magma = colormaps["magma"]
+    assert (side["colors"][0], side["colors"][-1]) == (to_hex(magma(0.0)), to_hex(magma(1.0)))
+    assert len(side["colors"]) == 256 and data["cmaps"] == {}
+    assert not any("colorbar" in t for t in data["tiles"])
+    # the static mosaic's colorbar (the same norm) has its major ticks at these decades
+    fig, cax = pyplot.subplots(figsize=(0.3, 3))
+    fig.colorbar(ScalarMappable(norm=LogNorm(1, 300), cmap="magma"), cax=cax)
+    fig.canvas.draw()
+    shown = [v for v in cax.yaxis.get_majorticklocs() if 1 <= v <= 300]
+    pyplot.close(fig)
+    assert shown == pytest.approx([1, 10, 100])
+
+
+def test_a_linear_scale_gets_round_ticks_as_plain_numbers_at_their_fraction():
+    ticks = scale_colorbar({"lim": [0.0, 0.37], "norm": "linear", "label": "Density"})["ticks"]
+    assert [label for _, label in ticks] == ["0.0", "0.1", "0.2", "0.3"]
+    assert [f for f, _ in ticks] == pytest.approx([0, 0.1 / 0.37, 0.2 / 0.37, 0.3 / 0.37], abs=1e-6)
+    negative = scale_colorbar({"lim": [-20.0, 20.0], "norm": "linear"})["ticks"]
+    assert [label for _, label in negative][0] == "−20"  # matplotlib's minus sign
+    for norm in ("linear", "log"):  # every tile empty: one value, one tick
+        assert scale_colorbar({"lim": [0.0, 0.0], "norm": norm})["ticks"] == [[0.0, "0"]]
+
+
+def test_tiles_with_scales_of_their_own_each_get_theirs_and_the_page_one_colormap():
+    own = [
+        {"lim": [0.0, 4.0], "shared": False, "cmap": "viridis", "norm": "linear", "label": "n"},
+        {"lim": [0.0, 40.0], "shared": False, "cmap": "viridis", "norm": "linear", "label": "n"},
+    ]
+    data = page_data(*two_tiles(own), {}, TILE)
+    assert data["colorbars"] == [] and list(data["cmaps"]) == ["viridis"]
+    first, second = (t["colorbar"] for t in data["tiles"])
+    assert [label for _, label in first["ticks"]] == ["0", "1", "2", "3", "4"]
+    assert [label for _, label in second["ticks"]] == ["0", "10", "20", "30", "40"]
+    assert first["cmap"] == "viridis" and first["label"] == "n"
+
+
+def test_a_numeric_hue_is_a_colorbar_of_steps_or_of_the_colormap_over_its_range():
+    steps = {
+        "type": "colorbar",
+        "title": "dose",
+        "edges": [0.0, 10.0, 20.0, 40.0],
+        "colors": ["#111111", "#555555", "#999999"],
+        "ticks": [0.0, 10.0, 20.0, 40.0],
+    }
+    (bar,) = page_data(*two_tiles([None, None], steps), {}, TILE)["colorbars"]
+    assert bar["label"] == "dose" and bar["colors"] == steps["colors"] and bar["norm"] == "steps"
+    # matplotlib draws each step equally tall (uniform spacing): 40 is at the top
+    assert bar["ticks"] == [
+        [0.0, "0"],
+        [pytest.approx(1 / 3), "10"],
+        [pytest.approx(2 / 3), "20"],
+        [1.0, "40"],
+    ]
+    continuous = {
+        "type": "colorbar",
+        "title": "w",
+        "lim": [0.0, 50.0],
+        "colors": ["#000000", "#ffffff"],
+    }
+    (bar,) = page_data(*two_tiles([None, None], continuous), {}, TILE)["colorbars"]
+    assert [label for _, label in bar["ticks"]] == ["0", "10", "20", "30", "40", "50"]
+    assert [f for f, _ in bar["ticks"]] == pytest.approx([0, 0.2, 0.4, 0.6, 0.8, 1])
+    labels = {"title": "g", "labels": ["a"], "colors": ["#000000"]}
+    assert page_data(*two_tiles([None, None], labels), {}, TILE)["colorbars"] == []
+
+
+def test_a_page_too_big_for_report_html_says_so_and_how_to_open_it(tmp_path, caplog):
+    manifest, metas = two_tiles([None, None])
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    for tile_id, meta in metas.items():
+        (tmp_path / f"{tile_id}.json").write_text(json.dumps(meta))
+    pages = {}
+    for name, side in (("small", 20), ("big", 800)):  # noise: about 3 bytes a pixel
+        pngs = [str(tmp_path / f"{t}.png") for t in metas]
+        for png in pngs:
+            Image.effect_noise((side, side), 90).convert("RGB").save(png)
+        pages[name] = str(tmp_path / f"{name}.html")
+        caplog.clear()
+        write_page(
+            str(tmp_path / "manifest.json"),
+            pngs,
+            [str(tmp_path / f"{t}.json") for t in metas],
+            [],
+            {},
+            TILE,
+            pages[name],
+        )
+        warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+        if name == "small":
+            assert warnings == []
+        else:
+            assert Path(pages[name]).stat().st_size > report_html_limit()
+            (line,) = warnings
+            assert pages[name] in line and "report.zip" in line and "1.50 MiB" in line, line
+
+
 # --- a 32 x 32 grid: split by Snakemake, tiles drawn here, page by Snakemake ---------
 
 
@@ -116,7 +282,6 @@ def render_here(wf: Workflow, config: dict) -> None:
     1024 render jobs cost Snakemake ~30 ms each on top of the drawing; the page
     only needs the tiles.  Snakemake keeps tiles without job records as they are.
     """
-    import json
 
     manifest = json.loads(wf.path("results/shards/manifest.json").read_text())
     plot = {"function": None, "preprocess": None, "options": {}, **config["plot"]}
@@ -296,3 +461,211 @@ def test_default_page_shows_a_tile_at_native_pixels_with_its_facts(browser, defa
     links = page.eval_on_selector_all("#info a", "els => els.map(e => e.getAttribute('href'))")
     assert f"tiles/{tile.name}" in links and f"../logs/render/{tile.stem}.log" in links
     page.close()
+
+
+# --- a shared color scale, on the page and inside `snakemake --report` -----------------
+
+
+def hexbin_workflow(root: Path, **config) -> Workflow:
+    """A 2 x 3 hexbin grid (log color scales) with its page, run by Snakemake."""
+    wf = viewer_workflow(root)
+    table = small_table()
+    u = np.random.default_rng(5).normal(size=table.num_rows)
+    pq.write_table(table.append_column("u", pa.array(u)), wf.path("data.parquet"))
+    wf.write_config(
+        {
+            **SMALL_CONFIG,
+            "plot": {"kind": "hexbin", "x": "u", "y": "value"},
+            "mosaic": {"title": "hexbin", "formats": ["png", "html"]},
+            **config,
+        }
+    )
+    wf.run_ok()
+    return wf
+
+
+@pytest.fixture(scope="module")
+def hexbin_grid(tmp_path_factory) -> Workflow:
+    """The tiles share one color scale (sharec, the default), so one colorbar."""
+    return hexbin_workflow(tmp_path_factory.mktemp("hexbin") / "wf")
+
+
+def decade_labels(lim: list[float]) -> list[str]:
+    """The powers of ten inside a log color scale's limits, written as 10⁰, 10¹, ..."""
+    lo, hi = max(lim[0], lim[1] * 1e-6), lim[1]
+    exponents = range(int(np.ceil(np.log10(lo))), int(np.floor(np.log10(hi))) + 1)
+    return ["10" + str(k).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")) for k in exponents]
+
+
+def check_colorbar(frame, scale: dict) -> None:
+    """The grid's one colorbar on the page in ``frame``: its label, its ticks' labels at
+    their place on the bar, viridis from bottom to top, and beside the grid, not over it."""
+    from matplotlib import colormaps
+
+    assert frame.inner_text("#colorbars figcaption") == scale["label"]
+    ticks = frame.query_selector_all("#colorbars .tick")
+    labels = [tick.text_content() for tick in ticks]
+    assert labels == decade_labels(scale["lim"]), labels
+    strip = frame.query_selector("#colorbars .strip")
+    bar = strip.bounding_box()
+    lo, hi = max(scale["lim"][0], scale["lim"][1] * 1e-6), scale["lim"][1]
+    first = np.ceil(np.log10(lo))
+    for i, tick in enumerate(ticks):
+        fraction = (first + i - np.log10(lo)) / np.log10(hi / lo)
+        t = tick.bounding_box()
+        assert abs(t["y"] + t["height"] / 2 - (bar["y"] + bar["height"] * (1 - fraction))) < 2
+    pixels = np.asarray(Image.open(io.BytesIO(strip.screenshot())).convert("RGB")).astype(int)
+    inner = pixels[1:-1, pixels.shape[1] // 2]  # inside the bar's 1 px border, top down
+    for row in (1, len(inner) // 2, len(inner) - 2):
+        want = np.round(np.asarray(colormaps["viridis"](1 - (row + 0.5) / len(inner))[:3]) * 255)
+        assert np.abs(inner[row] - want).max() <= 4, (row, inner[row], want)
+    frame.evaluate("window.tilegridViewer.fitAll()")
+    frame.wait_for_function("window.tilegridViewer.ready")
+    right = frame.evaluate(
+        "Math.max(...[...document.querySelectorAll('#names option')]"
+        ".map(o => { const b = window.tilegridViewer.tileBox(o.value); return b.x + b.w; }))"
+    )
+    assert right < frame.query_selector("#colorbars").bounding_box()["x"]
+
+
+def tile_scale(wf: Workflow) -> dict:
+    """The color scale the tiles were drawn with (each tile's metadata holds it)."""
+    metas = [json.loads(p.read_text()) for p in wf.path("results/tiles").glob("*.json")]
+    assert all(m["colorbar"] == metas[0]["colorbar"] for m in metas)
+    return metas[0]["colorbar"]
+
+
+def test_a_shared_color_scale_is_one_colorbar_beside_the_grid(browser, hexbin_grid):
+    page, _, _ = open_page(browser, hexbin_grid.path("results/mosaic.html"))
+    scale = tile_scale(hexbin_grid)
+    assert scale["norm"] == "log" and scale["cmap"] == "viridis" and scale["shared"]
+    check_colorbar(page.main_frame, scale)
+    page.close()
+
+
+def test_tiles_with_scales_of_their_own_show_theirs_beside_them_and_in_their_details(
+    browser, tmp_path
+):
+    from matplotlib import colormaps
+
+    wf = hexbin_workflow(tmp_path / "wf", sharec=False)
+    page, _, _ = open_page(browser, wf.path("results/mosaic.html"))
+    assert page.is_hidden("#colorbars")
+    tile = next(wf.path("results/tiles").glob("north-summer-*.png"))
+    scale = json.loads(tile.with_suffix(".json").read_text())["colorbar"]
+    assert not scale["shared"]
+    box = jump_to(page, tile.stem)  # the tile's details are open
+    labels = page.eval_on_selector_all(
+        "#info .colorbar .tick", "els => els.map(e => e.textContent)"
+    )
+    assert labels == decade_labels(scale["lim"]) and page.inner_text("#info figcaption") == "Count"
+    page.evaluate(f"window.tilegridViewer.showTile({tile.stem!r}, 3)")  # room in the gap
+    page.wait_for_function("window.tilegridViewer.ready")
+    box = page.evaluate(f"window.tilegridViewer.tileBox({tile.stem!r})")
+    page.mouse.move(0, 0)
+    shot = page.screenshot(
+        clip={"x": box["x"] + box["w"] + 6, "y": box["y"], "width": 6, "height": box["h"]}
+    )
+    bar = np.asarray(Image.open(io.BytesIO(shot)).convert("RGB")).astype(int)[:, 3]
+    for row, fraction in ((2, 1.0), (len(bar) - 3, 0.0)):
+        want = np.round(np.asarray(colormaps["viridis"](fraction)[:3]) * 255)
+        assert np.abs(bar[row] - want).max() <= 8, (row, bar[row], want)
+    page.close()
+
+
+def open_from_report(browser, report: Path):
+    """Open ``report`` and show the mosaic page as a user does: Mosaic in the menu, then
+    the eye beside results/mosaic.html.  The report's page and the mosaic page's frame."""
+    page = browser.new_page(viewport=VIEWPORT)
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(report.as_uri())
+    page.get_by_text("Mosaic", exact=True).click()
+    row = page.locator("tr", has_text="results/mosaic.html")
+    row.locator("a[iconname=eye]").click()
+    frame = page.wait_for_selector("iframe").content_frame()
+    frame.wait_for_function("window.tilegridViewer && window.tilegridViewer.ready", timeout=10_000)
+    assert not errors, errors
+    return page, frame
+
+
+def in_page(page, frame, box: dict) -> dict:
+    """A box in the frame's pixels, in the report's page pixels."""
+    at = page.query_selector("iframe").bounding_box()
+    return {**box, "x": box["x"] + at["x"], "y": box["y"] + at["y"]}
+
+
+def test_the_page_works_inside_snakemake_report_html_and_zip(browser, hexbin_grid, tmp_path):
+    hexbin_grid.run_ok("--report", "report.html")
+    page, frame = open_from_report(browser, hexbin_grid.path("report.html"))
+    # report.html carries the page inside itself, as a data: URL shown in an iframe
+    assert frame.url.startswith("data:text/html")
+    view = "window.tilegridViewer.view()"
+    whole = frame.evaluate(view)
+    frame_box = page.query_selector("iframe").bounding_box()
+    x, y = frame_box["x"] + frame_box["width"] / 2, frame_box["y"] + frame_box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.wheel(0, -600)  # the wheel zooms the page, not the report
+    frame.wait_for_function(f"{view}.s > {whole['s']} * 2")
+    zoomed = frame.evaluate(view)
+    page.mouse.down()
+    page.mouse.move(x - 100, y - 50, steps=4)  # and a drag pans it
+    page.mouse.up()
+    panned = frame.evaluate(view)
+    assert (panned["x"], panned["y"]) == pytest.approx((zoomed["x"] - 100, zoomed["y"] - 50))
+    tile = next(hexbin_grid.path("results/tiles").glob("south-summer-*.png"))
+    box = in_page(page, frame, jump_to(frame, tile.stem))
+    frame.click("#info .close")  # the details box would cover part of the tile
+    screen_matches_tile(page, box, tile)
+    page.mouse.move(box["x"] + box["w"] / 2, box["y"] + box["h"] / 2)
+    frame.wait_for_selector("#hover:not([hidden])")
+    text = frame.inner_text("#hover")
+    assert "site = south" in text and "season = summer" in text, text
+    page.mouse.click(box["x"] + 5, box["y"] + 5)
+    links = frame.eval_on_selector_all("#info a", "els => els.map(e => e.getAttribute('href'))")
+    # no links to results/ from inside the report: only the tile's own PNG, to save
+    assert len(links) == 1 and links[0].startswith("data:image/png;base64,"), links
+    with page.expect_download() as download:
+        frame.click("#info a")
+    assert download.value.suggested_filename == tile.name
+    assert Path(download.value.path()).read_bytes() == tile.read_bytes()
+    frame.click("#info .close")
+    check_colorbar(frame, tile_scale(hexbin_grid))
+    page.close()
+
+    hexbin_grid.run_ok("--report", "report.zip")
+    with zipfile.ZipFile(hexbin_grid.path("report.zip")) as archive:
+        archive.extractall(tmp_path)
+    page, frame = open_from_report(browser, tmp_path / "report" / "report.html")
+    # report.zip keeps the page as a file of its own beside report.html
+    assert frame.url.startswith("file:") and frame.url.endswith("/mosaic.html")
+    check_colorbar(frame, tile_scale(hexbin_grid))
+    box = in_page(page, frame, jump_to(frame, tile.stem))
+    frame.click("#info .close")
+    screen_matches_tile(page, box, tile)
+    page.close()
+
+
+def test_report_html_holds_pages_up_to_the_size_the_viewer_warns_beyond(browser, tmp_path):
+    """report.html shows the page as a data: URL (Snakemake's data_uri_from_file) in a
+    frame, and Chromium loads such URLs only up to 2 MiB: pages up to
+    report_html_limit() bytes show there, one byte more does not (report.zip then)."""
+    from snakemake.report.common import data_uri_from_file
+
+    limit = report_html_limit()
+    assert 1_500_000 < limit < 1_600_000  # as the README says: about 1.5 MB
+    shown = {}
+    for size in (limit, limit + 1):
+        path = tmp_path / str(size) / "mosaic.html"
+        path.parent.mkdir()
+        head = b"<!DOCTYPE html><script>window.shown = true</script><!--"
+        path.write_bytes(head + b"x" * (size - len(head) - 3) + b"-->")
+        uri = data_uri_from_file(str(path))
+        assert len(uri) == report_data_url_length(size)
+        outer = tmp_path / f"{size}.html"
+        outer.write_text(f'<!DOCTYPE html><iframe src="{uri}"></iframe>')
+        page = browser.new_page()
+        page.goto(outer.as_uri())
+        shown[size] = page.frames[-1].evaluate("window.shown === true")
+        page.close()
+    assert shown == {limit: True, limit + 1: False}

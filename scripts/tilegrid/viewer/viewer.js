@@ -2,13 +2,16 @@
 // World coordinates are the tiles' native pixels; tile (row, col) sits at
 // (col * (TW + GAP_X), row * (TH + GAP_Y)).  Images: "0/<tile id>" is a native
 // tile, "<k>/<block>" a block of BLOCK x BLOCK tiles shrunk by 2**k.
-// Text (titles, ticks, labels) is drawn in screen pixels, so it stays readable.
+// Text (titles, ticks, labels) is drawn in screen pixels, so it stays readable;
+// so are the colorbars: a colorbar is colors from bottom to top and ticks as
+// [fraction of its height, label].
 (function () {
   "use strict";
   const DATA = JSON.parse(document.getElementById("tilegrid-data").textContent);
   const IMAGES = JSON.parse(document.getElementById("tilegrid-images").textContent);
   const [TW, TH] = DATA.tile_px;
-  const GAP_X = Math.max(8, Math.round(TW * 0.3));
+  // tiles with color scales of their own have their colorbars in the gaps: wider ones
+  const GAP_X = Math.max(8, Math.round(TW * (DATA.tiles.some((t) => t.colorbar) ? 0.45 : 0.3)));
   const GAP_Y = Math.max(8, Math.round(TH * 0.3));
   const [NROWS, NCOLS] = DATA.shape;
   const WORLD_W = NCOLS * (TW + GAP_X) - GAP_X;
@@ -20,6 +23,9 @@
   const hover = document.getElementById("hover");
   const info = document.getElementById("info");
   const find = document.getElementById("find");
+  // The tile's PNG and log are linked relative to results/, where the page is
+  // written; elsewhere (inside `snakemake --report`, a copy) they would not be there.
+  const BESIDE_RESULTS = location.protocol !== "data:" && /\/results\/[^/]*$/.test(location.pathname);
   const at = new Map(DATA.tiles.map((t) => [t.row + "," + t.col, t]));
   const byId = new Map(DATA.tiles.map((t) => [t.id, t]));
   const images = new Map(); // key -> HTMLImageElement (decoded lazily, when first needed)
@@ -75,8 +81,11 @@
     return { w: canvas.clientWidth, h: canvas.clientHeight };
   }
 
+  // The whole grid, left of the colorbars.
   function fitAll() {
-    const { w, h } = size();
+    const { h } = size();
+    const bars = document.getElementById("colorbars");
+    const w = size().w - (bars.hidden ? 0 : bars.offsetWidth + 10);
     const s = Math.min(4, (w - 120) / WORLD_W, (h - 80) / WORLD_H);
     view = { s, x: Math.round((w - WORLD_W * s) / 2), y: Math.round((h - WORLD_H * s) / 2 + 10) };
     redraw();
@@ -254,6 +263,7 @@
     }
     ctx.lineWidth = 1;
     ctx.stroke();
+    if (t.colorbar) drawTileColorbar(t.colorbar, b);
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
     if (GAP_Y * view.s >= 56) ctx.fillText(t.x.label || "", b.x + b.w / 2, b.y + b.h + 20);
@@ -264,6 +274,55 @@
       ctx.textBaseline = "bottom";
       ctx.fillText(t.y.label || "", 0, 0);
       ctx.restore();
+    }
+  }
+
+  // A tile's own color scale in the gap right of it, when it fits beside the
+  // next tile's y labels (at any zoom it is in the tile's details).
+  function drawTileColorbar(bar, b) {
+    if (GAP_X * view.s < 110) return;
+    const colors = DATA.cmaps[bar.cmap], n = colors.length, x = b.x + b.w + 5;
+    colors.forEach((c, i) => {
+      ctx.fillStyle = c;
+      const y0 = b.y + b.h * (1 - (i + 1) / n), y1 = b.y + b.h * (1 - i / n);
+      ctx.fillRect(x, Math.floor(y0), 8, Math.ceil(y1) - Math.floor(y0));
+    });
+    ctx.fillStyle = ctx.strokeStyle = "#222";
+    ctx.strokeRect(x - 0.5, b.y - 0.5, 9, b.h + 1);
+    ctx.textAlign = "left";
+    ctx.textBaseline = "middle";
+    ctx.beginPath();
+    for (const [f, label] of bar.ticks) {
+      const y = Math.round(b.y + b.h * (1 - f)) + 0.5;
+      ctx.moveTo(x + 8, y);
+      ctx.lineTo(x + 12, y);
+      ctx.fillText(label, x + 14, y);
+    }
+    ctx.stroke();
+  }
+
+  // A colorbar as an element of the page (beside the grid, in a tile's details).
+  function colorbarElement(bar) {
+    const colors = bar.colors || DATA.cmaps[bar.cmap], n = colors.length;
+    const pct = (i) => ((100 * i) / n).toFixed(3) + "%";
+    const strip = el("div", { className: "strip" });
+    strip.style.background = "linear-gradient(to top, "
+      + colors.map((c, i) => c + " " + pct(i) + " " + pct(i + 1)).join(", ") + ")";
+    const ticks = el("div", { className: "ticks" });
+    for (const [f, label] of bar.ticks) {
+      const tick = el("span", { className: "tick" }, label);
+      tick.style.bottom = 100 * f + "%";
+      ticks.append(tick);
+    }
+    const box = el("figure", { className: "colorbar" });
+    box.append(strip, ticks, el("figcaption", {}, bar.label));
+    return box;
+  }
+
+  // Tick labels are placed absolutely: give their column the widest one's width.
+  function fitTicks(box) {
+    for (const ticks of box.querySelectorAll(".ticks")) {
+      ticks.style.width = Math.max(0, ...[...ticks.children].map((e) => e.offsetWidth)) + "px";
     }
   }
 
@@ -302,13 +361,17 @@
       : "none") + " (whole grid)");
     row("tile", t.id);
     info.append(table);
+    if (t.colorbar) info.append(colorbarElement(t.colorbar));
     const links = el("div");
-    links.append(
-      el("a", { href: t.png, target: "_blank" }, "PNG"), " · ",
-      el("a", { href: IMAGES["0/" + t.id], download: t.id + ".png" }, "save PNG"), " · ",
-      el("a", { href: t.log, target: "_blank" }, "log"),
-    );
+    const save = el("a", { href: IMAGES["0/" + t.id], download: t.id + ".png" }, "save PNG");
+    if (BESIDE_RESULTS) {
+      links.append(
+        el("a", { href: t.png, target: "_blank" }, "PNG"), " · ", save, " · ",
+        el("a", { href: t.log, target: "_blank" }, "log"),
+      );
+    } else links.append(save);
     info.append(links);
+    fitTicks(info);
   }
 
   function applyFilter() {
@@ -388,6 +451,12 @@
       box.append(line);
     });
     box.hidden = false;
+  }
+  if (DATA.colorbars.length) {
+    const box = document.getElementById("colorbars");
+    box.append(...DATA.colorbars.map(colorbarElement));
+    box.hidden = false;
+    fitTicks(box);
   }
   window.tilegridViewer = {
     ready: false,
