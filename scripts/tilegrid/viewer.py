@@ -266,8 +266,8 @@ def _ticks(values: list[float], fractions, lo: float, hi: float, logscale: bool)
 
 def scale_colorbar(info: dict[str, Any]) -> dict[str, Any]:
     """A kind's color scale (a TileMeta ``colorbar``) as the page draws it, with the
-    norm the static mosaic uses (:func:`tilegrid.mosaic.color_norm`)."""
-    from .mosaic import color_norm
+    norm the static mosaic uses (:func:`tilegrid.colornorms.color_norm`)."""
+    from .colornorms import color_norm
 
     norm = color_norm(info)
     lo, hi = float(norm.vmin), float(norm.vmax)
