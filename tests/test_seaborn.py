@@ -122,3 +122,122 @@ def test_bar_interval_of_two_values_is_their_range_as_seaborns_bootstrap(tmp_pat
     # the shared y limit holds the intervals, not a t interval of 2 values (+-51)
     lo, hi = sidecar["y"]["lim"]
     assert lo >= -5 and hi <= 1.15 * max(seaborn_hi, 42)
+
+
+def _options(kind, **overrides):
+    from tilegrid.kinds import resolve_options
+
+    return {**resolve_options(kind, {}), **overrides}
+
+
+def _axes_by_title(grid) -> dict[str, object]:
+    return {ax.get_title().split(" = ")[1]: ax for ax in grid.axes.flat}
+
+
+def test_hist_edges_and_heights_equal_displots(penguins, penguins_parquet, tmp_path):
+    """Bills in tenths of a mm: numpy's "auto" bins over all the data, shared by the
+    facets, as displot draws them (edges to 1e-9, counts exact)."""
+    from tilegrid.kinds import hist
+
+    column = "bill_length_mm"
+    ids = _split(penguins_parquet, tmp_path, col="island", kind="hist", x=column)
+    grid = sns.displot(penguins, x=column, col="island", kind="hist")
+    try:
+        seaborn = {
+            island: (
+                np.array(
+                    [p.get_x() for p in ax.patches]
+                    + [ax.patches[-1].get_x() + ax.patches[-1].get_width()]
+                ),
+                np.array([p.get_height() for p in ax.patches]),
+            )
+            for island, ax in _axes_by_title(grid).items()
+        }
+    finally:
+        plt.close(grid.figure)
+    options = _options("hist")
+    for island, tid in ids.items():
+        sidecar = read_sidecar(str(tmp_path / f"{tid}.json"))
+        edges, ((_, counts),) = hist.heights(
+            read_shard(str(tmp_path / f"{tid}.arrow")), sidecar, options
+        )
+        sns_edges, sns_counts = seaborn[island]
+        assert len(edges) == len(sns_edges), island
+        assert np.allclose(edges, sns_edges, rtol=0, atol=1e-9), island
+        assert np.array_equal(counts, sns_counts), island
+
+
+def test_box_quartiles_and_whiskers_equal_catplots(penguins, penguins_parquet, tmp_path):
+    """Quartiles and whisker ends (1.5 IQR, at data points) per species and island, exact."""
+    from tilegrid.kinds import box
+
+    ids = _split(penguins_parquet, tmp_path, col="island", kind="box", x="species", y="body_mass_g")
+    grid = sns.catplot(penguins, x="species", y="body_mass_g", col="island", kind="box")
+    try:
+        seaborn = {}
+        for island, ax in _axes_by_title(grid).items():
+            (boxes,) = ax.containers
+            labels = [t.get_text() for t in ax.get_xticklabels()]
+            for patch, whiskers in zip(boxes.boxes, zip(boxes.whiskers[::2], boxes.whiskers[1::2])):
+                xs, ys = patch.get_path().vertices.T
+                label = labels[round(float(np.mean([xs.min(), xs.max()])))]
+                ends = sorted(y for line in whiskers for y in line.get_ydata())
+                seaborn[island, label] = (ys.min(), ys.max(), ends[0], ends[-1])
+    finally:
+        plt.close(grid.figure)
+    checked = 0
+    for island, tid in ids.items():
+        table = read_shard(str(tmp_path / f"{tid}.arrow")).to_pandas()
+        for species, rows in table.groupby("species", observed=True):
+            st = box.box_stats(rows["body_mass_g"].to_numpy(float), 1.5, 1000)
+            mine = (st["q1"], st["q3"], st["whislo"], st["whishi"])
+            assert mine == pytest.approx(seaborn[island, species], abs=1e-9), (island, species)
+            checked += 1
+    assert checked == 5  # Biscoe: Adelie, Gentoo; Dream: Adelie, Chinstrap; Torgersen: Adelie
+
+
+@pytest.mark.parametrize("kind", ["bar", "point"])
+def test_bar_and_point_means_and_intervals_agree_with_catplots(
+    penguins, penguins_parquet, tmp_path, kind
+):
+    """Means exact; the 95% interval of every group (all have 30 or more values here,
+    so tilegrid's is Student's t) ends within 10% of the interval's half-width of
+    seaborn's seeded bootstrap (10,000 resamples)."""
+    from tilegrid.kinds import _estimate
+
+    ids = _split(penguins_parquet, tmp_path, col="island", kind=kind, x="species", y="body_mass_g")
+    grid = sns.catplot(
+        penguins, x="species", y="body_mass_g", col="island", kind=kind, seed=0, n_boot=10000
+    )
+    try:
+        seaborn = {}
+        for island, ax in _axes_by_title(grid).items():
+            labels = [t.get_text() for t in ax.get_xticklabels()]
+            intervals = {
+                round(float(line.get_xdata()[0])): sorted(line.get_ydata())
+                for line in ax.lines
+                if len(line.get_xdata()) == 2 and line.get_xdata()[0] == line.get_xdata()[1]
+            }
+            if kind == "bar":
+                means = {round(p.get_x() + p.get_width() / 2): p.get_height() for p in ax.patches}
+            else:
+                joined = next(ln for ln in ax.lines if ln.get_marker() not in ("None", None, ""))
+                means = {round(float(x)): y for x, y in zip(joined.get_xdata(), joined.get_ydata())}
+            for i, mean in means.items():
+                if not np.isnan(mean):
+                    seaborn[island, labels[i]] = (mean, *intervals[i])
+    finally:
+        plt.close(grid.figure)
+    checked = 0
+    for island, tid in ids.items():
+        table = read_shard(str(tmp_path / f"{tid}.arrow")).to_pandas()
+        for species, rows in table.groupby("species", observed=True):
+            values = rows["body_mass_g"].to_numpy(float)
+            assert values.size >= 30
+            mean, lo, hi = _estimate.estimate(values, "mean", ["ci", 95])
+            sns_mean, sns_lo, sns_hi = seaborn[island, species]
+            assert mean == pytest.approx(sns_mean, rel=1e-12)
+            half = (sns_hi - sns_lo) / 2
+            assert abs(lo - sns_lo) <= 0.1 * half and abs(hi - sns_hi) <= 0.1 * half
+            checked += 1
+    assert checked == 5
