@@ -49,12 +49,19 @@ def _split(path, out, **spec):
 def test_kde_peaks_match_displot_normalised_over_the_whole_figure(
     penguins, penguins_parquet, tmp_path
 ):
-    """seaborn's displot(kind="kde") shares one total over all facets (common_norm)."""
+    """seaborn's displot(kind="kde") shares one total over all facets (common_norm):
+    peaks and areas per facet."""
     ids = _split(penguins_parquet, tmp_path, col="island", kind="kde", x="flipper_length_mm")
     grid = sns.displot(penguins, x="flipper_length_mm", col="island", kind="kde")
     try:
         seaborn_peaks = {
             ax.get_title().split(" = ")[1]: ax.lines[0].get_ydata().max() for ax in grid.axes.flat
+        }
+        seaborn_areas = {
+            ax.get_title().split(" = ")[1]: np.trapezoid(
+                ax.lines[0].get_ydata(), ax.lines[0].get_xdata()
+            )
+            for ax in grid.axes.flat
         }
     finally:
         plt.close(grid.figure)
@@ -67,9 +74,13 @@ def test_kde_peaks_match_displot_normalised_over_the_whole_figure(
     }
     for island, tid in ids.items():
         sidecar = read_sidecar(str(tmp_path / f"{tid}.json"))
-        ((_, _, density),) = curves(read_shard(str(tmp_path / f"{tid}.arrow")), sidecar, options)
-        # the binned KDE is within 1% of seaborn's exact one
+        ((_, xs, density),) = curves(read_shard(str(tmp_path / f"{tid}.arrow")), sidecar, options)
+        # the binned KDE is within 1% of seaborn's exact one, and each facet's area is
+        # its share of the rows (seaborn's common_norm over the figure), within 1%
         assert density.max() == pytest.approx(seaborn_peaks[island], rel=0.01), island
+        area = np.trapezoid(density, xs)
+        assert area == pytest.approx(seaborn_areas[island], rel=0.01), island
+        assert area < 0.6  # a share, not 1 per facet
 
 
 def test_point_lines_break_where_a_facet_has_no_rows_of_a_category(
