@@ -143,6 +143,24 @@ class Workflow:
         return {p.stem: p.stat().st_mtime_ns for p in tiles.glob("*.png")}
 
 
+def render_tiles(shards: Path, out: Path, tiles, plot: dict, tile: dict):
+    """Render every tile of a split (its shards and sidecars in ``shards``) into ``out``,
+    in this process: ``({id: TileMeta dict}, {id: PNG path})``, as the mosaic reads them."""
+    import json
+
+    from tilegrid.render import render_tile
+
+    metas, paths = {}, {}
+    for t in tiles:
+        tid = t["id"]
+        shard, sidecar = str(shards / f"{tid}.arrow"), str(shards / f"{tid}.json")
+        png, meta = out / f"{tid}.png", out / f"{tid}.json"
+        render_tile(shard, sidecar, plot, tile, str(png), str(meta))
+        metas[tid] = json.loads(meta.read_text())
+        paths[tid] = str(png)
+    return metas, paths
+
+
 def small_table(rows_per_cell: int = 400, seed: int = 1) -> pa.Table:
     """A 2 x 3 facet table: site (rows) x season (cols) x group (violins), value."""
     rng = np.random.default_rng(seed)
@@ -170,14 +188,6 @@ SMALL_CONFIG = {
 }
 
 
-def built_once(factory, name: str, make) -> Path:
-    """A folder made by ``make(workflow)`` and one complete run, once per session."""
-    wf = Workflow(factory.mktemp(name) / "wf")
-    make(wf)
-    wf.run_ok()
-    return wf.root
-
-
 def copy_of(built: Path, dest: Path) -> Workflow:
     """A copy of a built folder that Snakemake sees as up to date: files keep their
     times, and Snakemake's records (.snakemake) hold paths relative to the folder."""
@@ -192,14 +202,26 @@ def small_workflow(wf: Workflow) -> None:
 
 
 @pytest.fixture(scope="session")
-def small_built(tmp_path_factory) -> Path:
-    return built_once(tmp_path_factory, "small-built", small_workflow)
+def built_copy(tmp_path_factory):
+    """``built_copy(make, dest)``: a copy at ``dest`` of the folder that ``make(workflow)``
+    and one complete run give, that run made once per session for each ``make``."""
+    made: dict = {}
+
+    def copy(make, dest: Path) -> Workflow:
+        if make not in made:
+            wf = Workflow(tmp_path_factory.mktemp(make.__name__) / "wf")
+            make(wf)
+            wf.run_ok()
+            made[make] = wf.root
+        return copy_of(made[make], dest)
+
+    return copy
 
 
 @pytest.fixture
-def built(small_built, tmp_path) -> Workflow:
+def built(built_copy, tmp_path) -> Workflow:
     """The small workflow after one complete run (a copy of a run made once)."""
-    return copy_of(small_built, tmp_path / "wf")
+    return built_copy(small_workflow, tmp_path / "wf")
 
 
 @pytest.fixture

@@ -88,8 +88,6 @@ from conftest import (
     SMALL_CONFIG,
     Run,
     Workflow,
-    built_once,
-    copy_of,
     python_says,
     small_table,
     venv_seeing_ours,
@@ -714,15 +712,10 @@ def _tiny_workflow(wf: Workflow) -> None:
     wf.write_config(BASE_CONFIG)
 
 
-@pytest.fixture(scope="module")
-def tiny_built(tmp_path_factory) -> Path:
-    return built_once(tmp_path_factory, "tiny-built", _tiny_workflow)
-
-
 @pytest.fixture
-def tiny(tiny_built, tmp_path) -> Workflow:
+def tiny(built_copy, tmp_path) -> Workflow:
     """The 2 x 2 tiny workflow on data.parquet, after one complete run (a copy)."""
-    return copy_of(tiny_built, tmp_path / "wf")
+    return built_copy(_tiny_workflow, tmp_path / "wf")
 
 
 def test_a_parquet_folder_file_overwritten_in_place_is_resplit_and_changes_the_mosaic(tmp_path):

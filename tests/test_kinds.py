@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import SPECS
+from conftest import SPECS, render_tiles
 from PIL import Image
 from scipy import stats
 from tilegrid.kinds import KINDS, OptionError, resolve_options
@@ -72,21 +72,12 @@ def test_kind_renders_every_tile_and_the_mosaic(tmp_path, kind, hue):
         str(tmp_path / "s"),
     )
     assert [t["rows"] for t in result.tiles].count(0) == 1
-    metas, paths = {}, {}
-    for tile in result.tiles:
-        png, meta = tmp_path / f"{tile['id']}.png", tmp_path / f"{tile['id']}.json"
-        render_tile(
-            str(tmp_path / "s" / f"{tile['id']}.arrow"),
-            str(tmp_path / "s" / f"{tile['id']}.json"),
-            {"kind": kind, "options": options},
-            TILE,
-            str(png),
-            str(meta),
-        )
+    metas, paths = render_tiles(
+        tmp_path / "s", tmp_path, result.tiles, {"kind": kind, "options": options}, TILE
+    )
+    for png in paths.values():
         with Image.open(png) as img:
             assert img.size == (90, 72) and img.getextrema()[3] == (255, 255)
-        metas[tile["id"]] = json.loads(meta.read_text())
-        paths[tile["id"]] = str(png)
     manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
     fig, layout = build_mosaic(manifest, metas, paths, {"title": kind})
     colorbars = 1 if kind in ("density", "hexbin", "heatmap") else 0

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import render_tiles
 from matplotlib import colormaps
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
@@ -23,7 +24,6 @@ from tilegrid.colornorms import count_quantiles, eq_hist_norm
 from tilegrid.contracts import read_sidecar
 from tilegrid.kinds import OptionError, resolve_options, scatter
 from tilegrid.mosaic import build_mosaic
-from tilegrid.render import render_tile
 from tilegrid.shardio import read_shard
 from tilegrid.split import SplitSpec, run_split
 
@@ -82,20 +82,8 @@ def _drawn(tmp_path, sidecar, options):
 
 
 def _render_all(tmp_path, result, options):
-    metas, paths = {}, {}
-    for tile in result.tiles:
-        tid = tile["id"]
-        render_tile(
-            str(tmp_path / "s" / f"{tid}.arrow"),
-            str(tmp_path / "s" / f"{tid}.json"),
-            {"kind": "scatter", "options": options},
-            TILE,
-            str(tmp_path / f"{tid}.png"),
-            str(tmp_path / f"{tid}.json"),
-        )
-        metas[tid] = json.loads((tmp_path / f"{tid}.json").read_text())
-        paths[tid] = str(tmp_path / f"{tid}.png")
-    return metas, paths
+    plot = {"kind": "scatter", "options": options}
+    return render_tiles(tmp_path / "s", tmp_path, result.tiles, plot, TILE)
 
 
 def test_raster_tiles_have_one_shared_colorbar_in_the_mosaic(tmp_path):

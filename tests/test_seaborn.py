@@ -178,6 +178,17 @@ def test_hist_edges_and_heights_equal_displots(penguins, penguins_parquet, tmp_p
         assert np.array_equal(counts, sns_counts), island
 
 
+def _mass_by_species(ids: dict[str, str], shards) -> dict[tuple[str, str], np.ndarray]:
+    """{(island, species): body masses} from each tile's shard (5 groups: Biscoe has
+    Adelie and Gentoo, Dream Adelie and Chinstrap, Torgersen Adelie)."""
+    out = {}
+    for island, tid in ids.items():
+        table = read_shard(str(shards / f"{tid}.arrow")).to_pandas()
+        for species, rows in table.groupby("species", observed=True):
+            out[island, species] = rows["body_mass_g"].to_numpy(float)
+    return out
+
+
 def test_box_quartiles_and_whiskers_equal_catplots(penguins, penguins_parquet, tmp_path):
     """Quartiles and whisker ends (1.5 IQR, at data points) per species and island, exact."""
     from tilegrid.kinds import box
@@ -196,15 +207,12 @@ def test_box_quartiles_and_whiskers_equal_catplots(penguins, penguins_parquet, t
                 seaborn[island, label] = (ys.min(), ys.max(), ends[0], ends[-1])
     finally:
         plt.close(grid.figure)
-    checked = 0
-    for island, tid in ids.items():
-        table = read_shard(str(tmp_path / f"{tid}.arrow")).to_pandas()
-        for species, rows in table.groupby("species", observed=True):
-            st = box.box_stats(rows["body_mass_g"].to_numpy(float), 1.5, 1000)
-            mine = (st["q1"], st["q3"], st["whislo"], st["whishi"])
-            assert mine == pytest.approx(seaborn[island, species], abs=1e-9), (island, species)
-            checked += 1
-    assert checked == 5  # Biscoe: Adelie, Gentoo; Dream: Adelie, Chinstrap; Torgersen: Adelie
+    groups = _mass_by_species(ids, tmp_path)
+    for (island, species), values in groups.items():
+        st = box.box_stats(values, 1.5, 1000)
+        mine = (st["q1"], st["q3"], st["whislo"], st["whishi"])
+        assert mine == pytest.approx(seaborn[island, species], abs=1e-9), (island, species)
+    assert len(groups) == 5  # Biscoe: Adelie, Gentoo; Dream: Adelie, Chinstrap; Torgersen: Adelie
 
 
 @pytest.mark.parametrize("kind", ["bar", "point"])
@@ -239,16 +247,12 @@ def test_bar_and_point_means_and_intervals_agree_with_catplots(
                     seaborn[island, labels[i]] = (mean, *intervals[i])
     finally:
         plt.close(grid.figure)
-    checked = 0
-    for island, tid in ids.items():
-        table = read_shard(str(tmp_path / f"{tid}.arrow")).to_pandas()
-        for species, rows in table.groupby("species", observed=True):
-            values = rows["body_mass_g"].to_numpy(float)
-            assert values.size >= 30
-            mean, lo, hi = _estimate.estimate(values, "mean", ["ci", 95])
-            sns_mean, sns_lo, sns_hi = seaborn[island, species]
-            assert mean == pytest.approx(sns_mean, rel=1e-12)
-            half = (sns_hi - sns_lo) / 2
-            assert abs(lo - sns_lo) <= 0.1 * half and abs(hi - sns_hi) <= 0.1 * half
-            checked += 1
-    assert checked == 5
+    groups = _mass_by_species(ids, tmp_path)
+    for key, values in groups.items():
+        assert values.size >= 30
+        mean, lo, hi = _estimate.estimate(values, "mean", ["ci", 95])
+        sns_mean, sns_lo, sns_hi = seaborn[key]
+        assert mean == pytest.approx(sns_mean, rel=1e-12)
+        half = (sns_hi - sns_lo) / 2
+        assert abs(lo - sns_lo) <= 0.1 * half and abs(hi - sns_hi) <= 0.1 * half, key
+    assert len(groups) == 5

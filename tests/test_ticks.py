@@ -16,8 +16,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import render_tiles
 from tilegrid.mosaic import build_mosaic
-from tilegrid.render import render_tile
 from tilegrid.split import SplitSpec, run_split
 from tilegrid.ticklabels import LabelFit, choose
 
@@ -39,19 +39,8 @@ def _mosaic(tmp_path, table: pa.Table, tile: dict, **spec):
         SplitSpec(data=str(tmp_path / "d.parquet"), kind=kind, options=options, **spec),
         str(tmp_path / "s"),
     )
-    metas, paths = {}, {}
-    for t in result.tiles:
-        tid = t["id"]
-        render_tile(
-            str(tmp_path / "s" / f"{tid}.arrow"),
-            str(tmp_path / "s" / f"{tid}.json"),
-            {"kind": kind, "options": options},
-            tile,
-            str(tmp_path / f"{tid}.png"),
-            str(tmp_path / f"{tid}.json"),
-        )
-        metas[tid] = json.loads((tmp_path / f"{tid}.json").read_text())
-        paths[tid] = str(tmp_path / f"{tid}.png")
+    plot = {"kind": kind, "options": options}
+    metas, paths = render_tiles(tmp_path / "s", tmp_path, result.tiles, plot, tile)
     manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
     fig, _ = build_mosaic(manifest, metas, paths, {"title": kind})
     fig.canvas.draw()

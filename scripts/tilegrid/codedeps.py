@@ -18,6 +18,7 @@ out: they load modules to warm a cache and change no output.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
@@ -52,7 +53,17 @@ def _skipped_nodes(tree: ast.AST, module: str) -> set[int]:
 
 
 def imported_modules(file: Path, package: Path = PACKAGE) -> set[str]:
-    """Modules of the package that ``file`` imports (dotted, relative to the package)."""
+    """Modules of the package that ``file`` imports (dotted, relative to the package).
+
+    Each file is parsed once per process while it is unchanged: the rules ask for
+    the closures of several entry points at every parse of the workflow."""
+    stat = file.stat()
+    return set(_imported_modules(file, package, stat.st_mtime_ns, stat.st_size))
+
+
+@functools.cache
+def _imported_modules(file: Path, package: Path, mtime_ns: int, size: int) -> frozenset[str]:
+    """``imported_modules`` of one version of ``file`` (its time and size key the cache)."""
     module = _module_name(file, package)
     is_init = file.name == "__init__.py"
     # the package a relative import of level 1 starts from
@@ -91,7 +102,7 @@ def imported_modules(file: Path, package: Path = PACKAGE) -> set[str]:
         found.update(
             _module_name(f, package) for f in file.parent.glob("*.py") if f.name != "__init__.py"
         )
-    return {m for m in found if module_file(m, package) is not None}
+    return frozenset(m for m in found if module_file(m, package) is not None)
 
 
 def closure(entries: list[str], package: Path = PACKAGE) -> list[Path]:

@@ -30,9 +30,8 @@ def check_options(options: dict[str, Any]) -> None:
     check(options, {"stat": (lambda v: v in ("proportion", "count"), "proportion or count")})
 
 
-def scales(options: dict[str, Any]) -> dict[str, str]:
-    """x is logarithmic with ``log_scale``."""
-    return log_axes(options)
+#: logarithmic axes from seaborn's ``log_scale`` (true: x; or [x, y] booleans)
+scales = log_axes
 
 
 def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, Any]:

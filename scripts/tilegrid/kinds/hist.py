@@ -83,9 +83,8 @@ def valid_bins(value: Any) -> bool:
 NORMALISED = ("probability", "proportion", "percent", "density")
 
 
-def scales(options: dict[str, Any]) -> dict[str, str]:
-    """x is logarithmic with ``log_scale``."""
-    return log_axes(options)
+#: logarithmic axes from seaborn's ``log_scale`` (true: x; or [x, y] booleans)
+scales = log_axes
 
 
 def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, Any]:

@@ -55,9 +55,8 @@ def check_options(options: dict[str, Any]) -> None:
     )
 
 
-def scales(options: dict[str, Any]) -> dict[str, str]:
-    """Logarithmic axes from ``log_scale``."""
-    return log_axes(options)
+#: logarithmic axes from seaborn's ``log_scale`` (true: x; or [x, y] booleans)
+scales = log_axes
 
 
 def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
