@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import small_table
+from conftest import render_tiles, small_table, small_workflow
 from PIL import Image
 from tilegrid.config import ConfigError, check_print_size
 from tilegrid.contracts import read_manifest, read_tile_meta
@@ -179,10 +179,21 @@ def close(a, b, tol=1e-3) -> bool:
 # ---------------------------------------------------------------- the vector mosaics
 
 
-def test_the_pdf_embeds_print_resolution_tiles_on_exactly_their_data_areas(workflow):
-    workflow.update_config(mosaic={"formats": ["png", "pdf"]})
-    run = workflow.run_ok()
-    assert run.jobs("render") == TILES_IN_GRID and run.jobs("render_print") == TILES_IN_GRID
+def png_and_pdf(wf) -> None:
+    """The small workflow asking for a png and a pdf mosaic."""
+    small_workflow(wf)
+    wf.update_config(mosaic={"formats": ["png", "pdf"]})
+
+
+@pytest.fixture
+def with_pdf(built_copy, tmp_path):
+    """The small workflow after one complete png + pdf run (a copy of a run made once)."""
+    return built_copy(png_and_pdf, tmp_path / "wf")
+
+
+def test_the_pdf_embeds_print_resolution_tiles_on_exactly_their_data_areas(with_pdf):
+    workflow = with_pdf
+    assert len(print_tiles(workflow)) == TILES_IN_GRID
     placed = pdf_placed_images(workflow.path("results", "mosaic.pdf"))
     assert [size for size, _ in placed] == [PRINT_PX] * TILES_IN_GRID
     expected = sorted(data_areas_in_points(workflow).values())
@@ -217,9 +228,8 @@ def test_the_svg_embeds_each_print_tile_pixel_for_pixel_on_its_data_area(workflo
     assert seen == set(prints)
 
 
-def test_a_print_tile_is_its_tile_at_print_resolution(workflow):
-    workflow.update_config(mosaic={"formats": ["pdf"]})
-    workflow.run_ok()
+def test_a_print_tile_is_its_tile_at_print_resolution(with_pdf):
+    workflow = with_pdf
     scale = PRINT_DPI // DPI
     for tile, path in print_tiles(workflow).items():
         screen = json.loads(workflow.path("results", "tiles", f"{tile}.json").read_text())
@@ -256,15 +266,31 @@ def test_a_print_tile_is_its_tile_at_print_resolution(workflow):
     ],
     ids=lambda plot: plot["kind"],
 )
-def test_print_tiles_of_other_kinds_have_their_tiles_axes_and_colorbar(workflow, plot):
-    workflow.update_config(plot=plot, mosaic={"formats": ["pdf"]})
-    workflow.run_ok()  # the mosaic refuses a print tile whose axes differ
-    assert len(print_tiles(workflow)) == TILES_IN_GRID
-    for tile, path in print_tiles(workflow).items():
-        screen = read_tile_meta(str(workflow.path("results", "tiles", f"{tile}.json")))
-        printed = read_tile_meta(str(path.with_suffix(".json")))
-        assert (printed["x"], printed["y"]) == (screen["x"], screen["y"])
-        assert printed.get("colorbar") == screen.get("colorbar")
+def test_print_tiles_of_other_kinds_have_their_tiles_axes_and_colorbar(tmp_path, plot):
+    """Each tile drawn in this process at the tile dpi and at print_dpi: the same axes
+    and colorbar (the mosaic refuses a print tile whose axes differ)."""
+    from tilegrid.kinds import resolve_options
+    from tilegrid.split import SplitSpec, run_split
+
+    pq.write_table(small_table(rows_per_cell=60), tmp_path / "d.parquet")
+    roles = {k: v for k, v in plot.items() if k in ("x", "y") and v}
+    result = run_split(
+        SplitSpec(
+            data=str(tmp_path / "d.parquet"), row="site", col="season", kind=plot["kind"], **roles
+        ),
+        str(tmp_path / "s"),
+    )
+    drawn = {"kind": plot["kind"], "options": resolve_options(plot["kind"], {})}
+    (tmp_path / "print").mkdir()
+    screen, _ = render_tiles(tmp_path / "s", tmp_path, result.tiles, drawn, TILE)
+    printed, _ = render_tiles(
+        tmp_path / "s", tmp_path / "print", result.tiles, drawn, {**TILE, "print_dpi": PRINT_DPI}
+    )
+    assert len(printed) == TILES_IN_GRID
+    for tile, meta in printed.items():
+        assert meta["size_px"] == list(PRINT_PX)
+        assert (meta["x"], meta["y"]) == (screen[tile]["x"], screen[tile]["y"]), tile
+        assert meta.get("colorbar") == screen[tile].get("colorbar"), tile
 
 
 # ---------------------------------------------------------------- caching
@@ -276,9 +302,8 @@ def test_a_png_only_run_renders_no_print_tiles(workflow):
     assert not workflow.path("results", "tiles", "print").exists()
 
 
-def test_dropping_pdf_removes_the_print_tiles_as_a_fresh_png_only_run_has_none(workflow):
-    workflow.update_config(mosaic={"formats": ["png", "pdf"]})
-    workflow.run_ok()
+def test_dropping_pdf_removes_the_print_tiles_as_a_fresh_png_only_run_has_none(with_pdf):
+    workflow = with_pdf
     assert len(print_tiles(workflow)) == TILES_IN_GRID
     workflow.update_config(mosaic={"formats": ["png"]})
     run = workflow.run_ok()
@@ -286,9 +311,8 @@ def test_dropping_pdf_removes_the_print_tiles_as_a_fresh_png_only_run_has_none(w
     assert not workflow.path("results", "tiles", "print").exists()
 
 
-def test_a_one_cell_change_redraws_one_print_tile(workflow):
-    workflow.update_config(mosaic={"formats": ["png", "pdf"]})
-    workflow.run_ok()
+def test_a_one_cell_change_redraws_one_print_tile(with_pdf):
+    workflow = with_pdf
     before = workflow.path("results", "mosaic.pdf").read_bytes()
     table = small_table()
     values = table.column("value").to_numpy().copy()
@@ -301,9 +325,8 @@ def test_a_one_cell_change_redraws_one_print_tile(workflow):
     assert "Nothing to be done" in workflow.run_ok().output
 
 
-def test_a_new_print_dpi_redraws_only_the_print_tiles(workflow):
-    workflow.update_config(mosaic={"formats": ["png", "pdf"]})
-    workflow.run_ok()
+def test_a_new_print_dpi_redraws_only_the_print_tiles(with_pdf):
+    workflow = with_pdf
     png = workflow.path("results", "mosaic.png").read_bytes()
     workflow.update_config(mosaic={"print_dpi": 120})
     run = workflow.run_ok()

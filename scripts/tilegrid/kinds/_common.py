@@ -177,6 +177,11 @@ def log_axes(options: dict[str, Any], default_axis: str = "x") -> dict[str, str]
     return {default_axis: "log"}
 
 
+def log_scales(options: dict[str, Any]) -> dict[str, str]:
+    """A kind's ``scales`` hook from seaborn's ``log_scale`` (true: x; or [x, y])."""
+    return log_axes(options)
+
+
 def check(options: dict[str, Any], rules: dict[str, tuple[Any, str]]) -> None:
     """Raise OptionError for the first option whose value fails its predicate."""
     from . import OptionError

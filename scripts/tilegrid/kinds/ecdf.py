@@ -12,7 +12,7 @@ import numpy as np
 
 from ..contracts import Sidecar
 from ..stats import TileStats
-from ._common import by_hue, check, data_ranges, log_axes
+from ._common import by_hue, check, data_ranges, log_scales
 
 ROLES = {"x": "numeric"}
 REQUIRED = ("x",)
@@ -30,8 +30,7 @@ def check_options(options: dict[str, Any]) -> None:
     check(options, {"stat": (lambda v: v in ("proportion", "count"), "proportion or count")})
 
 
-#: logarithmic axes from seaborn's ``log_scale`` (true: x; or [x, y] booleans)
-scales = log_axes
+scales = log_scales
 
 
 def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, Any]:

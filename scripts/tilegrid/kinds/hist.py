@@ -20,7 +20,7 @@ import numpy as np
 from .. import binning
 from ..contracts import Bins, Sidecar
 from ..stats import TileStats
-from ._common import by_hue, check, data_ranges, in_range, log_axes, norm_total
+from ._common import by_hue, check, data_ranges, in_range, log_scales, norm_total
 
 ROLES = {"x": "numeric"}
 REQUIRED = ("x",)
@@ -83,8 +83,7 @@ def valid_bins(value: Any) -> bool:
 NORMALISED = ("probability", "proportion", "percent", "density")
 
 
-#: logarithmic axes from seaborn's ``log_scale`` (true: x; or [x, y] booleans)
-scales = log_axes
+scales = log_scales
 
 
 def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, Any]:

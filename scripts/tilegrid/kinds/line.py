@@ -19,7 +19,7 @@ import numpy as np
 from ..contracts import Sidecar
 from ..stats import Moments, TileStats
 from . import _estimate
-from ._common import by_hue, check, data_ranges, in_range, log_axes, positive
+from ._common import by_hue, check, data_ranges, in_range, log_scales, positive
 
 ROLES = {"x": "numeric", "y": "numeric"}
 REQUIRED = ("x", "y")
@@ -55,8 +55,7 @@ def check_options(options: dict[str, Any]) -> None:
     )
 
 
-#: logarithmic axes from seaborn's ``log_scale`` (true: x; or [x, y] booleans)
-scales = log_axes
+scales = log_scales
 
 
 def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, tuple[float, float]]:

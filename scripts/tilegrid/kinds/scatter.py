@@ -25,7 +25,7 @@ import numpy as np
 
 from ..contracts import Sidecar
 from ..stats import TileStats
-from ._common import by_hue, check, data_ranges, hue_values, in_range, log_axes, positive
+from ._common import by_hue, check, data_ranges, hue_values, in_range, log_scales, positive
 
 ROLES = {"x": "numeric", "y": "numeric"}
 #: the density raster shades counts on a colour scale the tiles share ...
@@ -63,8 +63,7 @@ def check_options(options: dict[str, Any]) -> None:
     )
 
 
-#: logarithmic axes from seaborn's ``log_scale`` (true: x; or [x, y] booleans)
-scales = log_axes
+scales = log_scales
 
 
 def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
