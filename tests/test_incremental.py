@@ -677,7 +677,6 @@ class Scenario:
             Step("append", ("south", "spring", 5)),
             Step("overwrite", (4, 0.5)),
             Step("remove", 0),
-            Step("config", ("sharey", True)),
         ],
     )
 )
@@ -685,7 +684,6 @@ class Scenario:
     scenario=(
         "file",
         [
-            Step("code", "shardio.py"),
             Step("venv"),
             Step("code", "mosaic.py"),
             Step("code", "partition.py"),

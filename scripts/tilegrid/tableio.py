@@ -6,13 +6,16 @@ import glob
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.dataset as ds
 import pyarrow.ipc  # noqa: F401  (pa.ipc)
 import pyarrow.parquet as pq
+
+if TYPE_CHECKING:
+    import pyarrow.dataset as ds
 
 CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zst")
 TSV_SUFFIXES = (".tsv", ".tsv.gz", ".tsv.bz2", ".tsv.zst", ".tab")
@@ -97,6 +100,8 @@ def _ipc_rows(path: str) -> int:
 
 
 def _dataset(path: str, fmt: str) -> ds.Dataset:
+    import pyarrow.dataset as ds  # at use: its import costs every parse of the workflow
+
     if os.path.isdir(path):
         return _folder_dataset(path)
     return ds.dataset(path, format="ipc" if fmt == "arrow" else fmt)
@@ -110,6 +115,8 @@ def _folder_dataset(path: str) -> ds.Dataset:
     text in another) are widened, and a column whose types cannot be merged
     names the two files.
     """
+    import pyarrow.dataset as ds  # at use: its import costs every parse of the workflow
+
     found = ds.dataset(path, format="parquet", partitioning="hive")
     schemas = [(f, pq.read_schema(f)) for f in found.files]
     columns = unify_schemas(path, schemas)
@@ -233,6 +240,8 @@ def _iter_batches(path: str, columns: Sequence[str]) -> Iterator[pa.RecordBatch]
         if fmt == "arrow":
             yield from _ipc_batches(path, columns)
             return
+        import pyarrow.dataset as ds
+
         options = ds.ParquetFragmentScanOptions(pre_buffer=False) if fmt == "parquet" else None
         yield from _dataset(path, fmt).to_batches(
             columns=list(columns),
@@ -467,6 +476,8 @@ def _file_batches(part: Part, columns: list[str], per_file: bool):
     if not (per_file and os.path.isdir(part.path)):
         yield part.label, _iter_batches(part.path, columns)
         return
+    import pyarrow.dataset as ds
+
     dataset = _folder_dataset(part.path)
     options = ds.ParquetFragmentScanOptions(pre_buffer=False)
     for fragment in dataset.get_fragments():
