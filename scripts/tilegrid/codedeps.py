@@ -43,13 +43,25 @@ def _module_name(file: Path, package: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _skipped_nodes(tree: ast.AST, module: str) -> set[int]:
-    """ids of the nodes inside functions whose imports are not followed."""
-    skipped: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef) and (module, node.name) in NOT_FOLLOWED:
-            skipped.update(id(n) for n in ast.walk(node))
-    return skipped
+def _statements(node: ast.AST):
+    """The statements directly inside ``node`` (imports are statements, never expressions)."""
+    for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+        yield from getattr(node, field, None) or ()
+
+
+def _imports(tree: ast.AST, module: str):
+    """The import statements of ``tree``, at any depth, except inside the functions whose
+    imports are not followed; only statement lists are walked, not expressions."""
+    todo = list(_statements(tree))
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield node
+        elif not (
+            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and (module, node.name) in NOT_FOLLOWED
+        ):
+            todo.extend(_statements(node))
 
 
 def imported_modules(file: Path, package: Path = PACKAGE) -> set[str]:
@@ -72,11 +84,8 @@ def _imported_modules(file: Path, package: Path, mtime_ns: int, size: int) -> fr
         here = []
     source = file.read_text(encoding="utf-8")
     tree = ast.parse(source, filename=str(file))
-    skipped = _skipped_nodes(tree, module)
     found: set[str] = set()
-    for node in ast.walk(tree):
-        if id(node) in skipped:
-            continue
+    for node in _imports(tree, module):
         if isinstance(node, ast.ImportFrom):
             if node.level:
                 base = here[: len(here) - (node.level - 1)] if node.level > 1 else list(here)
