@@ -250,59 +250,59 @@ SPECS = {
 }
 
 
-# ---------------------------------------------------------------- the Slurm tests, alongside
+# ---------------------------------------------------------------- tests run alongside
 #
-# The real-Slurm tests spend most of their time waiting: for sbatch, for slurmd, and
-# for the executor plugin's status checks (every 2 s, then 12, 22, ... while a job
-# runs).  When asked to run (TILEGRID_SLURM_TESTS=1) they run as a second pytest
-# process next to the others, in a temporary folder of their own, and its result
-# joins this session's: its report is printed at the end and its failure fails the
-# session.  TILEGRID_SLURM_ALONGSIDE=0 keeps them in this process.
+# Tests marked ``alongside`` run in a second pytest process next to the others, in
+# a temporary folder of their own: the real-Slurm tests, which mostly wait (for
+# sbatch, slurmd and the executor plugin's status checks at 2, 14, 36 s ...), and
+# the incremental property test, the longest (it keeps a core busy while the
+# others wait on their jobs).  Their result joins this session's: their report is
+# printed at the end and their failure fails the session.  TILEGRID_ALONGSIDE=0
+# runs them in this process, as does selecting only them.
 
-_SLURM_CHILD = "TILEGRID_SLURM_CHILD"
+_CHILD = "TILEGRID_ALONGSIDE_CHILD"
 _alongside: dict = {}
 
 
-def _slurm_alongside(items) -> bool:
+def _runs_alongside(items) -> bool:
     return (
-        os.environ.get("TILEGRID_SLURM_TESTS") == "1"
-        and os.environ.get("TILEGRID_SLURM_ALONGSIDE", "1") != "0"
-        and os.environ.get(_SLURM_CHILD) != "1"
-        and any(item.get_closest_marker("slurm") for item in items)
-        and any(not item.get_closest_marker("slurm") for item in items)
+        os.environ.get("TILEGRID_ALONGSIDE", "1") != "0"
+        and os.environ.get(_CHILD) != "1"
+        and any(item.get_closest_marker("alongside") for item in items)
+        and any(not item.get_closest_marker("alongside") for item in items)
     )
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """Start the selected Slurm tests in a second pytest process, and deselect them here."""
-    if not _slurm_alongside(items):
+    """Start the selected ``alongside`` tests in a second pytest process; deselect them here."""
+    if config.option.collectonly or not _runs_alongside(items):
         return
     import tempfile
 
-    slurm = [item for item in items if item.get_closest_marker("slurm")]
-    items[:] = [item for item in items if not item.get_closest_marker("slurm")]
-    config.hook.pytest_deselected(items=slurm)
-    base = Path(tempfile.mkdtemp(prefix="tilegrid-slurm-tests-"))
+    aside = [item for item in items if item.get_closest_marker("alongside")]
+    items[:] = [item for item in items if not item.get_closest_marker("alongside")]
+    config.hook.pytest_deselected(items=aside)
+    base = Path(tempfile.mkdtemp(prefix="tilegrid-alongside-"))
     log = (base / "report.txt").open("w")
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"]
-    command += ["--basetemp", str(base / "tmp"), *(item.nodeid for item in slurm)]
+    command += ["--basetemp", str(base / "tmp"), *(item.nodeid for item in aside)]
     _alongside.update(
         base=base,
         log=log,
-        count=len(slurm),
+        count=len(aside),
         proc=subprocess.Popen(
             command,
             cwd=config.rootpath,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, _SLURM_CHILD: "1"},
+            env={**os.environ, _CHILD: "1"},
             start_new_session=True,
         ),
     )
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """Wait for the Slurm tests; their failure is this session's."""
+    """Wait for the tests run alongside; their failure is this session's."""
     proc = _alongside.get("proc")
     if proc is None:
         return
@@ -318,12 +318,12 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """The Slurm tests' own report, as the second process printed it."""
+    """The report of the tests run alongside, as the second process printed it."""
     if "code" not in _alongside:
         return
     report = (_alongside["base"] / "report.txt").read_text()
     state = "passed" if _alongside["code"] == 0 else f"FAILED (exit {_alongside['code']})"
-    terminalreporter.section(f"{_alongside['count']} real-Slurm tests, run alongside: {state}")
+    terminalreporter.section(f"{_alongside['count']} tests run alongside: {state}")
     terminalreporter.write(report)
     if _alongside["code"] == 0:
         shutil.rmtree(_alongside["base"], ignore_errors=True)

@@ -623,6 +623,7 @@ class Scenario:
 # ---------------------------------------------------------------- the property
 
 
+@pytest.mark.alongside  # the longest test: run in a second process (conftest.py)
 @settings(
     max_examples=SOAK_EXAMPLES if SOAK else 1,
     derandomize=not SOAK,

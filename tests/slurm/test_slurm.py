@@ -14,7 +14,7 @@ import yaml
 from cluster import ClusterUnavailable, SlurmCluster, why_unavailable
 from slurmflow import SlurmWorkflow, Workflow, submissions
 
-pytestmark = [pytest.mark.workflow, pytest.mark.slurm]
+pytestmark = [pytest.mark.workflow, pytest.mark.slurm, pytest.mark.alongside]
 
 
 @pytest.fixture(scope="session")
