@@ -18,7 +18,8 @@ import pytest
 import yaml
 from conftest import SMALL_CONFIG, Run, Workflow, small_table
 
-pytestmark = pytest.mark.workflow
+# alongside (conftest.py): long real runs, none timed, beside the other tests
+pytestmark = [pytest.mark.workflow, pytest.mark.alongside]
 
 FAILING_DRAW = """
 def draw(ax, data, **options):
