@@ -452,19 +452,14 @@ class TileDrops:
         self.counts: np.ndarray | None = None
 
     def add(self, reason: str, rows: np.ndarray) -> int:
-        """Count the rows of the mask ``rows`` in their tiles under ``reason``; how many."""
-        tiles = self.tile[rows]
+        """Count ``rows`` (indices) in their tiles under ``reason``; how many they are."""
+        tiles = self.tile.take(rows)
         if tiles.size:
             if self.counts is None:
                 self.counts = np.zeros((self.n_tiles, len(TILE_DROP_REASONS)), np.int64)
             column = TILE_DROP_REASONS.index(reason)
             self.counts[:, column] += np.bincount(tiles, minlength=self.n_tiles)
         return int(tiles.size)
-
-
-def _count(rows: np.ndarray, reason: str, per_tile: TileDrops | None) -> int:
-    """How many rows the mask ``rows`` holds, counted in their tiles too if asked."""
-    return int(np.count_nonzero(rows)) if per_tile is None else per_tile.add(reason, rows)
 
 
 def _drop(
@@ -478,7 +473,11 @@ def _drop(
     by the rows' tiles) the rows it removes."""
     if valid.all():
         return keep
-    dropped[reason] += _count(~valid if keep is None else keep & ~valid, reason, per_tile)
+    removed = ~valid if keep is None else keep & ~valid
+    if per_tile is None:
+        dropped[reason] += int(np.count_nonzero(removed))
+    else:
+        dropped[reason] += per_tile.add(reason, np.flatnonzero(removed))
     return valid if keep is None else keep & valid
 
 
@@ -497,9 +496,14 @@ def _drop_codes(
     if valid.all():
         return keep
     alive = ~valid if keep is None else keep & ~valid
-    is_missing = code == MISSING
-    n_missing = _count(alive & is_missing, missing, per_tile)
-    n_absent = _count(alive & ~is_missing, absent, per_tile)
+    if per_tile is None:
+        n_missing = int(np.count_nonzero(alive & (code == MISSING)))
+        n_absent = int(np.count_nonzero(alive)) - n_missing
+    else:
+        rows = np.flatnonzero(alive)
+        is_missing = code.take(rows) == MISSING
+        n_missing = per_tile.add(missing, rows[is_missing])
+        n_absent = per_tile.add(absent, rows[~is_missing])
     dropped[missing] = dropped.get(missing, 0) + n_missing
     dropped[absent] = dropped.get(absent, 0) + n_absent
     return valid if keep is None else keep & valid
