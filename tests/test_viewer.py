@@ -51,7 +51,7 @@ VIEWPORT = {"width": 1280, "height": 800}
 GRID32_CONFIG = {
     "data": "data.parquet",
     "facet": {"row": "row", "col": "col", "max_tiles": 1024},
-    "plot": {"kind": "violin", "x": "g", "y": "v"},
+    "plot": {"kind": "box", "x": "g", "y": "v"},
     "tile": {"height": 0.5, "aspect": 1.2, "dpi": 40},
     "mosaic": {"title": "32 x 32", "formats": ["png", "html"]},
 }
