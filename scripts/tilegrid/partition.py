@@ -388,7 +388,7 @@ class Partitioner:
             code = category[name]
             if strict:
                 keep = _drop_codes(keep, code, dropped, "missing_category", "category_not_in_order")
-            group = group * np.int32(radix) + np.maximum(code, 0)
+            group = group * np.int32(radix) + self.group_code(code)
         values: dict[str, np.ndarray] = {}
         for role in self.plan.numeric_roles:
             name = self.plan.columns[role]
@@ -400,6 +400,12 @@ class Partitioner:
         routed.dropped = dropped
         routed.input_rows = batch.num_rows
         return routed
+
+    @staticmethod
+    def group_code(code: np.ndarray) -> np.ndarray:
+        """A category's place in the moments' group key: its code; a missing or
+        absent value (kept only by custom kinds) counts as the first level."""
+        return np.maximum(code, 0)
 
     def _source(self, batch, column: Column, category, values) -> Any:
         if column.mode == "codes":
@@ -501,6 +507,34 @@ def route_batches(part: Partitioner, batches, threads: int = ROUTING_THREADS) ->
             part.commit(pending.popleft().result())
 
 
+@contextlib.contextmanager
+def shard_writer(
+    plan: SplitPlan,
+    grid: Grid,
+    levels: dict[str, pa.Array],
+    columns: list[Column],
+    total: int,
+    out_dir: str,
+    row_group: int,
+) -> Iterator[Partitioner]:
+    """A partitioner whose committed rows are written to every tile's shard.
+
+    Commit routed batches to it in file order; on leaving, each tile's last row
+    group is written and every shard closed (an empty tile's shard too).
+    """
+    paths = [os.path.join(out_dir, f"{tid}{shardio.SUFFIX}") for tid in grid.ids]
+    sink = ShardSink(paths, pa.schema([c.field for c in columns]))
+    buffers = TileBuffers(columns, len(paths), row_group, sink)
+    groups = int(np.prod([len(levels[name]) for name in plan.category_columns]))
+    router = Router(columns, buffers, plan.numeric_roles, groups)
+    part = Partitioner(plan, grid, levels, columns, router, total)
+    try:
+        yield part
+        buffers.close()
+    finally:
+        sink.close()
+
+
 def partition(
     plan: SplitPlan,
     grid: Grid,
@@ -515,18 +549,14 @@ def partition(
     ``total`` is the table's row count when ``chunks`` needs it; each shard's
     row groups hold ``row_group`` of the tile's own rows.
     """
-    paths = [os.path.join(out_dir, f"{tid}{shardio.SUFFIX}") for tid in grid.ids]
-    sink = ShardSink(paths, pa.schema([c.field for c in columns]))
-    buffers = TileBuffers(columns, len(paths), row_group, sink)
-    groups = int(np.prod([len(levels[name]) for name in plan.category_columns]))
-    router = Router(columns, buffers, plan.numeric_roles, groups)
-    part = Partitioner(plan, grid, levels, columns, router, total)
-    read = list(dict.fromkeys([c.name for c in columns] + plan.spec.facets))
-    try:
+    read = read_columns(plan, columns)
+    with shard_writer(plan, grid, levels, columns, total, out_dir, row_group) as part:
         route_batches(
             part, prefetch(tableio.iter_batches(plan.spec.data, read, plan.spec.source_column))
         )
-        buffers.close()
-    finally:
-        sink.close()
     return part
+
+
+def read_columns(plan: SplitPlan, columns: list[Column]) -> list[str]:
+    """The input columns pass 2 reads: the shard's, and the facets."""
+    return list(dict.fromkeys([c.name for c in columns] + plan.spec.facets))

@@ -40,7 +40,7 @@ from .contracts import (
     write_sidecar,
 )
 from .grid import Grid, collect_levels, explicit_orders, make_grid
-from .partition import partition, shard_layout
+from .partition import Partitioner, partition, shard_layout
 from .plan import CATEGORICAL_ROLES, SplitError, SplitPlan, SplitSpec, make_plan
 from .sidecars import make_manifest, make_sidecars, manifest_tiles, refine_binned, share_bins
 
@@ -87,6 +87,13 @@ def run_split(spec: SplitSpec, out_dir: str) -> SplitResult:
     os.makedirs(out_dir, exist_ok=True)
     columns = shard_layout(plan, schema, levels)
     part = partition(plan, grid, levels, columns, total, out_dir, ROW_GROUP)
+    return finish_split(plan, grid, levels, part, out_dir)
+
+
+def finish_split(
+    plan: SplitPlan, grid: Grid, levels: dict[str, Any], part: Partitioner, out_dir: str
+) -> SplitResult:
+    """After every shard is written: bins, sidecars and the manifest, rows accounted for."""
     stats = [part.tile_stats(t) for t in range(len(grid.ids))]
     sidecars = make_sidecars(plan, grid, levels, stats)
     if plan.kind.shared_bins is not None:
@@ -97,7 +104,7 @@ def run_split(spec: SplitSpec, out_dir: str) -> SplitResult:
         write_sidecar(sidecar_path(out_dir, tid), sidecar)
     tiles = manifest_tiles(grid, sidecars, part.router.buffers.rows)
     if part.input_rows == 0:
-        raise SplitError(f"{tableio.describe(spec.data)}: the table has no rows")
+        raise SplitError(f"{tableio.describe(plan.spec.data)}: the table has no rows")
     check_conservation(part.input_rows, tiles, part.dropped)
     manifest = make_manifest(plan, grid, tiles, sidecars, stats, part.dropped, part.input_rows)
     write_manifest(manifest_path(out_dir), manifest)

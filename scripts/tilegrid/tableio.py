@@ -452,6 +452,68 @@ def iter_batches(
                 yield _conform(None, target, source_column, label)
 
 
+def iter_file_batches(
+    path: Data,
+    file: str,
+    columns: Sequence[str],
+    source_column: str | None = None,
+    schema: pa.Schema | None = None,
+) -> Iterator[pa.RecordBatch]:
+    """The batches :func:`iter_batches` yields for ``file``, one of :func:`input_files`:
+    the same rows, in the same batches, with the same types.
+
+    ``schema`` is the table's (:func:`read_schema`) when the caller has it, so
+    the other files' schemas are not read again.
+    """
+    if not is_many(path, source_column):
+        if os.path.isdir(path):
+            yield from _folder_file_batches(path, file, columns)
+        else:
+            yield from _iter_batches(path, columns)
+        return
+    parts = resolve(path)
+    part = next((p for p in parts if _holds(p.path, file)), None)
+    if part is None:
+        raise TableError(f"{describe(path)}: {file!r} is not one of its files")
+    schema = schema or _many_schema(parts, source_column)[0]
+    target = pa.schema([schema.field(c) for c in columns])
+    own = _read_schema(part.path)
+    read = [c for c in columns if c in own.names and c != source_column] or own.names[:1]
+    if os.path.isdir(part.path):
+        batches, label = _folder_file_batches(part.path, file, read), source_label(file)
+    else:
+        batches, label = _iter_batches(part.path, read), part.label
+    empty = True
+    for batch in batches:
+        empty = False
+        yield _conform(batch, target, source_column, label)
+    if empty and source_column in columns:
+        yield _conform(None, target, source_column, label)
+
+
+def _holds(part: str, file: str) -> bool:
+    """Whether ``file`` is the file ``part`` names or a file inside the folder ``part``."""
+    if not os.path.isdir(part):
+        return os.path.realpath(part) == os.path.realpath(file)
+    return os.path.realpath(file).startswith(os.path.realpath(part) + os.sep)
+
+
+def _folder_file_batches(
+    folder: str, file: str, columns: Sequence[str]
+) -> Iterator[pa.RecordBatch]:
+    """The batches of one file of a Parquet folder, with the folder's columns and types."""
+    import pyarrow.dataset as ds
+
+    dataset = _folder_dataset(folder)
+    options = ds.ParquetFragmentScanOptions(pre_buffer=False)
+    key = os.path.realpath(file)
+    for fragment in dataset.get_fragments():
+        if os.path.realpath(fragment.path) == key:
+            yield from _fragment_batches(folder, fragment, dataset.schema, columns, options)
+            return
+    raise TableError(f"data folder {folder!r}: {file!r} is not one of its Parquet files")
+
+
 def _many_schema(parts: list[Part], source_column: str | None) -> tuple[pa.Schema, list[pa.Schema]]:
     """The unified schema of ``parts`` (plus the source column), and each part's own."""
     own = [_read_schema(part.path) for part in parts]

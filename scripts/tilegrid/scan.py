@@ -1,0 +1,234 @@
+"""The scatter half of a split per input file: one file's rows, routed, and its statistics.
+
+:func:`scan_file` reads one of the table's files (:func:`tilegrid.tableio.input_files`)
+exactly as the whole-table split reads it (the same batches, cast to the table's
+schema) and routes it with the split's own code (:class:`~tilegrid.partition.Partitioner`),
+but against the file's *own* levels, so its output depends on no other file's
+rows.  :func:`tilegrid.gather.gather` turns the scans of every file into the
+split's outputs, byte for byte those of :func:`tilegrid.split.run_split`.
+
+A scan folder holds:
+
+* ``scan.json``: the file's row count, its dropped rows by reason, each level
+  column's flags, and per input batch the routed pieces (local tile, rows) and
+  the scale of each numeric role's moments;
+* ``rows.arrow``: per input batch with kept rows, one record batch of them, tile
+  by tile, in file order (categories as codes of the file's own levels);
+* ``moments.arrow``: per input batch and numeric role, the batch's moments per
+  (local tile, local group) cell, unmerged: merging them in file order in the
+  gather gives the whole-table split's floats exactly;
+* ``levels-<i>.arrow`` (the levels the file's categories are coded against) and
+  ``seen-<i>.arrow`` (the values and categories the file holds, in order of
+  first appearance) for each level column ``i``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from . import shardio, tableio
+from .grid import Grid, explicit_orders, scan_levels
+from .levels import LevelError, cast_order, value_type
+from .partition import (
+    Column,
+    Partitioner,
+    Routed,
+    Router,
+    prefetch,
+    read_columns,
+    route_batches,
+    shard_layout,
+)
+from .plan import SplitError, SplitPlan, SplitSpec, make_plan
+
+SCAN_INDEX = "scan.json"
+SCAN_ROWS = "rows.arrow"
+SCAN_MOMENTS = "moments.arrow"
+#: the columns of ``moments.arrow``: :class:`tilegrid.stats.BatchMoments`'s arrays
+MOMENT_SCHEMA = pa.schema(
+    [
+        ("keys", pa.int64()),
+        ("count", pa.int64()),
+        ("mean", pa.float64()),
+        ("m2", pa.float64()),
+        ("lo", pa.float64()),
+        ("hi", pa.float64()),
+    ]
+)
+
+
+def scan_file(spec: SplitSpec, file: str, out_dir: str, schema: pa.Schema | None = None) -> dict:
+    """Scan one input ``file`` of ``spec.data`` into the folder ``out_dir``; return its index.
+
+    ``schema`` is the whole table's (:func:`tilegrid.tableio.read_schema`); the
+    file is read cast to it, as the whole-table split reads it.
+    """
+    if spec.chunks:
+        raise SplitError("facet.chunks splits the whole table by row position: no split per file")
+    schema = schema or tableio.read_schema(spec.data, spec.source_column)
+    plan = make_plan(spec, schema)
+
+    def batches(columns: list[str]) -> Iterator[pa.RecordBatch]:
+        return tableio.iter_file_batches(spec.data, file, columns, spec.source_column, schema)
+
+    read = plan.level_columns or [schema.names[0]]
+    collectors, _ = scan_levels(plan.level_columns, batches(read))
+    levels = file_levels(plan, schema, collectors)
+    columns = shard_layout(plan, schema, levels)
+    os.makedirs(out_dir, exist_ok=True)
+    recorder = ScanRecorder(plan, levels, columns, out_dir)
+    try:
+        route_batches(recorder, prefetch(batches(read_columns(plan, columns))))
+    finally:
+        recorder.close()
+    level_info = []
+    for i, name in enumerate(plan.level_columns):
+        _write_arrays(os.path.join(out_dir, f"levels-{i}.arrow"), [levels[name]])
+        collector = collectors[name]
+        seen = [collector.seen()] if collector.chunks else []
+        _write_arrays(os.path.join(out_dir, f"seen-{i}.arrow"), seen, levels[name].type)
+        level_info.append({"column": name, "categorical": collector.categorical})
+    index = {
+        "file": file,
+        "input_rows": recorder.input_rows,
+        "dropped": recorder.dropped,
+        "levels": level_info,
+        "batches": recorder.batches,
+    }
+    with open(os.path.join(out_dir, SCAN_INDEX), "w", encoding="utf-8") as handle:
+        json.dump(index, handle, indent=1)
+    return index
+
+
+def file_levels(
+    plan: SplitPlan, schema: pa.Schema, collectors: dict[str, Any]
+) -> dict[str, pa.Array]:
+    """The levels one file's categories are coded against: the explicit order where the
+    config gives one (so rows outside it are dropped as the whole split drops them),
+    else every value the file holds, in order of first appearance."""
+    explicit = explicit_orders(plan.spec)
+    out = {}
+    for name, collector in collectors.items():
+        dtype = value_type(schema.field(name).type)
+        try:
+            if explicit.get(name) is not None:
+                out[name] = cast_order(explicit[name], dtype, name)
+            elif collector.chunks:
+                out[name] = collector.seen()
+            else:
+                out[name] = pa.array([], dtype)
+        except LevelError as exc:
+            raise SplitError(str(exc)) from exc
+    return out
+
+
+def local_grid(plan: SplitPlan, levels: dict[str, pa.Array]) -> Grid:
+    """The file's own grid: its facet values (maybe none), for routing only."""
+    spec = plan.spec
+    row = levels[spec.row] if spec.row else None
+    col = levels[spec.col] if spec.col else None
+    return Grid(row, col, spec.col, [], [])
+
+
+def tile_count(grid: Grid) -> int:
+    """How many tiles ``grid`` has (rows x columns, either may be 0)."""
+    return grid.n_rows * grid.n_cols
+
+
+class _TileRows:
+    """Rows per local tile (the router's view of its buffers; the scan keeps no rows)."""
+
+    def __init__(self, n_tiles: int):
+        self.rows = [0] * n_tiles
+
+
+class ScanRecorder(Partitioner):
+    """A partitioner for one file that records each routed batch instead of merging it.
+
+    Category codes of the moments' groups are shifted by one (0: a missing or
+    absent value, which a custom kind keeps and the whole split counts under
+    the first level), so the gather can map every group to the table's levels.
+    """
+
+    def __init__(
+        self, plan: SplitPlan, levels: dict[str, pa.Array], columns: list[Column], out_dir: str
+    ):
+        grid = local_grid(plan, levels)
+        self.tiles = _TileRows(tile_count(grid))
+        radix = [len(levels[name]) + 1 for name in plan.category_columns]
+        router = Router(columns, self.tiles, plan.numeric_roles, int(np.prod(radix)))
+        super().__init__(plan, grid, levels, columns, router)
+        self.radix = radix
+        self.batches: list[dict[str, Any]] = []
+        self.row_schema = pa.schema([local_field(c) for c in columns])
+        self.rows = shardio.open_writer(os.path.join(out_dir, SCAN_ROWS), self.row_schema)
+        self.moments = pa.ipc.new_file(os.path.join(out_dir, SCAN_MOMENTS), MOMENT_SCHEMA)
+
+    @staticmethod
+    def group_code(code: np.ndarray) -> np.ndarray:
+        return np.where(code >= 0, code + np.int32(1), np.int32(0)).astype(np.int32)
+
+    def commit(self, routed: Routed) -> None:
+        """Count the batch's rows and write its routed rows and unmerged moments."""
+        self.input_rows += routed.input_rows
+        for reason, count in routed.dropped.items():
+            self.dropped[reason] += count
+        pieces = []
+        for tid, _, n in routed.pieces:
+            pieces.append([tid, n])
+            self.tiles.rows[tid] += n
+        if pieces:
+            arrays = [
+                _concat_local(c, [p[1][i] for p in routed.pieces])
+                for i, c in enumerate(self.columns)
+            ]
+            self.rows.write_batch(pa.RecordBatch.from_arrays(arrays, schema=self.row_schema))
+        scales: dict[str, float | None] = {}
+        for role in self.plan.numeric_roles:
+            m = routed.moments.get(role)
+            scales[role] = None if m is None else m.scale
+            if m is not None:
+                table = [m.keys, m.count, m.mean, m.m2, m.lo, m.hi]
+                self.moments.write_batch(pa.RecordBatch.from_arrays(table, schema=MOMENT_SCHEMA))
+        self.batches.append({"pieces": pieces, "scales": scales})
+
+    def close(self) -> None:
+        """Close the scan's files."""
+        self.rows.close()
+        self.moments.close()
+
+
+def local_field(column: Column) -> pa.Field:
+    """A shard column as a scan stores it: categories as int32 codes of the file's levels."""
+    if column.mode == "codes":
+        return pa.field(column.name, pa.int32())
+    return column.field
+
+
+def _concat_local(column: Column, pieces: list[Any]) -> pa.Array:
+    """One batch's routed pieces of a column as one Arrow array."""
+    if column.mode == "arrow":
+        return pieces[0] if len(pieces) == 1 else pa.concat_arrays(pieces)
+    data = pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+    return pa.array(data, local_field(column).type)
+
+
+def _write_arrays(path: str, arrays: list[pa.Array], dtype: pa.DataType | None = None) -> None:
+    """Write ``arrays`` (one type) as the record batches of an Arrow IPC file, column "v"."""
+    schema = pa.schema([("v", arrays[0].type if arrays else dtype)])
+    with pa.ipc.new_file(path, schema) as writer:
+        for array in arrays:
+            writer.write_batch(pa.RecordBatch.from_arrays([array], schema=schema))
+
+
+def read_arrays(path: str) -> list[pa.Array]:
+    """The arrays :func:`_write_arrays` wrote."""
+    with pa.OSFile(path) as source:
+        reader = pa.ipc.open_file(source)
+        return [reader.get_batch(i).column(0) for i in range(reader.num_record_batches)]
