@@ -12,16 +12,19 @@ rows.
 
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.feather as feather
 import pyarrow.parquet as pq
 import pytest
-from conftest import SPECS
+from conftest import SPECS, Workflow, small_table
 from hypothesis import given
 from test_conservation import PROPERTY, Case, cases, small_batches, write_input
 from tilegrid import tableio
@@ -139,3 +142,82 @@ def test_a_preprocessed_split_per_file_keeps_every_column_as_the_whole_split(tmp
         run_split(spec, str(tmp_path / "whole"))
         scatter_gather(spec, tmp_path / "per-file", tmp_path / "scans")
     assert folder_bytes(tmp_path / "per-file") == folder_bytes(tmp_path / "whole")
+
+
+# ---------------------------------------------------------------- the workflow
+
+
+def results(wf: Workflow) -> dict[str, bytes]:
+    """Every file under the workflow's ``results/``."""
+    return folder_bytes(wf.path("results"))
+
+
+def fresh_results(wf: Workflow, folder: Path) -> dict[str, bytes]:
+    """``results/`` of a fresh run in ``folder`` of ``wf``'s data and config."""
+    fresh = Workflow(folder)
+    shutil.copytree(wf.path("parts"), fresh.path("parts"))
+    shutil.copy2(wf.path("config.yaml"), fresh.path("config.yaml"))
+    fresh.run_ok()
+    return results(fresh)
+
+
+def shifted(table: pa.Table, shift: float) -> pa.Table:
+    """``table`` with ``shift`` added to every value."""
+    index = table.schema.get_field_index("value")
+    return table.set_column(index, "value", pc.add(table["value"], shift))
+
+
+@pytest.mark.workflow
+def test_a_folder_is_split_per_file_and_an_edit_rescans_only_the_edited_file(workflow, tmp_path):
+    """Edit, add and remove one file of a folder of four: one scan job at most each
+    time, the tiles of the changed rows drawn again, results equal to a fresh run's."""
+    table = small_table(rows_per_cell=40)
+    folder = workflow.path("parts")
+    folder.mkdir()
+    size = -(-table.num_rows // 4)
+    for i in range(4):
+        pq.write_table(table.slice(i * size, size), folder / f"part-{i}.parquet")
+    workflow.update_config(data="parts", sharey=False)
+    first = workflow.run_ok()
+    assert first.jobs("scan") == 4 and first.jobs("split") == 1 and first.jobs("render") == 6
+    assert len(list(workflow.path("results", "scans").iterdir())) == 4
+
+    last = pq.read_table(folder / "part-3.parquet")  # only site south, season autumn
+    pq.write_table(shifted(last, 1.0), folder / "part-3.parquet")
+    edited = workflow.run_ok()
+    assert (edited.jobs("scan"), edited.jobs("split")) == (1, 1), edited.output[-3000:]
+    assert edited.jobs("render") < 6
+    assert results(workflow) == fresh_results(workflow, tmp_path / "fresh-1")
+
+    pq.write_table(shifted(last, 2.0), folder / "part-4.parquet")
+    added = workflow.run_ok()
+    assert (added.jobs("scan"), added.jobs("split")) == (1, 1), added.output[-3000:]
+    assert results(workflow) == fresh_results(workflow, tmp_path / "fresh-2")
+
+    os.remove(folder / "part-1.parquet")
+    removed = workflow.run_ok()
+    assert (removed.jobs("scan"), removed.jobs("split")) == (0, 1), removed.output[-3000:]
+    assert len(list(workflow.path("results", "scans").iterdir())) == 4
+    assert results(workflow) == fresh_results(workflow, tmp_path / "fresh-3")
+    assert workflow.run_ok().jobs("scan") == 0
+
+
+@pytest.mark.workflow
+def test_a_list_entry_added_scans_only_the_new_file(workflow):
+    table = small_table(rows_per_cell=20)
+    os.makedirs(workflow.path("parts"))
+    half = table.num_rows // 2
+    pq.write_table(table.slice(0, half), workflow.path("parts", "a.parquet"))
+    pacsv.write_csv(table.slice(half), workflow.path("parts", "b.csv"))
+    workflow.update_config(data=["parts/a.parquet"])
+    assert workflow.run_ok().jobs("scan") == 0  # one file: split whole
+    workflow.update_config(data=["parts/a.parquet", "parts/b.csv"])
+    assert workflow.run_ok().jobs("scan") == 2
+    pq.write_table(table.slice(0, 10), workflow.path("parts", "c.parquet"))
+    workflow.update_config(data=["parts/a.parquet", "parts/b.csv", "parts/c.parquet"])
+    grown = workflow.run_ok()
+    assert (grown.jobs("scan"), grown.jobs("split")) == (1, 1), grown.output[-3000:]
+    workflow.update_config(data=["parts/a.parquet"])
+    single = workflow.run_ok()
+    assert single.jobs("split") == 1
+    assert not workflow.path("results", "scans").exists()  # no stale scan is left

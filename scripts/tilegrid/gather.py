@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,9 @@ from .partition import Column, Partitioner, Routed, _slice, shard_layout, shard_
 from .plan import SplitError, SplitPlan, SplitSpec, make_plan
 from .scan import SCAN_INDEX, SCAN_MOMENTS, SCAN_ROWS, read_arrays
 from .stats import BatchMoments
+
+#: the folder of the scans, beside the shards' folder (results/scans)
+SCANS = "scans"
 
 
 def gather(
@@ -57,6 +61,35 @@ def gather(
         for scan, index in zip(scans, indexes):
             replay_scan(part, scan, index)
     return split.finish_split(plan, grid, levels, part, out_dir)
+
+
+def split_job(
+    params: dict[str, Any], out_dir: str, scans: list[str], schema: str | None
+) -> split.SplitResult:
+    """The checkpoint's job: gather the ``scans`` of the input files (a split per file),
+    or with none split the table whole.  ``schema`` is the table's
+    (:func:`tilegrid.tableio.schema_token`).  Scans of files no longer read are
+    removed from ``scans/`` beside ``out_dir``, so the results hold a fresh run's."""
+    remove_stale_scans(os.path.join(os.path.dirname(os.path.normpath(out_dir)), SCANS), scans)
+    spec = SplitSpec(**params)
+    if not scans:
+        return split.log_result(split.run_split(spec, out_dir))
+    table = tableio.schema_from_token(schema) if schema else None
+    return split.log_result(gather(spec, scans, out_dir, table))
+
+
+def remove_stale_scans(scans_dir: str, scans: list[str]) -> None:
+    """Remove the scan folders in ``scans_dir`` that are not among ``scans`` (and the
+    folder itself when none is), so the results hold what a fresh run's hold."""
+    if not os.path.isdir(scans_dir):
+        return
+    keep = {os.path.normpath(scan) for scan in scans}
+    for name in os.listdir(scans_dir):
+        path = os.path.normpath(os.path.join(scans_dir, name))
+        if path not in keep:
+            shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+    if not keep:
+        os.rmdir(scans_dir)
 
 
 def read_index(scan: str, plan: SplitPlan) -> dict[str, Any]:

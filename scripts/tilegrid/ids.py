@@ -6,6 +6,7 @@ import datetime as _dt
 import hashlib
 import json
 import math
+import os
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -58,3 +59,12 @@ def tile_id(values: Sequence[object]) -> str:
     ).hexdigest()[:HASH_LEN]
     slug = slugify("-".join(str(v) for v in canon))
     return f"{slug}-{digest}" if slug else f"t-{digest}"
+
+
+def scan_id(path: str) -> str:
+    """The id of an input file's scan (a split per file): a readable slug of its name
+    and a hash of its path as the table reads it, never of its place in the list."""
+    label = os.path.normpath(path).replace(os.sep, "/")
+    digest = hashlib.sha256(label.encode()).hexdigest()[:HASH_LEN]
+    slug = slugify(os.path.basename(label))
+    return f"{slug}-{digest}" if slug else f"f-{digest}"

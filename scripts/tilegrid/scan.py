@@ -25,6 +25,7 @@ A scan folder holds:
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -47,6 +48,8 @@ from .partition import (
 )
 from .plan import SplitError, SplitPlan, SplitSpec, make_plan
 
+log = logging.getLogger("tilegrid.split")
+
 SCAN_INDEX = "scan.json"
 SCAN_ROWS = "rows.arrow"
 SCAN_MOMENTS = "moments.arrow"
@@ -63,19 +66,27 @@ MOMENT_SCHEMA = pa.schema(
 )
 
 
-def scan_file(spec: SplitSpec, file: str, out_dir: str, schema: pa.Schema | None = None) -> dict:
+def scan_file(
+    spec: SplitSpec,
+    file: str | tableio.InputFile,
+    out_dir: str,
+    schema: pa.Schema | None = None,
+) -> dict:
     """Scan one input ``file`` of ``spec.data`` into the folder ``out_dir``; return its index.
 
-    ``schema`` is the whole table's (:func:`tilegrid.tableio.read_schema`); the
-    file is read cast to it, as the whole-table split reads it.
+    ``file`` is one of :func:`tilegrid.tableio.input_parts` (or its path), and
+    ``schema`` the whole table's (:func:`tilegrid.tableio.read_schema`): the file
+    is read cast to it, as the whole-table split reads it, and no other file is read.
     """
     if spec.chunks:
         raise SplitError("facet.chunks splits the whole table by row position: no split per file")
     schema = schema or tableio.read_schema(spec.data, spec.source_column)
+    if isinstance(file, str):
+        file = find_part(spec, file)
     plan = make_plan(spec, schema)
 
     def batches(columns: list[str]) -> Iterator[pa.RecordBatch]:
-        return tableio.iter_file_batches(spec.data, file, columns, spec.source_column, schema)
+        return tableio.iter_file_batches(file, columns, spec.source_column, schema)
 
     read = plan.level_columns or [schema.names[0]]
     collectors, _ = scan_levels(plan.level_columns, batches(read))
@@ -95,7 +106,7 @@ def scan_file(spec: SplitSpec, file: str, out_dir: str, schema: pa.Schema | None
         _write_arrays(os.path.join(out_dir, f"seen-{i}.arrow"), seen, levels[name].type)
         level_info.append({"column": name, "categorical": collector.categorical})
     index = {
-        "file": file,
+        "file": file.path,
         "input_rows": recorder.input_rows,
         "dropped": recorder.dropped,
         "levels": level_info,
@@ -104,6 +115,30 @@ def scan_file(spec: SplitSpec, file: str, out_dir: str, schema: pa.Schema | None
     with open(os.path.join(out_dir, SCAN_INDEX), "w", encoding="utf-8") as handle:
         json.dump(index, handle, indent=1)
     return index
+
+
+def scan_from_params(
+    params: dict[str, Any], file: dict[str, Any], schema: str, out_dir: str
+) -> dict:
+    """Run the scan rule's job: ``params`` the split's spec without ``data``, ``file``
+    the input file's :class:`~tilegrid.tableio.InputFile` fields, ``schema`` the table's
+    (:func:`~tilegrid.tableio.schema_token`)."""
+    part = tableio.InputFile(**file)
+    index = scan_file(
+        SplitSpec(data=part.path, **params), part, out_dir, tableio.schema_from_token(schema)
+    )
+    kept = sum(n for batch in index["batches"] for _, n in batch["pieces"])
+    log.info("%s: %d rows, %d kept", part.path, index["input_rows"], kept)
+    return index
+
+
+def find_part(spec: SplitSpec, path: str) -> tableio.InputFile:
+    """The input file of ``spec.data`` at ``path``, and how the table reads it."""
+    key = os.path.realpath(path)
+    for part in tableio.input_parts(spec.data, spec.source_column):
+        if os.path.realpath(part.path) == key:
+            return part
+    raise SplitError(f"{tableio.describe(spec.data)}: {path!r} is not one of its files")
 
 
 def file_levels(

@@ -123,7 +123,11 @@ def check_conservation(input_rows: int, tiles: list[ManifestTile], dropped: dict
 
 def split_from_params(params: dict[str, Any], out_dir: str) -> SplitResult:
     """Run the split from the rule's ``params.spec`` and log what it wrote."""
-    result = run_split(SplitSpec(**params), out_dir)
+    return log_result(run_split(SplitSpec(**params), out_dir))
+
+
+def log_result(result: SplitResult) -> SplitResult:
+    """Log what the split wrote: tiles, rows kept, rows dropped by reason."""
     rows = sum(t["rows"] for t in result.tiles)
     empty = sum(1 for t in result.tiles if t["rows"] == 0)
     log.info("%d tiles (%d empty), %d rows kept", len(result.tiles), empty, rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import glob
 import os
 from collections.abc import Iterator, Sequence
@@ -452,37 +453,60 @@ def iter_batches(
                 yield _conform(None, target, source_column, label)
 
 
-def iter_file_batches(
-    path: Data,
-    file: str,
-    columns: Sequence[str],
-    source_column: str | None = None,
-    schema: pa.Schema | None = None,
-) -> Iterator[pa.RecordBatch]:
-    """The batches :func:`iter_batches` yields for ``file``, one of :func:`input_files`:
-    the same rows, in the same batches, with the same types.
+@dataclass(frozen=True)
+class InputFile:
+    """One input file and how the whole table reads it.
 
-    ``schema`` is the table's (:func:`read_schema`) when the caller has it, so
-    the other files' schemas are not read again.
+    ``folder``: the Parquet folder it is read from (its Hive columns and types),
+    or None; ``many``: whether it is read as one of many parts, cast to the
+    table's schema (:func:`iter_batches`).
     """
-    if not is_many(path, source_column):
-        if os.path.isdir(path):
-            yield from _folder_file_batches(path, file, columns)
+
+    path: str
+    folder: str | None = None
+    many: bool = False
+
+
+def input_parts(data: Data, source_column: str | None = None) -> list[InputFile]:
+    """Every input file (:func:`input_files`, in its order) and how it is read."""
+    many = is_many(data, source_column)
+    if not many:
+        folder = data if os.path.isdir(data) else None
+        return [InputFile(f, folder, False) for f in input_files(data)]
+    out = []
+    for part in resolve(data):
+        if os.path.isdir(part.path):
+            out += [InputFile(f, part.path, True) for f in input_files(part.path)]
         else:
-            yield from _iter_batches(path, columns)
+            out.append(InputFile(part.path, None, True))
+    return out
+
+
+def iter_file_batches(
+    file: InputFile,
+    columns: Sequence[str],
+    source_column: str | None,
+    schema: pa.Schema,
+) -> Iterator[pa.RecordBatch]:
+    """The batches :func:`iter_batches` yields for one input ``file``: the same rows, in
+    the same batches, with the same types.
+
+    ``schema`` is the whole table's (:func:`read_schema`), so no other file is read.
+    """
+    if not file.many:
+        if file.folder is not None:
+            yield from _folder_file_batches(file.folder, file.path, columns)
+        else:
+            yield from _iter_batches(file.path, columns)
         return
-    parts = resolve(path)
-    part = next((p for p in parts if _holds(p.path, file)), None)
-    if part is None:
-        raise TableError(f"{describe(path)}: {file!r} is not one of its files")
-    schema = schema or _many_schema(parts, source_column)[0]
     target = pa.schema([schema.field(c) for c in columns])
-    own = _read_schema(part.path)
+    own = _read_schema(file.folder or file.path)
     read = [c for c in columns if c in own.names and c != source_column] or own.names[:1]
-    if os.path.isdir(part.path):
-        batches, label = _folder_file_batches(part.path, file, read), source_label(file)
+    if file.folder is not None:
+        batches = _folder_file_batches(file.folder, file.path, read)
     else:
-        batches, label = _iter_batches(part.path, read), part.label
+        batches = _iter_batches(file.path, read)
+    label = source_label(file.path)
     empty = True
     for batch in batches:
         empty = False
@@ -491,11 +515,15 @@ def iter_file_batches(
         yield _conform(None, target, source_column, label)
 
 
-def _holds(part: str, file: str) -> bool:
-    """Whether ``file`` is the file ``part`` names or a file inside the folder ``part``."""
-    if not os.path.isdir(part):
-        return os.path.realpath(part) == os.path.realpath(file)
-    return os.path.realpath(file).startswith(os.path.realpath(part) + os.sep)
+def schema_token(schema: pa.Schema) -> str:
+    """The column names and types of ``schema`` as text (a rule parameter)."""
+    plain = pa.schema([pa.field(f.name, f.type, f.nullable) for f in schema])
+    return base64.b64encode(plain.serialize().to_pybytes()).decode("ascii")
+
+
+def schema_from_token(token: str) -> pa.Schema:
+    """The schema :func:`schema_token` wrote."""
+    return pa.ipc.read_schema(pa.py_buffer(base64.b64decode(token)))
 
 
 def _folder_file_batches(
