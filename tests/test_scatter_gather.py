@@ -12,6 +12,7 @@ rows.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -221,3 +222,20 @@ def test_a_list_entry_added_scans_only_the_new_file(workflow):
     single = workflow.run_ok()
     assert single.jobs("split") == 1
     assert not workflow.path("results", "scans").exists()  # no stale scan is left
+
+
+def test_integers_too_large_for_floats_are_warned_once_by_the_gather(tmp_path, caplog):
+    t0 = 1_700_000_000_000_000_000  # epoch nanoseconds
+    data = []
+    for i in range(3):
+        ns = pa.array([t0 + 10 * i + j for j in range(10)], pa.int64())
+        pq.write_table(pa.table({"g": ["a", "b"] * 5, "t": ns}), tmp_path / f"{i}.parquet")
+        data.append(str(tmp_path / f"{i}.parquet"))
+    spec = SplitSpec(data=data, col="g", kind="hist", x="t")
+    with caplog.at_level(logging.WARNING, logger="tilegrid.split"):
+        scatter_gather(spec, tmp_path / "out", tmp_path / "scans")
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [
+        "column 't': integers up to 1700000000000000029 are drawn as float64, "
+        "exact to 1 part in 2**53"
+    ]

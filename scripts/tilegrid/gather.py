@@ -140,7 +140,7 @@ def replay_scan(part: Partitioner, scan: str, index: dict[str, Any]) -> None:
                     n_moments += 1
                     routed.moments[role] = maps.moments(record, scale, role)
             part.commit(routed)
-    part.commit(Routed([], {}, dict(index["dropped"]), index["input_rows"]))
+    part.commit(Routed([], {}, dict(index["dropped"]), index["input_rows"], index["inexact"]))
 
 
 class LevelMaps:

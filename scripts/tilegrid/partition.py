@@ -30,7 +30,7 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -220,6 +220,8 @@ class Routed:
     moments: dict[str, BatchMoments | None]
     dropped: dict[str, int]
     input_rows: int = 0
+    #: the largest integer per numeric column that float64 cannot hold exactly
+    inexact: dict[str, int] = field(default_factory=dict)
 
 
 class Router:
@@ -334,6 +336,8 @@ class Partitioner:
         self.total = total
         self.input_rows = 0
         self.dropped = dict.fromkeys(DROP_REASONS, 0)
+        #: integer columns too large for float64, and their largest magnitude
+        self.inexact: dict[str, int] = {}
 
     def tile_codes(
         self, batch: pa.RecordBatch, offset: int = 0, dropped: dict[str, int] | None = None
@@ -369,6 +373,7 @@ class Partitioner:
         self.input_rows += routed.input_rows
         for reason, count in routed.dropped.items():
             self.dropped[reason] += count
+        merge_inexact(self.inexact, routed.inexact)
         self.router.commit(routed)
 
     def prepare(self, batch: pa.RecordBatch, offset: int) -> Routed:
@@ -379,6 +384,7 @@ class Partitioner:
         """
         strict = self.plan.drops_invalid
         dropped = dict.fromkeys(DROP_REASONS, 0)
+        inexact: dict[str, int] = {}
         tile, keep = self.tile_codes(batch, offset, dropped)
         group = np.zeros(batch.num_rows, dtype=np.int32)
         category: dict[str, np.ndarray] = {}
@@ -393,12 +399,16 @@ class Partitioner:
         for role in self.plan.numeric_roles:
             name = self.plan.columns[role]
             values[role] = numeric(batch.column(name), name)
+            big = inexact_integers(batch.column(name))
+            if big is not None:
+                merge_inexact(inexact, {name: big})
             if strict:
                 keep = _drop(keep, np.isfinite(values[role]), dropped, "non_finite")
         sources = [self._source(batch, c, category, values) for c in self.columns]
         routed = self.router.route(tile, keep, group, values, sources)
         routed.dropped = dropped
         routed.input_rows = batch.num_rows
+        routed.inexact = inexact
         return routed
 
     @staticmethod
@@ -464,24 +474,31 @@ def numeric(column: pa.Array, name: str) -> np.ndarray:
         raise SplitError(f"column {name!r}: type {column.type} is not numeric")
     if pa.types.is_float64(column.type) and column.null_count == 0:
         return column.to_numpy()
-    if pa.types.is_integer(column.type):
-        _warn_if_inexact(column, name)
     # unsafe: integers beyond 2**53 (epoch nanoseconds) round to the nearest float
     cast = pc.cast(column, pa.float64(), safe=False)
     return cast.fill_null(np.nan).to_numpy(zero_copy_only=False)
 
 
-_WARNED: set[str] = set()
-
-
-def _warn_if_inexact(column: pa.Array, name: str) -> None:
-    """Log once per column when its integers are too large for float64 to hold exactly."""
-    if name in _WARNED or len(column) == column.null_count:
-        return
+def inexact_integers(column: pa.Array) -> int | None:
+    """The largest magnitude of an integer column when float64 cannot hold it exactly
+    (beyond 2**53), else None."""
+    column = plain(column)
+    if not pa.types.is_integer(column.type) or len(column) == column.null_count:
+        return None
     bounds = pc.min_max(column)
     big = max(abs(int(bounds["min"].as_py())), abs(int(bounds["max"].as_py())))
-    if big > 2**53:
-        _WARNED.add(name)
+    return big if big > 2**53 else None
+
+
+def merge_inexact(into: dict[str, int], other: dict[str, int]) -> None:
+    """Merge the largest inexact integers per column of ``other`` into ``into``."""
+    for name, big in other.items():
+        into[name] = max(into.get(name, 0), big)
+
+
+def warn_inexact(inexact: dict[str, int]) -> None:
+    """Log once per column whose integers are too large for float64 to hold exactly."""
+    for name, big in inexact.items():
         log.warning(
             "column %r: integers up to %d are drawn as float64, exact to 1 part in 2**53",
             name,

@@ -41,6 +41,7 @@ from .partition import (
     Partitioner,
     Routed,
     Router,
+    merge_inexact,
     prefetch,
     read_columns,
     route_batches,
@@ -109,6 +110,7 @@ def scan_file(
         "file": file.path,
         "input_rows": recorder.input_rows,
         "dropped": recorder.dropped,
+        "inexact": recorder.inexact,
         "levels": level_info,
         "batches": recorder.batches,
     }
@@ -214,6 +216,7 @@ class ScanRecorder(Partitioner):
         self.input_rows += routed.input_rows
         for reason, count in routed.dropped.items():
             self.dropped[reason] += count
+        merge_inexact(self.inexact, routed.inexact)
         pieces = []
         for tid, _, n in routed.pieces:
             pieces.append([tid, n])

@@ -40,7 +40,7 @@ from .contracts import (
     write_sidecar,
 )
 from .grid import Grid, collect_levels, explicit_orders, make_grid
-from .partition import Partitioner, partition, shard_layout
+from .partition import Partitioner, partition, shard_layout, warn_inexact
 from .plan import CATEGORICAL_ROLES, SplitError, SplitPlan, SplitSpec, make_plan
 from .sidecars import make_manifest, make_sidecars, manifest_tiles, refine_binned, share_bins
 
@@ -94,6 +94,7 @@ def finish_split(
     plan: SplitPlan, grid: Grid, levels: dict[str, Any], part: Partitioner, out_dir: str
 ) -> SplitResult:
     """After every shard is written: bins, sidecars and the manifest, rows accounted for."""
+    warn_inexact(part.inexact)
     stats = [part.tile_stats(t) for t in range(len(grid.ids))]
     sidecars = make_sidecars(plan, grid, levels, stats)
     if plan.kind.shared_bins is not None:
