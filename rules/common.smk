@@ -23,6 +23,7 @@ from tilegrid.config import (  # noqa: E402
 )
 from tilegrid.ids import scan_id  # noqa: E402
 from tilegrid.tableio import (  # noqa: E402
+    SCAN_RANGE_ROWS,
     TableError,
     input_files,
     input_parts,
@@ -157,22 +158,25 @@ def data_files():
         fail(with_source(str(exc), user_config_files(), "config.yaml"))
 
 
-def split_per_file():
-    """Whether the split runs per input file (a scan job per file, gathered by the checkpoint):
-    for a table of more than one file, unless facet.chunks splits it by row position."""
-    return not config["facet"]["chunks"] and len(data_files()) > 1
+def scan_range_rows():
+    """Rows of a Parquet file one scan job reads (TILEGRID_SCAN_ROWS, for tests and
+    tuning; a larger file is scanned in ranges of its row groups, in parallel)."""
+    return int(os.environ.get("TILEGRID_SCAN_ROWS") or SCAN_RANGE_ROWS)
 
 
 def scan_parts():
-    """Each input file's scan id and how the table reads the file (none for a split
-    of the whole table)."""
-    if not split_per_file():
+    """The scans of a split per file: each input file's (or each range of a large
+    Parquet file's) scan id and how the table reads it.  None for a table of one
+    part, or with facet.chunks (which splits by row position): split whole."""
+    if config["facet"]["chunks"]:
         return {}
     try:
-        parts = input_parts(config["data"], config["source_column"])
+        parts = input_parts(config["data"], config["source_column"], scan_range_rows())
     except TableError as exc:
         fail(with_source(str(exc), user_config_files(), "config.yaml"))
-    return {scan_id(part.path): part for part in parts}
+    if len(parts) < 2:
+        return {}
+    return {scan_id(part.path, part.row_groups): part for part in parts}
 
 
 SCAN_PARTS = scan_parts()
@@ -210,7 +214,12 @@ def scan_data(wildcards):
 def scan_file(wildcards):
     """How the table reads the file of one scan: its path, its folder, one of many."""
     part = SCAN_PARTS[wildcards.scan]
-    return {"path": part.path, "folder": part.folder, "many": part.many}
+    return {
+        "path": part.path,
+        "folder": part.folder,
+        "many": part.many,
+        "row_groups": part.row_groups,
+    }
 
 
 def scan_spec():

@@ -39,16 +39,19 @@ def folder_bytes(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
-def scatter_gather(spec: SplitSpec, out: Path, scans: Path) -> None:
-    """The split per file, in-process: one scan per input file, then the gather."""
+def scatter_gather(spec: SplitSpec, out: Path, scans: Path, range_rows: int | None = None) -> None:
+    """The split per file, in-process: one scan per input file (or per range of row
+    groups of ``range_rows`` rows of a Parquet file), then the gather."""
     folders = []
-    for i, file in enumerate(tableio.input_files(spec.data)):
+    for i, part in enumerate(tableio.input_parts(spec.data, spec.source_column, range_rows)):
         folders.append(str(scans / str(i)))
-        scan_file(spec, file, folders[-1])
+        scan_file(spec, part, folders[-1])
     gather(spec, folders, str(out))
 
 
-def split_both_ways(case: Case, folder: Path) -> tuple[Path, Path] | None:
+def split_both_ways(
+    case: Case, folder: Path, range_rows: int | None = None
+) -> tuple[Path, Path] | None:
     """Split the case's input whole and per file; None when both refuse it alike."""
     data, _ = write_input(case, folder)
     spec = SplitSpec(data=data if isinstance(data, list) else str(data), **case.spec)
@@ -58,17 +61,17 @@ def split_both_ways(case: Case, folder: Path) -> tuple[Path, Path] | None:
             run_split(spec, str(whole))
         except SplitError as exc:
             with pytest.raises(SplitError) as refused:
-                scatter_gather(spec, per_file, folder / "scans")
+                scatter_gather(spec, per_file, folder / "scans", range_rows)
             assert str(refused.value) == str(exc)
             return None
-        scatter_gather(spec, per_file, folder / "scans")
+        scatter_gather(spec, per_file, folder / "scans", range_rows)
     return whole, per_file
 
 
-def check_same_outputs(case: Case, base: Path) -> None:
+def check_same_outputs(case: Case, base: Path, range_rows: int | None = None) -> None:
     """The split per file writes the whole split's files, byte for byte."""
     with tempfile.TemporaryDirectory(dir=base) as folder:
-        outputs = split_both_ways(case, Path(folder))
+        outputs = split_both_ways(case, Path(folder), range_rows)
         if outputs is None:
             return
         whole, per_file = (folder_bytes(p) for p in outputs)
@@ -81,6 +84,14 @@ def check_same_outputs(case: Case, base: Path) -> None:
 @given(case=cases())
 def test_scanning_each_file_and_gathering_writes_the_whole_splits_bytes(case, tmp_path_factory):
     check_same_outputs(case, tmp_path_factory.getbasetemp())
+
+
+@PROPERTY
+@given(case=cases(formats=("parquet", "many")))
+def test_parquet_files_scanned_in_ranges_of_row_groups_give_the_whole_splits_bytes(
+    case, tmp_path_factory
+):
+    check_same_outputs(case, tmp_path_factory.getbasetemp(), range_rows=1)
 
 
 @PROPERTY
@@ -239,3 +250,26 @@ def test_integers_too_large_for_floats_are_warned_once_by_the_gather(tmp_path, c
         "column 't': integers up to 1700000000000000029 are drawn as float64, "
         "exact to 1 part in 2**53"
     ]
+
+
+@pytest.mark.workflow
+def test_a_large_parquet_file_is_scanned_in_ranges_of_its_row_groups(workflow):
+    """A file of three row groups of BATCH_ROWS rows, scanned BATCH_ROWS rows at a time:
+    three scan jobs, and the same shards and tiles as the whole file's split."""
+    n = 2 * tableio.BATCH_ROWS + 1000
+    rng = np.random.default_rng(7)
+    table = pa.table(
+        {
+            "site": pa.array(np.array(["north", "south"])[rng.integers(0, 2, n)]),
+            "season": pa.array(np.array(["spring", "summer", "autumn"])[rng.integers(0, 3, n)]),
+            "group": pa.array(np.array(["a", "b", "c"])[rng.integers(0, 3, n)]),
+            "value": rng.normal(0, 1, n),
+        }
+    )
+    pq.write_table(table, workflow.path("data.parquet"), row_group_size=tableio.BATCH_ROWS)
+    ranged = workflow.run_ok(env={"TILEGRID_SCAN_ROWS": str(tableio.BATCH_ROWS)})
+    assert (ranged.jobs("scan"), ranged.jobs("split")) == (3, 1), ranged.output[-3000:]
+    per_range = {k: v for k, v in results(workflow).items() if not k.startswith("scans/")}
+    whole = workflow.run_ok()  # one scan job is too few: the file is split whole
+    assert (whole.jobs("scan"), whole.jobs("split"), whole.jobs("render")) == (0, 1, 0)
+    assert results(workflow) == per_range
