@@ -21,11 +21,21 @@ from tilegrid.config import (  # noqa: E402
     schema_error_line,
     with_source,
 )
-from tilegrid.tableio import TableError, input_files  # noqa: E402
+from tilegrid.ids import scan_id  # noqa: E402
+from tilegrid.tableio import (  # noqa: E402
+    SCAN_RANGE_ROWS,
+    TableError,
+    input_files,
+    input_parts,
+    read_schema,
+    schema_token,
+)
 from tilegrid.kinds import get_kind  # noqa: E402
 
 EXAMPLE_DATA = "resources/example.parquet"
 SHARDS = "results/shards"
+#: one folder per input file when the split runs per file (the scan jobs)
+SCANS = "results/scans"  # beside SHARDS: the split removes stale scans there
 TILES = "results/tiles"
 #: the tiles a pdf or svg mosaic embeds, drawn at mosaic.print_dpi
 PRINT_TILES = f"{TILES}/print"
@@ -46,6 +56,7 @@ os.environ.setdefault("MPLCONFIGDIR", os.path.abspath(".snakemake/matplotlib"))
 
 wildcard_constraints:
     tile=r"[a-z0-9][a-z0-9-]*",
+    scan=r"[a-z0-9][a-z0-9-]*",
     fmt=r"png|pdf|svg",
 
 
@@ -118,7 +129,7 @@ def _relative(path):
 
 
 def split_code():
-    return code_files("split", "logs", "worker")
+    return code_files("gather", "logs", "worker")
 
 
 def render_code():
@@ -145,6 +156,81 @@ def data_files():
         return [local(f) for f in input_files(config["data"])]
     except TableError as exc:
         fail(with_source(str(exc), user_config_files(), "config.yaml"))
+
+
+def scan_range_rows():
+    """Rows of a Parquet file one scan job reads (TILEGRID_SCAN_ROWS, for tests and
+    tuning; a larger file is scanned in ranges of its row groups, in parallel)."""
+    return int(os.environ.get("TILEGRID_SCAN_ROWS") or SCAN_RANGE_ROWS)
+
+
+def scan_parts():
+    """The scans of a split per file: each input file's (or each range of a large
+    Parquet file's) scan id and how the table reads it.  None for a table of one
+    part, or with facet.chunks (which splits by row position): split whole."""
+    if config["facet"]["chunks"]:
+        return {}
+    try:
+        parts = input_parts(config["data"], config["source_column"], scan_range_rows())
+    except TableError as exc:
+        fail(with_source(str(exc), user_config_files(), "config.yaml"))
+    if len(parts) < 2:
+        return {}
+    return {scan_id(part.path, part.row_groups): part for part in parts}
+
+
+SCAN_PARTS = scan_parts()
+
+
+def split_data():
+    """The split's data files when it reads the table whole (a split per file reads none)."""
+    return [] if SCAN_PARTS else data_files()
+
+
+def split_scans():
+    """The scan folder of every input file, in the table's order (a split per file)."""
+    return [f"{SCANS}/{key}" for key in SCAN_PARTS]
+
+
+def table_schema():
+    """The table's column names and types (a split per file): a parameter of every scan,
+    so a file whose types change the table's rescans every file.  None otherwise."""
+    if not SCAN_PARTS:
+        return None
+    try:
+        return schema_token(read_schema(config["data"], config["source_column"]))
+    except TableError as exc:
+        fail(with_source(str(exc), user_config_files(), "config.yaml"))
+
+
+TABLE_SCHEMA = table_schema()
+
+
+def scan_data(wildcards):
+    """The input file of one scan."""
+    return local(SCAN_PARTS[wildcards.scan].path)
+
+
+def scan_file(wildcards):
+    """How the table reads the file of one scan: its path, its folder, one of many."""
+    part = SCAN_PARTS[wildcards.scan]
+    return {
+        "path": part.path,
+        "folder": part.folder,
+        "many": part.many,
+        "row_groups": part.row_groups,
+    }
+
+
+def scan_spec():
+    """What a scan needs of the split's spec: not the other files, nor what only the
+    gather decides (sharing, palette, tile size, the tile limit)."""
+    skip = ("data", "palette", "sharex", "sharey", "sharec", "max_tiles", "tile_px")
+    return {k: v for k, v in split_spec().items() if k not in skip}
+
+
+def scan_code():
+    return code_files("scan", "logs")
 
 
 def render_mem_mb(wildcards, input, attempt):

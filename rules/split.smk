@@ -1,6 +1,29 @@
+# A table of many files is split per file: one scan job per file (in parallel, and
+# a changed file rescans only itself), gathered by the checkpoint.
+rule scan:
+    input:
+        data=scan_data,
+        code=scan_code(),
+    output:
+        scan=directory(f"{SCANS}/{{scan}}"),
+    log:
+        "logs/scan/{scan}.log",
+    benchmark:
+        "benchmarks/scan/{scan}.tsv"
+    conda:
+        "../envs/tilegrid.yaml"
+    params:
+        spec=scan_spec(),
+        file=scan_file,
+        schema=TABLE_SCHEMA,
+    script:
+        "../scripts/scan.py"
+
+
 checkpoint split:
     input:
-        data=data_files(),
+        data=split_data(),
+        scans=split_scans(),
         code=split_code(),
     output:
         shards=directory(SHARDS),
@@ -12,6 +35,7 @@ checkpoint split:
         "../envs/tilegrid.yaml"
     params:
         spec=split_spec(),
+        schema=TABLE_SCHEMA,
     script:
         "../scripts/split.py"
 

@@ -63,3 +63,21 @@ def test_a_module_inside_the_host_folder_with_a_prefix_keeps_user_paths_unprefix
     tile.unlink()
     run = host.run_ok()
     assert run.jobs("render") == 1 and tile.exists()
+
+
+def test_a_prefixed_module_splits_a_table_of_many_files_per_file_under_its_prefix(tmp_path):
+    host = _host(tmp_path / "host", tmp_path / "host" / "workflow" / "Snakefile", prefix="tg")
+    Workflow(tmp_path / "host" / "workflow")
+    table = small_table()
+    half = table.num_rows // 2
+    pq.write_table(table.slice(0, half), host.path("data", "a.parquet"))
+    pq.write_table(table.slice(half), host.path("data", "b.parquet"))
+    config = yaml.safe_load(host.path("config", "config.yaml").read_text())
+    config["data"] = ["data/a.parquet", "data/b.parquet"]
+    host.path("config", "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    run = host.run_ok()
+    assert run.jobs("scan") == 2 and run.jobs("split") == 1
+    _check_outputs(host, "tg")
+    assert len(list(host.path("tg", "results", "scans").iterdir())) == 2
+    assert not host.path("results").exists()
+    assert "Nothing to be done" in host.run_ok().output

@@ -6,6 +6,7 @@ from its place in the grid, so re-ordering or wrapping the grid renames no tile.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,22 +58,48 @@ def collect_levels(
     every column has an explicit order is no pass needed (the row count is read
     only when ``chunks`` asks for it).
     """
-    explicit = explicit_orders(spec)
     schema = schema or tableio.read_schema(spec.data, spec.source_column)
-    if not spec.chunks and all(explicit.get(c) is not None for c in columns):
-        try:
-            return {c: cast_order(explicit[c], _level_type(schema, c), c) for c in columns}, 0
-        except LevelError as exc:
-            raise SplitError(str(exc)) from exc
+    fixed = explicit_levels(spec, columns, schema)
+    if fixed is not None:
+        return fixed, 0
+    read = columns or [schema.names[0]]
+    collectors, total = scan_levels(
+        columns, tableio.iter_batches(spec.data, read, spec.source_column)
+    )
+    return order_levels(spec, collectors), total
+
+
+def explicit_levels(
+    spec: SplitSpec, columns: list[str], schema: pa.Schema
+) -> dict[str, pa.Array] | None:
+    """The levels when every column has an explicit order (no pass needed), else None."""
+    explicit = explicit_orders(spec)
+    if spec.chunks or not all(explicit.get(c) is not None for c in columns):
+        return None
+    try:
+        return {c: cast_order(explicit[c], _level_type(schema, c), c) for c in columns}
+    except LevelError as exc:
+        raise SplitError(str(exc)) from exc
+
+
+def scan_levels(
+    columns: list[str], batches: Iterable[pa.RecordBatch]
+) -> tuple[dict[str, LevelCollector], int]:
+    """The values seen in each of ``columns`` over ``batches``, and their row count."""
     collectors = {c: LevelCollector(c) for c in columns}
     total = 0
-    read = columns or [schema.names[0]]
-    for batch in tableio.iter_batches(spec.data, read, spec.source_column):
+    for batch in batches:
         total += batch.num_rows
         for name in columns:
             collectors[name].add(batch.column(name))
+    return collectors, total
+
+
+def order_levels(spec: SplitSpec, collectors: dict[str, LevelCollector]) -> dict[str, pa.Array]:
+    """Each column's levels in seaborn's order (explicit orders as the config gives them)."""
+    explicit = explicit_orders(spec)
     try:
-        return {c: collectors[c].order(explicit.get(c)) for c in columns}, total
+        return {c: collector.order(explicit.get(c)) for c, collector in collectors.items()}
     except LevelError as exc:
         raise SplitError(str(exc)) from exc
 

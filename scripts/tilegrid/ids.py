@@ -6,6 +6,7 @@ import datetime as _dt
 import hashlib
 import json
 import math
+import os
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -58,3 +59,15 @@ def tile_id(values: Sequence[object]) -> str:
     ).hexdigest()[:HASH_LEN]
     slug = slugify("-".join(str(v) for v in canon))
     return f"{slug}-{digest}" if slug else f"t-{digest}"
+
+
+def scan_id(path: str, row_groups: Sequence[int] | None = None) -> str:
+    """The id of an input file's scan (a split per file): a readable slug of its name
+    and a hash of its path as the table reads it (and of its range of row groups),
+    never of its place in the list."""
+    label = os.path.normpath(path).replace(os.sep, "/")
+    if row_groups is not None:
+        label += "\0" + "-".join(str(g) for g in row_groups)
+    digest = hashlib.sha256(label.encode()).hexdigest()[:HASH_LEN]
+    slug = slugify(os.path.basename(label))
+    return f"{slug}-{digest}" if slug else f"f-{digest}"

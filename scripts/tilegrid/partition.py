@@ -30,7 +30,7 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -222,6 +222,8 @@ class Routed:
     input_rows: int = 0
     #: rows dropped per tile, tiles x TILE_DROP_REASONS (None: none dropped)
     tile_dropped: np.ndarray | None = None
+    #: the largest integer per numeric column that float64 cannot hold exactly
+    inexact: dict[str, int] = field(default_factory=dict)
 
 
 class Router:
@@ -338,6 +340,8 @@ class Partitioner:
         self.dropped = dict.fromkeys(DROP_REASONS, 0)
         #: rows dropped from each tile they belong to, tiles x TILE_DROP_REASONS
         self.tile_dropped = np.zeros((router.n_tiles, len(TILE_DROP_REASONS)), np.int64)
+        #: integer columns too large for float64, and their largest magnitude
+        self.inexact: dict[str, int] = {}
 
     def tile_codes(
         self, batch: pa.RecordBatch, offset: int = 0, dropped: dict[str, int] | None = None
@@ -375,6 +379,7 @@ class Partitioner:
             self.dropped[reason] += count
         if routed.tile_dropped is not None:
             self.tile_dropped += routed.tile_dropped
+        merge_inexact(self.inexact, routed.inexact)
         self.router.commit(routed)
 
     def tile_drops(self, tile: int) -> dict[str, int]:
@@ -391,6 +396,7 @@ class Partitioner:
         """
         strict = self.plan.drops_invalid
         dropped = dict.fromkeys(DROP_REASONS, 0)
+        inexact: dict[str, int] = {}
         tile, keep = self.tile_codes(batch, offset, dropped)
         per_tile = TileDrops(tile, self.router.n_tiles)
         group = np.zeros(batch.num_rows, dtype=np.int32)
@@ -403,11 +409,14 @@ class Partitioner:
                 keep = _drop_codes(
                     keep, code, dropped, "missing_category", "category_not_in_order", per_tile
                 )
-            group = group * np.int32(radix) + np.maximum(code, 0)
+            group = group * np.int32(radix) + self.group_code(code)
         values: dict[str, np.ndarray] = {}
         for role in self.plan.numeric_roles:
             name = self.plan.columns[role]
             values[role] = numeric(batch.column(name), name)
+            big = inexact_integers(batch.column(name))
+            if big is not None:
+                merge_inexact(inexact, {name: big})
             if strict:
                 keep = _drop(keep, np.isfinite(values[role]), dropped, "non_finite", per_tile)
         sources = [self._source(batch, c, category, values) for c in self.columns]
@@ -415,7 +424,14 @@ class Partitioner:
         routed.dropped = dropped
         routed.tile_dropped = per_tile.counts
         routed.input_rows = batch.num_rows
+        routed.inexact = inexact
         return routed
+
+    @staticmethod
+    def group_code(code: np.ndarray) -> np.ndarray:
+        """A category's place in the moments' group key: its code; a missing or
+        absent value (kept only by custom kinds) counts as the first level."""
+        return np.maximum(code, 0)
 
     def _source(self, batch, column: Column, category, values) -> Any:
         if column.mode == "codes":
@@ -520,24 +536,31 @@ def numeric(column: pa.Array, name: str) -> np.ndarray:
         raise SplitError(f"column {name!r}: type {column.type} is not numeric")
     if pa.types.is_float64(column.type) and column.null_count == 0:
         return column.to_numpy()
-    if pa.types.is_integer(column.type):
-        _warn_if_inexact(column, name)
     # unsafe: integers beyond 2**53 (epoch nanoseconds) round to the nearest float
     cast = pc.cast(column, pa.float64(), safe=False)
     return cast.fill_null(np.nan).to_numpy(zero_copy_only=False)
 
 
-_WARNED: set[str] = set()
-
-
-def _warn_if_inexact(column: pa.Array, name: str) -> None:
-    """Log once per column when its integers are too large for float64 to hold exactly."""
-    if name in _WARNED or len(column) == column.null_count:
-        return
+def inexact_integers(column: pa.Array) -> int | None:
+    """The largest magnitude of an integer column when float64 cannot hold it exactly
+    (beyond 2**53), else None."""
+    column = plain(column)
+    if not pa.types.is_integer(column.type) or len(column) == column.null_count:
+        return None
     bounds = pc.min_max(column)
     big = max(abs(int(bounds["min"].as_py())), abs(int(bounds["max"].as_py())))
-    if big > 2**53:
-        _WARNED.add(name)
+    return big if big > 2**53 else None
+
+
+def merge_inexact(into: dict[str, int], other: dict[str, int]) -> None:
+    """Merge the largest inexact integers per column of ``other`` into ``into``."""
+    for name, big in other.items():
+        into[name] = max(into.get(name, 0), big)
+
+
+def warn_inexact(inexact: dict[str, int]) -> None:
+    """Log once per column whose integers are too large for float64 to hold exactly."""
+    for name, big in inexact.items():
         log.warning(
             "column %r: integers up to %d are drawn as float64, exact to 1 part in 2**53",
             name,
@@ -563,6 +586,34 @@ def route_batches(part: Partitioner, batches, threads: int = ROUTING_THREADS) ->
             part.commit(pending.popleft().result())
 
 
+@contextlib.contextmanager
+def shard_writer(
+    plan: SplitPlan,
+    grid: Grid,
+    levels: dict[str, pa.Array],
+    columns: list[Column],
+    total: int,
+    out_dir: str,
+    row_group: int,
+) -> Iterator[Partitioner]:
+    """A partitioner whose committed rows are written to every tile's shard.
+
+    Commit routed batches to it in file order; on leaving, each tile's last row
+    group is written and every shard closed (an empty tile's shard too).
+    """
+    paths = [os.path.join(out_dir, f"{tid}{shardio.SUFFIX}") for tid in grid.ids]
+    sink = ShardSink(paths, pa.schema([c.field for c in columns]))
+    buffers = TileBuffers(columns, len(paths), row_group, sink)
+    groups = int(np.prod([len(levels[name]) for name in plan.category_columns]))
+    router = Router(columns, buffers, plan.numeric_roles, groups)
+    part = Partitioner(plan, grid, levels, columns, router, total)
+    try:
+        yield part
+        buffers.close()
+    finally:
+        sink.close()
+
+
 def partition(
     plan: SplitPlan,
     grid: Grid,
@@ -577,18 +628,14 @@ def partition(
     ``total`` is the table's row count when ``chunks`` needs it; each shard's
     row groups hold ``row_group`` of the tile's own rows.
     """
-    paths = [os.path.join(out_dir, f"{tid}{shardio.SUFFIX}") for tid in grid.ids]
-    sink = ShardSink(paths, pa.schema([c.field for c in columns]))
-    buffers = TileBuffers(columns, len(paths), row_group, sink)
-    groups = int(np.prod([len(levels[name]) for name in plan.category_columns]))
-    router = Router(columns, buffers, plan.numeric_roles, groups)
-    part = Partitioner(plan, grid, levels, columns, router, total)
-    read = list(dict.fromkeys([c.name for c in columns] + plan.spec.facets))
-    try:
+    read = read_columns(plan, columns)
+    with shard_writer(plan, grid, levels, columns, total, out_dir, row_group) as part:
         route_batches(
             part, prefetch(tableio.iter_batches(plan.spec.data, read, plan.spec.source_column))
         )
-        buffers.close()
-    finally:
-        sink.close()
     return part
+
+
+def read_columns(plan: SplitPlan, columns: list[Column]) -> list[str]:
+    """The input columns pass 2 reads: the shard's, and the facets."""
+    return list(dict.fromkeys([c.name for c in columns] + plan.spec.facets))

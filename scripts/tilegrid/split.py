@@ -41,7 +41,7 @@ from .contracts import (
     write_sidecar,
 )
 from .grid import Grid, collect_levels, explicit_orders, make_grid
-from .partition import partition, shard_layout
+from .partition import Partitioner, partition, shard_layout, warn_inexact
 from .plan import CATEGORICAL_ROLES, SplitError, SplitPlan, SplitSpec, make_plan
 from .sidecars import make_manifest, make_sidecars, manifest_tiles, refine_binned, share_bins
 
@@ -88,6 +88,14 @@ def run_split(spec: SplitSpec, out_dir: str) -> SplitResult:
     os.makedirs(out_dir, exist_ok=True)
     columns = shard_layout(plan, schema, levels)
     part = partition(plan, grid, levels, columns, total, out_dir, ROW_GROUP)
+    return finish_split(plan, grid, levels, part, out_dir)
+
+
+def finish_split(
+    plan: SplitPlan, grid: Grid, levels: dict[str, Any], part: Partitioner, out_dir: str
+) -> SplitResult:
+    """After every shard is written: bins, sidecars and the manifest, rows accounted for."""
+    warn_inexact(part.inexact)
     stats = [part.tile_stats(t) for t in range(len(grid.ids))]
     sidecars = make_sidecars(plan, grid, levels, stats)
     if plan.kind.shared_bins is not None:
@@ -99,7 +107,7 @@ def run_split(spec: SplitSpec, out_dir: str) -> SplitResult:
     drops = [part.tile_drops(t) for t in range(len(grid.ids))]
     tiles = manifest_tiles(grid, sidecars, part.router.buffers.rows, drops)
     if part.input_rows == 0:
-        raise SplitError(f"{tableio.describe(spec.data)}: the table has no rows")
+        raise SplitError(f"{tableio.describe(plan.spec.data)}: the table has no rows")
     check_conservation(part.input_rows, tiles, part.dropped)
     manifest = make_manifest(plan, grid, tiles, sidecars, stats, part.dropped, part.input_rows)
     write_manifest(manifest_path(out_dir), manifest)
@@ -126,7 +134,11 @@ def check_conservation(input_rows: int, tiles: list[ManifestTile], dropped: dict
 
 def split_from_params(params: dict[str, Any], out_dir: str) -> SplitResult:
     """Run the split from the rule's ``params.spec`` and log what it wrote."""
-    result = run_split(SplitSpec(**params), out_dir)
+    return log_result(run_split(SplitSpec(**params), out_dir))
+
+
+def log_result(result: SplitResult) -> SplitResult:
+    """Log what the split wrote: tiles, rows kept, rows dropped by reason."""
     rows = sum(t["rows"] for t in result.tiles)
     empty = sum(1 for t in result.tiles if t["rows"] == 0)
     log.info("%d tiles (%d empty), %d rows kept", len(result.tiles), empty, rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import glob
 import os
 from collections.abc import Iterator, Sequence
@@ -23,6 +24,8 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 ARROW_SUFFIXES = (".feather", ".arrow", ".ipc")
 SUPPORTED = CSV_SUFFIXES + TSV_SUFFIXES + PARQUET_SUFFIXES + ARROW_SUFFIXES
 BATCH_ROWS = 1 << 20
+#: rows of a Parquet file read by one scan job in a split per file (see input_parts)
+SCAN_RANGE_ROWS = 16 * BATCH_ROWS
 CSV_BLOCK_BYTES = 16 << 20
 
 
@@ -220,8 +223,11 @@ def _has_rows(path: str) -> bool:
         ) from exc
 
 
-def _iter_batches(path: str, columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
-    """Yield the table's rows, restricted to ``columns``, as record batches in file order."""
+def _iter_batches(
+    path: str, columns: Sequence[str], row_groups: tuple[int, int] | None = None
+) -> Iterator[pa.RecordBatch]:
+    """Yield the table's rows, restricted to ``columns``, as record batches in file order
+    (of a Parquet file: only its row groups ``row_groups[0]`` to ``row_groups[1]``, if given)."""
     _check_exists(path)
     fmt = table_format(path)
     try:
@@ -235,7 +241,10 @@ def _iter_batches(path: str, columns: Sequence[str]) -> Iterator[pa.RecordBatch]
             # pre_buffer would cache every column chunk read until the file is
             # closed: memory would grow with the rows (1 GB per 1e8 float64s).
             with pq.ParquetFile(path, pre_buffer=False) as handle:
-                yield from handle.iter_batches(batch_size=BATCH_ROWS, columns=list(columns))
+                groups = list(range(*row_groups)) if row_groups else None
+                yield from handle.iter_batches(
+                    batch_size=BATCH_ROWS, columns=list(columns), row_groups=groups
+                )
             return
         if fmt == "arrow":
             yield from _ipc_batches(path, columns)
@@ -450,6 +459,142 @@ def iter_batches(
                 yield _conform(batch, target, source_column, label)
             if empty and source_column in columns:
                 yield _conform(None, target, source_column, label)
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One input file and how the whole table reads it.
+
+    ``folder``: the Parquet folder it is read from (its Hive columns and types),
+    or None; ``many``: whether it is read as one of many parts, cast to the
+    table's schema (:func:`iter_batches`).
+    """
+
+    path: str
+    folder: str | None = None
+    many: bool = False
+    #: a Parquet file read in parts: its row groups ``start`` to ``stop`` (None: all)
+    row_groups: tuple[int, int] | None = None
+
+
+def input_parts(
+    data: Data, source_column: str | None = None, range_rows: int | None = None
+) -> list[InputFile]:
+    """Every input file (:func:`input_files`, in its order) and how it is read.
+
+    With ``range_rows``, a Parquet file (not in a folder) of more rows is read in
+    parts, ranges of its row groups of about that many rows (:func:`row_group_ranges`).
+    """
+    many = is_many(data, source_column)
+    if not many:
+        folder = data if os.path.isdir(data) else None
+        files = [InputFile(f, folder, False) for f in input_files(data)]
+    else:
+        files = []
+        for part in resolve(data):
+            if os.path.isdir(part.path):
+                files += [InputFile(f, part.path, True) for f in input_files(part.path)]
+            else:
+                files.append(InputFile(part.path, None, True))
+    if not range_rows:
+        return files
+    out = []
+    for file in files:
+        ranges = None
+        if file.folder is None and os.path.isfile(file.path) and _is_parquet(file.path):
+            ranges = row_group_ranges(file.path, range_rows)
+        if ranges is None:
+            out.append(file)
+        else:
+            out += [InputFile(file.path, None, file.many, r) for r in ranges]
+    return out
+
+
+def _is_parquet(path: str) -> bool:
+    try:
+        return table_format(path) == "parquet"
+    except TableError:
+        return False
+
+
+def row_group_ranges(path: str, range_rows: int) -> list[tuple[int, int]] | None:
+    """A Parquet file's row groups in ranges of at least ``range_rows`` rows, or None for one.
+
+    A range starts only where a batch of the whole file's read starts (a row number
+    that is a multiple of ``BATCH_ROWS``), so each range is read in the very
+    batches the whole file is read in.
+    """
+    _check_exists(path)
+    meta = pq.read_metadata(path)
+    ranges, start, rows, first = [], 0, 0, 0
+    for group in range(meta.num_row_groups):
+        if rows - first >= range_rows and rows % BATCH_ROWS == 0:
+            ranges.append((start, group))
+            start, first = group, rows
+        rows += meta.row_group(group).num_rows
+    if not ranges or rows == first:
+        return None if not ranges else [*ranges[:-1], (ranges[-1][0], meta.num_row_groups)]
+    return [*ranges, (start, meta.num_row_groups)]
+
+
+def iter_file_batches(
+    file: InputFile,
+    columns: Sequence[str],
+    source_column: str | None,
+    schema: pa.Schema,
+) -> Iterator[pa.RecordBatch]:
+    """The batches :func:`iter_batches` yields for one input ``file``: the same rows, in
+    the same batches, with the same types.
+
+    ``schema`` is the whole table's (:func:`read_schema`), so no other file is read.
+    """
+    if not file.many:
+        if file.folder is not None:
+            yield from _folder_file_batches(file.folder, file.path, columns)
+        else:
+            yield from _iter_batches(file.path, columns, file.row_groups)
+        return
+    target = pa.schema([schema.field(c) for c in columns])
+    own = _read_schema(file.folder or file.path)
+    read = [c for c in columns if c in own.names and c != source_column] or own.names[:1]
+    if file.folder is not None:
+        batches = _folder_file_batches(file.folder, file.path, read)
+    else:
+        batches = _iter_batches(file.path, read, file.row_groups)
+    label = source_label(file.path)
+    empty = True
+    for batch in batches:
+        empty = False
+        yield _conform(batch, target, source_column, label)
+    if empty and source_column in columns:
+        yield _conform(None, target, source_column, label)
+
+
+def schema_token(schema: pa.Schema) -> str:
+    """The column names and types of ``schema`` as text (a rule parameter)."""
+    plain = pa.schema([pa.field(f.name, f.type, f.nullable) for f in schema])
+    return base64.b64encode(plain.serialize().to_pybytes()).decode("ascii")
+
+
+def schema_from_token(token: str) -> pa.Schema:
+    """The schema :func:`schema_token` wrote."""
+    return pa.ipc.read_schema(pa.py_buffer(base64.b64decode(token)))
+
+
+def _folder_file_batches(
+    folder: str, file: str, columns: Sequence[str]
+) -> Iterator[pa.RecordBatch]:
+    """The batches of one file of a Parquet folder, with the folder's columns and types."""
+    import pyarrow.dataset as ds
+
+    dataset = _folder_dataset(folder)
+    options = ds.ParquetFragmentScanOptions(pre_buffer=False)
+    key = os.path.realpath(file)
+    for fragment in dataset.get_fragments():
+        if os.path.realpath(fragment.path) == key:
+            yield from _fragment_batches(folder, fragment, dataset.schema, columns, options)
+            return
+    raise TableError(f"data folder {folder!r}: {file!r} is not one of its Parquet files")
 
 
 def _many_schema(parts: list[Part], source_column: str | None) -> tuple[pa.Schema, list[pa.Schema]]:

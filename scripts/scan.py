@@ -1,0 +1,17 @@
+"""Rule script: scan one input file for a split per file (see tilegrid.scan)."""
+
+import sys
+
+sys.stderr = open(snakemake.log[0], "w", buffering=1)
+
+from tilegrid.logs import run_job
+from tilegrid.scan import scan_from_params
+
+run_job(
+    scan_from_params,
+    snakemake.params.spec,
+    snakemake.params.file,
+    snakemake.params.schema,
+    snakemake.output.scan,
+    log_path=snakemake.log[0],
+)

@@ -1,0 +1,275 @@
+"""A split per input file (issue 14, item 2): scan each file, gather the scans.
+
+:func:`tilegrid.scan.scan_file` once per input file, then :func:`tilegrid.gather.gather`,
+must write exactly what :func:`tilegrid.split.run_split` writes: every shard,
+sidecar and the manifest, byte for byte (so both invariants of the split hold
+for this path: rows conserved, and a rerun after an edit equals a fresh run).
+The inputs are the generated shapes of tests/test_conservation.py: one file,
+a folder, lists and globs of mixed formats, per-batch dictionaries, nulls,
+source columns, explicit orders, input batches and shard row groups of a few
+rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.feather as feather
+import pyarrow.parquet as pq
+import pytest
+from conftest import SPECS, Workflow, small_table
+from hypothesis import given
+from test_conservation import PROPERTY, Case, cases, small_batches, write_input
+from tilegrid import tableio
+from tilegrid.gather import gather
+from tilegrid.scan import scan_file
+from tilegrid.split import SplitError, SplitSpec, run_split
+
+
+def folder_bytes(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder``, by relative path."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def scatter_gather(spec: SplitSpec, out: Path, scans: Path, range_rows: int | None = None) -> None:
+    """The split per file, in-process: one scan per input file (or per range of row
+    groups of ``range_rows`` rows of a Parquet file), then the gather."""
+    folders = []
+    for i, part in enumerate(tableio.input_parts(spec.data, spec.source_column, range_rows)):
+        folders.append(str(scans / str(i)))
+        scan_file(spec, part, folders[-1])
+    gather(spec, folders, str(out))
+
+
+def split_both_ways(
+    case: Case, folder: Path, range_rows: int | None = None
+) -> tuple[Path, Path] | None:
+    """Split the case's input whole and per file; None when both refuse it alike."""
+    data, _ = write_input(case, folder)
+    spec = SplitSpec(data=data if isinstance(data, list) else str(data), **case.spec)
+    whole, per_file = folder / "whole", folder / "per-file"
+    with small_batches(case.batch_rows, case.shard_row_group):
+        try:
+            run_split(spec, str(whole))
+        except SplitError as exc:
+            with pytest.raises(SplitError) as refused:
+                scatter_gather(spec, per_file, folder / "scans", range_rows)
+            assert str(refused.value) == str(exc)
+            return None
+        scatter_gather(spec, per_file, folder / "scans", range_rows)
+    return whole, per_file
+
+
+def check_same_outputs(case: Case, base: Path, range_rows: int | None = None) -> None:
+    """The split per file writes the whole split's files, byte for byte."""
+    with tempfile.TemporaryDirectory(dir=base) as folder:
+        outputs = split_both_ways(case, Path(folder), range_rows)
+        if outputs is None:
+            return
+        whole, per_file = (folder_bytes(p) for p in outputs)
+        assert sorted(per_file) == sorted(whole), "the same files"
+        for name, content in whole.items():
+            assert per_file[name] == content, f"{name} differs"
+
+
+@PROPERTY
+@given(case=cases())
+def test_scanning_each_file_and_gathering_writes_the_whole_splits_bytes(case, tmp_path_factory):
+    check_same_outputs(case, tmp_path_factory.getbasetemp())
+
+
+@PROPERTY
+@given(case=cases(formats=("parquet", "many")))
+def test_parquet_files_scanned_in_ranges_of_row_groups_give_the_whole_splits_bytes(
+    case, tmp_path_factory
+):
+    check_same_outputs(case, tmp_path_factory.getbasetemp(), range_rows=1)
+
+
+@PROPERTY
+@given(case=cases(formats=("folder", "many"), kinds=("violin", "hist", "kde")))
+def test_many_files_scanned_one_by_one_give_the_whole_splits_bytes(case, tmp_path_factory):
+    check_same_outputs(case, tmp_path_factory.getbasetemp())
+
+
+def mixed_files(folder: Path, n: int = 900, seed: int = 5) -> list[str]:
+    """A table of every kind's columns (NaN, inf and null included) as three files:
+    CSV, Parquet of several row groups, Feather."""
+    rng = np.random.default_rng(seed)
+    u = np.round(rng.uniform(0, 10, n), 1)
+    v = np.sin(u) + rng.normal(0, 0.3, n)
+    v[:4] = [np.nan, np.inf, -np.inf, np.nan]
+    hue = rng.choice(["one", "two", ""], n).astype(object)
+    hue[rng.random(n) < 0.05] = None
+    table = pa.table(
+        {
+            "f": rng.choice(["p", "q", "s"], n),
+            "r": rng.choice(["top", "bottom"], n),
+            "g": rng.choice(["a", "b", "c"], n),
+            "k": rng.choice(["x", "y"], n),
+            "h": pa.array(hue, pa.string()),
+            "u": u,
+            "v": v,
+        }
+    )
+    third = n // 3
+    paths = [folder / "a.csv", folder / "b.parquet", folder / "c.feather"]
+    pacsv.write_csv(table.slice(0, third), paths[0])
+    pq.write_table(table.slice(third, third), paths[1], row_group_size=70)
+    feather.write_feather(table.slice(2 * third), paths[2])
+    return [str(p) for p in paths]
+
+
+KIND_SPECS = {**SPECS, "custom": {"x": "u", "y": "v"}}
+
+
+@pytest.mark.parametrize("kind", sorted(KIND_SPECS))
+@pytest.mark.parametrize("hue", [None, "h"])
+def test_every_kind_split_per_file_writes_the_whole_splits_bytes(tmp_path, kind, hue):
+    if kind == "heatmap" and hue:
+        pytest.skip("heatmap has no hue")
+    spec = {**KIND_SPECS[kind]}
+    data = mixed_files(tmp_path)
+    split_spec = SplitSpec(data=data, row="r", col="f", kind=kind, hue=hue, **spec)
+    with small_batches(50, 40):
+        run_split(split_spec, str(tmp_path / "whole"))
+        scatter_gather(split_spec, tmp_path / "per-file", tmp_path / "scans")
+    whole, per_file = folder_bytes(tmp_path / "whole"), folder_bytes(tmp_path / "per-file")
+    assert len(whole) == 2 * 6 + 1
+    assert per_file == whole
+
+
+def test_a_preprocessed_split_per_file_keeps_every_column_as_the_whole_split(tmp_path):
+    data = mixed_files(tmp_path)
+    spec = SplitSpec(data=data, row="r", kind="box", x="g", y="v", preprocess="pre.py:fn")
+    with small_batches(50, 40):
+        run_split(spec, str(tmp_path / "whole"))
+        scatter_gather(spec, tmp_path / "per-file", tmp_path / "scans")
+    assert folder_bytes(tmp_path / "per-file") == folder_bytes(tmp_path / "whole")
+
+
+# ---------------------------------------------------------------- the workflow
+
+
+def results(wf: Workflow) -> dict[str, bytes]:
+    """Every file under the workflow's ``results/``."""
+    return folder_bytes(wf.path("results"))
+
+
+def fresh_results(wf: Workflow, folder: Path) -> dict[str, bytes]:
+    """``results/`` of a fresh run in ``folder`` of ``wf``'s data and config."""
+    fresh = Workflow(folder)
+    shutil.copytree(wf.path("parts"), fresh.path("parts"))
+    shutil.copy2(wf.path("config.yaml"), fresh.path("config.yaml"))
+    fresh.run_ok()
+    return results(fresh)
+
+
+def shifted(table: pa.Table, shift: float) -> pa.Table:
+    """``table`` with ``shift`` added to every value."""
+    index = table.schema.get_field_index("value")
+    return table.set_column(index, "value", pc.add(table["value"], shift))
+
+
+@pytest.mark.workflow
+def test_a_folder_is_split_per_file_and_an_edit_rescans_only_the_edited_file(workflow, tmp_path):
+    """Edit, add and remove one file of a folder of four: one scan job at most each
+    time, the tiles of the changed rows drawn again, results equal to a fresh run's."""
+    table = small_table(rows_per_cell=40)
+    folder = workflow.path("parts")
+    folder.mkdir()
+    size = -(-table.num_rows // 4)
+    for i in range(4):
+        pq.write_table(table.slice(i * size, size), folder / f"part-{i}.parquet")
+    workflow.update_config(data="parts", sharey=False)
+    first = workflow.run_ok()
+    assert first.jobs("scan") == 4 and first.jobs("split") == 1 and first.jobs("render") == 6
+    assert len(list(workflow.path("results", "scans").iterdir())) == 4
+
+    last = pq.read_table(folder / "part-3.parquet")  # only site south, season autumn
+    pq.write_table(shifted(last, 1.0), folder / "part-3.parquet")
+    edited = workflow.run_ok()
+    assert (edited.jobs("scan"), edited.jobs("split")) == (1, 1), edited.output[-3000:]
+    assert edited.jobs("render") < 6
+    assert results(workflow) == fresh_results(workflow, tmp_path / "fresh-1")
+
+    pq.write_table(shifted(last, 2.0), folder / "part-4.parquet")
+    added = workflow.run_ok()
+    assert (added.jobs("scan"), added.jobs("split")) == (1, 1), added.output[-3000:]
+    assert results(workflow) == fresh_results(workflow, tmp_path / "fresh-2")
+
+    os.remove(folder / "part-1.parquet")
+    removed = workflow.run_ok()
+    assert (removed.jobs("scan"), removed.jobs("split")) == (0, 1), removed.output[-3000:]
+    assert len(list(workflow.path("results", "scans").iterdir())) == 4
+    assert results(workflow) == fresh_results(workflow, tmp_path / "fresh-3")
+    assert workflow.run_ok().jobs("scan") == 0
+
+
+@pytest.mark.workflow
+def test_a_list_entry_added_scans_only_the_new_file(workflow):
+    table = small_table(rows_per_cell=20)
+    os.makedirs(workflow.path("parts"))
+    half = table.num_rows // 2
+    pq.write_table(table.slice(0, half), workflow.path("parts", "a.parquet"))
+    pacsv.write_csv(table.slice(half), workflow.path("parts", "b.csv"))
+    workflow.update_config(data=["parts/a.parquet"])
+    assert workflow.run_ok().jobs("scan") == 0  # one file: split whole
+    workflow.update_config(data=["parts/a.parquet", "parts/b.csv"])
+    assert workflow.run_ok().jobs("scan") == 2
+    pq.write_table(table.slice(0, 10), workflow.path("parts", "c.parquet"))
+    workflow.update_config(data=["parts/a.parquet", "parts/b.csv", "parts/c.parquet"])
+    grown = workflow.run_ok()
+    assert (grown.jobs("scan"), grown.jobs("split")) == (1, 1), grown.output[-3000:]
+    workflow.update_config(data=["parts/a.parquet"])
+    single = workflow.run_ok()
+    assert single.jobs("split") == 1
+    assert not workflow.path("results", "scans").exists()  # no stale scan is left
+
+
+def test_integers_too_large_for_floats_are_warned_once_by_the_gather(tmp_path, caplog):
+    t0 = 1_700_000_000_000_000_000  # epoch nanoseconds
+    data = []
+    for i in range(3):
+        ns = pa.array([t0 + 10 * i + j for j in range(10)], pa.int64())
+        pq.write_table(pa.table({"g": ["a", "b"] * 5, "t": ns}), tmp_path / f"{i}.parquet")
+        data.append(str(tmp_path / f"{i}.parquet"))
+    spec = SplitSpec(data=data, col="g", kind="hist", x="t")
+    with caplog.at_level(logging.WARNING, logger="tilegrid.split"):
+        scatter_gather(spec, tmp_path / "out", tmp_path / "scans")
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [
+        "column 't': integers up to 1700000000000000029 are drawn as float64, "
+        "exact to 1 part in 2**53"
+    ]
+
+
+@pytest.mark.workflow
+def test_a_large_parquet_file_is_scanned_in_ranges_of_its_row_groups(workflow):
+    """A file of three row groups of BATCH_ROWS rows, scanned BATCH_ROWS rows at a time:
+    three scan jobs, and the same shards and tiles as the whole file's split."""
+    n = 2 * tableio.BATCH_ROWS + 1000
+    rng = np.random.default_rng(7)
+    table = pa.table(
+        {
+            "site": pa.array(np.array(["north", "south"])[rng.integers(0, 2, n)]),
+            "season": pa.array(np.array(["spring", "summer", "autumn"])[rng.integers(0, 3, n)]),
+            "group": pa.array(np.array(["a", "b", "c"])[rng.integers(0, 3, n)]),
+            "value": rng.normal(0, 1, n),
+        }
+    )
+    pq.write_table(table, workflow.path("data.parquet"), row_group_size=tableio.BATCH_ROWS)
+    ranged = workflow.run_ok(env={"TILEGRID_SCAN_ROWS": str(tableio.BATCH_ROWS)})
+    assert (ranged.jobs("scan"), ranged.jobs("split")) == (3, 1), ranged.output[-3000:]
+    per_range = {k: v for k, v in results(workflow).items() if not k.startswith("scans/")}
+    whole = workflow.run_ok()  # one scan job is too few: the file is split whole
+    assert (whole.jobs("scan"), whole.jobs("split"), whole.jobs("render")) == (0, 1, 0)
+    assert results(workflow) == per_range
