@@ -1,0 +1,445 @@
+"""Compositing changed tiles into the mosaic's cached canvas, instead of redrawing it.
+
+After a full draw of a PNG mosaic, :func:`write_cache` keeps beside it (in
+``.mosaic-cache/``) the canvas (the PNG itself, hard-linked) and a record: the
+*decoration key*, a digest of everything but the tiles' pixels that decides
+the mosaic's bytes (:func:`decoration_key`), the pixel box of every tile, and
+per tile a digest of its PNG and of its pixels under its axes' lines.
+
+On the next run, :func:`composite` pastes the tiles whose PNG changed into that
+canvas and writes it the way ``savefig`` writes a PNG (:func:`save_pixels`) --
+only when the result is the full draw's, byte for byte:
+
+- the decoration key is the same (layout, limits, ticks, titles, settings,
+  libraries, the mosaic's code, matplotlib's style): the same decorations;
+- the canvas file is the one the record names (its digest), of the recorded size;
+- the mosaic draws nothing on a tile but its axes' lines (spines and ticks, which
+  overlap its edge): a full draw checks it (:func:`decorated_interior`) before it
+  writes a record, and a changed tile is pasted only if its pixels where those
+  lines may blend with it (:func:`line_boxes`) did not change;
+- every changed tile is opaque and of its recorded size.
+
+Anything else (no record, a damaged one, another key) is a full draw.  The
+cache is no output of the workflow: deleted, it only costs one full draw.  Its
+files are a function of the mosaic's inputs only, the same after a composite
+as after a full draw (a fresh run leaves the same bytes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import platform
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger("tilegrid.mosaic")
+
+#: the cache folder, beside the PNG mosaic
+CACHE_DIR = ".mosaic-cache"
+#: bump when the record's meaning changes
+RECORD_VERSION = 1
+#: manifest and tile metadata fields the mosaic does not draw (they change with any data)
+UNDRAWN_MANIFEST = ("input_rows", "dropped")
+UNDRAWN_TILE = ("rows",)
+
+
+@dataclass
+class Canvas:
+    """The cached canvas's pixel geometry: its size and each tile's lower-left corner."""
+
+    width: int
+    height: int
+    origins: dict[str, tuple[int, int]]
+
+
+def cache_dir(png: str) -> str:
+    """The folder of the composite cache of the mosaic ``png``."""
+    return os.path.join(os.path.dirname(png), CACHE_DIR)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_digest(path: str) -> str:
+    """SHA-256 of a file's bytes."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of what draws, rasterises and encodes the mosaic."""
+    from importlib.metadata import version
+
+    import matplotlib.ft2font
+    from PIL import features
+
+    found = {name: version(name) for name in ("matplotlib", "numpy", "pillow")}
+    found["freetype"] = matplotlib.ft2font.__freetype_version__
+    found["zlib"] = str(features.version("zlib"))
+    found["python"] = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    found["machine"] = platform.machine()
+    return found
+
+
+def code_digest() -> str:
+    """A digest of the package files the mosaic runs (the mosaic rule's code, see codedeps)."""
+    from .codedeps import PACKAGE, closure
+
+    parts = []
+    for path in closure(["mosaic"]):
+        with open(path, "rb") as handle:
+            parts.append(f"{path.relative_to(PACKAGE).as_posix()}:{_digest(handle.read())}")
+    return _digest("\n".join(parts).encode())
+
+
+def font_digest() -> str:
+    """Which font file the mosaic's text is drawn with, by content."""
+    from matplotlib.font_manager import FontProperties, findfont
+
+    return file_digest(findfont(FontProperties()))
+
+
+def drawn_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The manifest without what the mosaic does not draw (row counts, dropped rows)."""
+    out = {k: v for k, v in manifest.items() if k not in UNDRAWN_MANIFEST}
+    out["tiles"] = [
+        {k: v for k, v in tile.items() if k not in UNDRAWN_TILE} for tile in manifest["tiles"]
+    ]
+    return out
+
+
+def decoration_key(
+    manifest: dict[str, Any],
+    metas: dict[str, dict[str, Any]],
+    settings: dict[str, Any],
+    sharex: Any,
+    sharey: Any,
+) -> str:
+    """A digest of everything but the tiles' pixels that decides the PNG mosaic's bytes.
+
+    The manifest and every tile's metadata without their row counts (the tile
+    sizes, dpi, limits, scales, ticks, titles, colour scales, legend), the
+    mosaic's settings and sharing, the versions of the drawing and encoding
+    libraries, the mosaic's code, tilegrid's matplotlib style and its font.
+    Call it under :func:`tilegrid.figures.tilegrid_style`.
+    """
+    from .figures import style_rc
+
+    drawn = drawn_manifest(manifest)
+    payload = {
+        "record": RECORD_VERSION,
+        "manifest": drawn,
+        "metas": [
+            {k: v for k, v in metas[t["id"]].items() if k not in UNDRAWN_TILE}
+            for t in drawn["tiles"]
+        ],
+        "settings": settings,
+        "sharex": sharex,
+        "sharey": sharey,
+        "libraries": library_versions(),
+        "code": code_digest(),
+        "style": sorted((k, repr(v)) for k, v in style_rc().items()),
+        "font": font_digest(),
+    }
+    return _digest(json.dumps(payload, sort_keys=True, default=repr).encode())
+
+
+#: a box of tile pixels: first row, end row, first column, end column (array indices)
+Box = tuple[int, int, int, int]
+
+
+def line_boxes(ax, origin: tuple[int, int], size: tuple[int, int]) -> list[Box]:
+    """The boxes of a tile's pixels that its axes' spines and ticks may touch.
+
+    Each visible spine's extent (matplotlib's, with its ticks), widened by half
+    the widest line and one and a half pixels for snapping and antialiasing,
+    cut to the tile at ``origin`` (lower left, figure pixels) of ``size``.
+    """
+    import math
+
+    dpi = ax.get_figure(root=True).dpi
+    out = []
+    for spine in ax.spines.values():
+        if not spine.get_visible():
+            continue
+        axis = spine.axis
+        ticks = [t for t in (axis.majorTicks[:1] + axis.minorTicks[:1])] if axis else []
+        widths = [spine.get_linewidth()] + [t.tick1line.get_markeredgewidth() for t in ticks]
+        pad = max(widths) * dpi / 72 / 2 + 1.5
+        extent = spine.get_window_extent()
+        x0, y0 = origin
+        width, height = size
+        cols = (
+            max(0, math.floor(extent.x0 - pad - x0)),
+            min(width, math.ceil(extent.x1 + pad - x0)),
+        )
+        rows = (
+            max(0, math.floor(y0 + height - extent.y1 - pad)),
+            min(height, math.ceil(y0 + height - extent.y0 + pad)),
+        )
+        if cols[0] < cols[1] and rows[0] < rows[1]:
+            out.append((rows[0], rows[1], cols[0], cols[1]))
+    return out
+
+
+def box_digest(pixels: np.ndarray, boxes: list[Box]) -> str:
+    """A digest of a tile's pixels in ``boxes`` (where its axes' lines blend in)."""
+    parts = [np.ascontiguousarray(pixels[r0:r1, c0:c1]).tobytes() for r0, r1, c0, c1 in boxes]
+    return _digest(b"".join(parts))
+
+
+def tile_box(canvas: Canvas, tile: str, size: tuple[int, int]) -> tuple[slice, slice]:
+    """The rows and columns of ``tile`` (``size`` = width, height) in the canvas array."""
+    x0, y0 = canvas.origins[tile]
+    width, height = size
+    top = canvas.height - y0 - height
+    return slice(top, top + height), slice(x0, x0 + width)
+
+
+def decorated_interior(
+    pixels: np.ndarray,
+    canvas: Canvas,
+    tiles: dict[str, np.ndarray],
+    boxes: dict[str, list[Box]],
+) -> str | None:
+    """The first tile whose pixels outside its ``boxes`` differ on the drawn canvas, or None.
+
+    A full draw's check that the mosaic drew nothing over a tile but its axes'
+    lines, so that pasting a tile's other pixels is exact.
+    """
+    for tile, image in tiles.items():
+        height, width = image.shape[:2]
+        rows, cols = tile_box(canvas, tile, (width, height))
+        placed = pixels[rows, cols]
+        if placed.shape != image.shape:
+            return tile
+        differ = (placed != image).any(axis=-1)
+        for r0, r1, c0, c1 in boxes[tile]:
+            differ[r0:r1, c0:c1] = False
+        if differ.any():
+            return tile
+    return None
+
+
+def paste(pixels: np.ndarray, canvas: Canvas, tile: str, image: np.ndarray, boxes) -> None:
+    """Put ``image`` at its tile's place on the canvas ``pixels``, but in ``boxes``."""
+    rows, cols = tile_box(canvas, tile, (image.shape[1], image.shape[0]))
+    placed = pixels[rows, cols]
+    kept = [placed[r0:r1, c0:c1].copy() for r0, r1, c0, c1 in boxes]
+    placed[...] = image
+    for (r0, r1, c0, c1), old in zip(boxes, kept):
+        placed[r0:r1, c0:c1] = old
+
+
+def save_pixels(pixels: np.ndarray, path: str, dpi: float) -> None:
+    """Write RGBA ``pixels`` as the PNG ``savefig`` would write them (see figures.save_figure).
+
+    The same call as matplotlib's Agg backend (``image.imsave`` of the canvas's
+    buffer at the figure's dpi, with the same metadata), atomically.
+    """
+    import matplotlib as mpl
+    import matplotlib.image
+
+    from .figures import _METADATA, TILEGRID_RC
+
+    tmp = f"{path}.tmp{os.getpid()}.png"
+    try:
+        with mpl.rc_context(TILEGRID_RC):
+            matplotlib.image.imsave(
+                tmp,
+                memoryview(np.ascontiguousarray(pixels)),
+                format="png",
+                origin="upper",
+                dpi=dpi,
+                metadata=_METADATA["png"],
+            )
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+# ---------------------------------------------------------------- the cache's files
+
+
+def _record_path(folder: str) -> str:
+    return os.path.join(folder, "record.json")
+
+
+def _canvas_path(folder: str) -> str:
+    return os.path.join(folder, "canvas.png")
+
+
+def drop_cache(png: str) -> None:
+    """Remove the composite cache of ``png`` (the next PNG mosaic is drawn in full)."""
+    folder = cache_dir(png)
+    for path in (_record_path(folder), _canvas_path(folder)):
+        if os.path.exists(path):
+            os.remove(path)
+    if os.path.isdir(folder) and not os.listdir(folder):
+        os.rmdir(folder)
+
+
+def _keep_canvas(png: str, folder: str) -> None:
+    """The canvas: a hard link to the mosaic just written (a copy where links fail)."""
+    import shutil
+
+    canvas = _canvas_path(folder)
+    tmp = f"{canvas}.tmp{os.getpid()}"
+    try:
+        try:
+            os.link(png, tmp)
+        except OSError:
+            shutil.copyfile(png, tmp)
+        os.replace(tmp, canvas)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _write_record(folder: str, record: dict[str, Any]) -> None:
+    path = _record_path(folder)
+    tmp = f"{path}.tmp{os.getpid()}"
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(record, handle, sort_keys=True, indent=1)
+            handle.write("\n")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _read_record(folder: str) -> dict[str, Any] | None:
+    try:
+        with open(_record_path(folder), encoding="utf-8") as handle:
+            record = json.load(handle)
+        return record if record.get("record") == RECORD_VERSION else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def write_cache(
+    png: str,
+    key: str,
+    dpi: float,
+    canvas: Canvas,
+    pixels: np.ndarray,
+    tiles: dict[str, np.ndarray],
+    boxes: dict[str, list[Box]],
+    tile_paths: dict[str, str],
+) -> bool:
+    """After a full draw: keep the canvas ``png`` (drawn ``pixels``) and its record.
+
+    ``tiles``: every tile's pixels as placed; ``boxes``: where its axes' lines
+    may touch it.  No record (and no cache) when the drawing covers a tile
+    elsewhere; False then.
+    """
+    folder = cache_dir(png)
+    drop_cache(png)
+    covered = decorated_interior(pixels, canvas, tiles, boxes)
+    if covered is not None:
+        log.info("no composite cache: the mosaic draws over tile %s", covered)
+        return False
+    os.makedirs(folder, exist_ok=True)
+    _keep_canvas(png, folder)
+    _write_record(
+        folder,
+        {
+            "record": RECORD_VERSION,
+            "key": key,
+            "dpi": dpi,
+            "canvas": {"sha256": file_digest(png), "width": canvas.width, "height": canvas.height},
+            "tiles": {
+                tile: {
+                    "origin": list(canvas.origins[tile]),
+                    "size": [image.shape[1], image.shape[0]],
+                    "png": file_digest(tile_paths[tile]),
+                    "lines": [list(box) for box in boxes[tile]],
+                    "under_lines": box_digest(image, boxes[tile]),
+                }
+                for tile, image in tiles.items()
+            },
+        },
+    )
+    return True
+
+
+class NoComposite(Exception):
+    """Why the cached canvas cannot give this mosaic (it is drawn in full)."""
+
+
+def composite(png: str, key: str, tile_paths: dict[str, str]) -> tuple[Canvas, int]:
+    """Write ``png`` from the cached canvas with the changed tiles pasted in.
+
+    Returns the canvas and how many tiles changed; raises :class:`NoComposite`
+    (with the reason) when the result could differ from a full draw's.
+    """
+    from .mosaic import TileError, load_tile
+
+    folder = cache_dir(png)
+    record = _read_record(folder)
+    if record is None:
+        raise NoComposite("no cached canvas")
+    if record["key"] != key:
+        raise NoComposite("the layout or decorations changed")
+    if set(record["tiles"]) != set(tile_paths):
+        raise NoComposite("other tiles")
+    canvas_file = _canvas_path(folder)
+    try:
+        if file_digest(canvas_file) != record["canvas"]["sha256"]:
+            raise NoComposite("the cached canvas is not the one recorded")
+    except OSError as exc:
+        raise NoComposite("no cached canvas") from exc
+    info = record["tiles"]
+    canvas = Canvas(
+        record["canvas"]["width"],
+        record["canvas"]["height"],
+        {tile: tuple(info[tile]["origin"]) for tile in tile_paths},
+    )
+    changed = {t: d for t, p in tile_paths.items() if (d := file_digest(p)) != info[t]["png"]}
+    os.remove(_record_path(folder))  # until the new canvas and record are in place
+    if not changed:
+        _copy_canvas(canvas_file, png)
+    else:
+        try:
+            pixels = load_tile(canvas_file).copy()
+        except TileError as exc:
+            raise NoComposite("the cached canvas is damaged") from exc
+        if pixels.shape[:2] != (canvas.height, canvas.width):
+            raise NoComposite("the cached canvas is not of the recorded size")
+        for tile, digest in changed.items():
+            image = load_tile(tile_paths[tile])
+            size = [image.shape[1], image.shape[0]]
+            if size != info[tile]["size"] or not (image[..., 3] == 255).all():
+                raise NoComposite(f"tile {tile} is not of its recorded size or not opaque")
+            boxes = [tuple(box) for box in info[tile]["lines"]]
+            if box_digest(image, boxes) != info[tile]["under_lines"]:
+                raise NoComposite(f"the pixels of tile {tile} under its axes' lines changed")
+            paste(pixels, canvas, tile, image, boxes)
+            info[tile]["png"] = digest
+        save_pixels(pixels, png, record["dpi"])
+    os.makedirs(folder, exist_ok=True)
+    _keep_canvas(png, folder)
+    record["canvas"]["sha256"] = file_digest(png)
+    _write_record(folder, record)
+    return canvas, len(changed)
+
+
+def _copy_canvas(canvas_file: str, png: str) -> None:
+    import shutil
+
+    tmp = f"{png}.tmp{os.getpid()}.png"
+    try:
+        shutil.copyfile(canvas_file, tmp)
+        os.replace(tmp, png)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
