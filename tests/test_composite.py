@@ -31,7 +31,7 @@ def _table() -> pa.Table:
     return table.append_column("u", pa.array(rng.uniform(0, 10, table.num_rows)))
 
 
-@pytest.fixture(scope="module", params=sorted(KINDS))
+@pytest.fixture(scope="module")
 def grid(request, tmp_path_factory):
     """A 2 x 3 grid of one kind, split and rendered in this process: (folder, tile ids)."""
     root = tmp_path_factory.mktemp(request.param)
@@ -85,6 +85,7 @@ def _messages(caplog) -> str:
     return "\n".join(r.getMessage() for r in caplog.records if r.name == "tilegrid.mosaic")
 
 
+@pytest.mark.parametrize("grid", sorted(KINDS), indirect=True)
 def test_a_changed_tile_is_composited_into_the_canvas_as_a_full_draw_draws_it(
     tiles, tmp_path, caplog
 ):
@@ -100,6 +101,7 @@ def test_a_changed_tile_is_composited_into_the_canvas_as_a_full_draw_draws_it(
         assert cached == (tmp_path / "fresh" / CACHE_DIR / name).read_bytes(), name
 
 
+@pytest.mark.parametrize("grid", ["box"], indirect=True)
 def test_nothing_changed_gives_the_canvas_itself(tiles, tmp_path, caplog):
     first = _draw(tiles, tmp_path / "mosaic.png")
     (tmp_path / "mosaic.png").unlink()
@@ -108,6 +110,7 @@ def test_nothing_changed_gives_the_canvas_itself(tiles, tmp_path, caplog):
     assert "composited 0 changed tiles" in _messages(caplog)
 
 
+@pytest.mark.parametrize("grid", sorted(KINDS), indirect=True)
 def test_a_tile_whose_pixels_under_its_axes_lines_changed_is_drawn_in_full(tiles, tmp_path, caplog):
     _draw(tiles, tmp_path / "a" / "mosaic.png")
     _paint(tiles[1] / f"{tiles[2][0]}.png", slice(None), slice(0, 1))  # under the left spine
@@ -119,6 +122,7 @@ def test_a_tile_whose_pixels_under_its_axes_lines_changed_is_drawn_in_full(tiles
     assert redrawn == _draw(tiles, tmp_path / "fresh" / "mosaic.png")
 
 
+@pytest.mark.parametrize("grid", ["box"], indirect=True)
 def test_another_title_is_drawn_in_full(tiles, tmp_path, caplog):
     _draw(tiles, tmp_path / "a" / "mosaic.png")
     _paint(tiles[1] / f"{tiles[2][1]}.png", slice(10, 20), slice(12, 30))
@@ -128,6 +132,7 @@ def test_another_title_is_drawn_in_full(tiles, tmp_path, caplog):
     assert redrawn == _draw(tiles, tmp_path / "fresh" / "mosaic.png", title="another")
 
 
+@pytest.mark.parametrize("grid", ["box"], indirect=True)
 @pytest.mark.parametrize("damage", ["canvas", "record", "no canvas"])
 def test_a_damaged_cache_is_drawn_in_full(tiles, tmp_path, caplog, damage):
     first = _draw(tiles, tmp_path / "mosaic.png")
@@ -146,6 +151,7 @@ def test_a_damaged_cache_is_drawn_in_full(tiles, tmp_path, caplog, damage):
     assert "drew the mosaic" in _messages(caplog)
 
 
+@pytest.mark.parametrize("grid", ["box"], indirect=True)
 def test_a_pdf_beside_the_png_draws_in_full_and_the_png_is_the_same(tiles, tmp_path, caplog):
     manifest, folder, ids = tiles
     png = _draw(tiles, tmp_path / "mosaic.png")

@@ -7,7 +7,7 @@ the mosaic's bytes (:func:`decoration_key`), the pixel box of every tile, and
 per tile a digest of its PNG and of its pixels under its axes' lines.
 
 On the next run, :func:`composite` pastes the tiles whose PNG changed into that
-canvas and writes it the way ``savefig`` writes a PNG (:func:`save_pixels`) --
+canvas and writes it the way ``savefig`` writes a PNG (:func:`save_image`) --
 only when the result is the full draw's, byte for byte:
 
 - the decoration key is the same (layout, limits, ticks, titles, settings,
@@ -228,38 +228,45 @@ def decorated_interior(
     return None
 
 
-def paste(pixels: np.ndarray, canvas: Canvas, tile: str, image: np.ndarray, boxes) -> None:
-    """Put ``image`` at its tile's place on the canvas ``pixels``, but in ``boxes``."""
+def paste(canvas_image, canvas: Canvas, tile: str, image: np.ndarray, boxes) -> None:
+    """Put ``image`` at its tile's place on ``canvas_image`` (a PIL image), but in ``boxes``."""
+    from PIL import Image
+
     rows, cols = tile_box(canvas, tile, (image.shape[1], image.shape[0]))
-    placed = pixels[rows, cols]
-    kept = [placed[r0:r1, c0:c1].copy() for r0, r1, c0, c1 in boxes]
-    placed[...] = image
-    for (r0, r1, c0, c1), old in zip(boxes, kept):
-        placed[r0:r1, c0:c1] = old
+    left, top = cols.start, rows.start
+    kept = [
+        (canvas_image.crop((left + c0, top + r0, left + c1, top + r1)), (left + c0, top + r0))
+        for r0, r1, c0, c1 in boxes
+    ]
+    canvas_image.paste(Image.fromarray(image, "RGBA"), (left, top))
+    for old, at in kept:
+        canvas_image.paste(old, at)
 
 
-def save_pixels(pixels: np.ndarray, path: str, dpi: float) -> None:
-    """Write RGBA ``pixels`` as the PNG ``savefig`` would write them (see figures.save_figure).
+def save_image(image, path: str, dpi: float) -> None:
+    """Write the RGBA PIL ``image`` as ``savefig`` writes a PNG (see figures.save_figure).
 
-    The same call as matplotlib's Agg backend (``image.imsave`` of the canvas's
-    buffer at the figure's dpi, with the same metadata), atomically.
+    What matplotlib's Agg backend does (``image.imsave`` of its canvas at the
+    figure's dpi): the same Pillow call with the same text chunks and dpi.
+    Atomically.
     """
     import matplotlib as mpl
-    import matplotlib.image
+    from PIL.PngImagePlugin import PngInfo
 
-    from .figures import _METADATA, TILEGRID_RC
+    from .figures import _METADATA
 
+    metadata = {
+        "Software": f"Matplotlib version{mpl.__version__}, https://matplotlib.org/",
+        **_METADATA["png"],
+    }
+    info = PngInfo()
+    for key, value in metadata.items():
+        if value is not None:
+            info.add_text(key, value)
+    image.info = {}  # nothing of the file it was read from
     tmp = f"{path}.tmp{os.getpid()}.png"
     try:
-        with mpl.rc_context(TILEGRID_RC):
-            matplotlib.image.imsave(
-                tmp,
-                memoryview(np.ascontiguousarray(pixels)),
-                format="png",
-                origin="upper",
-                dpi=dpi,
-                metadata=_METADATA["png"],
-            )
+        image.save(tmp, format="png", pnginfo=info, dpi=(dpi, dpi))
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -382,7 +389,7 @@ def composite(png: str, key: str, tile_paths: dict[str, str]) -> tuple[Canvas, i
     Returns the canvas and how many tiles changed; raises :class:`NoComposite`
     (with the reason) when the result could differ from a full draw's.
     """
-    from .mosaic import TileError, load_tile
+    from .mosaic import load_tile
 
     folder = cache_dir(png)
     record = _read_record(folder)
@@ -409,28 +416,38 @@ def composite(png: str, key: str, tile_paths: dict[str, str]) -> tuple[Canvas, i
     if not changed:
         _copy_canvas(canvas_file, png)
     else:
-        try:
-            pixels = load_tile(canvas_file).copy()
-        except TileError as exc:
-            raise NoComposite("the cached canvas is damaged") from exc
-        if pixels.shape[:2] != (canvas.height, canvas.width):
-            raise NoComposite("the cached canvas is not of the recorded size")
-        for tile, digest in changed.items():
-            image = load_tile(tile_paths[tile])
-            size = [image.shape[1], image.shape[0]]
-            if size != info[tile]["size"] or not (image[..., 3] == 255).all():
-                raise NoComposite(f"tile {tile} is not of its recorded size or not opaque")
-            boxes = [tuple(box) for box in info[tile]["lines"]]
-            if box_digest(image, boxes) != info[tile]["under_lines"]:
-                raise NoComposite(f"the pixels of tile {tile} under its axes' lines changed")
-            paste(pixels, canvas, tile, image, boxes)
-            info[tile]["png"] = digest
-        save_pixels(pixels, png, record["dpi"])
+        with _open_canvas(canvas_file, canvas) as image:
+            for tile, digest in changed.items():
+                pixels = load_tile(tile_paths[tile])
+                size = [pixels.shape[1], pixels.shape[0]]
+                if size != info[tile]["size"] or not (pixels[..., 3] == 255).all():
+                    raise NoComposite(f"tile {tile} is not of its recorded size or not opaque")
+                boxes = [tuple(box) for box in info[tile]["lines"]]
+                if box_digest(pixels, boxes) != info[tile]["under_lines"]:
+                    raise NoComposite(f"the pixels of tile {tile} under its axes' lines changed")
+                paste(image, canvas, tile, pixels, boxes)
+                info[tile]["png"] = digest
+            save_image(image, png, record["dpi"])
     os.makedirs(folder, exist_ok=True)
     _keep_canvas(png, folder)
     record["canvas"]["sha256"] = file_digest(png)
     _write_record(folder, record)
     return canvas, len(changed)
+
+
+def _open_canvas(path: str, canvas: Canvas):
+    """The cached canvas as a decoded RGBA PIL image of the recorded size."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        image = Image.open(path)
+        image.load()
+    except (OSError, SyntaxError, ValueError, UnidentifiedImageError) as exc:
+        raise NoComposite("the cached canvas is damaged") from exc
+    if image.mode != "RGBA" or image.size != (canvas.width, canvas.height):
+        image.close()
+        raise NoComposite("the cached canvas is not of the recorded size")
+    return image
 
 
 def _copy_canvas(canvas_file: str, png: str) -> None:
