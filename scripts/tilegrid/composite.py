@@ -158,32 +158,41 @@ Box = tuple[int, int, int, int]
 def line_boxes(ax, origin: tuple[int, int], size: tuple[int, int]) -> list[Box]:
     """The boxes of a tile's pixels that its axes' spines and ticks may touch.
 
-    Each visible spine's extent (matplotlib's, with its ticks), widened by half
-    the widest line and one and a half pixels for snapping and antialiasing,
-    cut to the tile at ``origin`` (lower left, figure pixels) of ``size``.
+    Each visible spine's line, widened by half the widest line (spine or tick)
+    and one and a half pixels for snapping and antialiasing, and by the tick
+    length inwards unless ticks point out (matplotlib's style, which the
+    decoration key holds), cut to the tile at ``origin`` (lower left, figure
+    pixels) of ``size``.  Call it under :func:`tilegrid.figures.tilegrid_style`, after the
+    figure was drawn (which puts the spines in place).
     """
     import math
 
+    import matplotlib as mpl
+
+    rc = mpl.rcParams
     dpi = ax.get_figure(root=True).dpi
+    widths = [rc["axes.linewidth"]]
+    inward = 0.0
+    for name in "xy":
+        widths += [rc[f"{name}tick.{size}.width"] for size in ("major", "minor")]
+        if rc[f"{name}tick.direction"] != "out":
+            inward = max(inward, rc[f"{name}tick.major.size"], rc[f"{name}tick.minor.size"])
+    pad = max(widths) / 2 * dpi / 72 + 1.5
+    x0, y0 = origin
+    width, height = size
     out = []
     for spine in ax.spines.values():
         if not spine.get_visible():
             continue
-        axis = spine.axis
-        ticks = [t for t in (axis.majorTicks[:1] + axis.minorTicks[:1])] if axis else []
-        widths = [spine.get_linewidth()] + [t.tick1line.get_markeredgewidth() for t in ticks]
-        pad = max(widths) * dpi / 72 / 2 + 1.5
-        extent = spine.get_window_extent()
-        x0, y0 = origin
-        width, height = size
-        cols = (
-            max(0, math.floor(extent.x0 - pad - x0)),
-            min(width, math.ceil(extent.x1 + pad - x0)),
-        )
+        extent = spine.get_path().get_extents(spine.get_transform())
+        grow = pad + inward * dpi / 72
+        cols = (math.floor(extent.x0 - grow - x0), math.ceil(extent.x1 + grow - x0))
         rows = (
-            max(0, math.floor(y0 + height - extent.y1 - pad)),
-            min(height, math.ceil(y0 + height - extent.y0 + pad)),
+            math.floor(y0 + height - extent.y1 - grow),
+            math.ceil(y0 + height - extent.y0 + grow),
         )
+        cols = (max(0, cols[0]), min(width, cols[1]))
+        rows = (max(0, rows[0]), min(height, rows[1]))
         if cols[0] < cols[1] and rows[0] < rows[1]:
             out.append((rows[0], rows[1], cols[0], cols[1]))
     return out
@@ -220,12 +229,19 @@ def decorated_interior(
         placed = pixels[rows, cols]
         if placed.shape != image.shape:
             return tile
-        differ = (placed != image).any(axis=-1)
+        differ = _words(placed) != _words(image)
         for r0, r1, c0, c1 in boxes[tile]:
             differ[r0:r1, c0:c1] = False
         if differ.any():
             return tile
     return None
+
+
+def _words(pixels: np.ndarray) -> np.ndarray:
+    """RGBA uint8 pixels as one uint32 each (a view when the channels are contiguous)."""
+    if pixels.strides[-1] != 1:
+        pixels = np.ascontiguousarray(pixels)
+    return pixels.view(np.uint32)[..., 0]
 
 
 def paste(canvas_image, canvas: Canvas, tile: str, image: np.ndarray, boxes) -> None:
