@@ -204,8 +204,10 @@ def decorate(ax, cell: Cell, renderer=None) -> None:
 
 
 def _tick_font(ax, name: str):
+    """The font of an axis's tick labels, from its first tick (made if need be: only
+    that one, where ``get_major_ticks()`` makes one per location of the locator)."""
     axis = getattr(ax, f"{name}axis")
-    return axis.get_major_ticks()[0].label1.get_fontproperties()
+    return axis.get_major_ticks(1)[0].label1.get_fontproperties()
 
 
 def _tick_positions(ax, name: str, ticks) -> list[float]:
