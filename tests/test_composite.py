@@ -123,6 +123,23 @@ def test_a_tile_whose_pixels_under_its_axes_lines_changed_is_drawn_in_full(tiles
 
 
 @pytest.mark.parametrize("grid", ["box"], indirect=True)
+def test_a_tile_that_is_not_opaque_is_drawn_in_full_and_leaves_no_cache(tiles, tmp_path, caplog):
+    _draw(tiles, tmp_path / "a" / "mosaic.png")
+    path = tiles[1] / f"{tiles[2][2]}.png"
+    with Image.open(path) as img:
+        pixels = np.array(img.convert("RGBA"))
+    pixels[10:20, 12:30, 3] = 128
+    Image.fromarray(pixels).save(path)
+    with caplog.at_level(logging.INFO, "tilegrid.mosaic"):
+        redrawn = _draw(tiles, tmp_path / "a" / "mosaic.png")
+    messages = _messages(caplog)
+    assert f"drawing the mosaic in full: tile {tiles[2][2]} is not" in messages
+    assert f"no composite cache: the mosaic draws over tile {tiles[2][2]}" in messages
+    assert not (tmp_path / "a" / CACHE_DIR).exists()
+    assert redrawn == _draw(tiles, tmp_path / "fresh" / "mosaic.png")
+
+
+@pytest.mark.parametrize("grid", ["box"], indirect=True)
 def test_another_title_is_drawn_in_full(tiles, tmp_path, caplog):
     _draw(tiles, tmp_path / "a" / "mosaic.png")
     _paint(tiles[1] / f"{tiles[2][1]}.png", slice(10, 20), slice(12, 30))

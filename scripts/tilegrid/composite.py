@@ -428,20 +428,16 @@ def composite(png: str, key: str, tile_paths: dict[str, str]) -> tuple[Canvas, i
         {tile: tuple(info[tile]["origin"]) for tile in tile_paths},
     )
     changed = {t: d for t, p in tile_paths.items() if (d := file_digest(p)) != info[t]["png"]}
+    for tile in changed:  # all checked before the large canvas is decoded
+        _pasteable(tile, load_tile(tile_paths[tile]), info[tile])
     os.remove(_record_path(folder))  # until the new canvas and record are in place
     if not changed:
         _copy_canvas(canvas_file, png)
     else:
         with _open_canvas(canvas_file, canvas) as image:
             for tile, digest in changed.items():
-                pixels = load_tile(tile_paths[tile])
-                size = [pixels.shape[1], pixels.shape[0]]
-                if size != info[tile]["size"] or not (pixels[..., 3] == 255).all():
-                    raise NoComposite(f"tile {tile} is not of its recorded size or not opaque")
                 boxes = [tuple(box) for box in info[tile]["lines"]]
-                if box_digest(pixels, boxes) != info[tile]["under_lines"]:
-                    raise NoComposite(f"the pixels of tile {tile} under its axes' lines changed")
-                paste(image, canvas, tile, pixels, boxes)
+                paste(image, canvas, tile, load_tile(tile_paths[tile]), boxes)
                 info[tile]["png"] = digest
             save_image(image, png, record["dpi"])
     os.makedirs(folder, exist_ok=True)
@@ -449,6 +445,15 @@ def composite(png: str, key: str, tile_paths: dict[str, str]) -> tuple[Canvas, i
     record["canvas"]["sha256"] = file_digest(png)
     _write_record(folder, record)
     return canvas, len(changed)
+
+
+def _pasteable(tile: str, pixels: np.ndarray, info: dict[str, Any]) -> None:
+    """Raise NoComposite unless the changed ``tile`` (its ``pixels``) can be pasted as it is
+    recorded in ``info``: of its size, opaque, the same under its axes' lines."""
+    if [pixels.shape[1], pixels.shape[0]] != info["size"] or not (pixels[..., 3] == 255).all():
+        raise NoComposite(f"tile {tile} is not of its recorded size or not opaque")
+    if box_digest(pixels, [tuple(box) for box in info["lines"]]) != info["under_lines"]:
+        raise NoComposite(f"the pixels of tile {tile} under its axes' lines changed")
 
 
 def _open_canvas(path: str, canvas: Canvas):
