@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import SMALL_CONFIG, render_tiles, small_table
 from PIL import Image
-from tilegrid.composite import CACHE_DIR, Canvas, decorated_interior
+from tilegrid.composite import CACHE_DIR, Canvas, decorated_interior, decoration_key
 from tilegrid.mosaic import write_mosaic
 from tilegrid.split import SplitSpec, run_split
 
@@ -182,6 +182,27 @@ def test_a_pdf_beside_the_png_draws_in_full_and_the_png_is_the_same(tiles, tmp_p
         )
     assert "drew the mosaic" in _messages(caplog)
     assert (tmp_path / "mosaic.png").read_bytes() == png
+
+
+def test_the_decoration_key_ignores_row_counts_but_not_what_the_mosaic_draws():
+    axis = {"lim": [0.0, 1.0], "scale": "linear", "label": "v", "ticks": None, "ticklabels": None}
+    tile = {"row_index": None, "col_index": 0, "facets": {}, "rows": 4}
+    manifest = {"row": None, "col": None, "shape": [1, 2], "kind": "box", "input_rows": 9}
+    manifest |= {"dropped": {}, "tiles": [{"id": t, **tile} for t in "ab"]}
+    meta = {"x": axis, "y": axis, "title": "", "size_px": [10, 8], "dpi": 72, "rows": 4}
+    metas = {t: {**meta, "tile": t} for t in "ab"}
+
+    def key(manifest=manifest, metas=metas, settings=None, sharey=True):
+        return decoration_key(manifest, metas, settings or {"title": "t"}, True, sharey)
+
+    counted = {**manifest, "input_rows": 12, "dropped": {"non_finite": 3}}
+    counted["tiles"] = [{**t, "rows": 5, "dropped": {"non_finite": 1}} for t in manifest["tiles"]]
+    assert key(counted, {t: {**m, "rows": 5} for t, m in metas.items()}) == key()
+    moved = {**metas, "b": {**metas["b"], "y": {**axis, "lim": [0.0, 2.0]}}}
+    assert key(metas=moved) != key()
+    assert key(settings={"title": "another"}) != key()
+    assert key(sharey=False) != key()
+    assert key({**manifest, "legend": {"title": "h", "labels": [1], "colors": ["red"]}}) != key()
 
 
 def test_a_drawing_over_a_tile_but_its_axes_lines_is_found():

@@ -44,9 +44,11 @@ log = logging.getLogger("tilegrid.mosaic")
 CACHE_DIR = ".mosaic-cache"
 #: bump when the record's meaning changes
 RECORD_VERSION = 1
-#: manifest and tile metadata fields the mosaic does not draw (they change with any data)
+#: fields of the manifest, of its tile entries and of a TileMeta that the mosaic does
+#: not draw (row counts and dropped rows change with most data changes)
 UNDRAWN_MANIFEST = ("input_rows", "dropped")
-UNDRAWN_TILE = ("rows",)
+UNDRAWN_MANIFEST_TILE = ("rows", "dropped")
+UNDRAWN_META = ("rows",)
 
 
 @dataclass
@@ -110,7 +112,8 @@ def drawn_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
     """The manifest without what the mosaic does not draw (row counts, dropped rows)."""
     out = {k: v for k, v in manifest.items() if k not in UNDRAWN_MANIFEST}
     out["tiles"] = [
-        {k: v for k, v in tile.items() if k not in UNDRAWN_TILE} for tile in manifest["tiles"]
+        {k: v for k, v in tile.items() if k not in UNDRAWN_MANIFEST_TILE}
+        for tile in manifest["tiles"]
     ]
     return out
 
@@ -137,7 +140,7 @@ def decoration_key(
         "record": RECORD_VERSION,
         "manifest": drawn,
         "metas": [
-            {k: v for k, v in metas[t["id"]].items() if k not in UNDRAWN_TILE}
+            {k: v for k, v in metas[t["id"]].items() if k not in UNDRAWN_META}
             for t in drawn["tiles"]
         ],
         "settings": settings,
