@@ -252,78 +252,92 @@ SPECS = {
 
 # ---------------------------------------------------------------- tests run alongside
 #
-# Tests marked ``alongside`` run in a second pytest process next to the others, in
-# a temporary folder of their own: the real-Slurm tests, which mostly wait (for
-# sbatch, slurmd and the executor plugin's status checks at 2, 14, 36 s ...), and
-# the incremental property test, the longest (it keeps a core busy while the
-# others wait on their jobs).  Their result joins this session's: their report is
-# printed at the end and their failure fails the session.  TILEGRID_ALONGSIDE=0
-# runs them in this process, as does selecting only them.
+# Tests marked ``alongside`` run in other pytest processes next to the others, each
+# in a temporary folder of its own, one process per group the marker names
+# (``alongside("slurm")``; unnamed: "long").  The real-Slurm tests mostly wait (for
+# sbatch, slurmd and the executor plugin's status checks at 2, 14, 36 s ...), so
+# their waits leave a core to the long tests of the other groups.  Each group's
+# result joins this session's: its report is printed at the end and its failure
+# fails the session.  TILEGRID_ALONGSIDE=0 runs them all in this process, as does
+# selecting only them.
 
 _CHILD = "TILEGRID_ALONGSIDE_CHILD"
-_alongside: dict = {}
+_alongside: dict[str, dict] = {}
+
+
+def alongside_group(item) -> str | None:
+    """The name of the process ``item`` runs in next to this one, or None: this one."""
+    marker = item.get_closest_marker("alongside")
+    if marker is None:
+        return None
+    return marker.args[0] if marker.args else "long"
 
 
 def _runs_alongside(items) -> bool:
     return (
         os.environ.get("TILEGRID_ALONGSIDE", "1") != "0"
         and os.environ.get(_CHILD) != "1"
-        and any(item.get_closest_marker("alongside") for item in items)
-        and any(not item.get_closest_marker("alongside") for item in items)
+        and any(alongside_group(item) for item in items)
+        and any(alongside_group(item) is None for item in items)
     )
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """Start the selected ``alongside`` tests in a second pytest process; deselect them here."""
+    """Start each group of the selected ``alongside`` tests in a pytest process of its own;
+    deselect them here."""
     if config.option.collectonly or not _runs_alongside(items):
         return
+    groups: dict[str, list] = {}
+    for item in items:
+        groups.setdefault(alongside_group(item), []).append(item)
+    items[:] = groups.pop(None)
+    for name, aside in groups.items():
+        config.hook.pytest_deselected(items=aside)
+        _alongside[name] = _start_alongside(config, aside)
+
+
+def _start_alongside(config, aside: list) -> dict:
+    """A pytest process for the tests ``aside``, writing its report to a file."""
     import tempfile
 
-    aside = [item for item in items if item.get_closest_marker("alongside")]
-    items[:] = [item for item in items if not item.get_closest_marker("alongside")]
-    config.hook.pytest_deselected(items=aside)
     base = Path(tempfile.mkdtemp(prefix="tilegrid-alongside-"))
     log = (base / "report.txt").open("w")
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"]
     command += ["--basetemp", str(base / "tmp"), *(item.nodeid for item in aside)]
-    _alongside.update(
-        base=base,
-        log=log,
-        count=len(aside),
-        proc=subprocess.Popen(
-            command,
-            cwd=config.rootpath,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, _CHILD: "1"},
-            start_new_session=True,
-        ),
+    proc = subprocess.Popen(
+        command,
+        cwd=config.rootpath,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, _CHILD: "1"},
+        start_new_session=True,
     )
+    return {"base": base, "log": log, "count": len(aside), "proc": proc}
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """Wait for the tests run alongside; their failure is this session's."""
-    proc = _alongside.get("proc")
-    if proc is None:
-        return
-    try:
-        code = proc.wait(timeout=3600)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        code = proc.wait()
-    _alongside["log"].close()
-    _alongside["code"] = code
-    if code != 0 and session.exitstatus == 0:
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    """Wait for the tests run alongside; a failure of theirs is this session's."""
+    for group in _alongside.values():
+        proc = group["proc"]
+        try:
+            code = proc.wait(timeout=3600)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            code = proc.wait()
+        group["log"].close()
+        group["code"] = code
+        if code != 0 and session.exitstatus == 0:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_terminal_summary(terminalreporter):
-    """The report of the tests run alongside, as the second process printed it."""
-    if "code" not in _alongside:
-        return
-    report = (_alongside["base"] / "report.txt").read_text()
-    state = "passed" if _alongside["code"] == 0 else f"FAILED (exit {_alongside['code']})"
-    terminalreporter.section(f"{_alongside['count']} tests run alongside: {state}")
-    terminalreporter.write(report)
-    if _alongside["code"] == 0:
-        shutil.rmtree(_alongside["base"], ignore_errors=True)
+    """The report of each group of tests run alongside, as its process printed it."""
+    for name, group in _alongside.items():
+        if "code" not in group:
+            continue
+        report = (group["base"] / "report.txt").read_text()
+        state = "passed" if group["code"] == 0 else f"FAILED (exit {group['code']})"
+        terminalreporter.section(f"{group['count']} tests run alongside ({name}): {state}")
+        terminalreporter.write(report)
+        if group["code"] == 0:
+            shutil.rmtree(group["base"], ignore_errors=True)

@@ -20,7 +20,10 @@ file with the rules written out:
 * a dropped row is counted once, under the first reason that applies: the row
   facet (missing, then not in its order), the col facet, then ``x``, then
   ``hue`` (``missing_category``, ``category_not_in_order``), then
-  ``non_finite``.
+  ``non_finite``;
+* a row dropped for a category or a number (its facet values are valid) is
+  also counted in its tile: the manifest's tile entry holds the tile's dropped
+  rows by reason, the reasons with none left out.
 
 Property tests (hypothesis): derandomized (hypothesis's fixed seed derived from
 each test's name), no example database, ``deadline=None``.  In the suite each
@@ -86,6 +89,8 @@ REASONS = (
     "category_not_in_order",
     "non_finite",
 )
+#: the reasons of rows that belong to a tile (their facet values are valid)
+TILE_REASONS = REASONS[2:]
 
 # ---------------------------------------------------------------- settings
 
@@ -530,12 +535,14 @@ def reference_levels(series: pd.Series, order: list[Any] | None) -> list[Any]:
 
 @dataclass
 class Expected:
-    """What the split must give: levels, each tile's rows (as a multiset), drop counts."""
+    """What the split must give: levels, each tile's rows (as a multiset), drop counts
+    of the grid and of each tile (only the reasons that dropped a row)."""
 
     input_rows: int
     levels: dict[str, list[Any]]
     tiles: dict[tuple[int | None, int | None], Counter]
     dropped: dict[str, int]
+    tile_dropped: dict[tuple[int | None, int | None], dict[str, int]]
 
 
 def reference(df: pd.DataFrame, spec: dict[str, Any]) -> Expected:
@@ -554,6 +561,7 @@ def reference(df: pd.DataFrame, spec: dict[str, Any]) -> Expected:
     grid_rows = range(len(levels[spec["row"]])) if spec.get("row") else [None]
     grid_cols = range(len(levels[spec["col"]])) if spec.get("col") else [None]
     tiles = {(r, c): Counter() for r in grid_rows for c in grid_cols}
+    tile_dropped: dict[tuple[int | None, int | None], Counter] = {k: Counter() for k in tiles}
     dropped = dict.fromkeys(REASONS, 0)
     for i in range(len(df)):
         reason = None
@@ -576,13 +584,18 @@ def reference(df: pd.DataFrame, spec: dict[str, Any]) -> Expected:
             reason = "non_finite"
         if reason:
             dropped[reason] += 1
-            continue
+        if reason in ("missing_facet", "facet_not_in_order"):
+            continue  # in no tile
         key = (
             index[spec["row"]][values[spec["row"]][i]] if spec.get("row") else None,
             index[spec["col"]][values[spec["col"]][i]] if spec.get("col") else None,
         )
-        tiles[key][(*(values[c][i] for c, _ in categories), float(y))] += 1
-    return Expected(len(df), levels, tiles, dropped)
+        if reason:
+            tile_dropped[key][reason] += 1
+        else:
+            tiles[key][(*(values[c][i] for c, _ in categories), float(y))] += 1
+    by_tile = {k: {r: n[r] for r in TILE_REASONS if n[r]} for k, n in tile_dropped.items()}
+    return Expected(len(df), levels, tiles, dropped, by_tile)
 
 
 # ---------------------------------------------------------------- the split, and the comparison
@@ -653,6 +666,14 @@ def check_conservation(spec: dict[str, Any], table: pd.DataFrame, out: Path, man
         rows = shard_rows(out, tile, spec)
         assert rows == expected.tiles[key], f"rows of tile {key} {tile['facets']} (got, expected)"
         assert tile["rows"] == sum(rows.values()), f"manifest rows of tile {key}"
+        # the rows dropped from the tile, by reason, only the reasons that dropped any
+        assert "dropped" not in tile or tile["dropped"], f"an empty 'dropped' in tile {key}"
+        assert list(tile.get("dropped", {})) == [
+            r for r in TILE_REASONS if r in tile.get("dropped", {})
+        ]
+        assert tile.get("dropped", {}) == expected.tile_dropped[key], (
+            f"rows dropped from tile {key} {tile['facets']} (got, expected)"
+        )
 
 
 def check_case(case: Case, base: Path) -> None:
@@ -809,3 +830,59 @@ def test_empty_string_in_a_csv_category_is_dropped_as_a_parquet_null_is(tmp_path
     reason = "missing_facet" if role == "row" else "missing_category"
     assert from_csv["dropped"] == from_parquet["dropped"]
     assert from_csv["dropped"][reason] == sum(from_csv["dropped"].values()) == 2
+
+
+def test_rows_dropped_across_row_groups_and_batches_are_counted_in_their_tiles(tmp_path):
+    # row groups of 4 rows, read 3 at a time: a tile's drops come from several batches
+    site = ["n", "s", "n", "s", None, "n", "s", "n", "s", "e", "n", "s"]
+    group = ["a", "a", None, "b", "a", "z", "a", "a", "z", "a", None, "b"]
+    value = [1.0, NAN, 2.0, 3.0, 4.0, 5.0, INF, None, 6.0, 8.0, NAN, 7.0]
+    path = tmp_path / "data.parquet"
+    pq.write_table(
+        pa.table({"site": site, "group": group, "value": pa.array(value, pa.float64())}),
+        path,
+        row_group_size=4,
+    )
+    assert pq.ParquetFile(path).metadata.num_row_groups == 3
+    spec = {
+        "kind": "violin",
+        "col": "site",
+        "col_order": ["n", "s"],
+        "x": "group",
+        "y": "value",
+        "options": {"order": ["a", "b"]},
+    }
+    with small_batches(3, 2):
+        manifest = run(spec, path, tmp_path / "out")
+    assert manifest["dropped"] == {
+        "missing_facet": 1,
+        "facet_not_in_order": 1,
+        "missing_category": 2,
+        "category_not_in_order": 2,
+        "non_finite": 3,
+    }
+    by_site = {t["facets"]["col"]["value"]: t for t in manifest["tiles"]}
+    assert by_site["n"]["dropped"] == {
+        "missing_category": 2,
+        "category_not_in_order": 1,
+        "non_finite": 1,
+    }
+    assert by_site["s"]["dropped"] == {"category_not_in_order": 1, "non_finite": 2}
+    assert (by_site["n"]["rows"], by_site["s"]["rows"]) == (1, 2)
+    # a tile without drops has no "dropped" at all: clean data's manifest stays as it was
+    clean = run({**spec, "col_order": None, "options": {}}, path, tmp_path / "clean")
+    assert "dropped" not in {t["facets"]["col"]["value"]: t for t in clean["tiles"]}["e"]
+
+
+def test_tile_drop_counts_that_do_not_add_up_to_the_grids_are_a_loud_bug():
+    tiles = [
+        {"id": "a", "rows": 3, "dropped": {"non_finite": 2}},
+        {"id": "b", "rows": 1, "dropped": {"missing_category": 1}},
+    ]
+    grid = dict.fromkeys(REASONS, 0)
+    split.check_conservation(7, tiles, {**grid, "non_finite": 2, "missing_category": 1})
+    # the same total, but a row counted under another reason in its tile
+    with pytest.raises(
+        AssertionError, match="2 rows dropped as missing_category, but 1 counted in the tiles"
+    ):
+        split.check_conservation(7, tiles, {**grid, "non_finite": 1, "missing_category": 2})

@@ -15,6 +15,9 @@ from conftest import Workflow, small_table
 from tilegrid import tableio
 from tilegrid.split import SplitError, SplitSpec, run_split
 
+# workflow runs with no timing in them: they fill the Slurm tests' waits (conftest.py)
+pytestmark = pytest.mark.alongside("waits")
+
 
 def _tiles(result) -> dict:
     """{(row value, col value): rows} of a split result."""

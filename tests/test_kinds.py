@@ -135,18 +135,23 @@ def test_ecdf_matches_the_definition():
     assert list(ecdf_at(values, xs, "count", True)) == [4, 3, 3, 1, 0, 0]
 
 
-def test_hist_tiles_sharing_x_share_their_bins(tmp_path):
-    from tilegrid.kinds.hist import bin_edges
-
+def _hist_split(tmp_path) -> list[str]:
+    """The tile ids of a hist of ``v`` faceted by ``f``, split into ``tmp_path/s``."""
     pq.write_table(_table(), tmp_path / "d.parquet")
     result = run_split(
         SplitSpec(data=str(tmp_path / "d.parquet"), col="f", kind="hist", x="v"),
         str(tmp_path / "s"),
     )
+    return [t["id"] for t in result.tiles]
+
+
+def test_hist_tiles_sharing_x_share_their_bins(tmp_path):
+    from tilegrid.kinds.hist import bin_edges
+
     options = resolve_options("hist", {})
     edges = [
-        bin_edges(json.loads((tmp_path / "s" / f"{t['id']}.json").read_text()), options)
-        for t in result.tiles
+        bin_edges(json.loads((tmp_path / "s" / f"{tile}.json").read_text()), options)
+        for tile in _hist_split(tmp_path)
     ]
     assert np.array_equal(edges[0], edges[1])
 
@@ -154,16 +159,12 @@ def test_hist_tiles_sharing_x_share_their_bins(tmp_path):
 def test_shared_hist_limit_covers_the_tallest_bar_of_every_tile(tmp_path):
     from tilegrid.kinds.hist import heights
 
-    pq.write_table(_table(), tmp_path / "d.parquet")
-    result = run_split(
-        SplitSpec(data=str(tmp_path / "d.parquet"), col="f", kind="hist", x="v"),
-        str(tmp_path / "s"),
-    )
+    tiles = _hist_split(tmp_path)
     options = resolve_options("hist", {})
     tallest, lims = [], set()
-    for t in result.tiles:
-        sidecar = json.loads((tmp_path / "s" / f"{t['id']}.json").read_text())
-        table = read_shard(tmp_path / "s" / f"{t['id']}.arrow")
+    for tile in tiles:
+        sidecar = json.loads((tmp_path / "s" / f"{tile}.json").read_text())
+        table = read_shard(tmp_path / "s" / f"{tile}.arrow")
         tallest.append(max(h.max() for _, h in heights(table, sidecar, options)[1]))
         lims.add(tuple(sidecar["y"]["lim"]))
     assert len(lims) == 1 and lims.pop()[1] >= max(tallest)

@@ -21,6 +21,9 @@ from tilegrid import tableio
 from tilegrid.split import SplitSpec, run_split
 from tilegrid.tableio import TableError
 
+# workflow runs with no timing in them: they fill the Slurm tests' waits (conftest.py)
+pytestmark = pytest.mark.alongside("waits")
+
 
 @pytest.fixture
 def cwd(tmp_path, monkeypatch):

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from conftest import SMALL_CONFIG, Workflow, small_table
 
-pytestmark = pytest.mark.workflow
+pytestmark = [pytest.mark.workflow, pytest.mark.alongside("waits")]
 
 HOST = """\
 configfile: "config/config.yaml"

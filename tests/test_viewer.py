@@ -26,6 +26,7 @@ from PIL import Image, ImageOps
 from tilegrid.viewer import (
     BLOCK,
     block_image,
+    drop_summary,
     level_count,
     level_size,
     page_data,
@@ -50,7 +51,7 @@ VIEWPORT = {"width": 1280, "height": 800}
 GRID32_CONFIG = {
     "data": "data.parquet",
     "facet": {"row": "row", "col": "col", "max_tiles": 1024},
-    "plot": {"kind": "violin", "x": "g", "y": "v"},
+    "plot": {"kind": "box", "x": "g", "y": "v"},
     "tile": {"height": 0.5, "aspect": 1.2, "dpi": 40},
     "mosaic": {"title": "32 x 32", "formats": ["png", "html"]},
 }
@@ -220,6 +221,22 @@ def test_a_numeric_hue_is_a_colorbar_of_steps_or_of_the_colormap_over_its_range(
     assert [f for f, _ in bar["ticks"]] == pytest.approx([0, 0.2, 0.4, 0.6, 0.8, 1])
     labels = {"title": "g", "labels": ["a"], "colors": ["#000000"]}
     assert page_data(*two_tiles([None, None], labels), {}, TILE)["colorbars"] == []
+
+
+def test_each_tile_says_how_many_of_its_rows_were_dropped_and_why_in_plain_words():
+    manifest, metas = two_tiles([None, None])
+    manifest["tiles"][1]["dropped"] = {
+        "missing_category": 1,
+        "category_not_in_order": 2,
+        "non_finite": 1200,
+    }
+    manifest["dropped"] = {"missing_facet": 5, "non_finite": 1200, "missing_category": 1}
+    clean, dirty = page_data(manifest, metas, {}, TILE)["tiles"]
+    assert "dropped" not in clean
+    assert dirty["dropped"] == (
+        "1,203: 1 missing category, 2 category not in order, 1,200 missing or non-finite number"
+    )
+    assert drop_summary({"non_finite": 0}) is None and drop_summary(None) is None
 
 
 def test_a_page_too_big_for_report_html_says_so_and_how_to_open_it(tmp_path, caplog):
@@ -433,7 +450,8 @@ def test_32x32_page_loads_fast_offline_and_zooms_to_a_tiles_own_pixels(browser, 
     box = jump_to(page, tile.stem)
     screen_matches_tile(page, box, tile)
     text = hover_text(page, box)
-    assert "row = r05" in text and "col = c07" in text and "rows: 30" in text, text
+    assert "row = r05" in text and "col = c07" in text and "rows drawn: 30" in text, text
+    assert "dropped" not in text, text  # nothing dropped: nothing said
     page.fill("#find", "r05")
     assert page.inner_text("#count") == "32 of 1024 tiles"
     page.close()
@@ -466,11 +484,21 @@ def test_default_page_shows_a_tile_at_native_pixels_with_its_facts(browser, defa
 # --- a shared color scale, on the page and inside `snakemake --report` -----------------
 
 
-def hexbin_workflow(root: Path, **config) -> Workflow:
-    """A 2 x 3 hexbin grid (log color scales) with its page, run by Snakemake."""
+def hexbin_workflow(root: Path, drops: dict | None = None, **config) -> Workflow:
+    """A 2 x 3 hexbin grid (log color scales) with its page, run by Snakemake.
+
+    ``drops``: {(site, season): (n, m)} makes the first ``n`` rows of that cell's
+    ``u`` NaN and its next ``m`` rows' ``value`` infinite (rows the split drops).
+    """
     wf = viewer_workflow(root)
     table = small_table()
     u = np.random.default_rng(5).normal(size=table.num_rows)
+    value = table["value"].to_numpy().copy()
+    site, season = (np.asarray(table[c].to_pylist()) for c in ("site", "season"))
+    for (s, c), (n, m) in (drops or {}).items():
+        rows = np.flatnonzero((site == s) & (season == c))
+        u[rows[:n]], value[rows[n : n + m]] = np.nan, np.inf
+    table = table.set_column(table.schema.get_field_index("value"), "value", pa.array(value))
     pq.write_table(table.append_column("u", pa.array(u)), wf.path("data.parquet"))
     wf.write_config(
         {
@@ -548,7 +576,8 @@ def test_tiles_with_scales_of_their_own_show_theirs_beside_them_and_in_their_det
 ):
     from matplotlib import colormaps
 
-    wf = hexbin_workflow(tmp_path / "wf", sharec=False)
+    # and each tile's facts: rows drawn, and the rows dropped from it and why
+    wf = hexbin_workflow(tmp_path / "wf", drops={("north", "summer"): (7, 3)}, sharec=False)
     page, _, _ = open_page(browser, wf.path("results/mosaic.html"))
     assert page.is_hidden("#colorbars")
     tile = next(wf.path("results/tiles").glob("north-summer-*.png"))
@@ -559,6 +588,19 @@ def test_tiles_with_scales_of_their_own_show_theirs_beside_them_and_in_their_det
         "#info .colorbar .tick", "els => els.map(e => e.textContent)"
     )
     assert labels == decade_labels(scale["lim"]) and page.inner_text("#info figcaption") == "Count"
+    facts = page.inner_text("#info table")
+    assert (
+        "rows drawn\t1,301" in facts
+        and "dropped here\t10: 10 missing or non-finite number" in facts
+    )
+    page.click("#info .close")  # the details box would cover part of the tile
+    text = hover_text(page, box)
+    assert "rows drawn: 1,301\ndropped 10: 10 missing or non-finite number\n" in text, text
+    other = next(wf.path("results/tiles").glob("south-summer-*.png")).stem
+    page.evaluate("window.tilegridViewer.fitAll()")  # the whole grid in view
+    page.wait_for_function("window.tilegridViewer.ready")
+    text = hover_text(page, page.evaluate(f"window.tilegridViewer.tileBox({other!r})"))
+    assert "rows drawn: 1,311\ntile: " in text and "dropped" not in text, text
     page.evaluate(f"window.tilegridViewer.showTile({tile.stem!r}, 3)")  # room in the gap
     page.wait_for_function("window.tilegridViewer.ready")
     box = page.evaluate(f"window.tilegridViewer.tileBox({tile.stem!r})")

@@ -186,6 +186,75 @@ def test_with_shared_limits_only_tiles_whose_limits_change_rerender(workflow):
     assert run.jobs("render") == 6 and _changed(before, workflow.tile_mtimes()) == set(before)
 
 
+def _cell_rows(cols: dict, site: str, season: str) -> list[int]:
+    """The indices of one facet cell's rows."""
+    return [
+        i for i, (s, c) in enumerate(zip(cols["site"], cols["season"])) if (s, c) == (site, season)
+    ]
+
+
+def _tile_drops(wf) -> dict[tuple[str, str], dict[str, int]]:
+    """Each tile's dropped rows by reason, from the manifest (tiles with any only)."""
+    manifest = json.loads(wf.path("results", "shards", "manifest.json").read_text())
+    return {
+        (t["facets"]["row"]["value"], t["facets"]["col"]["value"]): t["dropped"]
+        for t in manifest["tiles"]
+        if "dropped" in t
+    }
+
+
+def test_each_tiles_dropped_rows_are_in_the_manifest_and_redraw_no_other_tile(workflow):
+    cols = small_table().to_pydict()
+    north_spring = _cell_rows(cols, "north", "spring")
+    for i in north_spring[:3]:
+        cols["value"][i] = float("nan")
+    for i in north_spring[3:5]:
+        cols["group"][i] = "d"  # not in options.order
+    cols["group"][north_spring[5]] = None
+    south_summer = _cell_rows(cols, "south", "summer")
+    for i, v in zip(south_summer, [float("nan"), float("nan"), float("inf"), None]):
+        cols["value"][i] = v
+    for name, values in {"site": [None] * 2, "season": ["spring"] * 2, "group": ["a"] * 2}.items():
+        cols[name] += values  # rows of no tile
+    cols["value"] += [1.0, 2.0]
+    pq.write_table(pa.table(cols), workflow.path("data.parquet"))
+    workflow.update_config(plot={"options": {"order": ["a", "b", "c"]}})
+    workflow.run_ok()
+    manifest = json.loads(workflow.path("results", "shards", "manifest.json").read_text())
+    assert manifest["dropped"] == {
+        "missing_facet": 2,
+        "facet_not_in_order": 0,
+        "missing_category": 1,
+        "category_not_in_order": 2,
+        "non_finite": 7,
+    }
+    assert _tile_drops(workflow) == {
+        ("north", "spring"): {"missing_category": 1, "category_not_in_order": 2, "non_finite": 3},
+        ("south", "summer"): {"non_finite": 4},
+    }
+    before = workflow.tile_mtimes()
+    # two more of south/summer's values are NaN (its shard changes), and three new rows
+    # of north/autumn have none (its rows, so its shard, stay as they were)
+    for i in south_summer[10:12]:
+        cols["value"][i] = float("nan")
+    for name, values in {
+        "site": ["north"] * 3,
+        "season": ["autumn"] * 3,
+        "group": ["b"] * 3,
+    }.items():
+        cols[name] += values
+    cols["value"] += [float("nan")] * 3
+    pq.write_table(pa.table(cols), workflow.path("data.parquet"))
+    run = workflow.run_ok()
+    assert _tile_drops(workflow) == {
+        ("north", "spring"): {"missing_category": 1, "category_not_in_order": 2, "non_finite": 3},
+        ("north", "autumn"): {"non_finite": 3},
+        ("south", "summer"): {"non_finite": 6},
+    }
+    assert _changed(before, workflow.tile_mtimes()) == {_tile_of(workflow, "south", "summer")}
+    assert run.jobs("render") == 1 and run.jobs("mosaic") == 1
+
+
 def test_the_report_shows_the_mosaic_and_every_tile(built):
     built.run_ok("--report", "report.html")
     html = built.path("report.html").read_text(errors="replace")

@@ -28,6 +28,9 @@ DROP_REASONS = {
     "category_not_in_order": "a categorical value is not in its order (options.order, hue_order)",
     "non_finite": "a numeric value is missing, NaN or infinite",
 }
+#: the reasons a row is dropped from a tile it belongs to (its facet values are valid):
+#: counted per tile too, in the manifest's tiles
+TILE_DROP_REASONS = ("missing_category", "category_not_in_order", "non_finite")
 
 
 # ---------------------------------------------------------------- sidecar (split -> render)
@@ -155,13 +158,19 @@ class FacetLevels(TypedDict):
 
 
 class ManifestTile(TypedDict):
-    """One tile in grid order: its id, its grid position, its facet values and row count."""
+    """One tile in grid order: its id, its grid position, its facet values and row count.
+
+    ``dropped``: the tile's rows left out, by reason (of :data:`TILE_DROP_REASONS`,
+    in that order), only the reasons that dropped a row; absent when none did.  It
+    is not in the sidecar, so a change in it alone redraws nothing.
+    """
 
     id: str
     row_index: int | None
     col_index: int | None
     facets: Facets
     rows: int
+    dropped: NotRequired[dict[str, int]]
 
 
 class CategoricalLegend(TypedDict):

@@ -38,7 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import shardio, tableio
-from .contracts import DROP_REASONS
+from .contracts import DROP_REASONS, TILE_DROP_REASONS
 from .grid import Grid
 from .levels import MISSING, codes, plain, value_type
 from .plan import SplitError, SplitPlan
@@ -220,6 +220,8 @@ class Routed:
     moments: dict[str, BatchMoments | None]
     dropped: dict[str, int]
     input_rows: int = 0
+    #: rows dropped per tile, tiles x TILE_DROP_REASONS (None: none dropped)
+    tile_dropped: np.ndarray | None = None
 
 
 class Router:
@@ -334,6 +336,8 @@ class Partitioner:
         self.total = total
         self.input_rows = 0
         self.dropped = dict.fromkeys(DROP_REASONS, 0)
+        #: rows dropped from each tile they belong to, tiles x TILE_DROP_REASONS
+        self.tile_dropped = np.zeros((router.n_tiles, len(TILE_DROP_REASONS)), np.int64)
 
     def tile_codes(
         self, batch: pa.RecordBatch, offset: int = 0, dropped: dict[str, int] | None = None
@@ -369,17 +373,26 @@ class Partitioner:
         self.input_rows += routed.input_rows
         for reason, count in routed.dropped.items():
             self.dropped[reason] += count
+        if routed.tile_dropped is not None:
+            self.tile_dropped += routed.tile_dropped
         self.router.commit(routed)
+
+    def tile_drops(self, tile: int) -> dict[str, int]:
+        """The rows dropped from ``tile``, by reason: only the reasons that dropped any."""
+        counts = self.tile_dropped[tile].tolist()
+        return {reason: n for reason, n in zip(TILE_DROP_REASONS, counts) if n}
 
     def prepare(self, batch: pa.RecordBatch, offset: int) -> Routed:
         """Route one batch whose first row is row ``offset`` of the table (thread-safe).
 
         Each dropped row is counted once, under the first reason that applies:
         facets (row, then col), then categories (x, then hue), then numbers.
+        A row dropped for a category or a number is also counted in its tile.
         """
         strict = self.plan.drops_invalid
         dropped = dict.fromkeys(DROP_REASONS, 0)
         tile, keep = self.tile_codes(batch, offset, dropped)
+        per_tile = TileDrops(tile, self.router.n_tiles)
         group = np.zeros(batch.num_rows, dtype=np.int32)
         category: dict[str, np.ndarray] = {}
         for name, radix in zip(self.plan.category_columns, self.radix):
@@ -387,17 +400,20 @@ class Partitioner:
                 category[name] = codes(batch.column(name), self.levels[name])
             code = category[name]
             if strict:
-                keep = _drop_codes(keep, code, dropped, "missing_category", "category_not_in_order")
+                keep = _drop_codes(
+                    keep, code, dropped, "missing_category", "category_not_in_order", per_tile
+                )
             group = group * np.int32(radix) + np.maximum(code, 0)
         values: dict[str, np.ndarray] = {}
         for role in self.plan.numeric_roles:
             name = self.plan.columns[role]
             values[role] = numeric(batch.column(name), name)
             if strict:
-                keep = _drop(keep, np.isfinite(values[role]), dropped, "non_finite")
+                keep = _drop(keep, np.isfinite(values[role]), dropped, "non_finite", per_tile)
         sources = [self._source(batch, c, category, values) for c in self.columns]
         routed = self.router.route(tile, keep, group, values, sources)
         routed.dropped = dropped
+        routed.tile_dropped = per_tile.counts
         routed.input_rows = batch.num_rows
         return routed
 
@@ -424,26 +440,72 @@ class Partitioner:
         return tuple(reversed(key))
 
 
-def _drop(keep: np.ndarray | None, valid: np.ndarray, dropped: dict, reason: str):
-    """``keep`` narrowed to ``valid`` rows, counting in ``dropped`` the rows it removes."""
+class TileDrops:
+    """One batch's rows dropped per tile and reason: tiles x :data:`TILE_DROP_REASONS`.
+
+    Only rows inside the grid are counted here (``tile`` holds their tile codes);
+    ``counts`` stays None until a row is dropped, so a clean batch costs nothing.
+    """
+
+    def __init__(self, tile: np.ndarray, n_tiles: int):
+        self.tile, self.n_tiles = tile, n_tiles
+        self.counts: np.ndarray | None = None
+
+    def add(self, reason: str, rows: np.ndarray) -> int:
+        """Count ``rows`` (indices) in their tiles under ``reason``; how many they are."""
+        tiles = self.tile.take(rows)
+        if tiles.size:
+            if self.counts is None:
+                self.counts = np.zeros((self.n_tiles, len(TILE_DROP_REASONS)), np.int64)
+            column = TILE_DROP_REASONS.index(reason)
+            self.counts[:, column] += np.bincount(tiles, minlength=self.n_tiles)
+        return int(tiles.size)
+
+
+def _drop(
+    keep: np.ndarray | None,
+    valid: np.ndarray,
+    dropped: dict,
+    reason: str,
+    per_tile: TileDrops | None = None,
+):
+    """``keep`` narrowed to ``valid`` rows, counting in ``dropped`` (and in ``per_tile``,
+    by the rows' tiles) the rows it removes."""
     if valid.all():
         return keep
-    dropped[reason] += int(np.count_nonzero(~valid if keep is None else keep & ~valid))
+    removed = ~valid if keep is None else keep & ~valid
+    if per_tile is None:
+        dropped[reason] += int(np.count_nonzero(removed))
+    else:
+        dropped[reason] += per_tile.add(reason, np.flatnonzero(removed))
     return valid if keep is None else keep & valid
 
 
 def _drop_codes(
-    keep: np.ndarray | None, code: np.ndarray, dropped: dict, missing: str, absent: str
+    keep: np.ndarray | None,
+    code: np.ndarray,
+    dropped: dict,
+    missing: str,
+    absent: str,
+    per_tile: TileDrops | None = None,
 ) -> np.ndarray | None:
     """``keep`` narrowed to rows with a level (``code >= 0``), counting the rows it removes
-    in ``dropped`` as ``missing`` (null, NaN, "") or ``absent`` (not in the order)."""
+    in ``dropped`` (and in ``per_tile``, by the rows' tiles) as ``missing`` (null, NaN,
+    "") or ``absent`` (not in the order)."""
     valid = code >= 0
     if valid.all():
         return keep
     alive = ~valid if keep is None else keep & ~valid
-    n_missing = int(np.count_nonzero(alive & (code == MISSING)))
+    if per_tile is None:
+        n_missing = int(np.count_nonzero(alive & (code == MISSING)))
+        n_absent = int(np.count_nonzero(alive)) - n_missing
+    else:
+        rows = np.flatnonzero(alive)
+        is_missing = code.take(rows) == MISSING
+        n_missing = per_tile.add(missing, rows[is_missing])
+        n_absent = per_tile.add(absent, rows[~is_missing])
     dropped[missing] = dropped.get(missing, 0) + n_missing
-    dropped[absent] = dropped.get(absent, 0) + int(np.count_nonzero(alive)) - n_missing
+    dropped[absent] = dropped.get(absent, 0) + n_absent
     return valid if keep is None else keep & valid
 
 

@@ -249,12 +249,18 @@ def _share_quantiles(sidecars: list[Sidecar], hists: list, groups: list[int]) ->
             sc["c"]["quantiles"] = quantiles[g]
 
 
-def manifest_tiles(grid: Grid, sidecars: list[Sidecar], rows: list[int]) -> list[ManifestTile]:
-    """The manifest's list of tiles, in grid order."""
-    return [
-        ManifestTile(id=tid, row_index=r, col_index=c, facets=sc["facets"], rows=n)
-        for tid, (r, c), sc, n in zip(grid.ids, grid.keys, sidecars, rows)
-    ]
+def manifest_tiles(
+    grid: Grid, sidecars: list[Sidecar], rows: list[int], drops: list[dict[str, int]]
+) -> list[ManifestTile]:
+    """The manifest's list of tiles, in grid order, with each tile's dropped rows by
+    reason where it has any (kept out of the sidecar: a count redraws nothing)."""
+    tiles = []
+    for tid, (r, c), sc, n, dropped in zip(grid.ids, grid.keys, sidecars, rows, drops):
+        tile = ManifestTile(id=tid, row_index=r, col_index=c, facets=sc["facets"], rows=n)
+        if dropped:
+            tile["dropped"] = dropped
+        tiles.append(tile)
+    return tiles
 
 
 def make_manifest(

@@ -33,6 +33,7 @@ from . import tableio
 from .contracts import (
     DROP_REASONS,
     MANIFEST,
+    TILE_DROP_REASONS,
     ManifestTile,
     manifest_path,
     sidecar_path,
@@ -95,7 +96,8 @@ def run_split(spec: SplitSpec, out_dir: str) -> SplitResult:
         refine_binned(plan, grid, sidecars, out_dir)
     for tid, sidecar in zip(grid.ids, sidecars):
         write_sidecar(sidecar_path(out_dir, tid), sidecar)
-    tiles = manifest_tiles(grid, sidecars, part.router.buffers.rows)
+    drops = [part.tile_drops(t) for t in range(len(grid.ids))]
+    tiles = manifest_tiles(grid, sidecars, part.router.buffers.rows, drops)
     if part.input_rows == 0:
         raise SplitError(f"{tableio.describe(spec.data)}: the table has no rows")
     check_conservation(part.input_rows, tiles, part.dropped)
@@ -105,13 +107,21 @@ def run_split(spec: SplitSpec, out_dir: str) -> SplitResult:
 
 
 def check_conservation(input_rows: int, tiles: list[ManifestTile], dropped: dict[str, int]):
-    """Every input row is in one tile or dropped for a reason; anything else is a bug."""
+    """Every input row is in one tile or dropped for a reason, and the rows dropped from
+    each tile add up to the grid's count of each reason; anything else is a bug."""
     kept = sum(t["rows"] for t in tiles)
     if kept + sum(dropped.values()) != input_rows:
         raise AssertionError(
             f"tilegrid bug: {input_rows} input rows, but {kept} in tiles and "
             f"{sum(dropped.values())} dropped ({dropped}); please report it"
         )
+    for reason in TILE_DROP_REASONS:
+        in_tiles = sum(t.get("dropped", {}).get(reason, 0) for t in tiles)
+        if in_tiles != dropped.get(reason, 0):
+            raise AssertionError(
+                f"tilegrid bug: {dropped.get(reason, 0)} rows dropped as {reason}, but "
+                f"{in_tiles} counted in the tiles; please report it"
+            )
 
 
 def split_from_params(params: dict[str, Any], out_dir: str) -> SplitResult:

@@ -48,6 +48,12 @@ TICK_BINS = 5
 REPORT_URL_LIMIT = 2 * 1024 * 1024
 _SUPERSCRIPT = str.maketrans("-−0123456789", "⁻⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 ASSETS = Path(__file__).with_name("viewer")
+#: why a tile's rows were dropped, in plain words (the manifest's tile reasons)
+DROP_WORDS = {
+    "missing_category": "missing category",
+    "category_not_in_order": "category not in order",
+    "non_finite": "missing or non-finite number",
+}
 DEFAULT_TEMPLATES = {
     "template": "{row_var} = {row_name} | {col_var} = {col_name}",
     "row_template": "{row_var} = {row_name}",
@@ -152,6 +158,18 @@ def tile_title(facets: dict[str, Any], settings: dict[str, Any]) -> str:
     return ""
 
 
+def drop_summary(dropped: dict[str, int] | None) -> str | None:
+    """A tile's dropped rows in plain words, or None if none: the total, then each
+    reason's count, ``"12: 10 missing or non-finite number, 2 category not in order"``."""
+    counts = {reason: n for reason, n in (dropped or {}).items() if n}
+    if not counts:
+        return None
+    reasons = ", ".join(
+        f"{n:,} {DROP_WORDS.get(reason, reason.replace('_', ' '))}" for reason, n in counts.items()
+    )
+    return f"{sum(counts.values()):,}: {reasons}"
+
+
 def page_data(
     manifest: dict[str, Any],
     metas: dict[str, dict[str, Any]],
@@ -178,6 +196,9 @@ def page_data(
                 "log": f"../logs/render/{t['id']}.log",
             }
         )
+        summary = drop_summary(t.get("dropped"))
+        if summary:  # none: no key (the page of clean data is as it was)
+            tiles[-1]["dropped"] = summary
     wrapped = shape != tuple(manifest["shape"])
     row_names, col_names = [""] * shape[0], [""] * shape[1]
     for t, (r, c) in zip(manifest["tiles"], slots):

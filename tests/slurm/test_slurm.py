@@ -14,7 +14,7 @@ import yaml
 from cluster import ClusterUnavailable, SlurmCluster, why_unavailable
 from slurmflow import SlurmWorkflow, Workflow, submissions
 
-pytestmark = [pytest.mark.workflow, pytest.mark.slurm, pytest.mark.alongside]
+pytestmark = [pytest.mark.workflow, pytest.mark.slurm, pytest.mark.alongside("waits")]
 
 
 @pytest.fixture(scope="session")

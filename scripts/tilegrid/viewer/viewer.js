@@ -327,8 +327,13 @@
   }
 
   // --- facts -----------------------------------------------------------------
+  // A tile's facts: its facet values, rows drawn, rows dropped from it and why (if any).
   function describe(t) {
-    return [...t.facets.map(([k, v]) => k + " = " + v), "rows: " + t.rows.toLocaleString("en"), "tile: " + t.id].join("\n");
+    const lines = t.facets.map(([k, v]) => k + " = " + v);
+    lines.push("rows drawn: " + t.rows.toLocaleString("en"));
+    if (t.dropped) lines.push("dropped " + t.dropped); // "dropped 12: 10 ..., 2 ..."
+    lines.push("tile: " + t.id);
+    return lines.join("\n");
   }
 
   function el(tag, attrs, text) {
@@ -354,8 +359,10 @@
     };
     t.facets.forEach(([k, v]) => row(k, String(v)));
     row("rows drawn", t.rows.toLocaleString("en"));
+    // rows of this tile left out for a category or a number ("12: 10 ..., 2 ...")
+    row("dropped here", t.dropped || "none");
     const dropped = Object.entries(DATA.dropped);
-    // the manifest counts dropped rows for the grid: a row without a facet value has no tile
+    // and the grid's: a row without a facet value (or one not in the order) has no tile
     row("dropped", (dropped.length
       ? dropped.map(([k, n]) => n.toLocaleString("en") + " " + k.replace(/_/g, " ")).join(", ")
       : "none") + " (whole grid)");
