@@ -26,6 +26,15 @@ from matplotlib.image import AxesImage
 
 from . import ticklabels
 from .colornorms import color_norm, eq_hist_ticks
+from .composite import (
+    Canvas,
+    NoComposite,
+    composite,
+    decoration_key,
+    drop_cache,
+    line_boxes,
+    write_cache,
+)
 from .contracts import AxisMeta, Manifest, TileMeta, read_manifest, read_tile_meta
 from .figures import new_figure, save_figure, set_pixel_size, tilegrid_style
 
@@ -195,8 +204,10 @@ def decorate(ax, cell: Cell, renderer=None) -> None:
 
 
 def _tick_font(ax, name: str):
+    """The font of an axis's tick labels, from its first tick (made if need be: only
+    that one, where ``get_major_ticks()`` makes one per location of the locator)."""
     axis = getattr(ax, f"{name}axis")
-    return axis.get_major_ticks()[0].label1.get_fontproperties()
+    return axis.get_major_ticks(1)[0].label1.get_fontproperties()
 
 
 def _tick_positions(ax, name: str, ticks) -> list[float]:
@@ -304,6 +315,8 @@ class Layout:
     width: int
     height: int
     origins: dict[str, tuple[int, int]]
+    #: each tile's axes, once build_mosaic placed them
+    axes: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 def compute_layout(
@@ -438,6 +451,7 @@ def build_mosaic(
         x0, y0 = layout.origins[cell.tile]
         cell.ax.set_position((x0 / fw, y0 / fh, tile_px[0] / fw, tile_px[1] / fh))
         fig.figimage(load_tile(tile_paths[cell.tile]), xo=x0, yo=y0, origin="upper", zorder=0)
+        layout.axes[cell.tile] = cell.ax
     grid_right = layout.width - round(OUTER_PAD_IN * dpi) - side
     bottom = min(y for _, y in layout.origins.values())
     top = max(y for _, y in layout.origins.values()) + tile_px[1]
@@ -678,18 +692,66 @@ def write_mosaic(
     manifest = read_manifest(manifest_path)
     paths = {_stem(p): p for p in pngs}
     tile_metas = {_stem(path): read_tile_meta(path) for path in metas}
+    png = next((path for path in outputs if not is_vector(path)), None)
+    key = decoration_key(manifest, tile_metas, settings, sharex, sharey) if png else ""
+    if png and outputs == [png]:
+        layout = composite_mosaic(png, key, paths)
+        if layout is not None:
+            return layout
     fig, layout = build_mosaic(manifest, tile_metas, paths, settings, sharex, sharey)
     later = [path for path in outputs if print_pngs and is_vector(path)]
     for path in outputs:
         if path not in later:
             save_figure(fig, path)
+    if png:
+        cache_canvas(fig, layout, png, key, paths)
+    else:
+        for path in outputs:
+            drop_cache(path)
     if later:
         printed = {_stem(path): read_tile_meta(path) for path in print_metas or []}
         embed_print_tiles(fig, layout, tile_metas, {_stem(p): p for p in print_pngs}, printed)
         for path in later:
             save_figure(fig, path)
-    log.info("mosaic of %d tiles: %d x %d px", len(pngs), layout.width, layout.height)
+    log.info("drew the mosaic of %d tiles: %d x %d px", len(pngs), layout.width, layout.height)
     return layout
+
+
+def composite_mosaic(png: str, key: str, paths: dict[str, str]) -> Layout | None:
+    """The PNG mosaic from its cached canvas with the changed tiles pasted in, if that
+    gives the full draw's bytes (see :mod:`tilegrid.composite`); None otherwise.
+
+    ``key``: the decoration key of this mosaic; ``paths``: every tile's PNG by id.
+    """
+    try:
+        canvas, changed = composite(png, key, paths)
+    except NoComposite as why:
+        log.info("drawing the mosaic in full: %s", why)
+        return None
+    except (KeyError, TypeError, ValueError, IndexError, OSError) as exc:
+        log.info("drawing the mosaic in full: the cache is damaged (%s)", type(exc).__name__)
+        return None
+    log.info(
+        "composited %d changed tile%s into the cached canvas: %d x %d px",
+        changed,
+        "" if changed == 1 else "s",
+        canvas.width,
+        canvas.height,
+    )
+    return Layout(canvas.width, canvas.height, canvas.origins)
+
+
+def cache_canvas(fig, layout: Layout, png: str, key: str, paths: dict[str, str]) -> None:
+    """After a full draw saved ``png``: keep its canvas for compositing (tilegrid.composite)."""
+    at = {origin: tile for tile, origin in layout.origins.items()}
+    tiles = {at[(image.ox, image.oy)]: np.asarray(image.get_array()) for image in fig.images}
+    boxes = {
+        tile: line_boxes(layout.axes[tile], layout.origins[tile], image.shape[1::-1])
+        for tile, image in tiles.items()
+    }
+    pixels = np.asarray(fig.canvas.buffer_rgba())
+    canvas = Canvas(layout.width, layout.height, layout.origins)
+    write_cache(png, key, fig.dpi, canvas, pixels, tiles, boxes, paths)
 
 
 def _stem(path: str) -> str:

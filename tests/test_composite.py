@@ -1,0 +1,284 @@
+"""The PNG mosaic composited from its cached canvas is the full draw's, byte for byte."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+from conftest import SMALL_CONFIG, render_tiles, small_table
+from PIL import Image
+from tilegrid.composite import CACHE_DIR, Canvas, decorated_interior, decoration_key
+from tilegrid.mosaic import write_mosaic
+from tilegrid.split import SplitSpec, run_split
+
+TILE = {"height": 0.8, "aspect": 1.25, "dpi": 50}
+#: kinds with what their mosaic draws besides axes: a legend, a shared colorbar
+KINDS = {
+    "box": {"x": "group", "y": "value", "hue": "group"},
+    "hexbin": {"x": "u", "y": "value"},
+}
+
+
+def _table() -> pa.Table:
+    table = small_table(rows_per_cell=60)
+    rng = np.random.default_rng(5)
+    return table.append_column("u", pa.array(rng.uniform(0, 10, table.num_rows)))
+
+
+@pytest.fixture(scope="module")
+def grid(request, tmp_path_factory):
+    """A 2 x 3 grid of one kind, split and rendered in this process: (folder, tile ids)."""
+    root = tmp_path_factory.mktemp(request.param)
+    pq.write_table(_table(), root / "data.parquet")
+    spec = SplitSpec(
+        data=str(root / "data.parquet"),
+        row="site",
+        col="season",
+        kind=request.param,
+        **KINDS[request.param],
+    )
+    result = run_split(spec, str(root / "shards"))
+    (root / "tiles").mkdir()
+    render_tiles(
+        root / "shards", root / "tiles", result.tiles, {"kind": request.param, "options": {}}, TILE
+    )
+    return root, [t["id"] for t in result.tiles]
+
+
+@pytest.fixture
+def tiles(grid, tmp_path):
+    """A copy of the grid's tiles to change: (manifest, tiles folder, tile ids)."""
+    root, ids = grid
+    shutil.copytree(root / "tiles", tmp_path / "tiles")
+    return str(root / "shards" / "manifest.json"), tmp_path / "tiles", ids
+
+
+def _draw(tiles, out, **settings) -> str:
+    """Write the mosaic at ``out`` (title "t" unless ``settings`` say otherwise); its bytes."""
+    manifest, folder, ids = tiles
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_mosaic(
+        manifest,
+        [str(folder / f"{i}.png") for i in ids],
+        [str(folder / f"{i}.json") for i in ids],
+        [str(out)],
+        {"title": "t", "margin_titles": True, **settings},
+    )
+    return out.read_bytes()
+
+
+def _paint(path, rows: slice, cols: slice, rgb=(200, 30, 90)) -> None:
+    """Repaint a block of a tile PNG (a tile whose data changed and whose axes did not)."""
+    with Image.open(path) as img:
+        pixels = np.array(img.convert("RGBA"))
+    pixels[rows, cols, :3] = rgb
+    Image.fromarray(pixels).save(path)
+
+
+def _messages(caplog) -> str:
+    return "\n".join(r.getMessage() for r in caplog.records if r.name == "tilegrid.mosaic")
+
+
+@pytest.mark.parametrize("grid", sorted(KINDS), indirect=True)
+def test_a_changed_tile_is_composited_into_the_canvas_as_a_full_draw_draws_it(
+    tiles, tmp_path, caplog
+):
+    _draw(tiles, tmp_path / "a" / "mosaic.png")
+    _paint(tiles[1] / f"{tiles[2][4]}.png", slice(10, 20), slice(12, 30))
+    caplog.clear()
+    with caplog.at_level(logging.INFO, "tilegrid.mosaic"):
+        composited = _draw(tiles, tmp_path / "a" / "mosaic.png")
+    assert "composited 1 changed tile into the cached canvas" in _messages(caplog)
+    assert composited == _draw(tiles, tmp_path / "fresh" / "mosaic.png")
+    for name in ("record.json", "canvas.png"):  # the cache is a fresh draw's too
+        cached = (tmp_path / "a" / CACHE_DIR / name).read_bytes()
+        assert cached == (tmp_path / "fresh" / CACHE_DIR / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("grid", ["box"], indirect=True)
+def test_nothing_changed_gives_the_canvas_itself(tiles, tmp_path, caplog):
+    first = _draw(tiles, tmp_path / "mosaic.png")
+    (tmp_path / "mosaic.png").unlink()
+    with caplog.at_level(logging.INFO, "tilegrid.mosaic"):
+        assert _draw(tiles, tmp_path / "mosaic.png") == first
+    assert "composited 0 changed tiles" in _messages(caplog)
+
+
+@pytest.mark.parametrize("grid", sorted(KINDS), indirect=True)
+def test_a_tile_whose_pixels_under_its_axes_lines_changed_is_drawn_in_full(tiles, tmp_path, caplog):
+    _draw(tiles, tmp_path / "a" / "mosaic.png")
+    _paint(tiles[1] / f"{tiles[2][0]}.png", slice(None), slice(0, 1))  # under the left spine
+    with caplog.at_level(logging.INFO, "tilegrid.mosaic"):
+        redrawn = _draw(tiles, tmp_path / "a" / "mosaic.png")
+    assert f"drawing the mosaic in full: the pixels of tile {tiles[2][0]} under" in _messages(
+        caplog
+    )
+    assert redrawn == _draw(tiles, tmp_path / "fresh" / "mosaic.png")
+
+
+@pytest.mark.parametrize("grid", ["box"], indirect=True)
+def test_a_tile_that_is_not_opaque_is_drawn_in_full_and_leaves_no_cache(tiles, tmp_path, caplog):
+    _draw(tiles, tmp_path / "a" / "mosaic.png")
+    path = tiles[1] / f"{tiles[2][2]}.png"
+    with Image.open(path) as img:
+        pixels = np.array(img.convert("RGBA"))
+    pixels[10:20, 12:30, 3] = 128
+    Image.fromarray(pixels).save(path)
+    with caplog.at_level(logging.INFO, "tilegrid.mosaic"):
+        redrawn = _draw(tiles, tmp_path / "a" / "mosaic.png")
+    messages = _messages(caplog)
+    assert f"drawing the mosaic in full: tile {tiles[2][2]} is not" in messages
+    assert f"no composite cache: the mosaic draws over tile {tiles[2][2]}" in messages
+    assert not (tmp_path / "a" / CACHE_DIR).exists()
+    assert redrawn == _draw(tiles, tmp_path / "fresh" / "mosaic.png")
+
+
+@pytest.mark.parametrize("grid", ["box"], indirect=True)
+def test_another_title_is_drawn_in_full(tiles, tmp_path, caplog):
+    _draw(tiles, tmp_path / "a" / "mosaic.png")
+    _paint(tiles[1] / f"{tiles[2][1]}.png", slice(10, 20), slice(12, 30))
+    with caplog.at_level(logging.INFO, "tilegrid.mosaic"):
+        redrawn = _draw(tiles, tmp_path / "a" / "mosaic.png", title="another")
+    assert "drawing the mosaic in full: the layout or decorations changed" in _messages(caplog)
+    assert redrawn == _draw(tiles, tmp_path / "fresh" / "mosaic.png", title="another")
+
+
+@pytest.mark.parametrize("grid", ["box"], indirect=True)
+@pytest.mark.parametrize("damage", ["canvas", "record", "no canvas"])
+def test_a_damaged_cache_is_drawn_in_full(tiles, tmp_path, caplog, damage):
+    first = _draw(tiles, tmp_path / "mosaic.png")
+    cache = tmp_path / CACHE_DIR
+    if damage == "canvas":  # another picture of the same size
+        _paint(cache / "canvas.png", slice(0, 5), slice(0, 5))
+    elif damage == "record":
+        record = json.loads((cache / "record.json").read_text())
+        del record["tiles"][tiles[2][0]]["origin"]
+        (cache / "record.json").write_text(json.dumps(record))
+    else:
+        (cache / "canvas.png").unlink()
+    (tmp_path / "mosaic.png").unlink()
+    with caplog.at_level(logging.INFO, "tilegrid.mosaic"):
+        assert _draw(tiles, tmp_path / "mosaic.png") == first
+    assert "drew the mosaic" in _messages(caplog)
+
+
+@pytest.mark.parametrize("grid", ["box"], indirect=True)
+def test_a_pdf_beside_the_png_draws_in_full_and_the_png_is_the_same(tiles, tmp_path, caplog):
+    manifest, folder, ids = tiles
+    png = _draw(tiles, tmp_path / "mosaic.png")
+    with caplog.at_level(logging.INFO, "tilegrid.mosaic"):
+        write_mosaic(
+            manifest,
+            [str(folder / f"{i}.png") for i in ids],
+            [str(folder / f"{i}.json") for i in ids],
+            [str(tmp_path / "mosaic.png"), str(tmp_path / "mosaic.pdf")],
+            {"title": "t", "margin_titles": True},
+        )
+    assert "drew the mosaic" in _messages(caplog)
+    assert (tmp_path / "mosaic.png").read_bytes() == png
+
+
+def test_the_decoration_key_ignores_row_counts_but_not_what_the_mosaic_draws():
+    axis = {"lim": [0.0, 1.0], "scale": "linear", "label": "v", "ticks": None, "ticklabels": None}
+    tile = {"row_index": None, "col_index": 0, "facets": {}, "rows": 4}
+    manifest = {"row": None, "col": None, "shape": [1, 2], "kind": "box", "input_rows": 9}
+    manifest |= {"dropped": {}, "tiles": [{"id": t, **tile} for t in "ab"]}
+    meta = {"x": axis, "y": axis, "title": "", "size_px": [10, 8], "dpi": 72, "rows": 4}
+    metas = {t: {**meta, "tile": t} for t in "ab"}
+
+    def key(manifest=manifest, metas=metas, settings=None, sharey=True):
+        return decoration_key(manifest, metas, settings or {"title": "t"}, True, sharey)
+
+    counted = {**manifest, "input_rows": 12, "dropped": {"non_finite": 3}}
+    counted["tiles"] = [{**t, "rows": 5, "dropped": {"non_finite": 1}} for t in manifest["tiles"]]
+    assert key(counted, {t: {**m, "rows": 5} for t, m in metas.items()}) == key()
+    moved = {**metas, "b": {**metas["b"], "y": {**axis, "lim": [0.0, 2.0]}}}
+    assert key(metas=moved) != key()
+    assert key(settings={"title": "another"}) != key()
+    assert key(sharey=False) != key()
+    assert key({**manifest, "legend": {"title": "h", "labels": [1], "colors": ["red"]}}) != key()
+
+
+def test_a_drawing_over_a_tile_but_its_axes_lines_is_found():
+    canvas = Canvas(20, 10, {"a": (2, 1), "b": (11, 1)})
+    tiles = {t: np.full((8, 7, 4), 255, np.uint8) for t in canvas.origins}
+    lines = {"a": [(0, 8, 0, 2)], "b": [(0, 8, 0, 2), (6, 8, 0, 7)]}
+    pixels = np.zeros((10, 20, 4), np.uint8)
+    pixels[1:9, 2:9] = 255
+    pixels[1:9, 11:18] = 255
+    assert decorated_interior(pixels, canvas, tiles, lines) is None
+    pixels[8, 15] = 0  # under b's bottom line
+    assert decorated_interior(pixels, canvas, tiles, lines) is None
+    pixels[4, 14] = 0  # inside b
+    assert decorated_interior(pixels, canvas, tiles, lines) == "b"
+
+
+# ---------------------------------------------------------------- the workflow
+
+
+def box_workflow(wf) -> None:
+    """The small 2 x 3 data set as boxes on shared axes (whose limits are the data's range)."""
+    pq.write_table(small_table(rows_per_cell=100), wf.path("data.parquet"))
+    wf.write_config(
+        {
+            **SMALL_CONFIG,
+            "plot": {"kind": "box", "x": "group", "y": "value"},
+            "sharex": True,
+            "sharey": True,
+            "tile": {"height": 1.0, "aspect": 1.2, "dpi": 50},
+        }
+    )
+
+
+def _squeeze_cell(path, site: str, season: str, factor: float) -> None:
+    """Scale one facet cell's values about their mean, but its smallest and largest:
+    within the cell's range if ``factor`` < 1 (the grid's limits stay), beyond if > 1."""
+    table = pq.read_table(path)
+    mask = pc.and_(pc.equal(table["site"], site), pc.equal(table["season"], season))
+    values = table["value"].to_numpy().copy()
+    cell = values[mask.to_numpy(zero_copy_only=False)]
+    inner = (cell > cell.min()) & (cell < cell.max())
+    cell[inner] = cell.mean() + factor * (cell[inner] - cell.mean())
+    values[mask.to_numpy(zero_copy_only=False)] = cell
+    pq.write_table(table.set_column(3, "value", pa.array(values)), path)
+
+
+def _redrawn_in_full(wf) -> bytes:
+    """The mosaic as a run without the cache draws it (the run after deleting both)."""
+    shutil.rmtree(wf.path("results", CACHE_DIR))
+    wf.path("results", "mosaic.png").unlink()
+    run = wf.run_ok()
+    assert run.jobs("mosaic") == 1 and run.jobs("render") == 0
+    assert "drew the mosaic" in wf.path("logs", "mosaic.log").read_text()
+    return wf.path("results", "mosaic.png").read_bytes()
+
+
+@pytest.mark.workflow
+def test_a_run_changing_one_tile_composites_it_as_a_full_draw_would(built_copy, tmp_path):
+    wf = built_copy(box_workflow, tmp_path / "wf")
+    _squeeze_cell(wf.path("data.parquet"), "south", "summer", 0.8)
+    run = wf.run_ok()
+    assert run.jobs("render") == 1 and run.jobs("mosaic") == 1
+    assert "composited 1 changed tile" in wf.path("logs", "mosaic.log").read_text()
+    composited = wf.path("results", "mosaic.png").read_bytes()
+    record = wf.path("results", CACHE_DIR, "record.json").read_bytes()
+    assert composited == _redrawn_in_full(wf)
+    assert record == wf.path("results", CACHE_DIR, "record.json").read_bytes()
+
+
+@pytest.mark.workflow
+def test_a_run_changing_the_shared_limits_draws_in_full(built_copy, tmp_path):
+    wf = built_copy(box_workflow, tmp_path / "wf")
+    # one cell's range beyond the others': every tile's y axis changes
+    _squeeze_cell(wf.path("data.parquet"), "south", "summer", 3.0)
+    run = wf.run_ok()
+    assert run.jobs("render") == 6
+    log = wf.path("logs", "mosaic.log").read_text()
+    assert "drawing the mosaic in full: the layout or decorations changed" in log, log
+    assert wf.path("results", "mosaic.png").read_bytes() == _redrawn_in_full(wf)
