@@ -572,7 +572,7 @@ def run_targets(args: argparse.Namespace) -> None:
         key = keys[role]
         print(f"{key} ({family})", flush=True)
         data = ensure_data(rows, args.seed, **options)
-        logs = BENCH / "logs" / f"targets-{key.replace(' ', '-')}"
+        logs = BENCH / "logs" / ("targets-" + re.sub(r"[^0-9A-Za-z]+", "-", key))
         logs.mkdir(parents=True, exist_ok=True)
         res = results["sizes"][key] = {"rows": rows, "family": family}
         for name in peers:
