@@ -13,6 +13,14 @@ Written the way their documentation shows:
 * ``floor``: read the needed columns once and bin every (cell, group)'s values
   into a 512-bin histogram: the least work any method has to do.
 
+And the peer of the scatter raster (``x`` against ``value``, a table written
+with ``make_data.py --xy``), which needs datashader (bench/requirements-datashader.txt,
+in its own venv: run this file with that venv's python):
+
+* ``datashader``: per facet ``ds.Canvas(...).points(...)`` and
+  ``tf.shade(..., how="eq_hist")`` on a canvas of the tile's pixel size, the 25
+  images assembled into one PNG (no axes or titles: datashader draws none).
+
     python bench/peers.py seaborn --data bench/data/rows-1e6.parquet --out /tmp/sns.png
 
 Prints one JSON line with the phases' seconds (read, draw, save) to stdout.
@@ -27,14 +35,18 @@ import time
 
 HEIGHT, ASPECT, DPI = 2.5, 1.2, 100
 ROW, COL, X, Y = "row", "col", "group", "value"
+#: the scatter's x (tables written with ``make_data.py --xy``)
+XS = "x"
 BINS = 512
+#: matplotlib's viridis at five stops (datashader interpolates between them)
+VIRIDIS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"]
 
 
-def read_frame(path: str):
-    """The four columns as a pandas DataFrame (facets and group come back as category)."""
+def read_frame(path: str, columns: tuple[str, ...] = (ROW, COL, X, Y)):
+    """The columns as a pandas DataFrame (facets and group come back as category)."""
     import pandas as pd
 
-    return pd.read_parquet(path, columns=[ROW, COL, X, Y])
+    return pd.read_parquet(path, columns=list(columns))
 
 
 def run_seaborn(path: str, out: str) -> dict[str, float]:
@@ -183,6 +195,38 @@ def run_floor(path: str, out: str) -> dict[str, float]:
     return {"read": read, "draw": t2 - t0 - read, "save": 0.0}
 
 
+def run_datashader(path: str, out: str) -> dict[str, float]:
+    """datashader's way: one Canvas per facet, points aggregated, shaded by eq_hist.
+
+    Every canvas has the tile's pixel size and the grid-wide x and y ranges (as
+    tilegrid's shared limits); each facet is shaded on its own (``tf.shade``
+    has no shared eq_hist scale). The images are placed in a 5x5 grid and saved
+    as one PNG. "draw" includes numba's compilation on the first facet.
+    """
+    import datashader as ds
+    import datashader.transfer_functions as tf
+    import numpy as np
+    from PIL import Image
+
+    t0 = time.perf_counter()
+    df = read_frame(path, (ROW, COL, XS, Y))
+    t1 = time.perf_counter()
+    rows, cols = df[ROW].cat.categories, df[COL].cat.categories
+    x_range = (float(df[XS].min()), float(df[XS].max()))
+    y_range = (float(df[Y].min()), float(df[Y].max()))
+    width, height = round(HEIGHT * ASPECT * DPI), round(HEIGHT * DPI)
+    grid = [[np.zeros((height, width), np.uint32) for _ in cols] for _ in rows]
+    for (r, c), tile in df.groupby([ROW, COL], observed=True):
+        canvas = ds.Canvas(plot_width=width, plot_height=height, x_range=x_range, y_range=y_range)
+        image = tf.shade(canvas.points(tile, XS, Y), cmap=VIRIDIS, how="eq_hist")
+        grid[rows.get_loc(r)][cols.get_loc(c)] = np.flipud(image.data)  # row 0 = top
+    t2 = time.perf_counter()
+    rgba = np.ascontiguousarray(np.block(grid))
+    Image.fromarray(rgba.view(np.uint8).reshape(*rgba.shape, 4)).save(out)
+    t3 = time.perf_counter()
+    return {"read": t1 - t0, "draw": t2 - t1, "save": t3 - t2}
+
+
 def value_range(handle, column: str) -> tuple[float, float]:
     """Min and max of a column from the Parquet row-group statistics (no data read)."""
     index = handle.schema_arrow.get_field_index(column)
@@ -193,7 +237,13 @@ def value_range(handle, column: str) -> tuple[float, float]:
     return lo, hi
 
 
-METHODS = {"seaborn": run_seaborn, "mpl": run_mpl, "pool": run_pool, "floor": run_floor}
+METHODS = {
+    "seaborn": run_seaborn,
+    "mpl": run_mpl,
+    "pool": run_pool,
+    "floor": run_floor,
+    "datashader": run_datashader,
+}
 
 
 def main() -> None:

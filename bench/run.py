@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/run.py --sizes 1e5 1e6 1e7            # minutes
     .venv/bin/python bench/run.py --sizes 1e5 1e6 1e7 --with-1e8  # add 1e8 rows
+    .venv/bin/python bench/run.py --targets                       # every target (issue 14)
 
 For each size: generate the table (cached in bench/data/), run the floor and
 the peers (bench/peers.py), then tilegrid (`python -m snakemake -j 2` on a
@@ -17,6 +18,10 @@ is reported two ways:
 
 Writes bench/results.json (raw) and bench/results.md (the table, machine,
 versions, date), and prints the table.
+
+``--targets`` runs instead every measure of the targets table (see
+``run_targets``; sizes scaled by ``--scale``, set by ``--size``) and prints
+and writes (bench/runs/targets-<date>) the table with the verdicts.
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ ENV_PINS = {
 
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT / "scripts"))
-from make_data import perturb, write_table  # noqa: E402
+from make_data import perturb, write_folder, write_table  # noqa: E402
 from tilegrid.layout import copy_workflow  # noqa: E402
 
 
@@ -156,14 +161,36 @@ def measure(
 # ---------------------------------------------------------------- tilegrid
 
 
-def workflow_copy(dest: Path, data: Path) -> None:
-    """Copy the workflow into ``dest`` with a config that plots the benchmark table."""
+#: the plot of each figure family: violins (the seaborn/matplotlib/pool peers) and
+#: the scatter raster (the datashader peer; ``max_points: 0`` rasters at any size)
+PLOTS = {
+    "violin": {"kind": "violin", "x": "group", "y": "value", "options": {"inner": "box"}},
+    "scatter": {
+        "kind": "scatter",
+        "x": "x",
+        "y": "value",
+        "options": {"max_points": 0, "norm": "eq_hist"},
+    },
+}
+
+
+def workflow_copy(dest: Path, data: Path, family: str = "violin") -> None:
+    """Copy the workflow into ``dest`` with a config that plots the benchmark table.
+
+    ``data`` is a file (hard-linked as ``data.parquet``) or a folder of Parquet
+    files (a folder ``data/`` of hard links).
+    """
     copy_workflow(ROOT, dest)
-    os.link(data, dest / "data.parquet")
+    if data.is_dir():
+        (dest / "data").mkdir()
+        for part in sorted(data.iterdir()):
+            os.link(part, dest / "data" / part.name)
+    else:
+        os.link(data, dest / "data.parquet")
     config = {
-        "data": "data.parquet",
+        "data": "data" if data.is_dir() else "data.parquet",
         "facet": {"row": "row", "col": "col", "max_tiles": 4096},
-        "plot": {"kind": "violin", "x": "group", "y": "value", "options": {"inner": "box"}},
+        "plot": PLOTS[family],
         "sharex": True,
         "sharey": True,
         "tile": {"height": 2.5, "aspect": 1.2, "dpi": 100},
@@ -228,30 +255,56 @@ def job_stats(work: Path, since: float) -> dict:
     return stats
 
 
-def run_tilegrid(data: Path, logs: Path, jobs: int, keep: bool) -> dict:
+def run_tilegrid(
+    data: Path,
+    logs: Path,
+    jobs: int,
+    keep: bool,
+    family: str = "violin",
+    phases: tuple[str, ...] = ("full", "incremental", "noop"),
+    overhead: bool = True,
+) -> dict:
+    """tilegrid's runs in a fresh copy of the workflow: full, incremental, no-op.
+
+    Incremental: one cell's values change (``perturb``); in a folder, only in its
+    middle file, which alone is rewritten.
+    """
     work = Path(tempfile.mkdtemp(prefix="tilegrid-bench-"))
-    workflow_copy(work, data)
+    workflow_copy(work, data, family)
     cmd = [PYTHON, "-m", "snakemake", "-j", str(jobs)]
+    tag = "" if family == "violin" else f"-{family}"
     results = {}
     try:
-        for phase in ("full", "incremental", "noop"):
+        for phase in phases:
             if phase == "incremental":
                 t0 = time.perf_counter()
-                changed = perturb(str(data), str(work / "data.new.parquet"))
-                os.replace(work / "data.new.parquet", work / "data.parquet")
-                results["perturb"] = {"rows_changed": changed, "s": time.perf_counter() - t0}
+                if data.is_dir():
+                    parts = sorted(data.iterdir())
+                    src = parts[len(parts) // 2]
+                    dest = work / "data" / src.name
+                else:
+                    src, dest = data, work / "data.parquet"
+                changed = perturb(str(src), str(work / "changed.parquet"))
+                os.replace(work / "changed.parquet", dest)
+                results["perturb"] = {
+                    "rows_changed": changed,
+                    "file": src.name,
+                    "s": time.perf_counter() - t0,
+                }
             since = time.time() - 1
-            r = measure(cmd, cwd=work, log=logs / f"tilegrid-{phase}.log")
+            r = measure(cmd, cwd=work, log=logs / f"tilegrid{tag}-{phase}.log")
             r.pop("stderr")
             r.update(job_stats(work, since))
             results[phase] = r
             print(
-                f"    tilegrid {phase:12s} {fmt_row(r)}  render jobs {r['render_jobs']}", flush=True
+                f"    tilegrid{tag} {phase:12s} {fmt_row(r)}  render jobs {r['render_jobs']}",
+                flush=True,
             )
         if not os.path.exists(work / "results/mosaic.png"):
             raise RuntimeError("tilegrid wrote no results/mosaic.png")
-        shutil.copy2(work / "results/mosaic.png", logs / "tilegrid.png")
-        results["overhead"] = job_overhead(work)
+        shutil.copy2(work / "results/mosaic.png", logs / f"tilegrid{tag}.png")
+        if overhead:
+            results["overhead"] = job_overhead(work)
     finally:
         if keep:
             print(f"    kept {work}")
@@ -271,14 +324,7 @@ def job_overhead(work: Path, repeat: int = 5) -> dict:
     shard = sorted(glob.glob(str(work / "results/shards/*.arrow")))[0]
     sidecar = shard[: -len(".arrow")] + ".json"
     config = json.loads((work / "config.yaml").read_text())
-    plot = {
-        "kind": "violin",
-        "x": "group",
-        "y": "value",
-        "function": None,
-        "preprocess": None,
-        "options": config["plot"]["options"],
-    }
+    plot = {"function": None, "preprocess": None, **config["plot"]}
     with tempfile.TemporaryDirectory(prefix="tilegrid-probe-") as tmp:
         job = [
             PYTHON,
@@ -372,7 +418,7 @@ def markdown(results: dict) -> str:
     for size, res in results["sizes"].items():
         tg = res.get("tilegrid", {})
         full = tg.get("full", {}).get("wall")
-        for name in PEERS:
+        for name in [*PEERS, "datashader"]:
             r = res.get(name)
             if r is None:
                 continue
@@ -411,16 +457,16 @@ def markdown(results: dict) -> str:
         peers = "; ".join(
             f"{n} {r['phases'].get('read', 0):.1f}/{r['phases'].get('draw', 0):.1f}/"
             f"{r['phases'].get('save', 0):.1f}"
-            for n in PEERS
+            for n in [*PEERS, "datashader"]
             if (r := res.get(n)) and "phases" in r and r["phases"]
         )
+        rerun = f"{inc['render_jobs']} render + split {inc.get('split_s', 0):.1f} s" if inc else "-"
         lines.append(
             f"| {size} | {f.get('split_s', 0):.2f} | {f.get('split_rss_mb', 0):.0f} | "
             f"{f['render_jobs']} | {f.get('render_s_median', 0):.2f} "
             f"({f.get('render_s_min', 0):.2f}-{f.get('render_s_max', 0):.2f}) | "
             f"{f.get('render_rss_max_mb', 0):.0f} | {f.get('mosaic_s', 0):.2f} | "
-            f"{inc.get('render_jobs', '-')} render + split {inc.get('split_s', 0):.1f} s | "
-            f"{peers} |"
+            f"{rerun} | {peers} |"
         )
     ov = next(
         (
@@ -449,14 +495,261 @@ def markdown(results: dict) -> str:
 # ---------------------------------------------------------------- main
 
 
-def ensure_data(rows: int, seed: int, shape: tuple[int, int] = (5, 5)) -> Path:
+def ensure_data(
+    rows: int, seed: int, shape: tuple[int, int] = (5, 5), xy: bool = False, files: int = 0
+) -> Path:
+    """The cached table (bench/data/): a file, or with ``files`` a folder of that many."""
     grid = "" if shape == (5, 5) else f"-{shape[0]}x{shape[1]}"
-    path = DATA / f"rows-{label(rows)}{grid}-seed{seed}.parquet"
+    extra = ("-xy" if xy else "") + (f"-files{files}" if files else "")
+    path = DATA / f"rows-{label(rows)}{grid}{extra}-seed{seed}"
+    path = path if files else path.with_name(path.name + ".parquet")
     if not path.exists():
         t0 = time.perf_counter()
-        write_table(rows, str(path), seed, shape)
+        if files:
+            write_folder(rows, str(path), seed, files, shape, xy)
+        else:
+            write_table(rows, str(path), seed, shape, xy)
         print(f"  generated {path.name} in {time.perf_counter() - t0:.1f} s", flush=True)
     return path
+
+
+def run_peer(name: str, data: Path, logs: Path, rows: int, python: str = PYTHON) -> dict:
+    """One peer of bench/peers.py under ``measure`` (seaborn at 1e8 rows only with 20 GB free)."""
+    free_gb = psutil.virtual_memory().available / 2**30
+    if name == "seaborn" and rows >= 10**8 and free_gb < SEABORN_MIN_FREE_GB:
+        print(f"    {name:21s} skipped ({free_gb:.0f} GB free)", flush=True)
+        return {"skipped": f"{free_gb:.0f} GB free < {SEABORN_MIN_FREE_GB} GB"}
+    cmd = [python, str(BENCH / "peers.py"), name, "--data", str(data)]
+    r = measure([*cmd, "--out", str(logs / f"{name}.png")], log=logs / f"{name}.log")
+    r.pop("stderr")
+    print(f"    {name:21s} {fmt_row(r)}", flush=True)
+    return r
+
+
+# ---------------------------------------------------------------- the targets table
+
+#: the sizes of the targets table, by name (``--size NAME=ROWS`` sets one)
+TARGET_SIZES = {"big": 10**8, "huge": 3 * 10**8, "tiles": 10**7, "small": 10**5}
+
+
+def target_sizes(scale: float, overrides: list[str]) -> dict[str, int]:
+    """The table's sizes times ``scale``, then ``NAME=ROWS`` overrides (at least 100 rows)."""
+    sizes = {k: max(100, round(v * scale)) for k, v in TARGET_SIZES.items()}
+    for item in overrides:
+        name, _, rows = item.partition("=")
+        if name not in sizes or not rows:
+            sys.exit(f"bench: --size {item}: expected NAME=ROWS, NAME one of {', '.join(sizes)}")
+        sizes[name] = int(float(rows))
+    return sizes
+
+
+def run_targets(args: argparse.Namespace) -> None:
+    """Every run the targets table needs, one after another, then the table.
+
+    ``big``: the 5x5 violins from one file (floor, seaborn, pool, tilegrid full,
+    one cell changed, no-op), from a folder of ``--files`` files (tilegrid full,
+    one file changed, no-op) and the 5x5 scatter raster of a table with x
+    (datashader, tilegrid full); ``tiles``: the ``--tiles-shape`` grid (tilegrid
+    full, one tile changed, no-op); ``small``: pool and tilegrid full; ``huge``:
+    tilegrid full, for memory.
+    """
+    sizes = target_sizes(args.scale, args.size)
+    keys = target_keys(sizes, args.files, tuple(args.tiles_shape))
+    phases3 = ("full", "incremental", "noop")
+    plan = [
+        # (key, rows, data options, family, peers, tilegrid phases)
+        ("big", sizes["big"], {}, "violin", ["floor", "seaborn", "pool"], phases3),
+        ("folder", sizes["big"], {"files": args.files}, "violin", [], phases3),
+        ("scatter", sizes["big"], {"xy": True}, "scatter", ["datashader"], ("full",)),
+        ("tiles", sizes["tiles"], {"shape": tuple(args.tiles_shape)}, "violin", [], phases3),
+        ("small", sizes["small"], {}, "violin", ["pool"], ("full",)),
+        ("huge", sizes["huge"], {}, "violin", [], ("full",)),
+    ]
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+    prefix = args.results or str(BENCH / "runs" / f"targets-{stamp}")
+    results = {"machine": machine(), "sizes": {}, "target_sizes": sizes, "files": args.files}
+    for role, rows, options, family, peers, phases in plan:
+        key = keys[role]
+        print(f"{key} ({family})", flush=True)
+        data = ensure_data(rows, args.seed, **options)
+        logs = BENCH / "logs" / ("targets-" + re.sub(r"[^0-9A-Za-z]+", "-", key))
+        logs.mkdir(parents=True, exist_ok=True)
+        res = results["sizes"][key] = {"rows": rows, "family": family}
+        for name in peers:
+            if name == "datashader" and not os.path.exists(args.datashader_python):
+                res[name] = {"skipped": f"no {args.datashader_python}"}
+                print(f"    {name:21s} skipped (no {args.datashader_python})", flush=True)
+                continue
+            python = args.datashader_python if name == "datashader" else PYTHON
+            res[name] = run_peer(name, data, logs, rows, python)
+        res["tilegrid"] = run_tilegrid(
+            data, logs, args.jobs, args.keep, family, phases, overhead=False
+        )
+        Path(f"{prefix}.json").write_text(json.dumps(results, indent=1) + "\n")
+    shape = (args.tiles_shape[0], args.tiles_shape[1])
+    results["targets"] = target_rows(results, sizes, keys, args.files, shape)
+    text = targets_markdown(results) + "\n" + markdown(results)
+    Path(f"{prefix}.json").write_text(json.dumps(results, indent=1) + "\n")
+    Path(f"{prefix}.md").write_text(text)
+    print()
+    print(text)
+    print(f"wrote {prefix}.json and {prefix}.md")
+
+
+def target_keys(sizes: dict[str, int], files: int, shape: tuple[int, int]) -> dict[str, str]:
+    """The name of each run of the targets table in the results (distinct at any sizes)."""
+    big = label(sizes["big"])
+    return {
+        "big": f"{big} rows",
+        "folder": f"{big} rows, {files} files",
+        "scatter": f"{big} rows, scatter",
+        "tiles": f"{label(sizes['tiles'])} rows, {shape[0]}x{shape[1]}",
+        "small": f"{label(sizes['small'])} rows, vs pool",
+        "huge": f"{label(sizes['huge'])} rows, memory",
+    }
+
+
+def wall(results: dict, key: str, method: str, phase: str = "full") -> float | None:
+    """Wall seconds of a method (a peer, or tilegrid's ``phase``) in a run, None if absent."""
+    res = results["sizes"].get(key, {})
+    r = res.get("tilegrid", {}).get(phase) if method == "tilegrid" else res.get(method)
+    return r.get("wall") if r else None
+
+
+def largest_job(results: dict, keys: list[str]) -> tuple[float, str] | None:
+    """The largest job's peak RSS (MB) over every tilegrid run of ``keys``, and which job."""
+    best = None
+    for key in keys:
+        for phase, r in results["sizes"].get(key, {}).get("tilegrid", {}).items():
+            if not isinstance(r, dict) or "job_rss_max_mb" not in r:
+                continue
+            job = max(
+                ("split", "render", "mosaic"),
+                key=lambda j: r.get("render_rss_max_mb" if j == "render" else f"{j}_rss_mb", 0),
+            )
+            if best is None or r["job_rss_max_mb"] > best[0]:
+                best = (r["job_rss_max_mb"], f"{job}, {key}, {phase}")
+    return best
+
+
+def target_rows(
+    results: dict, sizes: dict[str, int], keys: dict[str, str], files: int, shape: tuple[int, int]
+) -> list[dict]:
+    """The targets table: measure, value, target, met (None when a run is missing)."""
+    big, small, huge = label(sizes["big"]), label(sizes["small"]), label(sizes["huge"])
+    rows = []
+
+    def row(measure, value, shown, target, met):
+        rows.append(
+            {"measure": measure, "value": value, "shown": shown, "target": target, "met": met}
+        )
+
+    def ratio(measure, num, den, target, at_least, limit, unit="x"):
+        """``num / den`` against ``limit``: met if at least (``at_least``) or at most it."""
+        if num is None or not den:
+            return row(measure, None, "-", target, None)
+        value = num / den
+        met = value >= limit if at_least else value <= limit
+        row(measure, value, f"{value:.2f}{unit} ({num:.1f} s / {den:.1f} s)", target, met)
+
+    def seconds(measure, value, limit):
+        shown = "-" if value is None else f"{value:.1f} s"
+        row(measure, value, shown, f"<= {limit} s", None if value is None else value <= limit)
+
+    one, folder, tiles = keys["big"], keys["folder"], keys["tiles"]
+    full = wall(results, one, "tilegrid")
+    ratio(
+        f"{big} rows, full run vs the multiprocessing-pool recipe (pool / full)",
+        wall(results, one, "pool"),
+        full,
+        ">= 10x",
+        True,
+        10,
+    )
+    ratio(
+        f"{big} rows, full run vs seaborn (seaborn / full)",
+        wall(results, one, "seaborn"),
+        full,
+        ">= 20x",
+        True,
+        20,
+    )
+    ratio(
+        f"{big} rows, full run vs the floor (full / floor)",
+        full,
+        wall(results, one, "floor"),
+        "<= 2.5x",
+        False,
+        2.5,
+    )
+    ratio(
+        f"{big} rows, one cell changed / full (single file)",
+        wall(results, one, "tilegrid", "incremental"),
+        full,
+        "<= 1/3",
+        False,
+        1 / 3,
+        "",
+    )
+    ratio(
+        f"{big} rows as a folder of {files} Parquet files, one file changed / full",
+        wall(results, folder, "tilegrid", "incremental"),
+        wall(results, folder, "tilegrid"),
+        "<= 1/5",
+        False,
+        1 / 5,
+        "",
+    )
+    n = shape[0] * shape[1]
+    seconds(
+        f"{n} tiles ({shape[0]}x{shape[1]}, {label(sizes['tiles'])} rows): full",
+        wall(results, tiles, "tilegrid"),
+        70,
+    )
+    seconds(f"{n} tiles: one tile changed", wall(results, tiles, "tilegrid", "incremental"), 5)
+    seconds(f"{n} tiles: no-op", wall(results, tiles, "tilegrid", "noop"), 3)
+    ratio(
+        f"{small} rows, full run vs the pool recipe (full / pool)",
+        wall(results, keys["small"], "tilegrid"),
+        wall(results, keys["small"], "pool"),
+        "<= 1.5x",
+        False,
+        1.5,
+    )
+    for size, runs in ((big, ["big", "folder", "scatter"]), (huge, ["huge"])):
+        job = largest_job(results, [keys[k] for k in runs])
+        row(
+            f"largest job (peak RSS) at {size} rows",
+            job and job[0],
+            "-" if job is None else f"{job[0]:.0f} MB ({job[1]})",
+            "<= 1 GB",
+            None if job is None else job[0] <= 1024,
+        )
+    ratio(
+        f"{big} rows, scatter raster (5x5, eq_hist): datashader / tilegrid full",
+        wall(results, keys["scatter"], "datashader"),
+        wall(results, keys["scatter"], "tilegrid"),
+        "(a peer, no target)",
+        True,
+        0,
+    )
+    rows[-1]["met"] = None
+    return rows
+
+
+def targets_markdown(results: dict) -> str:
+    """The targets table with the machine it ran on."""
+    m = results["machine"]
+    lines = [
+        f"CPU: {m['cpu']} ({m['nproc']} cores); {m['mem']}; run {m['date']}; tilegrid {m['git']}.",
+        "",
+        "| measure | value | target | met? |",
+        "|---|---|---|---|",
+    ]
+    for row in results["targets"]:
+        met = {True: "yes", False: "**no**", None: "-"}[row["met"]]
+        lines.append(f"| {row['measure']} | {row['shown']} | {row['target']} | {met} |")
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
@@ -479,12 +772,53 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep tilegrid's work folders")
     parser.add_argument(
         "--results",
-        default=str(BENCH / "results"),
-        help="prefix of the .json/.md written (default bench/results)",
+        default=None,
+        help="prefix of the .json/.md written (default bench/results; "
+        "with --targets bench/runs/targets-<date>)",
+    )
+    targets = parser.add_argument_group(
+        "targets", "--targets runs every row of the targets table (issue 14) in one run"
+    )
+    targets.add_argument(
+        "--targets", action="store_true", help="run the targets table instead of --sizes"
+    )
+    targets.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="multiply every size of the table (e.g. 1e-3 for a smoke run)",
+    )
+    targets.add_argument(
+        "--size",
+        action="append",
+        default=[],
+        metavar="NAME=ROWS",
+        help="set one size ("
+        + ", ".join(f"{k}={label(v)}" for k, v in TARGET_SIZES.items())
+        + "), after --scale",
+    )
+    targets.add_argument("--files", type=int, default=100, help="files of the folder (100)")
+    targets.add_argument(
+        "--tiles-shape",
+        type=int,
+        nargs=2,
+        default=[32, 32],
+        metavar=("R", "C"),
+        help="grid of the many-tiles rows (32 32)",
+    )
+    targets.add_argument(
+        "--datashader-python",
+        default=os.environ.get("BENCH_DATASHADER_PYTHON", str(BENCH / ".dsvenv/bin/python")),
+        help="python of a venv with bench/requirements-datashader.txt "
+        "(default $BENCH_DATASHADER_PYTHON or bench/.dsvenv/bin/python; skipped if missing)",
     )
     args = parser.parse_args()
     if not os.path.exists("/usr/bin/time"):
         sys.exit("bench: /usr/bin/time missing; install GNU time (apt-get install time)")
+    if args.targets:
+        run_targets(args)
+        return
+    args.results = args.results or str(BENCH / "results")
     sizes = [int(float(s)) for s in args.sizes] + ([10**8] if args.with_1e8 else [])
     results = {"machine": machine(), "sizes": {}}
     shape = (args.shape[0], args.shape[1])
@@ -496,24 +830,7 @@ def main() -> None:
         logs.mkdir(parents=True, exist_ok=True)
         res = results["sizes"][size] = {}
         for name in [m for m in PEERS if m in args.methods]:
-            free_gb = psutil.virtual_memory().available / 2**30
-            if name == "seaborn" and rows >= 10**8 and free_gb < SEABORN_MIN_FREE_GB:
-                res[name] = {"skipped": f"{free_gb:.0f} GB free < {SEABORN_MIN_FREE_GB} GB"}
-                print(f"    {name:21s} skipped ({free_gb:.0f} GB free)", flush=True)
-                continue
-            cmd = [
-                PYTHON,
-                str(BENCH / "peers.py"),
-                name,
-                "--data",
-                str(data),
-                "--out",
-                str(logs / f"{name}.png"),
-            ]
-            r = measure(cmd, log=logs / f"{name}.log")
-            r.pop("stderr")
-            res[name] = r
-            print(f"    {name:21s} {fmt_row(r)}", flush=True)
+            res[name] = run_peer(name, data, logs, rows=rows)
         if "tilegrid" in args.methods:
             res["tilegrid"] = run_tilegrid(data, logs, args.jobs, args.keep)
         Path(f"{args.results}.json").write_text(json.dumps(results, indent=1) + "\n")

@@ -1,0 +1,127 @@
+"""bench/: the folder of files is the single file's table; the targets table's verdicts."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+sys.path.insert(0, str(BENCH))
+
+import make_data  # noqa: E402
+import run  # noqa: E402
+
+
+def read_folder(folder: Path) -> pa.Table:
+    return pa.concat_tables(pq.read_table(p) for p in sorted(folder.iterdir()))
+
+
+def test_folder_holds_the_single_files_rows_in_name_order(tmp_path):
+    make_data.write_table(30_000, str(tmp_path / "one.parquet"), seed=3)
+    make_data.write_folder(30_000, str(tmp_path / "parts"), seed=3, files=7)
+    names = sorted(p.name for p in (tmp_path / "parts").iterdir())
+    assert names == [make_data.part_name(k) for k in range(7)]
+    assert read_folder(tmp_path / "parts").equals(pq.read_table(tmp_path / "one.parquet"))
+
+
+def test_folder_rows_span_chunks(tmp_path, monkeypatch):
+    """File bounds inside and across the generator's chunks, and more files than rows."""
+    monkeypatch.setattr(make_data, "CHUNK", 1000)
+    make_data.write_table(3500, str(tmp_path / "one.parquet"), seed=1)
+    make_data.write_folder(3500, str(tmp_path / "three"), seed=1, files=3)
+    assert read_folder(tmp_path / "three").equals(pq.read_table(tmp_path / "one.parquet"))
+    make_data.write_folder(5, str(tmp_path / "many"), seed=1, files=8)
+    assert len(list((tmp_path / "many").iterdir())) == 8
+    assert read_folder(tmp_path / "many").num_rows == 5
+
+
+def test_xy_adds_x_and_keeps_value(tmp_path):
+    make_data.write_table(20_000, str(tmp_path / "v.parquet"), seed=2)
+    make_data.write_table(20_000, str(tmp_path / "xy.parquet"), seed=2, xy=True)
+    plain, xy = pq.read_table(tmp_path / "v.parquet"), pq.read_table(tmp_path / "xy.parquet")
+    assert xy.column_names == [*plain.column_names, "x"]
+    assert xy.drop_columns(["x"]).equals(plain)
+
+
+def test_perturbing_one_file_changes_one_cell_of_it(tmp_path):
+    make_data.write_folder(40_000, str(tmp_path / "parts"), seed=1, files=4, xy=True)
+    src = tmp_path / "parts" / make_data.part_name(2)
+    changed = make_data.perturb(str(src), str(tmp_path / "new.parquet"))
+    before, after = pq.read_table(src).to_pandas(), pq.read_table(tmp_path / "new.parquet")
+    after = after.to_pandas()
+    cell = (before["row"] == "r2") & (before["col"] == "c2")
+    assert changed == cell.sum() > 0
+    assert (before.loc[~cell] == after.loc[~cell]).all().all()
+    assert (before.loc[cell, "value"] != after.loc[cell, "value"]).all()
+    assert (before["x"] == after["x"]).all()
+
+
+def fake_results(walls: dict[str, dict[str, float]], keys: dict[str, str]) -> dict:
+    """A results dict as run_targets writes it, from walls by role and method."""
+    sizes = {}
+    for role, methods in walls.items():
+        res = sizes[keys[role]] = {"tilegrid": {}}
+        for method, seconds in methods.items():
+            if method.startswith("tilegrid "):
+                phase = method.split()[1]
+                res["tilegrid"][phase] = {"wall": seconds, "job_rss_max_mb": 400.0}
+            else:
+                res[method] = {"wall": seconds}
+    sizes[keys["huge"]]["tilegrid"]["full"].update(job_rss_max_mb=1500.0, mosaic_rss_mb=1500.0)
+    return {"sizes": sizes}
+
+
+def test_targets_table_verdicts():
+    sizes = run.target_sizes(1.0, [])
+    keys = run.target_keys(sizes, 100, (32, 32))
+    assert len(set(keys.values())) == len(keys)
+    walls = {
+        "big": {
+            "floor": 4.0,
+            "seaborn": 200.0,
+            "pool": 100.0,
+            "tilegrid full": 12.5,
+            "tilegrid incremental": 4.0,
+            "tilegrid noop": 1.5,
+        },
+        "folder": {"tilegrid full": 12.0, "tilegrid incremental": 3.0, "tilegrid noop": 1.0},
+        "scatter": {"datashader": 30.0, "tilegrid full": 15.0},
+        "tiles": {"tilegrid full": 60.0, "tilegrid incremental": 6.0, "tilegrid noop": 2.0},
+        "small": {"pool": 2.0, "tilegrid full": 2.9},
+        "huge": {"tilegrid full": 30.0},
+    }
+    rows = run.target_rows(fake_results(walls, keys), sizes, keys, 100, (32, 32))
+    met = [r["met"] for r in rows]
+    # pool 8x (< 10), seaborn 16x (< 20), floor 3.1x (> 2.5), cell 0.32 (<= 1/3),
+    # folder 0.25 (> 1/5), tiles 60 / 6 / 2 s, small 1.45x, largest job 400 MB at 1e8
+    # and 1500 MB at 3e8, datashader (no target)
+    assert met == [False, False, False, True, False, True, False, True, True, True, False, None]
+    assert rows[0]["shown"] == "8.00x (100.0 s / 12.5 s)"
+    assert rows[-1]["value"] == pytest.approx(2.0)
+    text = run.targets_markdown(
+        {
+            "targets": rows,
+            "machine": {
+                "cpu": "Test CPU",
+                "nproc": "2",
+                "mem": "-",
+                "date": "today",
+                "git": "abc",
+            },
+        }
+    )
+    assert "CPU: Test CPU (2 cores)" in text
+    assert text.count("| **no** |") == 6
+
+
+def test_a_missing_run_is_neither_met_nor_missed():
+    sizes = run.target_sizes(1e-3, ["huge=2e5"])
+    assert sizes == {"big": 100_000, "huge": 200_000, "tiles": 10_000, "small": 100}
+    keys = run.target_keys(sizes, 10, (8, 8))
+    rows = run.target_rows({"sizes": {}}, sizes, keys, 10, (8, 8))
+    assert {r["met"] for r in rows} == {None}
+    assert {r["shown"] for r in rows} == {"-"}
