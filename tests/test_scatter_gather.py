@@ -180,6 +180,7 @@ def shifted(table: pa.Table, shift: float) -> pa.Table:
 
 
 @pytest.mark.workflow
+@pytest.mark.alongside("waits")  # times nothing: fills the Slurm tests' waits
 def test_a_folder_is_split_per_file_and_an_edit_rescans_only_the_edited_file(workflow, tmp_path):
     """Edit, add and remove one file of a folder of four: one scan job at most each
     time, the tiles of the changed rows drawn again, results equal to a fresh run's."""
@@ -215,6 +216,7 @@ def test_a_folder_is_split_per_file_and_an_edit_rescans_only_the_edited_file(wor
 
 
 @pytest.mark.workflow
+@pytest.mark.alongside("waits")  # times nothing: fills the Slurm tests' waits
 def test_a_list_entry_added_scans_only_the_new_file(workflow):
     table = small_table(rows_per_cell=20)
     os.makedirs(workflow.path("parts"))
@@ -253,6 +255,7 @@ def test_integers_too_large_for_floats_are_warned_once_by_the_gather(tmp_path, c
 
 
 @pytest.mark.workflow
+@pytest.mark.alongside("waits")  # times nothing: fills the Slurm tests' waits
 def test_a_large_parquet_file_is_scanned_in_ranges_of_its_row_groups(workflow):
     """A file of three row groups of BATCH_ROWS rows, scanned BATCH_ROWS rows at a time:
     three scan jobs, and the same shards and tiles as the whole file's split."""
