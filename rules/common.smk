@@ -23,7 +23,6 @@ from tilegrid.config import (  # noqa: E402
 )
 from tilegrid.ids import scan_id  # noqa: E402
 from tilegrid.tableio import (  # noqa: E402
-    SCAN_RANGE_ROWS,
     TableError,
     input_files,
     input_parts,
@@ -159,9 +158,11 @@ def data_files():
 
 
 def scan_range_rows():
-    """Rows of a Parquet file one scan job reads (TILEGRID_SCAN_ROWS, for tests and
-    tuning; a larger file is scanned in ranges of its row groups, in parallel)."""
-    return int(os.environ.get("TILEGRID_SCAN_ROWS") or SCAN_RANGE_ROWS)
+    """Rows of a Parquet file one scan job reads, from TILEGRID_SCAN_ROWS: a larger
+    file is scanned in ranges of its row groups, in parallel.  Unset: a file is
+    one scan (on 2 cores, ranges of a 1e8-row file took twice the whole split)."""
+    rows = os.environ.get("TILEGRID_SCAN_ROWS")
+    return int(rows) if rows else None
 
 
 def scan_parts():

@@ -24,8 +24,6 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 ARROW_SUFFIXES = (".feather", ".arrow", ".ipc")
 SUPPORTED = CSV_SUFFIXES + TSV_SUFFIXES + PARQUET_SUFFIXES + ARROW_SUFFIXES
 BATCH_ROWS = 1 << 20
-#: rows of a Parquet file read by one scan job in a split per file (see input_parts)
-SCAN_RANGE_ROWS = 16 * BATCH_ROWS
 CSV_BLOCK_BYTES = 16 << 20
 
 
