@@ -260,7 +260,6 @@ def _redrawn_in_full(wf) -> bytes:
 
 
 @pytest.mark.workflow
-@pytest.mark.alongside("long")  # times nothing: runs next to the others (conftest.py)
 def test_a_run_changing_one_tile_composites_it_as_a_full_draw_would(built_copy, tmp_path):
     wf = built_copy(box_workflow, tmp_path / "wf")
     _squeeze_cell(wf.path("data.parquet"), "south", "summer", 0.8)
@@ -274,7 +273,6 @@ def test_a_run_changing_one_tile_composites_it_as_a_full_draw_would(built_copy, 
 
 
 @pytest.mark.workflow
-@pytest.mark.alongside("long")  # times nothing: runs next to the others (conftest.py)
 def test_a_run_changing_the_shared_limits_draws_in_full(built_copy, tmp_path):
     wf = built_copy(box_workflow, tmp_path / "wf")
     # one cell's range beyond the others': every tile's y axis changes

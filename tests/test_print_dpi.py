@@ -25,8 +25,7 @@ from tilegrid.contracts import read_manifest, read_tile_meta
 from tilegrid.figures import tilegrid_style
 from tilegrid.mosaic import build_mosaic
 
-# long workflow runs that time nothing: they run alongside the others (conftest.py)
-pytestmark = [pytest.mark.workflow, pytest.mark.alongside("long")]
+pytestmark = pytest.mark.workflow
 
 SCREEN_PX = (108, 90)  # SMALL_CONFIG's tile: 1.5 in x 1.2 at 60 dpi
 DPI, PRINT_DPI = 60, 300
