@@ -451,12 +451,7 @@ def iter_batches(
     for part, own in zip(parts, schemas):
         read = [c for c in columns if c in own.names and c != source_column] or own.names[:1]
         for label, batches in _file_batches(part, read, source_column in columns):
-            empty = True
-            for batch in batches:
-                empty = False
-                yield _conform(batch, target, source_column, label)
-            if empty and source_column in columns:
-                yield _conform(None, target, source_column, label)
+            yield from _conformed(batches, target, source_column, label)
 
 
 @dataclass(frozen=True)
@@ -559,12 +554,18 @@ def iter_file_batches(
         batches = _folder_file_batches(file.folder, file.path, read)
     else:
         batches = _iter_batches(file.path, read, file.row_groups)
-    label = source_label(file.path)
+    yield from _conformed(batches, target, source_column, source_label(file.path))
+
+
+def _conformed(batches, target: pa.Schema, source_column: str | None, label: str):
+    """One file's ``batches`` cast to ``target``, with its ``label`` in the source
+    column; a file without rows still yields one empty batch when that column is read
+    (the file is a source: its label is a level)."""
     empty = True
     for batch in batches:
         empty = False
         yield _conform(batch, target, source_column, label)
-    if empty and source_column in columns:
+    if empty and source_column in target.names:
         yield _conform(None, target, source_column, label)
 
 
