@@ -2,7 +2,6 @@ rule render:
     input:
         shard=f"{SHARDS}/{{tile}}.arrow",
         sidecar=f"{SHARDS}/{{tile}}.json",
-        code=render_code(),
         entry=render_entry(),
     output:
         png=report(
@@ -23,6 +22,7 @@ rule render:
         runtime=render_runtime,
     params:
         libraries=drawing_libraries(),
+        code=render_code_digest(),
         plot=render_plot_json(),
         tile=render_tile_json(),
     shell:
@@ -35,7 +35,6 @@ rule render_print:
     input:
         shard=f"{SHARDS}/{{tile}}.arrow",
         sidecar=f"{SHARDS}/{{tile}}.json",
-        code=render_code(),
         entry=render_entry(),
     output:
         png=f"{PRINT_TILES}/{{tile}}.png",
@@ -51,6 +50,7 @@ rule render_print:
         runtime=render_runtime,
     params:
         libraries=drawing_libraries(),
+        code=render_code_digest(),
         plot=render_plot_json(),
         tile=render_print_tile_json(),
     shell:

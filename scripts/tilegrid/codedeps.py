@@ -134,3 +134,16 @@ def closure(entries: list[str], package: Path = PACKAGE) -> list[Path]:
             raise ValueError(f"{NAME}.{module} is not a module of {package}")
         todo.extend(imported_modules(file, package) - seen)
     return sorted(module_file(m, package) for m in seen)
+
+
+def files_digest(paths: list[str | Path], package: Path = PACKAGE) -> str:
+    """A SHA-256 of ``paths`` by name and content: a package file named relative to
+    the package, any other as given, so a copied or moved folder digests the same."""
+    import hashlib
+
+    lines = []
+    for path in paths:
+        file = Path(path).resolve()
+        name = file.relative_to(package).as_posix() if file.is_relative_to(package) else str(path)
+        lines.append(f"{name}:{hashlib.sha256(file.read_bytes()).hexdigest()}")
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
