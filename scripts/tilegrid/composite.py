@@ -92,13 +92,9 @@ def library_versions() -> dict[str, str]:
 
 def code_digest() -> str:
     """A digest of the package files the mosaic runs (the mosaic rule's code, see codedeps)."""
-    from .codedeps import PACKAGE, closure
+    from .codedeps import closure, files_digest
 
-    parts = []
-    for path in closure(["mosaic"]):
-        with open(path, "rb") as handle:
-            parts.append(f"{path.relative_to(PACKAGE).as_posix()}:{_digest(handle.read())}")
-    return _digest("\n".join(parts).encode())
+    return files_digest(closure(["mosaic"]))
 
 
 def font_digest() -> str:
