@@ -30,7 +30,7 @@ rule render:
 
 
 # The same tile at mosaic.print_dpi, for a pdf or svg mosaic only (asked for by
-# mosaic_inputs): cached by the same content checksums as the screen tile.
+# mosaic_inputs): rerun on the same changes of its shard and sidecar as the screen tile.
 rule render_print:
     input:
         shard=f"{SHARDS}/{{tile}}.arrow",

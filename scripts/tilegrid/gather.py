@@ -30,6 +30,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import split, tableio
+from .filetimes import keep_times
 from .grid import explicit_levels, make_grid, order_levels
 from .levels import LevelCollector, codes
 from .partition import Column, Partitioner, Routed, _slice, shard_layout, shard_writer
@@ -69,13 +70,17 @@ def split_job(
     """The checkpoint's job: gather the ``scans`` of the input files (a split per file),
     or with none split the table whole.  ``schema`` is the table's
     (:func:`tilegrid.tableio.schema_token`).  Scans of files no longer read are
-    removed from ``scans/`` beside ``out_dir``, so the results hold a fresh run's."""
+    removed from ``scans/`` beside ``out_dir``, so the results hold a fresh run's.
+    Files written with the bytes they had keep their time (:mod:`tilegrid.filetimes`)."""
     remove_stale_scans(os.path.join(os.path.dirname(os.path.normpath(out_dir)), SCANS), scans)
     spec = SplitSpec(**params)
     if not scans:
-        return split.log_result(split.run_split(spec, out_dir))
-    table = tableio.schema_from_token(schema) if schema else None
-    return split.log_result(gather(spec, scans, out_dir, table))
+        result = split.run_split(spec, out_dir)
+    else:
+        table = tableio.schema_from_token(schema) if schema else None
+        result = gather(spec, scans, out_dir, table)
+    keep_times(out_dir)
+    return split.log_result(result)
 
 
 def remove_stale_scans(scans_dir: str, scans: list[str]) -> None:

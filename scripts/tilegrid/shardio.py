@@ -6,7 +6,8 @@ to write and nothing to read (the render maps the file), where Parquet spends
 more time encoding and decoding than the split routing the rows: at 1e8 rows
 the split's Parquet writer alone took ~1.8 s of CPU, the IPC writer ~0.5 s.
 The bytes depend only on the batches written (no timestamps, no paths), so the
-same rows give the same file and Snakemake's checksums see an unchanged tile.
+same rows give the same file, and a tile whose shard did not change is not drawn
+again (:mod:`tilegrid.filetimes`).
 """
 
 from __future__ import annotations
