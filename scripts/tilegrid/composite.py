@@ -33,6 +33,7 @@ import logging
 import os
 import platform
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -214,7 +215,7 @@ def tile_box(canvas: Canvas, tile: str, size: tuple[int, int]) -> tuple[slice, s
 def decorated_interior(
     pixels: np.ndarray,
     canvas: Canvas,
-    tiles: dict[str, np.ndarray],
+    tiles: Mapping[str, np.ndarray],
     boxes: dict[str, list[Box]],
 ) -> str | None:
     """The first tile whose pixels outside its ``boxes`` differ on the drawn canvas, or None.
@@ -354,7 +355,7 @@ def write_cache(
     dpi: float,
     canvas: Canvas,
     pixels: np.ndarray,
-    tiles: dict[str, np.ndarray],
+    tiles: Mapping[str, np.ndarray],
     boxes: dict[str, list[Box]],
     tile_paths: dict[str, str],
 ) -> bool:

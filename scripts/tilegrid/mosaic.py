@@ -18,11 +18,12 @@ from __future__ import annotations
 import logging
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from matplotlib.image import AxesImage
+from matplotlib.image import AxesImage, FigureImage
 
 from . import ticklabels
 from .colornorms import color_norm, eq_hist_ticks
@@ -381,6 +382,37 @@ def _read_tile(path: str, read):
         ) from exc
 
 
+class TileImage(FigureImage):
+    """A tile at integer pixel offsets on the figure, as ``figimage`` places it (no
+    resampling), read from its PNG only while it is drawn.
+
+    Holding no tile's pixels between draws keeps the mosaic job of a large grid
+    small: 1024 tiles of 300 x 250 px held at once are 300 MB on top of the canvas.
+    """
+
+    _EMPTY = np.full((1, 1, 4), 255, dtype=np.uint8)
+
+    def __init__(self, fig, path: str, x0: int, y0: int):
+        super().__init__(fig, offsetx=x0, offsety=y0, origin="upper", zorder=0)
+        self.path = path
+        self.set_data(self._EMPTY)
+
+    def draw(self, renderer):
+        self.set_data(load_tile(self.path))
+        try:
+            super().draw(renderer)
+        finally:
+            self.set_data(self._EMPTY)
+
+
+def place_tile(fig, path: str, x0: int, y0: int) -> TileImage:
+    """Put the tile ``path`` on ``fig`` with its lower-left pixel at (x0, y0)."""
+    image = TileImage(fig, path, x0, y0)
+    fig.images.append(image)
+    image._remove_method = fig.images.remove  # as Figure.figimage does: remove() works
+    return image
+
+
 def build_mosaic(
     manifest: Manifest,
     metas: dict[str, TileMeta],
@@ -450,7 +482,7 @@ def build_mosaic(
     for cell in cells:
         x0, y0 = layout.origins[cell.tile]
         cell.ax.set_position((x0 / fw, y0 / fh, tile_px[0] / fw, tile_px[1] / fh))
-        fig.figimage(load_tile(tile_paths[cell.tile]), xo=x0, yo=y0, origin="upper", zorder=0)
+        place_tile(fig, tile_paths[cell.tile], x0, y0)
         layout.axes[cell.tile] = cell.ax
     grid_right = layout.width - round(OUTER_PAD_IN * dpi) - side
     bottom = min(y for _, y in layout.origins.values())
@@ -743,15 +775,30 @@ def composite_mosaic(png: str, key: str, paths: dict[str, str]) -> Layout | None
 
 def cache_canvas(fig, layout: Layout, png: str, key: str, paths: dict[str, str]) -> None:
     """After a full draw saved ``png``: keep its canvas for compositing (tilegrid.composite)."""
-    at = {origin: tile for tile, origin in layout.origins.items()}
-    tiles = {at[(image.ox, image.oy)]: np.asarray(image.get_array()) for image in fig.images}
+    tiles = TilePixels({tile: paths[tile] for tile in layout.origins})
     boxes = {
-        tile: line_boxes(layout.axes[tile], layout.origins[tile], image.shape[1::-1])
-        for tile, image in tiles.items()
+        tile: line_boxes(layout.axes[tile], layout.origins[tile], tile_size(paths[tile]))
+        for tile in layout.origins
     }
     pixels = np.asarray(fig.canvas.buffer_rgba())
     canvas = Canvas(layout.width, layout.height, layout.origins)
     write_cache(png, key, fig.dpi, canvas, pixels, tiles, boxes, paths)
+
+
+class TilePixels(Mapping):
+    """Each tile's pixels (RGBA) by id, read from its PNG when asked for, never held."""
+
+    def __init__(self, paths: dict[str, str]):
+        self.paths = paths
+
+    def __getitem__(self, tile: str) -> np.ndarray:
+        return load_tile(self.paths[tile])
+
+    def __iter__(self):
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
 
 
 def _stem(path: str) -> str:
