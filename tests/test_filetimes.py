@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import SMALL_CONFIG
 from tilegrid.filetimes import RECORD_DIR, keep_times, record_path
 
 # ---------------------------------------------------------------- the record, in a folder
@@ -113,16 +114,9 @@ def big_cells_table(shifts: dict[tuple[str, str], float] | None = None) -> pa.Ta
 
 def _big_workflow(wf) -> None:
     pq.write_table(big_cells_table(), wf.path("data.parquet"))
-    wf.write_config(
-        {
-            "data": "data.parquet",
-            "facet": {"row": "site", "col": "season"},
-            "plot": {"kind": "box", "x": "group", "y": "value"},
-            "sharex": False,
-            "sharey": False,
-            "tile": {"height": 1.2, "aspect": 1.2, "dpi": 40},
-        }
-    )
+    box = {"kind": "box", "x": "group", "y": "value"}
+    tile = {"height": 1.2, "aspect": 1.2, "dpi": 40}
+    wf.write_config({**SMALL_CONFIG, "plot": box, "tile": tile})
 
 
 @pytest.fixture

@@ -614,26 +614,14 @@ def shard_writer(
         sink.close()
 
 
-def partition(
-    plan: SplitPlan,
-    grid: Grid,
-    levels: dict[str, pa.Array],
-    columns: list[Column],
-    total: int,
-    out_dir: str,
-    row_group: int,
-) -> Partitioner:
-    """Pass 2: read the table once more and write every tile's shard.
-
-    ``total`` is the table's row count when ``chunks`` needs it; each shard's
-    row groups hold ``row_group`` of the tile's own rows.
-    """
-    read = read_columns(plan, columns)
-    with shard_writer(plan, grid, levels, columns, total, out_dir, row_group) as part:
-        route_batches(
-            part, prefetch(tableio.iter_batches(plan.spec.data, read, plan.spec.source_column))
-        )
-    return part
+def route_table(part: Partitioner) -> None:
+    """Pass 2: read the table once more and route all its rows into ``part`` (a
+    :func:`shard_writer`'s, which writes them to the tiles' shards)."""
+    plan = part.plan
+    read = read_columns(plan, part.columns)
+    route_batches(
+        part, prefetch(tableio.iter_batches(plan.spec.data, read, plan.spec.source_column))
+    )
 
 
 def read_columns(plan: SplitPlan, columns: list[Column]) -> list[str]:

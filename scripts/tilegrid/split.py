@@ -41,7 +41,7 @@ from .contracts import (
     write_sidecar,
 )
 from .grid import Grid, collect_levels, explicit_orders, make_grid
-from .partition import Partitioner, partition, shard_layout, warn_inexact
+from .partition import Partitioner, route_table, shard_layout, shard_writer, warn_inexact
 from .plan import CATEGORICAL_ROLES, SplitError, SplitPlan, SplitSpec, make_plan
 from .sidecars import make_manifest, make_sidecars, manifest_tiles, refine_binned, share_bins
 
@@ -87,7 +87,9 @@ def run_split(spec: SplitSpec, out_dir: str) -> SplitResult:
     grid = make_grid(plan.spec, levels)
     os.makedirs(out_dir, exist_ok=True)
     columns = shard_layout(plan, schema, levels)
-    part = partition(plan, grid, levels, columns, total, out_dir, ROW_GROUP)
+    # total: the table's row count, for facet.chunks; shards' row groups of ROW_GROUP rows
+    with shard_writer(plan, grid, levels, columns, total, out_dir, ROW_GROUP) as part:
+        route_table(part)
     return finish_split(plan, grid, levels, part, out_dir)
 
 
