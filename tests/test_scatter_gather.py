@@ -156,6 +156,36 @@ def test_a_preprocessed_split_per_file_keeps_every_column_as_the_whole_split(tmp
     assert folder_bytes(tmp_path / "per-file") == folder_bytes(tmp_path / "whole")
 
 
+def hive_folder(folder: Path, seed: int = 9) -> Path:
+    """A Parquet folder partitioned as ``year=<int>/site=<text>/`` whose files differ in
+    types (int in one, float in another) and dictionaries; the partitions are facets."""
+    rng = np.random.default_rng(seed)
+    for i, (year, site) in enumerate([(2020, "north"), (2020, "south"), (2021, "north")]):
+        n = 120 + 30 * i
+        part = folder / f"year={year}" / f"site={site}"
+        part.mkdir(parents=True)
+        value = rng.normal(i, 1, n) if i != 1 else rng.integers(0, 9, n)
+        group = pa.array(rng.choice(["a", "b", "c"][: 2 + (i == 2)], n)).dictionary_encode()
+        pq.write_table(pa.table({"g": group, "v": value}), part / f"part-{i}.parquet")
+    return folder
+
+
+@pytest.mark.parametrize("source_column", [None, "file"])
+def test_a_hive_folder_scanned_file_by_file_gives_the_whole_splits_bytes(tmp_path, source_column):
+    """A scan reads only its own file (no other footer) and still gets the folder's
+    types and each file's partition values."""
+    data = str(hive_folder(tmp_path / "data"))
+    spec = SplitSpec(
+        data=data, row="year", col="site", kind="violin", x="g", y="v", source_column=source_column
+    )
+    with small_batches(50, 40):
+        run_split(spec, str(tmp_path / "whole"))
+        scatter_gather(spec, tmp_path / "per-file", tmp_path / "scans")
+    whole = folder_bytes(tmp_path / "whole")
+    assert len(whole) == 2 * 4 + 1  # 2 x 2 tiles (one empty), and the manifest
+    assert folder_bytes(tmp_path / "per-file") == whole
+
+
 # ---------------------------------------------------------------- the workflow
 
 

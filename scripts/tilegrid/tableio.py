@@ -543,7 +543,8 @@ def iter_file_batches(
     """
     if not file.many:
         if file.folder is not None:
-            yield from _folder_file_batches(file.folder, file.path, columns)
+            folder_schema = pa.schema([f for f in schema if f.name != source_column])
+            yield from _folder_file_batches(file.folder, file.path, columns, folder_schema)
         else:
             yield from _iter_batches(file.path, columns, file.row_groups)
         return
@@ -551,7 +552,7 @@ def iter_file_batches(
     own = _read_schema(file.folder or file.path)
     read = [c for c in columns if c in own.names and c != source_column] or own.names[:1]
     if file.folder is not None:
-        batches = _folder_file_batches(file.folder, file.path, read)
+        batches = _folder_file_batches(file.folder, file.path, read, own)
     else:
         batches = _iter_batches(file.path, read, file.row_groups)
     yield from _conformed(batches, target, source_column, source_label(file.path))
@@ -581,12 +582,16 @@ def schema_from_token(token: str) -> pa.Schema:
 
 
 def _folder_file_batches(
-    folder: str, file: str, columns: Sequence[str]
+    folder: str, file: str, columns: Sequence[str], schema: pa.Schema | None = None
 ) -> Iterator[pa.RecordBatch]:
-    """The batches of one file of a Parquet folder, with the folder's columns and types."""
+    """The batches of one file of a Parquet folder, with the folder's columns and types.
+
+    ``schema``: the folder's (:func:`_folder_dataset`'s), when known: then no other
+    file's footer is read (a scan per file of a folder of N files would read N**2).
+    """
     import pyarrow.dataset as ds
 
-    dataset = _folder_dataset(folder)
+    dataset = _folder_dataset(folder) if schema is None else _one_file_dataset(folder, file, schema)
     options = ds.ParquetFragmentScanOptions(pre_buffer=False)
     key = os.path.realpath(file)
     for fragment in dataset.get_fragments():
@@ -594,6 +599,27 @@ def _folder_file_batches(
             yield from _fragment_batches(folder, fragment, dataset.schema, columns, options)
             return
     raise TableError(f"data folder {folder!r}: {file!r} is not one of its Parquet files")
+
+
+def _one_file_dataset(folder: str, file: str, schema: pa.Schema) -> ds.Dataset:
+    """One file of a Parquet folder as :func:`_folder_dataset` reads it: the folder's
+    ``schema``, the Hive partition values of the file's path (typed as the folder's),
+    and no other file's footer read."""
+    import pyarrow.dataset as ds
+
+    where = os.path.relpath(os.path.dirname(file), folder)
+    keys = [part.split("=", 1)[0] for part in where.split(os.sep) if "=" in part]
+    if not set(keys) <= set(schema.names):
+        return _folder_dataset(folder)  # not the folder's schema: read the folder
+    fields = pa.schema([schema.field(k) for k in keys])
+    partitioning = ds.partitioning(fields, flavor="hive") if keys else None
+    return ds.dataset(
+        [file],
+        format="parquet",
+        schema=schema,
+        partitioning=partitioning,
+        partition_base_dir=folder,
+    )
 
 
 def _many_schema(parts: list[Part], source_column: str | None) -> tuple[pa.Schema, list[pa.Schema]]:
