@@ -188,6 +188,11 @@ SMALL_CONFIG = {
 }
 
 
+def bundled_example(wf: Workflow) -> None:
+    """The workflow as a new user runs it: the bundled config.yaml, and the example data
+    its own rule makes (a ``make`` for ``built_copy``)."""
+
+
 def copy_of(built: Path, dest: Path) -> Workflow:
     """A copy of a built folder that Snakemake sees as up to date: files keep their
     times, and Snakemake's records (.snakemake) hold paths relative to the folder."""
