@@ -188,6 +188,11 @@ SMALL_CONFIG = {
 }
 
 
+def bundled_example(wf: Workflow) -> None:
+    """The workflow as a new user runs it: the bundled config.yaml, and the example data
+    its own rule makes (a ``make`` for ``built_copy``)."""
+
+
 def copy_of(built: Path, dest: Path) -> Workflow:
     """A copy of a built folder that Snakemake sees as up to date: files keep their
     times, and Snakemake's records (.snakemake) hold paths relative to the folder."""
@@ -204,17 +209,20 @@ def small_workflow(wf: Workflow) -> None:
 @pytest.fixture(scope="session")
 def built_copy(tmp_path_factory):
     """``built_copy(make, dest)``: a copy at ``dest`` of the folder that ``make(workflow)``
-    and one complete run give, that run made once per session for each ``make``."""
+    and one complete run give, that run made once per session for each ``make``;
+    ``built_copy.runs[make]``: that run (its output, to count its jobs)."""
     made: dict = {}
+    runs: dict = {}
 
     def copy(make, dest: Path) -> Workflow:
         if make not in made:
             wf = Workflow(tmp_path_factory.mktemp(make.__name__) / "wf")
             make(wf)
-            wf.run_ok()
+            runs[make] = wf.run_ok()
             made[make] = wf.root
         return copy_of(made[make], dest)
 
+    copy.runs = runs
     return copy
 
 

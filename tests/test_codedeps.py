@@ -115,8 +115,8 @@ def test_every_module_the_split_and_a_render_import_is_in_their_code_lists(tmp_p
 
 
 @pytest.mark.workflow
-def test_editing_the_shard_format_module_reruns_the_split_and_every_tile(workflow):
-    workflow.run_ok()
+def test_editing_the_shard_format_module_reruns_the_split_and_every_tile(built):
+    workflow = built  # the small workflow after a complete run
     shardio = workflow.path("scripts", "tilegrid", "shardio.py")
     shardio.write_text(shardio.read_text() + "\n# a change to the shard format\n")
     run = workflow.run_ok("-n")

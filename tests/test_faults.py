@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-import yaml
-from conftest import SMALL_CONFIG, Run, Workflow, small_table
+from conftest import SMALL_CONFIG, Run, Workflow, small_table, small_workflow
 
 # alongside (conftest.py): long real runs, none timed, beside the other tests
 pytestmark = [pytest.mark.workflow, pytest.mark.alongside]
@@ -76,13 +75,9 @@ def _in_background(workflow) -> subprocess.Popen:
     )
 
 
-def test_a_run_killed_while_rendering_resumes_to_the_same_mosaic(workflow, tmp_path):
-    from conftest import Workflow
-
-    reference = Workflow(tmp_path / "reference")
-    for name in ("config.yaml", "data.parquet"):
-        reference.path(name).write_bytes(workflow.path(name).read_bytes())
-    reference.run_ok()
+def test_a_run_killed_while_rendering_resumes_to_the_same_mosaic(workflow, built_copy, tmp_path):
+    # a complete run of the same data and config (``workflow``'s), made once per session
+    reference = built_copy(small_workflow, tmp_path / "reference")
     proc = _in_background(workflow)
     tiles = workflow.path("results", "tiles")
     deadline = time.monotonic() + 300
@@ -208,7 +203,7 @@ def _remove_unless_mounted(folder: Path) -> None:
 
 
 def _write_protected_tiles_fail_with_one_line(wf: Workflow) -> None:
-    wf.run_ok()
+    """``wf``, after a complete run: a deleted tile cannot be written again."""
     tiles = wf.path("results", "tiles")
     reference = {p.name: p.read_bytes() for p in tiles.iterdir()}
     sorted(tiles.glob("*.png"))[0].unlink()
@@ -229,8 +224,8 @@ def _write_protected_tiles_fail_with_one_line(wf: Workflow) -> None:
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes to folders without write permission")
-def test_a_results_folder_without_write_permission_is_one_line(workflow):
-    _write_protected_tiles_fail_with_one_line(workflow)
+def test_a_results_folder_without_write_permission_is_one_line(built):
+    _write_protected_tiles_fail_with_one_line(built)
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="runs as root, switching to the user nobody")
@@ -244,6 +239,7 @@ def test_a_results_folder_without_write_permission_is_one_line_for_an_unprivileg
         pq.write_table(small_table(), wf.path("data.parquet"))
         wf.write_config(SMALL_CONFIG)
         subprocess.run(["chown", "-R", f"{NOBODY}:{NOBODY}", str(wf.root)], check=True)
+        wf.run_ok()
         _write_protected_tiles_fail_with_one_line(wf)
 
 
@@ -265,8 +261,8 @@ def read_only(path):
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="a read-only bind mount needs root")
-def test_a_read_only_results_tiles_folder_is_one_line_and_a_rerun_recovers(workflow):
-    workflow.run_ok()
+def test_a_read_only_results_tiles_folder_is_one_line_and_a_rerun_recovers(built):
+    workflow = built  # the small workflow after a complete run
     tiles = workflow.path("results", "tiles")
     reference = {p.name: p.read_bytes() for p in tiles.iterdir()}
     mosaic = workflow.path("results", "mosaic.png").read_bytes()
@@ -294,8 +290,8 @@ def test_too_many_tiles_stop_the_split_with_one_line(workflow):
     assert not workflow.path("results", "shards").exists()
 
 
-def test_a_damaged_tile_png_is_named_and_redrawn_once_deleted(workflow):
-    workflow.run_ok()
+def test_a_damaged_tile_png_is_named_and_redrawn_once_deleted(built):
+    workflow = built  # the small workflow after a complete run
     tiles = workflow.path("results", "tiles")
     reference = {p.name: p.read_bytes() for p in tiles.glob("*")}
     mosaic = workflow.path("results", "mosaic.png").read_bytes()
@@ -346,12 +342,10 @@ def full_disk(path, size: str):
     ("where", "size", "job"), [("results", "40k", "split"), ("results/tiles", "6k", "render")]
 )
 def test_a_full_disk_is_one_line_leaves_nothing_half_written_and_a_rerun_recovers(
-    workflow, tmp_path, where, size, job
+    workflow, built_copy, tmp_path, where, size, job
 ):
-    reference = Workflow(tmp_path / "reference")
-    reference.path("data.parquet").write_bytes(workflow.path("data.parquet").read_bytes())
-    reference.write_config(yaml.safe_load(workflow.path("config.yaml").read_text()))
-    reference.run_ok()
+    # a complete run of the same data and config (``workflow``'s), made once per session
+    reference = built_copy(small_workflow, tmp_path / "reference")
     with full_disk(workflow.path(where), size):
         run = workflow.snakemake()
         assert run.returncode != 0

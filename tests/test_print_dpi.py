@@ -204,13 +204,13 @@ def test_the_pdf_embeds_print_resolution_tiles_on_exactly_their_data_areas(with_
     )
 
 
-def test_the_svg_embeds_each_print_tile_pixel_for_pixel_on_its_data_area(workflow):
-    workflow.update_config(mosaic={"formats": ["svg"]})
-    workflow.run_ok()
+def test_the_svg_embeds_each_print_tile_pixel_for_pixel_on_its_data_area(built):
+    workflow = built  # a png-only run made: asking for an svg draws the print tiles
+    workflow.update_config(mosaic={"formats": ["png", "svg"]})  # the png gives the layout
+    run = workflow.run_ok()
+    assert run.jobs("render") == 0 and run.jobs("render_print") == TILES_IN_GRID
     prints = {tile: rgb(path) for tile, path in print_tiles(workflow).items()}
     assert len(prints) == TILES_IN_GRID
-    workflow.update_config(mosaic={"formats": ["png", "svg"]})
-    workflow.run_ok()  # the png as well, for the layout (no tile is drawn again)
     areas = data_areas_in_points(workflow)
     svg = workflow.path("results", "mosaic.svg")
     page_height = float(re.search(r'viewBox="0 0 [\d.]+ ([\d.]+)"', svg.read_text()).group(1))
@@ -296,10 +296,10 @@ def test_print_tiles_of_other_kinds_have_their_tiles_axes_and_colorbar(tmp_path,
 # ---------------------------------------------------------------- caching
 
 
-def test_a_png_only_run_renders_no_print_tiles(workflow):
-    run = workflow.run_ok()
+def test_a_png_only_run_renders_no_print_tiles(built, built_copy):
+    run = built_copy.runs[small_workflow]  # the complete png-only run that made ``built``
     assert run.jobs("render") == TILES_IN_GRID and run.jobs("render_print") == 0
-    assert not workflow.path("results", "tiles", "print").exists()
+    assert not built.path("results", "tiles", "print").exists()
 
 
 def test_dropping_pdf_removes_the_print_tiles_as_a_fresh_png_only_run_has_none(with_pdf):
@@ -337,8 +337,8 @@ def test_a_new_print_dpi_redraws_only_the_print_tiles(with_pdf):
     assert workflow.path("results", "mosaic.png").read_bytes() == png
 
 
-def test_print_dpi_changes_nothing_in_a_png_only_run(workflow):
-    workflow.run_ok()
+def test_print_dpi_changes_nothing_in_a_png_only_run(built):
+    workflow = built  # the small workflow after a complete png-only run
     workflow.update_config(mosaic={"print_dpi": 120})
     assert "Nothing to be done" in workflow.run_ok().output
 

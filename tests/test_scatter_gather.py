@@ -203,6 +203,10 @@ def fresh_results(wf: Workflow, folder: Path) -> dict[str, bytes]:
     return results(fresh)
 
 
+#: the split's output: a run asking for it runs the scans and the split, no render
+SHARDS = "results/shards"
+
+
 def shifted(table: pa.Table, shift: float) -> pa.Table:
     """``table`` with ``shift`` added to every value."""
     index = table.schema.get_field_index("value")
@@ -248,21 +252,23 @@ def test_a_folder_is_split_per_file_and_an_edit_rescans_only_the_edited_file(wor
 @pytest.mark.workflow
 @pytest.mark.alongside("waits")  # times nothing: fills the Slurm tests' waits
 def test_a_list_entry_added_scans_only_the_new_file(workflow):
+    """Only the split is looked at: each run asks for the shards (no tile is drawn)."""
     table = small_table(rows_per_cell=20)
     os.makedirs(workflow.path("parts"))
     half = table.num_rows // 2
     pq.write_table(table.slice(0, half), workflow.path("parts", "a.parquet"))
     pacsv.write_csv(table.slice(half), workflow.path("parts", "b.csv"))
     workflow.update_config(data=["parts/a.parquet"])
-    assert workflow.run_ok().jobs("scan") == 0  # one file: split whole
+    first = workflow.run_ok(SHARDS)
+    assert (first.jobs("scan"), first.jobs("split")) == (0, 1)  # one file: split whole
     workflow.update_config(data=["parts/a.parquet", "parts/b.csv"])
-    assert workflow.run_ok().jobs("scan") == 2
+    assert workflow.run_ok(SHARDS).jobs("scan") == 2
     pq.write_table(table.slice(0, 10), workflow.path("parts", "c.parquet"))
     workflow.update_config(data=["parts/a.parquet", "parts/b.csv", "parts/c.parquet"])
-    grown = workflow.run_ok()
+    grown = workflow.run_ok(SHARDS)
     assert (grown.jobs("scan"), grown.jobs("split")) == (1, 1), grown.output[-3000:]
     workflow.update_config(data=["parts/a.parquet"])
-    single = workflow.run_ok()
+    single = workflow.run_ok(SHARDS)
     assert single.jobs("split") == 1
     assert not workflow.path("results", "scans").exists()  # no stale scan is left
 

@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import SMALL_CONFIG, Workflow, small_table
+from conftest import SMALL_CONFIG, Workflow, bundled_example, small_table
 from PIL import Image, ImageOps
 from tilegrid.viewer import (
     BLOCK,
@@ -51,7 +51,8 @@ VIEWPORT = {"width": 1280, "height": 800}
 GRID32_CONFIG = {
     "data": "data.parquet",
     "facet": {"row": "row", "col": "col", "max_tiles": 1024},
-    "plot": {"kind": "box", "x": "g", "y": "v"},
+    # scatter: the cheapest kind to draw (1024 tiles; what the tests look at is the page)
+    "plot": {"kind": "scatter", "x": "u", "y": "v"},
     "tile": {"height": 0.5, "aspect": 1.2, "dpi": 40},
     "mosaic": {"title": "32 x 32", "formats": ["png", "html"]},
 }
@@ -273,7 +274,7 @@ def test_a_page_too_big_for_report_html_says_so_and_how_to_open_it(tmp_path, cap
 
 
 def table_32x32(per_cell: int = 30, seed: int = 3) -> pa.Table:
-    """32 x 32 facet cells of three small groups each."""
+    """32 x 32 facet cells of three small groups each (``u``: an x for the scatter)."""
     rng = np.random.default_rng(seed)
     r, c, g = np.meshgrid(np.arange(32), np.arange(32), np.arange(3), indexing="ij")
     r, c, g = (np.repeat(a.ravel(), per_cell // 3) for a in (r, c, g))
@@ -283,6 +284,7 @@ def table_32x32(per_cell: int = 30, seed: int = 3) -> pa.Table:
             "col": [f"c{j:02d}" for j in c],
             "g": np.array(["a", "b", "c"])[g],
             "v": rng.normal(0.1 * r + 0.05 * c + g, 1.0),
+            "u": rng.uniform(0.0, 1.0, r.size),
         }
     )
 
@@ -458,10 +460,13 @@ def test_32x32_page_loads_fast_offline_and_zooms_to_a_tiles_own_pixels(browser, 
 
 
 @pytest.fixture(scope="module")
-def default_grid(tmp_path_factory) -> Workflow:
-    """The bundled example: its config and data, as a new user runs it."""
-    wf = viewer_workflow(tmp_path_factory.mktemp("default") / "wf")
-    wf.run_ok()
+def default_grid(built_copy, tmp_path_factory) -> Workflow:
+    """The bundled example: its config and data, as a new user runs it, then asked for the
+    page (its tiles are those of the session's run of the example, test_workflow's too)."""
+    wf = built_copy(bundled_example, tmp_path_factory.mktemp("default") / "wf")
+    wf.update_config(mosaic={"formats": ["png", "html"]})
+    run = wf.run_ok()
+    assert run.jobs("viewer") == 1 and run.jobs("render") == 0
     return wf
 
 
