@@ -186,6 +186,22 @@ def test_a_hive_folder_scanned_file_by_file_gives_the_whole_splits_bytes(tmp_pat
     assert folder_bytes(tmp_path / "per-file") == whole
 
 
+def test_a_custom_kind_keeps_the_rows_of_a_category_column_with_no_values(tmp_path):
+    """All of x missing: no levels at all.  A custom kind keeps the rows (violin would
+    drop them), whole and per file alike; the moments' group key once divided by 0."""
+    rng = np.random.default_rng(4)
+    missing = pa.nulls(400, pa.string())
+    table = pa.table({"r": rng.choice(["a", "b"], 400), "g": missing, "v": rng.normal(size=400)})
+    files = [str(tmp_path / "a.parquet"), str(tmp_path / "b.parquet")]
+    pq.write_table(table.slice(0, 150), files[0])
+    pq.write_table(table.slice(150), files[1])
+    spec = SplitSpec(data=files, row="r", kind="custom", x="g", y="v")
+    result = run_split(spec, str(tmp_path / "whole"))
+    assert sum(t["rows"] for t in result.tiles) == 400 and not any(result.dropped.values())
+    scatter_gather(spec, tmp_path / "per-file", tmp_path / "scans")
+    assert folder_bytes(tmp_path / "per-file") == folder_bytes(tmp_path / "whole")
+
+
 # ---------------------------------------------------------------- the workflow
 
 

@@ -33,7 +33,15 @@ from . import split, tableio
 from .filetimes import keep_times
 from .grid import explicit_levels, make_grid, order_levels
 from .levels import LevelCollector, codes
-from .partition import Column, Partitioner, Routed, _slice, shard_layout, shard_writer
+from .partition import (
+    Column,
+    Partitioner,
+    Routed,
+    _slice,
+    group_radix,
+    shard_layout,
+    shard_writer,
+)
 from .plan import SplitError, SplitPlan, SplitSpec, make_plan
 from .scan import SCAN_INDEX, SCAN_MOMENTS, SCAN_ROWS, read_arrays
 from .stats import BatchMoments
@@ -174,7 +182,7 @@ class LevelMaps:
         self.tile = (rows[:, None].astype(np.int64) * grid.n_cols + cols[None, :]).ravel()
         self.group = _group_map(
             [self.code[name] for name in plan.category_columns],
-            [len(levels[name]) for name in plan.category_columns],
+            group_radix(plan, levels),
         )
         self.local_groups = int(np.prod([len(local[n]) + 1 for n in plan.category_columns]))
 

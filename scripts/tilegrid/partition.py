@@ -288,6 +288,13 @@ class Router:
             self.buffers.append(tid, pieces, n)
 
 
+def group_radix(plan: SplitPlan, levels: dict[str, pa.Array]) -> list[int]:
+    """Each category column's digit base in the moments' group key: its level count,
+    at least 1 (a column without levels, all missing, keeps its rows under a custom
+    kind: they count as one group, as missing values count under the first level)."""
+    return [max(1, len(levels[name])) for name in plan.category_columns]
+
+
 def _take(data: Any, rows: np.ndarray) -> Any:
     return data.take(pa.array(rows)) if isinstance(data, pa.Array) else data[rows]
 
@@ -333,7 +340,7 @@ class Partitioner:
     ):
         self.plan, self.grid, self.levels = plan, grid, levels
         self.columns, self.router = columns, router
-        self.radix = [len(levels[name]) for name in plan.category_columns]
+        self.radix = group_radix(plan, levels)
         #: the table's row count (``chunks`` splits the rows by position)
         self.total = total
         self.input_rows = 0
@@ -604,7 +611,7 @@ def shard_writer(
     paths = [os.path.join(out_dir, f"{tid}{shardio.SUFFIX}") for tid in grid.ids]
     sink = ShardSink(paths, pa.schema([c.field for c in columns]))
     buffers = TileBuffers(columns, len(paths), row_group, sink)
-    groups = int(np.prod([len(levels[name]) for name in plan.category_columns]))
+    groups = int(np.prod(group_radix(plan, levels)))
     router = Router(columns, buffers, plan.numeric_roles, groups)
     part = Partitioner(plan, grid, levels, columns, router, total)
     try:
