@@ -39,6 +39,8 @@ from typing import Any
 
 import numpy as np
 
+from .codedeps import closure, file_digest, files_digest
+
 log = logging.getLogger("tilegrid.mosaic")
 
 #: the cache folder, beside the PNG mosaic
@@ -70,12 +72,6 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def file_digest(path: str) -> str:
-    """SHA-256 of a file's bytes."""
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
 def library_versions() -> dict[str, str]:
     """Versions of what draws, rasterises and encodes the mosaic."""
     from importlib.metadata import version
@@ -93,8 +89,6 @@ def library_versions() -> dict[str, str]:
 
 def code_digest() -> str:
     """A digest of the package files the mosaic runs (the mosaic rule's code, see codedeps)."""
-    from .codedeps import closure, files_digest
-
     return files_digest(closure(["mosaic"]))
 
 
@@ -224,17 +218,24 @@ def decorated_interior(
     lines, so that pasting a tile's other pixels is exact.
     """
     for tile, image in tiles.items():
-        height, width = image.shape[:2]
-        rows, cols = tile_box(canvas, tile, (width, height))
-        placed = pixels[rows, cols]
-        if placed.shape != image.shape:
-            return tile
-        differ = _words(placed) != _words(image)
-        for r0, r1, c0, c1 in boxes[tile]:
-            differ[r0:r1, c0:c1] = False
-        if differ.any():
+        if drawn_over(pixels, canvas, tile, image, boxes[tile]):
             return tile
     return None
+
+
+def drawn_over(
+    pixels: np.ndarray, canvas: Canvas, tile: str, image: np.ndarray, boxes: list[Box]
+) -> bool:
+    """Whether the canvas differs from ``tile``'s pixels anywhere outside its ``boxes``."""
+    height, width = image.shape[:2]
+    rows, cols = tile_box(canvas, tile, (width, height))
+    placed = pixels[rows, cols]
+    if placed.shape != image.shape:
+        return True
+    differ = _words(placed) != _words(image)
+    for r0, r1, c0, c1 in boxes:
+        differ[r0:r1, c0:c1] = False
+    return bool(differ.any())
 
 
 def _words(pixels: np.ndarray) -> np.ndarray:
@@ -361,16 +362,24 @@ def write_cache(
 ) -> bool:
     """After a full draw: keep the canvas ``png`` (drawn ``pixels``) and its record.
 
-    ``tiles``: every tile's pixels as placed; ``boxes``: where its axes' lines
-    may touch it.  No record (and no cache) when the drawing covers a tile
-    elsewhere; False then.
+    ``tiles``: every tile's pixels as placed (each read once: it may be read from
+    its file on access); ``boxes``: where its axes' lines may touch it.  No record
+    (and no cache) when the drawing covers a tile elsewhere; False then.
     """
     folder = cache_dir(png)
     drop_cache(png)
-    covered = decorated_interior(pixels, canvas, tiles, boxes)
-    if covered is not None:
-        log.info("no composite cache: the mosaic draws over tile %s", covered)
-        return False
+    entries = {}
+    for tile, image in tiles.items():
+        if drawn_over(pixels, canvas, tile, image, boxes[tile]):
+            log.info("no composite cache: the mosaic draws over tile %s", tile)
+            return False
+        entries[tile] = {
+            "origin": list(canvas.origins[tile]),
+            "size": [image.shape[1], image.shape[0]],
+            "png": file_digest(tile_paths[tile]),
+            "lines": [list(box) for box in boxes[tile]],
+            "under_lines": box_digest(image, boxes[tile]),
+        }
     os.makedirs(folder, exist_ok=True)
     _keep_canvas(png, folder)
     _write_record(
@@ -380,16 +389,7 @@ def write_cache(
             "key": key,
             "dpi": dpi,
             "canvas": {"sha256": file_digest(png), "width": canvas.width, "height": canvas.height},
-            "tiles": {
-                tile: {
-                    "origin": list(canvas.origins[tile]),
-                    "size": [image.shape[1], image.shape[0]],
-                    "png": file_digest(tile_paths[tile]),
-                    "lines": [list(box) for box in boxes[tile]],
-                    "under_lines": box_digest(image, boxes[tile]),
-                }
-                for tile, image in tiles.items()
-            },
+            "tiles": entries,
         },
     )
     return True
