@@ -136,6 +136,14 @@ def closure(entries: list[str], package: Path = PACKAGE) -> list[Path]:
     return sorted(module_file(m, package) for m in seen)
 
 
+def file_digest(path: str | Path) -> str:
+    """SHA-256 of a file's bytes (hashlib releases the GIL: threads hash in parallel)."""
+    import hashlib
+
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def files_digest(paths: list[str | Path], package: Path = PACKAGE) -> str:
     """A SHA-256 of ``paths`` by name and content: a package file named relative to
     the package, any other as given, so a copied or moved folder digests the same."""
@@ -145,5 +153,5 @@ def files_digest(paths: list[str | Path], package: Path = PACKAGE) -> str:
     for path in paths:
         file = Path(path).resolve()
         name = file.relative_to(package).as_posix() if file.is_relative_to(package) else str(path)
-        lines.append(f"{name}:{hashlib.sha256(file.read_bytes()).hexdigest()}")
+        lines.append(f"{name}:{file_digest(file)}")
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()

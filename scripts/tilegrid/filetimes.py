@@ -30,6 +30,8 @@ import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 
+from .codedeps import file_digest
+
 log = logging.getLogger("tilegrid.split")
 
 #: where the records live, relative to the working directory (Snakemake's metadata)
@@ -46,12 +48,6 @@ def record_path(folder: str) -> str:
     keeps its records; a module's prefix has its own)."""
     key = hashlib.sha256(os.path.normpath(folder).encode()).hexdigest()[:20]
     return os.path.join(RECORD_DIR, f"times-{key}.json")
-
-
-def file_digest(path: str) -> str:
-    """SHA-256 of a file's bytes (hashlib releases the GIL: threads hash in parallel)."""
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def folder_files(folder: str) -> list[str]:
@@ -103,12 +99,14 @@ def keep_times(folder: str, record: str | None = None, threads: int = 2) -> int:
         digests = list(pool.map(file_digest, paths))
     files, kept = {}, 0
     for name, path, digest in zip(names, paths, digests):
-        size = os.stat(path).st_size
+        stat = os.stat(path)
+        size, mtime = stat.st_size, stat.st_mtime_ns
         old = before.get(name)
         if isinstance(old, list) and len(old) == 3 and old[:2] == [size, digest]:
-            os.utime(path, ns=(old[2], old[2]))
+            mtime = old[2]
+            os.utime(path, ns=(mtime, mtime))
             kept += 1
-        files[name] = [size, digest, os.stat(path).st_mtime_ns]
+        files[name] = [size, digest, mtime]
     write_record(record, files)
     log.info("%d of %d files in %s unchanged: they keep their time", kept, len(names), folder)
     return kept
