@@ -248,11 +248,11 @@ def test_the_mosaic_draws_one_colorbar_for_a_numeric_hue(tmp_path, kind):
     metas, paths = _render(tmp_path, result, kind)
     fig, layout = build_mosaic(manifest, metas, paths, {"title": kind})
     assert not fig.legends
-    assert len(fig.axes) == len(result.tiles) + 1
+    assert len(fig.axes) == 1 and len(layout.cells) == len(result.tiles)
     colorbar = fig.axes[-1]
     assert colorbar.get_ylabel() == "dose"
     assert colorbar.get_position().x0 * layout.width > max(
-        ax.get_position().x1 * layout.width for ax in fig.axes[:-1]
+        layout.axes(tile).get_position().x1 * layout.width for tile in layout.cells
     )
 
 
@@ -264,9 +264,9 @@ def test_every_kind_draws_a_numeric_hue_with_one_hue_colorbar(tmp_path, kind):
     spec = {"x": None, "y": None, **KIND_SPECS[kind]}
     result, manifest, _ = _split(tmp_path, kind=kind, **spec)
     metas, paths = _render(tmp_path, result, kind)
-    fig, _ = build_mosaic(manifest, metas, paths, {"title": kind})
+    fig, layout = build_mosaic(manifest, metas, paths, {"title": kind})
     count_colorbars = 1 if kind in ("density", "hexbin") else 0
-    assert len(fig.axes) == len(result.tiles) + count_colorbars + 1
+    assert len(fig.axes) == count_colorbars + 1 and len(layout.cells) == len(result.tiles)
     assert not fig.legends
 
 

@@ -137,7 +137,8 @@ def test_decorations_stay_inside_the_figure_and_apart(tiles, tmp_path):
     for settings in ({"title": "A title"}, {"margin_titles": True}):
         fig, layout = build_mosaic(manifest, metas, paths, settings, sharey=False)
         renderer = fig.canvas.get_renderer()
-        boxes = [ax.get_tightbbox(renderer) for ax in fig.axes]
+        boxes = [layout.axes(tile).get_tightbbox(renderer) for tile in ids]
+        assert len(boxes) == len(ids)
         for box in boxes:
             assert box.x0 >= 0 and box.y0 >= 0
             assert box.x1 <= layout.width and box.y1 <= layout.height
@@ -153,6 +154,51 @@ def test_equal_tiles_get_equal_ticks(tiles):
     manifest = json.loads((root / "shards" / "manifest.json").read_text())
     metas = {i: json.loads((root / "tiles" / f"{i}.json").read_text()) for i in ids}
     paths = {i: str(root / "tiles" / f"{i}.png") for i in ids}
-    fig, _ = build_mosaic(manifest, metas, paths, {"title": "t"})
+    fig, layout = build_mosaic(manifest, metas, paths, {"title": "t"})
     fig.canvas.draw()
-    assert len({tuple(ax.get_yticks()) for ax in fig.axes}) == 1
+    assert len({tuple(layout.axes(tile).get_yticks()) for tile in ids}) == 1
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg"])
+@pytest.mark.parametrize(
+    ("settings", "looks"),
+    [({"title": "t"}, 4), ({"sharey": False}, 4), ({"margin_titles": True}, 6)],
+    ids=str,
+)
+def test_tiles_that_look_alike_share_one_axes_and_draw_as_their_own_axes_would(
+    tiles, tmp_path, monkeypatch, fmt, settings, looks
+):
+    """The fast path (one Axes per look) against the plain one (one Axes per tile).
+
+    2 x 3 tiles look four ways (y label or not, x label or not; the title is
+    each tile's own), six with margin titles (the right column's row names).
+    """
+    import tilegrid.mosaic as mosaic
+
+    root, ids = tiles
+    settings = dict(settings)
+    sharey = settings.pop("sharey", True)
+    shared = tmp_path / "shared" / f"m.{fmt}"
+    own = tmp_path / "own" / f"m.{fmt}"
+    for path in (shared, own):
+        path.parent.mkdir()
+    layout = write_mosaic(
+        str(root / "shards" / "manifest.json"),
+        [str(root / "tiles" / f"{i}.png") for i in ids],
+        [str(root / "tiles" / f"{i}.json") for i in ids],
+        [str(shared)],
+        settings,
+        sharey=sharey,
+    )
+    monkeypatch.setattr(mosaic, "look", lambda cell: cell.tile)
+    write_mosaic(
+        str(root / "shards" / "manifest.json"),
+        [str(root / "tiles" / f"{i}.png") for i in ids],
+        [str(root / "tiles" / f"{i}.json") for i in ids],
+        [str(own)],
+        settings,
+        sharey=sharey,
+    )
+    assert shared.read_bytes() == own.read_bytes()
+    assert len(layout.cells) == len(ids) == 6
+    assert len({id(cell.ax) for cell in layout.cells.values()}) == looks

@@ -97,8 +97,8 @@ def test_raster_tiles_have_one_shared_colorbar_in_the_mosaic(tmp_path):
     assert bars[0] == bars[1] and bars[0]["shared"] and bars[0]["norm"] == "eq_hist"
     assert bars[0]["lim"][0] == 1 and len(bars[0]["quantiles"]) == 256
     manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
-    fig, _ = build_mosaic(manifest, metas, paths, {"title": "scatter"})
-    assert len(fig.axes) == len(result.tiles) + 1
+    fig, layout = build_mosaic(manifest, metas, paths, {"title": "scatter"})
+    assert len(fig.axes) == 1 and len(layout.cells) == len(result.tiles)
     colorbar = fig.axes[-1]
     assert colorbar.get_ylabel().startswith("Count")
     ticks = colorbar.get_yticks()
@@ -231,6 +231,7 @@ def test_without_sharec_each_raster_tile_equalises_its_own_counts(tmp_path):
     assert len(quantiles) == 2 and quantiles[0] != quantiles[1]
     metas, paths = _render_all(tmp_path, result, {"max_points": 20_000})
     manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
-    fig, _ = build_mosaic(manifest, metas, paths, {"title": "scatter"})
-    assert len(fig.axes) == len(result.tiles)  # no colorbar beside the grid ...
-    assert sum(len(ax.child_axes) for ax in fig.axes) == 2  # ... one beside each raster tile
+    fig, layout = build_mosaic(manifest, metas, paths, {"title": "scatter"})
+    assert not fig.axes and len(layout.cells) == len(result.tiles)  # no colorbar beside the grid
+    beside = [len(layout.axes(tile).child_axes) for tile in layout.cells]
+    assert sum(beside) == 2  # ... one beside each raster tile

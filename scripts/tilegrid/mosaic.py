@@ -2,10 +2,15 @@
 
 Each tile PNG is the data area of one facet.  The mosaic puts it on the figure
 with :meth:`~matplotlib.figure.Figure.figimage` at integer pixel offsets (no
-resampling) and lays a transparent Axes of the same pixel rectangle over it,
-which draws the spines, ticks, tick labels, axis labels and titles as vectors.
-The gaps between tiles are measured from those decorations, so nothing is
-clipped and nothing the mosaic draws covers a tile's interior.
+resampling) and draws a transparent Axes of the same pixel rectangle over it:
+the spines, ticks, tick labels, axis labels and titles, as vectors.  The gaps
+between tiles are measured from those decorations, so nothing is clipped and
+nothing the mosaic draws covers a tile's interior.
+
+Tiles whose axes look alike (the same limits, ticks, labels shown, sizes; the
+title aside) share one Axes, set up and measured once and drawn at each of
+their places with their own title (:class:`TileDecorations`): a 32 x 32 grid
+of shared axes holds a handful of Axes, not 1024.
 
 A PDF or SVG mosaic embeds each tile's print version instead (drawn at
 ``mosaic.print_dpi``, a whole multiple of the tile's pixels): the same layout,
@@ -23,6 +28,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
 from matplotlib.image import AxesImage, FigureImage
 
 from . import ticklabels
@@ -68,7 +75,34 @@ class Cell:
     ylabel: str = ""
     title: str = ""
     margin_title: str = ""
+    #: the Axes that draws this tile's decorations, shared with the tiles that look alike
     ax: Any = field(default=None, repr=False)
+    #: the tile's data area as a figure fraction (left, bottom, width, height)
+    rect: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)
+
+
+def look(cell: Cell) -> str:
+    """What decides a tile's axes but its title: tiles with the same look share an Axes."""
+    import json
+
+    parts = {
+        "x": cell.meta["x"],
+        "y": cell.meta["y"],
+        "size": cell.meta["size_px"],
+        "dpi": cell.meta["dpi"],
+        "colorbar": cell.meta.get("colorbar"),
+        "labels": [cell.show_xticklabels, cell.show_yticklabels, cell.xlabel, cell.ylabel],
+        "margin_title": cell.margin_title,
+    }
+    return json.dumps(parts, sort_keys=True, default=repr)
+
+
+def dress(cell: Cell):
+    """The cell's (shared) Axes, put at the cell's place with the cell's title."""
+    cell.ax.set_position(cell.rect)
+    # column names and values are shown as written: "$x$" is not mathtext here
+    cell.ax.set_title(cell.title, parse_math=False)
+    return cell.ax
 
 
 def grid_shape_and_positions(
@@ -168,7 +202,9 @@ TICK_STEPS = [1, 2, 2.5, 5, 10]
 
 
 def decorate(ax, cell: Cell, renderer=None) -> None:
-    """Draw one tile's axes: scale, limits, ticks, labels, title (seaborn's despined look).
+    """Set up one look of tile axes: scale, limits, ticks, labels (seaborn's despined look).
+
+    The title is the tile's own (:func:`dress`).
 
     Tick labels are laid out by :mod:`tilegrid.ticklabels` from their measured
     sizes (``renderer``: an Agg renderer at the figure's dpi), so none overlap.
@@ -190,8 +226,6 @@ def decorate(ax, cell: Cell, renderer=None) -> None:
     # column names and values are shown as written: "$x$" is not mathtext here
     ax.set_xlabel(cell.xlabel, parse_math=False)
     ax.set_ylabel(cell.ylabel, parse_math=False)
-    if cell.title:
-        ax.set_title(cell.title, parse_math=False)
     if cell.margin_title:
         ax.annotate(
             cell.margin_title,
@@ -298,8 +332,9 @@ def measure(fig, cells: list[Cell]) -> dict[str, Extents]:
     renderer = text_renderer(fig)
     out = {}
     for cell in cells:
-        tight = cell.ax.get_tightbbox(renderer)
-        box = cell.ax.bbox
+        ax = dress(cell)
+        tight = ax.get_tightbbox(renderer)
+        box = ax.bbox
         out[cell.tile] = Extents(
             max(0, math.ceil(box.x0 - tight.x0)),
             max(0, math.ceil(tight.x1 - box.x1)),
@@ -316,8 +351,12 @@ class Layout:
     width: int
     height: int
     origins: dict[str, tuple[int, int]]
-    #: each tile's axes, once build_mosaic placed them
-    axes: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: each tile's cell, once build_mosaic placed them (see :meth:`axes`)
+    cells: dict[str, Cell] = field(default_factory=dict, repr=False, compare=False)
+
+    def axes(self, tile: str):
+        """The Axes that draws ``tile``'s decorations, put at its place with its title."""
+        return dress(self.cells[tile])
 
 
 def compute_layout(
@@ -413,6 +452,22 @@ def place_tile(fig, path: str, x0: int, y0: int) -> TileImage:
     return image
 
 
+class TileDecorations(Artist):
+    """Every tile's decorations, in grid order: each tile's (shared) Axes drawn at its place.
+
+    The Axes are no children of the figure; this artist draws them, above the tiles.
+    """
+
+    def __init__(self, cells: list[Cell]):
+        super().__init__()
+        self.cells = cells
+        self.set_zorder(1)
+
+    def draw(self, renderer):
+        for cell in self.cells:
+            dress(cell).draw(renderer)
+
+
 def build_mosaic(
     manifest: Manifest,
     metas: dict[str, TileMeta],
@@ -440,12 +495,16 @@ def build_mosaic(
     FigureCanvasAgg(fig)
     fw, fh = fig.bbox.width, fig.bbox.height
     renderer = text_renderer(fig)
+    shared: dict[str, Any] = {}
     for cell in cells:
         x0 = cell.col * spread[0] + 4 * dpi
         y0 = (grid[0] - 1 - cell.row) * spread[1] + 2 * dpi
-        rect = (x0 / fw, y0 / fh, tile_px[0] / fw, tile_px[1] / fh)
-        cell.ax = fig.add_axes(rect, zorder=1)
-        decorate(cell.ax, cell, renderer)
+        cell.rect = (x0 / fw, y0 / fh, tile_px[0] / fw, tile_px[1] / fh)
+        cell.ax = shared.get(look(cell))
+        if cell.ax is None:
+            cell.ax = shared[look(cell)] = Axes(fig, cell.rect, zorder=1)
+            decorate(cell.ax, cell, renderer)
+    fig.add_artist(TileDecorations(cells))
     header = 0
     suptitle = None
     renderer = text_renderer(fig)
@@ -481,9 +540,9 @@ def build_mosaic(
     fw, fh = fig.bbox.width, fig.bbox.height
     for cell in cells:
         x0, y0 = layout.origins[cell.tile]
-        cell.ax.set_position((x0 / fw, y0 / fh, tile_px[0] / fw, tile_px[1] / fh))
+        cell.rect = (x0 / fw, y0 / fh, tile_px[0] / fw, tile_px[1] / fh)
         place_tile(fig, tile_paths[cell.tile], x0, y0)
-        layout.axes[cell.tile] = cell.ax
+        layout.cells[cell.tile] = cell
     grid_right = layout.width - round(OUTER_PAD_IN * dpi) - side
     bottom = min(y for _, y in layout.origins.values())
     top = max(y for _, y in layout.origins.values()) + tile_px[1]
@@ -515,9 +574,9 @@ def shared_colorbar(fig, cells: list[Cell], grid, tile_px, pad: int) -> SideColo
     """A colorbar right of the grid when the tiles share one color scale."""
     infos = [c.meta.get("colorbar") for c in cells if c.meta.get("colorbar")]
     if not infos or not infos[0].get("shared", True):
-        for cell in cells:
-            if cell.meta.get("colorbar"):
-                tile_colorbar(cell)
+        own = {id(c.ax): c for c in cells if c.meta.get("colorbar")}  # one per Axes
+        for cell in own.values():
+            tile_colorbar(cell)
         return None
     from matplotlib.cm import ScalarMappable
 
@@ -777,7 +836,7 @@ def cache_canvas(fig, layout: Layout, png: str, key: str, paths: dict[str, str])
     """After a full draw saved ``png``: keep its canvas for compositing (tilegrid.composite)."""
     tiles = TilePixels({tile: paths[tile] for tile in layout.origins})
     boxes = {
-        tile: line_boxes(layout.axes[tile], layout.origins[tile], tile_size(paths[tile]))
+        tile: line_boxes(layout.axes(tile), layout.origins[tile], tile_size(paths[tile]))
         for tile in layout.origins
     }
     pixels = np.asarray(fig.canvas.buffer_rgba())
