@@ -97,9 +97,7 @@ def main() -> None:
         sidecar = shard[: -len(".arrow")] + ".json"
         profiled(
             f"render {Path(shard).stem}",
-            lambda: render_tile(
-                shard, sidecar, PLOT, TILE, os.path.join(tmp, "t.png"), os.path.join(tmp, "t.json")
-            ),
+            lambda: render_tile(shard, sidecar, PLOT, TILE, os.path.join(tmp, "t.png")),
             args.top,
         )
 

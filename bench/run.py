@@ -340,8 +340,6 @@ def job_overhead(work: Path, repeat: int = 5) -> dict:
             json.dumps(config["tile"]),
             "--png",
             f"{tmp}/t.png",
-            "--meta",
-            f"{tmp}/t.json",
             "--log",
             f"{tmp}/t.log",
         ]

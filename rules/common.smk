@@ -1,4 +1,5 @@
 # Config validation, input functions and wildcard constraints shared by all rules.
+import contextlib
 import json
 import os
 import shutil
@@ -14,6 +15,7 @@ TILEGRID = Path(str(workflow.current_basedir)).parent
 sys.path.insert(0, str(TILEGRID / "scripts"))
 
 from tilegrid.codedeps import closure, files_digest  # noqa: E402
+from tilegrid.contracts import TileMetaError, read_tile_meta  # noqa: E402
 from tilegrid.config import (  # noqa: E402
     ConfigError,
     check_config,
@@ -330,7 +332,12 @@ def mosaic_outputs():
 
 
 def read_manifest():
-    """The split's manifest (waits for the checkpoint)."""
+    """The split's manifest (waits for the checkpoint).
+
+    Every input function that lists tiles reads it first: before any render job
+    is looked at, tiles an earlier tilegrid drew are removed (once a run).
+    """
+    remove_tiles_of_old_layout()
     shards = checkpoints.split.get().output.shards
     with open(os.path.join(shards, "manifest.json"), encoding="utf-8") as handle:
         return json.load(handle)
@@ -342,30 +349,28 @@ def tile_ids():
 
 
 def mosaic_inputs(wildcards):
-    """Every tile's PNG and metadata, in grid order, plus the manifest.
+    """Every tile's PNG (its metadata inside), in grid order, plus the manifest.
 
-    With a pdf or svg mosaic also every print tile's PNG and metadata (empty
-    lists otherwise, so a PNG-only run draws no print tile).
+    With a pdf or svg mosaic also every print tile's PNG (an empty list
+    otherwise, so a PNG-only run draws no print tile).
     """
     ids = tile_ids()
     prints = ids if print_tiles_wanted() else []
     return {
         "manifest": f"{SHARDS}/manifest.json",
         "pngs": [f"{TILES}/{i}.png" for i in ids],
-        "metas": [f"{TILES}/{i}.json" for i in ids],
         "print_pngs": [f"{PRINT_TILES}/{i}.png" for i in prints],
-        "print_metas": [f"{PRINT_TILES}/{i}.json" for i in prints],
     }
 
 
 def tile_outputs(wildcards):
-    """Every tile's PNG and metadata: targets of the run, so a tile deleted by hand is redrawn.
+    """Every tile's PNG: targets of the run, so a tile deleted by hand is redrawn.
 
     (Snakemake does not redraw a missing intermediate file while the final
     target is up to date.)  The print tiles too, when a pdf or svg mosaic is asked for.
     """
     folders = [TILES, PRINT_TILES] if print_tiles_wanted() else [TILES]
-    return [f"{d}/{i}.{ext}" for d in folders for i in tile_ids() for ext in ("png", "json")]
+    return [f"{d}/{i}.png" for d in folders for i in tile_ids()]
 
 
 def remove_incomplete_split(shards):
@@ -406,6 +411,61 @@ def remove_incomplete_split(shards):
         shutil.rmtree(shards)
 
 
+#: the tiles folders checked for tiles of an earlier tilegrid in this run
+OLD_LAYOUT_CHECKED = set()
+
+
+def remove_tiles_of_old_layout():
+    """Remove the tiles an earlier tilegrid drew, with their metadata beside them.
+
+    Such a tile is an ``<id>.png`` without metadata inside, next to the
+    ``<id>.json`` that held it. Snakemake redraws it when its record of the
+    render job says the command changed, but not when ``.snakemake/`` was
+    deleted, and the mosaic cannot use it: removing it makes it a missing
+    output in every case. The ``<id>.json`` is removed too (no job's output).
+    Called while the DAG is built, when a dry run is known (at parse time it is
+    not): a dry run only says so. The folders as this workflow (or a module's
+    prefix) names them.
+    """
+    for rule in (rules.render, rules.render_print):
+        tiles = os.path.dirname(rule.output.png)
+        if tiles not in OLD_LAYOUT_CHECKED:
+            OLD_LAYOUT_CHECKED.add(tiles)
+            remove_old_tiles(tiles, dry=workflow.dryrun)
+
+
+def remove_old_tiles(tiles, dry):
+    """Remove the ``<id>.json`` files in the folder ``tiles``, and the tiles beside them
+    without metadata inside (see remove_tiles_of_old_layout); with ``dry``, say so only."""
+    try:
+        stems = [n[: -len(".json")] for n in sorted(os.listdir(tiles)) if n.endswith(".json")]
+    except OSError:
+        return
+    pngs = {stem: os.path.join(tiles, f"{stem}.png") for stem in stems}
+    old = [s for s, png in pngs.items() if os.path.exists(png) and not has_tile_meta(png)]
+    if old:
+        print(
+            f"tilegrid: {len(old)} tiles in {tiles} were drawn by an earlier tilegrid"
+            " (their metadata in <tile>.json): they are drawn again"
+            + (" (not in a dry run)" if dry else ""),
+            file=sys.stderr,
+        )
+    if dry:
+        return
+    for path in [os.path.join(tiles, f"{s}.json") for s in stems] + [pngs[s] for s in old]:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
+
+
+def has_tile_meta(png):
+    """Whether the tile ``png`` holds its metadata (a tile this tilegrid drew)."""
+    try:
+        read_tile_meta(png)
+    except (OSError, TileMetaError):
+        return False
+    return True
+
+
 def drawing_libraries():
     """Versions of the libraries that decide a tile's pixels (a rule parameter).
 
@@ -430,7 +490,7 @@ RENDER_COMMAND = (
     "python3 {input.entry:q}"
     " --shard {input.shard:q} --sidecar {input.sidecar:q}"
     " --plot {params.plot:q} --tile {params.tile:q}"
-    " --png {output.png:q} --meta {output.meta:q} --log {log:q}"
+    " --png {output.png:q} --log {log:q}"
 )
 
 

@@ -10,7 +10,6 @@ rule render:
             category="Tiles",
             labels={"tile": "{tile}"},
         ),
-        meta=f"{TILES}/{{tile}}.json",
     log:
         "logs/render/{tile}.log",
     benchmark:
@@ -38,7 +37,6 @@ rule render_print:
         entry=render_entry(),
     output:
         png=f"{PRINT_TILES}/{{tile}}.png",
-        meta=f"{PRINT_TILES}/{{tile}}.json",
     log:
         "logs/render/print/{tile}.log",
     benchmark:

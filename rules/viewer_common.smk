@@ -31,12 +31,11 @@ def viewer_block_places(wildcards):
 
 
 def viewer_inputs(wildcards):
-    """The page's inputs: manifest, every tile's PNG and metadata, every block's levels."""
+    """The page's inputs: manifest, every tile's PNG (its metadata inside), every block's levels."""
     ids = tile_ids()
     return {
         "manifest": f"{SHARDS}/manifest.json",
         "pngs": [f"{TILES}/{i}.png" for i in ids],
-        "metas": [f"{TILES}/{i}.json" for i in ids],
         "blocks": [
             f"{VIEWER}/{block}.{level}.png"
             for block in viewer_blocks()

@@ -18,13 +18,11 @@ run_task(
     [
         snakemake.input.manifest,
         list(snakemake.input.pngs),
-        list(snakemake.input.metas),
         list(snakemake.output.figures),
         dict(snakemake.params.settings),
         snakemake.params.sharex,
         snakemake.params.sharey,
         list(snakemake.input.print_pngs),
-        list(snakemake.input.print_metas),
     ],
     snakemake.log[0],
     task="mosaic",

@@ -12,7 +12,6 @@ run_job(
     write_page,
     snakemake.input.manifest,
     list(snakemake.input.pngs),
-    list(snakemake.input.metas),
     list(snakemake.input.blocks),
     dict(snakemake.params.settings),
     dict(snakemake.params.tile),

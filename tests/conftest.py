@@ -137,6 +137,12 @@ class Workflow:
         assert run.returncode == 0, run.output[-6000:]
         return run
 
+    def tile_metas(self, folder: str = "results/tiles") -> dict[str, dict]:
+        """Every drawn tile's metadata (TileMeta, from its PNG) in ``folder``, by tile id."""
+        from tilegrid.contracts import read_tile_meta
+
+        return {p.stem: read_tile_meta(str(p)) for p in sorted(self.path(folder).glob("*.png"))}
+
     def tile_mtimes(self) -> dict[str, int]:
         """Modification time (ns) of every tile PNG, by tile id."""
         tiles = self.path("results", "tiles")
@@ -146,19 +152,60 @@ class Workflow:
 def render_tiles(shards: Path, out: Path, tiles, plot: dict, tile: dict):
     """Render every tile of a split (its shards and sidecars in ``shards``) into ``out``,
     in this process: ``({id: TileMeta dict}, {id: PNG path})``, as the mosaic reads them."""
-    import json
-
+    from tilegrid.contracts import read_tile_meta
     from tilegrid.render import render_tile
 
     metas, paths = {}, {}
     for t in tiles:
         tid = t["id"]
         shard, sidecar = str(shards / f"{tid}.arrow"), str(shards / f"{tid}.json")
-        png, meta = out / f"{tid}.png", out / f"{tid}.json"
-        render_tile(shard, sidecar, plot, tile, str(png), str(meta))
-        metas[tid] = json.loads(meta.read_text())
+        png = out / f"{tid}.png"
+        render_tile(shard, sidecar, plot, tile, str(png))
+        metas[tid] = read_tile_meta(str(png))
         paths[tid] = str(png)
     return metas, paths
+
+
+def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    """A PNG's chunks in file order: (type, data), without CRCs."""
+    import struct
+
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, at = [], 8
+    while at < len(data):
+        (length,) = struct.unpack(">I", data[at : at + 4])
+        chunks.append((data[at + 4 : at + 8], data[at + 8 : at + 8 + length]))
+        at += 12 + length
+    return chunks
+
+
+def strip_tile_meta(path: Path) -> None:
+    """Rewrite the tile PNG ``path`` without its metadata chunk, as a tilegrid that wrote
+    the metadata to ``<tile>.json`` drew it (the same pixels)."""
+    import struct
+    import zlib
+
+    from tilegrid.contracts import TILE_META_KEY
+
+    prefix = TILE_META_KEY.encode() + b"\0"
+    out = [path.read_bytes()[:8]]
+    for kind, body in png_chunks(path.read_bytes()):
+        if kind != b"tEXt" or not body.startswith(prefix):
+            crc = zlib.crc32(kind + body)
+            out.append(struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc))
+    path.write_bytes(b"".join(out))
+
+
+def repaint_tile(path: Path, image) -> None:
+    """Save the Pillow ``image`` as the tile PNG ``path``, its metadata kept: a tile whose
+    pixels changed and whose axes did not."""
+    from PIL.PngImagePlugin import PngInfo
+    from tilegrid.contracts import read_tile_meta, tile_meta_text
+
+    info = PngInfo()
+    for key, value in tile_meta_text(read_tile_meta(str(path))).items():
+        info.add_text(key, value)
+    image.save(path, pnginfo=info)
 
 
 def small_table(rows_per_cell: int = 400, seed: int = 1) -> pa.Table:

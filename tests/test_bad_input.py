@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import json
 
 import numpy as np
 import pyarrow as pa
@@ -12,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 from tilegrid import tableio
+from tilegrid.contracts import read_tile_meta
 from tilegrid.render import render_tile
 from tilegrid.split import SplitError, SplitSpec, run_split
 
@@ -26,18 +26,16 @@ def _split_render(tmp_path, table: pa.Table, **spec):
     metas = []
     for tile in result.tiles:
         png = tmp_path / f"{tile['id']}.png"
-        meta = tmp_path / f"{tile['id']}.json"
         render_tile(
             str(out / f"{tile['id']}.arrow"),
             str(out / f"{tile['id']}.json"),
             {"kind": spec.get("kind", "violin"), "options": {}},
             TILE,
             str(png),
-            str(meta),
         )
         with Image.open(png) as img:
             assert img.size == (50, 50)
-        metas.append(json.loads(meta.read_text()))
+        metas.append(read_tile_meta(str(png)))
     return result, metas
 
 

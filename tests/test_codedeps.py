@@ -73,7 +73,7 @@ tid = json.load(open("shards/manifest.json"))["tiles"][0]["id"]
 plot = {"kind": "violin", "x": "g", "y": "v", "function": None, "preprocess": None, "options": {}}
 args = {"shard": f"shards/{tid}.arrow", "sidecar": f"shards/{tid}.json", "plot": json.dumps(plot),
         "tile": json.dumps({"height": 1, "aspect": 1, "dpi": 30}), "png": "t.png",
-        "meta": "t.json", "log": "render.log"}
+        "log": "render.log"}
 main([x for k, v in args.items() for x in (f"--{k}", v)])
 """
 

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from conftest import SMALL_CONFIG, render_tiles, small_table
+from conftest import SMALL_CONFIG, render_tiles, repaint_tile, small_table
 from PIL import Image
 from tilegrid.composite import CACHE_DIR, Canvas, decorated_interior, decoration_key
 from tilegrid.mosaic import write_mosaic
@@ -66,19 +66,22 @@ def _draw(tiles, out, **settings) -> str:
     write_mosaic(
         manifest,
         [str(folder / f"{i}.png") for i in ids],
-        [str(folder / f"{i}.json") for i in ids],
         [str(out)],
         {"title": "t", "margin_titles": True, **settings},
     )
     return out.read_bytes()
 
 
-def _paint(path, rows: slice, cols: slice, rgb=(200, 30, 90)) -> None:
-    """Repaint a block of a tile PNG (a tile whose data changed and whose axes did not)."""
+def _paint(path, rows: slice, cols: slice, rgb=(200, 30, 90), tile: bool = True) -> None:
+    """Repaint a block of a tile PNG (a tile whose data changed and whose axes did not),
+    or with ``tile`` False of another PNG."""
     with Image.open(path) as img:
         pixels = np.array(img.convert("RGBA"))
     pixels[rows, cols, :3] = rgb
-    Image.fromarray(pixels).save(path)
+    if tile:
+        repaint_tile(path, Image.fromarray(pixels))
+    else:
+        Image.fromarray(pixels).save(path)
 
 
 def _messages(caplog) -> str:
@@ -129,7 +132,7 @@ def test_a_tile_that_is_not_opaque_is_drawn_in_full_and_leaves_no_cache(tiles, t
     with Image.open(path) as img:
         pixels = np.array(img.convert("RGBA"))
     pixels[10:20, 12:30, 3] = 128
-    Image.fromarray(pixels).save(path)
+    repaint_tile(path, Image.fromarray(pixels))
     with caplog.at_level(logging.INFO, "tilegrid.mosaic"):
         redrawn = _draw(tiles, tmp_path / "a" / "mosaic.png")
     messages = _messages(caplog)
@@ -155,7 +158,7 @@ def test_a_damaged_cache_is_drawn_in_full(tiles, tmp_path, caplog, damage):
     first = _draw(tiles, tmp_path / "mosaic.png")
     cache = tmp_path / CACHE_DIR
     if damage == "canvas":  # another picture of the same size
-        _paint(cache / "canvas.png", slice(0, 5), slice(0, 5))
+        _paint(cache / "canvas.png", slice(0, 5), slice(0, 5), tile=False)
     elif damage == "record":
         record = json.loads((cache / "record.json").read_text())
         del record["tiles"][tiles[2][0]]["origin"]
@@ -176,7 +179,6 @@ def test_a_pdf_beside_the_png_draws_in_full_and_the_png_is_the_same(tiles, tmp_p
         write_mosaic(
             manifest,
             [str(folder / f"{i}.png") for i in ids],
-            [str(folder / f"{i}.json") for i in ids],
             [str(tmp_path / "mosaic.png"), str(tmp_path / "mosaic.pdf")],
             {"title": "t", "margin_titles": True},
         )

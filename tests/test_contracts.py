@@ -9,7 +9,7 @@ import math
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import small_table
+from conftest import png_chunks, small_table, strip_tile_meta
 from tilegrid import contracts
 from tilegrid.contracts import prune_stale_tiles
 from tilegrid.kinds import KINDS, Kind, PlotKind, get_kind
@@ -107,13 +107,113 @@ def test_split_output_matches_the_contract_types(tmp_path):
 
 
 def test_pruning_deletes_only_tiles_not_kept(tmp_path):
+    for name in ("a.png", "b.png", "notes.txt"):
+        (tmp_path / name).write_text("x")
+    assert prune_stale_tiles(str(tmp_path), {"a"}) == ["b"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "notes.txt"]
+
+
+def test_pruning_deletes_the_metadata_files_an_earlier_tilegrid_wrote_beside_tiles(tmp_path):
     for name in ("a.png", "a.json", "b.png", "b.json", "notes.txt"):
         (tmp_path / name).write_text("x")
     assert prune_stale_tiles(str(tmp_path), {"a"}) == ["b"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "a.png", "notes.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "notes.txt"]
 
 
 def test_pruning_with_nothing_stale_deletes_nothing(tmp_path):
     (tmp_path / "a.png").write_text("x")
     assert prune_stale_tiles(str(tmp_path), {"a"}) == []
     assert (tmp_path / "a.png").exists()
+
+
+# ---------------------------------------------------------------- tile metadata inside the PNG
+
+META = contracts.TileMeta(
+    x=contracts.AxisMeta(
+        lim=[-0.5, 1.5], scale="linear", label="dose (µM)", ticks=[0.0, 1.0], ticklabels=["a", "ü"]
+    ),
+    y=contracts.AxisMeta(lim=[0.1, 2.0], scale="log", label="y", ticks=None, ticklabels=None),
+    title="",
+    tile="north-a1b2c3d4e5",
+    size_px=[30, 20],
+    dpi=100,
+    rows=7,
+)
+
+
+def _saved_tile(path, meta=META) -> None:
+    """A tile PNG as the render saves one: its metadata in a text chunk."""
+    from tilegrid.figures import new_figure, save_figure
+
+    fig = new_figure(30, 20, 100)
+    fig.add_axes((0, 0, 1, 1)).plot([0, 1], [1, 0])
+    save_figure(fig, str(path), text=contracts.tile_meta_text(meta))
+
+
+def test_a_tiles_metadata_is_read_back_from_its_png(tmp_path):
+    _saved_tile(tmp_path / "t.png")
+    assert contracts.read_tile_meta(str(tmp_path / "t.png")) == META
+
+
+def test_the_metadata_is_one_ascii_text_chunk_before_the_pixels(tmp_path):
+    _saved_tile(tmp_path / "t.png")
+    chunks = png_chunks((tmp_path / "t.png").read_bytes())
+    kinds = [kind for kind, _ in chunks]
+    texts = [body for kind, body in chunks if kind == b"tEXt"]
+    assert texts == [b"tilegrid\0" + contracts.tile_meta_text(META)["tilegrid"].encode("ascii")]
+    assert kinds.index(b"tEXt") < kinds.index(b"IDAT")
+    assert b"Software" not in (tmp_path / "t.png").read_bytes()  # no version in a tile
+
+
+def test_reading_the_metadata_needs_none_of_the_pixels(tmp_path):
+    _saved_tile(tmp_path / "t.png")
+    data = (tmp_path / "t.png").read_bytes()
+    start = data.index(b"IDAT") - 4  # the pixels' chunk begins with its length
+    (tmp_path / "head.png").write_bytes(data[: start + 8])  # nothing of the pixels
+    assert contracts.read_tile_meta(str(tmp_path / "head.png")) == META
+
+
+def test_the_same_metadata_gives_the_same_bytes(tmp_path):
+    _saved_tile(tmp_path / "a.png")
+    _saved_tile(tmp_path / "b.png")
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
+
+
+def _one_line_error(path) -> str:
+    with pytest.raises(contracts.TileMetaError) as info:
+        contracts.read_tile_meta(str(path))
+    message = str(info.value)
+    assert "\n" not in message and str(path) in message and "delete it and rerun" in message
+    return message
+
+
+def test_a_png_without_the_metadata_is_one_line_naming_the_file(tmp_path):
+    _saved_tile(tmp_path / "old.png")
+    strip_tile_meta(tmp_path / "old.png")  # as a tilegrid that wrote <tile>.json drew it
+    assert "holds no tilegrid metadata" in _one_line_error(tmp_path / "old.png")
+
+
+def test_a_damaged_metadata_chunk_is_one_line_naming_the_file(tmp_path):
+    _saved_tile(tmp_path / "t.png")
+    data = (tmp_path / "t.png").read_bytes()
+    at = data.index(b'"rows":7')
+    (tmp_path / "t.png").write_bytes(data[:at] + b'"rows":8' + data[at + 8 :])
+    assert "is damaged (the CRC of its tilegrid text chunk is wrong)" in _one_line_error(
+        tmp_path / "t.png"
+    )
+
+
+@pytest.mark.parametrize(
+    "content", [b"", b"not a png at all", b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIH"]
+)
+def test_a_file_that_is_no_whole_png_is_one_line_naming_the_file(tmp_path, content):
+    (tmp_path / "t.png").write_bytes(content)
+    assert "is damaged" in _one_line_error(tmp_path / "t.png")
+
+
+def test_text_chunks_are_refused_for_a_vector_figure(tmp_path):
+    from tilegrid.figures import new_figure, save_figure
+
+    with pytest.raises(ValueError, match="PNG"):
+        save_figure(new_figure(30, 20, 100), str(tmp_path / "t.pdf"), text={"tilegrid": "{}"})
+    assert list(tmp_path.iterdir()) == []

@@ -137,7 +137,7 @@ def test_mathtext_in_facet_category_and_hue_values_is_shown_literally(workflow):
     )
     run = workflow.run_ok()
     assert run.jobs("mosaic") == 1 and workflow.path("results", "mosaic.png").stat().st_size
-    metas = [json.loads(p.read_text()) for p in workflow.path("results", "tiles").glob("*.json")]
+    metas = workflow.tile_metas().values()
     labels = {label for meta in metas for label in meta["x"]["ticklabels"]}
     assert labels == {"a$\\frac$", "$_^$"}
 

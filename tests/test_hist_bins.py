@@ -20,6 +20,7 @@ from hypothesis.extra import numpy as hnp
 from PIL import Image
 from tilegrid import binning
 from tilegrid.binning import RankSearch, ValueSource, edges_of, percentile, rule_bins
+from tilegrid.contracts import read_tile_meta
 from tilegrid.kinds import OptionError, resolve_options
 from tilegrid.kinds.hist import heights
 from tilegrid.shardio import read_shard
@@ -462,7 +463,7 @@ def tiles_drawn(wf) -> list[tuple[dict, pa.Table, dict]]:
     out = []
     for tile in manifest["tiles"]:
         sidecar = json.loads((shards / f"{tile['id']}.json").read_text())
-        meta = json.loads(wf.path("results", "tiles", f"{tile['id']}.json").read_text())
+        meta = read_tile_meta(str(wf.path("results", "tiles", f"{tile['id']}.png")))
         out.append((sidecar, read_shard(shards / f"{tile['id']}.arrow"), meta))
     return out
 

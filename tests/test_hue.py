@@ -59,14 +59,13 @@ def _render(tmp_path, result, kind: str, options: dict | None = None):
     metas, paths = {}, {}
     for tile in result.tiles:
         tid = tile["id"]
-        png, meta = tmp_path / f"{tid}.png", tmp_path / f"{tid}.meta.json"
+        png = tmp_path / f"{tid}.png"
         metas[tid] = render_tile(
             str(tmp_path / "s" / f"{tid}.arrow"),
             str(tmp_path / "s" / f"{tid}.json"),
             {"kind": kind, "options": options or {}},
             TILE,
             str(png),
-            str(meta),
         )
         paths[tid] = str(png)
     return metas, paths

@@ -200,7 +200,6 @@ def test_scatter_of_ten_million_points_renders_fast(tmp_path):
         {"kind": "scatter", "options": {}},
         {"height": 3, "aspect": 1.3, "dpi": 100},
         str(tmp_path / "t.png"),
-        str(tmp_path / "t.json"),
     )
     print(f"\nscatter raster of {n:,} points: {time.perf_counter() - start:.2f} s")
 
@@ -325,7 +324,6 @@ def test_a_dictionary_encoded_shard_draws_the_same_tile_as_a_plain_one(tmp_path,
             {"kind": kind, "options": options},
             TILE,
             str(tmp_path / f"{name}.png"),
-            str(tmp_path / f"{name}.json"),
         )
         pngs.add((tmp_path / f"{name}.png").read_bytes())
     assert pa.types.is_dictionary(read_shard(tmp_path / "encoded.arrow").schema.field("g").type)

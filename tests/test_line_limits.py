@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 from matplotlib.figure import Figure
 from scipy import stats
-from tilegrid.contracts import read_sidecar
+from tilegrid.contracts import read_sidecar, read_tile_meta
 from tilegrid.kinds import line, resolve_options
 from tilegrid.render import render_tile
 from tilegrid.sharing import MARGIN
@@ -76,9 +76,8 @@ def _render(tmp_path, sidecar: dict, options: dict | None = None) -> dict:
         {"kind": "line", "x": "x", "y": "y", "options": options or {}},
         TILE,
         str(tmp_path / f"{tid}.png"),
-        str(tmp_path / f"{tid}.json"),
     )
-    return json.loads((tmp_path / f"{tid}.json").read_text())
+    return read_tile_meta(str(tmp_path / f"{tid}.png"))
 
 
 def _drawn_y(tmp_path, sidecar: dict, options: dict | None = None) -> tuple[float, float]:
@@ -155,7 +154,7 @@ def test_workflow_tells_the_split_the_tile_size(workflow):
         tile={"height": 1.5, "aspect": 1.2, "dpi": 60},
     )
     workflow.run_ok()
-    metas = [json.loads(p.read_text()) for p in workflow.path("results", "tiles").glob("*.json")]
+    metas = workflow.tile_metas().values()
     sidecars = [
         json.loads(p.read_text())
         for p in workflow.path("results", "shards").glob("*.json")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from conftest import small_table
+from conftest import small_table, strip_tile_meta
 from PIL import Image
+from tilegrid.contracts import TileMetaError, read_tile_meta
 from tilegrid.mosaic import Cell, grid_shape_and_positions, outer_flags, write_mosaic
 from tilegrid.render import render_tile
 from tilegrid.split import SplitSpec, run_split
@@ -34,7 +36,6 @@ def tiles(tmp_path_factory):
             {"kind": "violin", "options": {}},
             TILE,
             str(root / "tiles" / f"{tile['id']}.png"),
-            str(root / "tiles" / f"{tile['id']}.json"),
         )
     return root, [t["id"] for t in result.tiles]
 
@@ -43,7 +44,6 @@ def _mosaic(root, ids, out, **settings):
     return write_mosaic(
         str(root / "shards" / "manifest.json"),
         [str(root / "tiles" / f"{i}.png") for i in ids],
-        [str(root / "tiles" / f"{i}.json") for i in ids],
         [str(out)],
         {"title": "t", **settings},
     )
@@ -87,9 +87,25 @@ def test_tiles_are_aligned_in_rows_and_columns(tiles, tmp_path):
 
 def test_tile_metadata_records_the_axes_the_mosaic_draws(tiles):
     root, ids = tiles
-    meta = json.loads((root / "tiles" / f"{ids[0]}.json").read_text())
+    meta = read_tile_meta(str(root / "tiles" / f"{ids[0]}.png"))
     assert meta["x"]["ticklabels"] == ["a", "b", "c"] and meta["x"]["label"] == "group"
     assert meta["y"]["ticks"] is None and meta["y"]["label"] == "value"
+
+
+def test_a_tile_without_its_metadata_stops_the_mosaic_naming_the_tile(tiles, tmp_path):
+    root, ids = tiles
+    folder = tmp_path / "tiles"
+    shutil.copytree(root / "tiles", folder)
+    strip_tile_meta(folder / f"{ids[2]}.png")  # a tile as a tilegrid before drew it
+    with pytest.raises(TileMetaError, match="holds no tilegrid metadata") as info:
+        write_mosaic(
+            str(root / "shards" / "manifest.json"),
+            [str(folder / f"{i}.png") for i in ids],
+            [str(tmp_path / "m.png")],
+            {"title": "t"},
+        )
+    assert f"tile {folder / ids[2]}.png " in str(info.value)
+    assert not (tmp_path / "m.png").exists()
 
 
 def _cells(slots, lim=(0, 1)):
@@ -132,7 +148,7 @@ def test_decorations_stay_inside_the_figure_and_apart(tiles, tmp_path):
 
     root, ids = tiles
     manifest = json.loads((root / "shards" / "manifest.json").read_text())
-    metas = {i: json.loads((root / "tiles" / f"{i}.json").read_text()) for i in ids}
+    metas = {i: read_tile_meta(str(root / "tiles" / f"{i}.png")) for i in ids}
     paths = {i: str(root / "tiles" / f"{i}.png") for i in ids}
     for settings in ({"title": "A title"}, {"margin_titles": True}):
         fig, layout = build_mosaic(manifest, metas, paths, settings, sharey=False)
@@ -152,7 +168,7 @@ def test_equal_tiles_get_equal_ticks(tiles):
 
     root, ids = tiles
     manifest = json.loads((root / "shards" / "manifest.json").read_text())
-    metas = {i: json.loads((root / "tiles" / f"{i}.json").read_text()) for i in ids}
+    metas = {i: read_tile_meta(str(root / "tiles" / f"{i}.png")) for i in ids}
     paths = {i: str(root / "tiles" / f"{i}.png") for i in ids}
     fig, layout = build_mosaic(manifest, metas, paths, {"title": "t"})
     fig.canvas.draw()

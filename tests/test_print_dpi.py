@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import re
 import zlib
 
@@ -148,7 +147,7 @@ def data_areas_in_points(wf) -> dict[str, tuple[float, float, float, float]]:
     """
     manifest = read_manifest(str(wf.path("results", "shards", "manifest.json")))
     ids = [t["id"] for t in manifest["tiles"]]
-    metas = {i: read_tile_meta(str(wf.path("results", "tiles", f"{i}.json"))) for i in ids}
+    metas = {i: read_tile_meta(str(wf.path("results", "tiles", f"{i}.png"))) for i in ids}
     paths = {i: str(wf.path("results", "tiles", f"{i}.png")) for i in ids}
     settings = {"title": "small", "col_wrap": None}
     with tilegrid_style():
@@ -232,8 +231,8 @@ def test_a_print_tile_is_its_tile_at_print_resolution(with_pdf):
     workflow = with_pdf
     scale = PRINT_DPI // DPI
     for tile, path in print_tiles(workflow).items():
-        screen = json.loads(workflow.path("results", "tiles", f"{tile}.json").read_text())
-        printed = json.loads(path.with_suffix(".json").read_text())
+        screen = read_tile_meta(str(workflow.path("results", "tiles", f"{tile}.png")))
+        printed = read_tile_meta(str(path))
         assert printed["size_px"] == list(PRINT_PX) and printed["dpi"] == PRINT_DPI
         # the same data area: limits, scales, ticks, labels, title, rows
         same = {k: v for k, v in printed.items() if k not in ("size_px", "dpi")}

@@ -21,8 +21,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import SMALL_CONFIG, Workflow, bundled_example, small_table
+from conftest import SMALL_CONFIG, Workflow, bundled_example, repaint_tile, small_table
 from PIL import Image, ImageOps
+from PIL.PngImagePlugin import PngInfo
+from tilegrid.contracts import tile_meta_text
 from tilegrid.viewer import (
     BLOCK,
     block_image,
@@ -243,19 +245,19 @@ def test_each_tile_says_how_many_of_its_rows_were_dropped_and_why_in_plain_words
 def test_a_page_too_big_for_report_html_says_so_and_how_to_open_it(tmp_path, caplog):
     manifest, metas = two_tiles([None, None])
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
-    for tile_id, meta in metas.items():
-        (tmp_path / f"{tile_id}.json").write_text(json.dumps(meta))
     pages = {}
     for name, side in (("small", 20), ("big", 800)):  # noise: about 3 bytes a pixel
-        pngs = [str(tmp_path / f"{t}.png") for t in metas]
-        for png in pngs:
-            Image.effect_noise((side, side), 90).convert("RGB").save(png)
+        pngs = {t: str(tmp_path / f"{t}.png") for t in metas}
+        for tile_id, png in pngs.items():
+            text = PngInfo()
+            for key, value in tile_meta_text(metas[tile_id]).items():
+                text.add_text(key, value)
+            Image.effect_noise((side, side), 90).convert("RGB").save(png, pnginfo=text)
         pages[name] = str(tmp_path / f"{name}.html")
         caplog.clear()
         write_page(
             str(tmp_path / "manifest.json"),
-            pngs,
-            [str(tmp_path / f"{t}.json") for t in metas],
+            list(pngs.values()),
             [],
             {},
             TILE,
@@ -312,7 +314,6 @@ def render_here(wf: Workflow, config: dict) -> None:
             plot,
             config["tile"],
             str(wf.path(f"results/tiles/{t['id']}.png")),
-            str(wf.path(f"results/tiles/{t['id']}.json")),
         )
         for t in manifest["tiles"]
     ]
@@ -347,7 +348,8 @@ def test_a_changed_tile_rewrites_only_its_blocks_pieces_and_equals_a_fresh_build
     before = mtimes(viewer)
     tile = next(grid32.path("results/tiles").glob("r13-c21-*.png"))  # block 1-2
     time.sleep(0.01)
-    ImageOps.invert(Image.open(tile).convert("RGB")).save(tile)
+    with Image.open(tile) as img:
+        repaint_tile(tile, ImageOps.invert(img.convert("RGB")))
     run = grid32.run_ok("results/mosaic.html")
     assert (run.jobs("viewer_block"), run.jobs("viewer"), run.jobs("render")) == (1, 1, 0)
     after = mtimes(viewer)
@@ -565,7 +567,7 @@ def check_colorbar(frame, scale: dict) -> None:
 
 def tile_scale(wf: Workflow) -> dict:
     """The color scale the tiles were drawn with (each tile's metadata holds it)."""
-    metas = [json.loads(p.read_text()) for p in wf.path("results/tiles").glob("*.json")]
+    metas = list(wf.tile_metas().values())
     assert all(m["colorbar"] == metas[0]["colorbar"] for m in metas)
     return metas[0]["colorbar"]
 

@@ -43,7 +43,6 @@ def job(tmp_path, monkeypatch):
             plot,
             size,
             str(tmp_path / f"{name}.png"),
-            str(tmp_path / f"{name}.json"),
         ]
 
     yield tmp_path, args
@@ -82,8 +81,8 @@ def test_worker_output_is_byte_identical_to_in_process(job):
     assert answer["ok"] and set(answer) == {"ok", "seconds", "max_rss_kb"}
     assert 0 < answer["seconds"] < 60 and answer["max_rss_kb"] > 0
     render_tile(*args("local"))
+    # the tile's metadata is inside its PNG: the same bytes, the same metadata
     assert (folder / "remote.png").read_bytes() == (folder / "local.png").read_bytes()
-    assert (folder / "remote.json").read_bytes() == (folder / "local.json").read_bytes()
 
 
 def test_a_second_job_reuses_the_running_server(job):
@@ -116,7 +115,6 @@ def test_the_mosaic_task_runs_in_the_worker_too(job):
     mosaic = [
         str(manifest),
         [str(folder / f"{tile}.png")],
-        [str(folder / f"{tile}.json")],
         [str(folder / "out" / "m.png")],  # not beside the tiles: stale tiles are pruned
         {"title": "one tile"},
     ]
@@ -157,9 +155,9 @@ HEAVY = ("numpy", "pyarrow", "matplotlib", "pandas", "snakemake")
 
 def _entry_point(args, log, code="main(argv)", cwd=None, env=None):
     """Run ``python -m tilegrid.render_job`` with the job's arguments, as the render rule does."""
-    shard, sidecar, plot, size, png, meta = args
+    shard, sidecar, plot, size, png = args
     argv = ["--shard", shard, "--sidecar", sidecar, "--plot", json.dumps(plot)]
-    argv += ["--tile", json.dumps(size), "--png", png, "--meta", meta, "--log", log]
+    argv += ["--tile", json.dumps(size), "--png", png, "--log", log]
     program = f"import sys; from tilegrid.render_job import main; argv = {argv!r}; {code}"
     env = {**os.environ, "PYTHONPATH": str(SCRIPTS), "MPLBACKEND": "Agg", **(env or {})}
     return subprocess.run(
@@ -296,8 +294,8 @@ def test_a_matplotlibrc_in_the_working_folder_changes_no_mosaic_drawn_in_process
     (styled / "matplotlibrc").write_text(LOUD_RC + "font.size: 20\nfigure.facecolor: yellow\n")
     for name, cwd in (("styled", styled), ("plain", folder)):
         (folder / name).mkdir(exist_ok=True)
-        mosaic = [str(manifest), [str(folder / f"{tile}.png")], [str(folder / f"{tile}.json")]]
-        mosaic += [[str(folder / name / "m.png")], {"title": "one tile"}]
+        mosaic = [str(manifest), [str(folder / f"{tile}.png")], [str(folder / name / "m.png")]]
+        mosaic += [{"title": "one tile"}]
         program = (
             "from tilegrid.worker import run_task; "
             f"run_task({mosaic!r}, {str(folder / f'{name}.log')!r}, task='mosaic')"

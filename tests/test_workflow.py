@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from conftest import small_table
+from conftest import small_table, strip_tile_meta
 from PIL import Image
+from tilegrid.contracts import read_tile_meta
 
 pytestmark = pytest.mark.workflow
 
@@ -48,6 +50,37 @@ def test_full_run_renders_one_png_per_tile_and_the_mosaic(built):
     assert {p.stem for p in tiles} == {t["id"] for t in manifest["tiles"]}
     with Image.open(built.path("results", "mosaic.png")) as img:
         assert img.width > 3 * 108 and img.height > 2 * 90
+
+
+def test_each_tile_is_one_file_that_the_mosaic_and_the_page_read(built):
+    manifest = json.loads(built.path("results", "shards", "manifest.json").read_text())
+    ids = [t["id"] for t in manifest["tiles"]]
+    run = built.run_ok("results/mosaic.html")
+    assert run.jobs("render") == 0 and run.jobs("viewer") == 1
+    tiles = built.path("results", "tiles")
+    assert sorted(p.name for p in tiles.iterdir()) == sorted(f"{i}.png" for i in ids)
+    assert {i: m["tile"] for i, m in built.tile_metas().items()} == {i: i for i in ids}
+    page = built.path("results", "mosaic.html").read_text(encoding="utf-8")
+    assert all(f'"0/{i}"' in page for i in ids)
+
+
+def test_tiles_an_earlier_tilegrid_drew_are_drawn_again_without_snakemakes_records(built):
+    tiles = built.path("results", "tiles")
+    reference = {p.name: p.read_bytes() for p in tiles.iterdir()}
+    mosaic = built.path("results", "mosaic.png").read_bytes()
+    old = sorted(tiles.glob("*.png"))[0]
+    meta = read_tile_meta(str(old))
+    strip_tile_meta(old)  # the same pixels, its metadata beside it: an earlier tilegrid's
+    old.with_suffix(".json").write_text(json.dumps(meta, indent=1))
+    shutil.rmtree(built.path(".snakemake"))  # no record says the render command changed
+    dry = built.run_ok("-n")
+    said = "tilegrid: 1 tiles in results/tiles were drawn by an earlier tilegrid"
+    assert said in dry.output and "(not in a dry run)" in dry.output
+    assert old.with_suffix(".json").exists() and old.read_bytes() != reference[old.name]
+    run = built.run_ok()
+    assert said in run.output and run.jobs("render") == 1 and run.jobs("mosaic") == 1
+    assert {p.name: p.read_bytes() for p in tiles.iterdir()} == reference
+    assert built.path("results", "mosaic.png").read_bytes() == mosaic
 
 
 def test_rerun_with_nothing_changed_does_nothing(built):
@@ -156,7 +189,7 @@ def test_custom_kind_calls_the_users_function_on_each_tile(workflow):
         }
     )
     workflow.run_ok()
-    metas = [json.loads(p.read_text()) for p in workflow.path("results", "tiles").glob("*.json")]
+    metas = workflow.tile_metas().values()
     assert len(metas) == 6 and {m["x"]["label"] for m in metas} == {"my value"}
 
 
@@ -274,7 +307,7 @@ def test_preprocess_runs_on_each_tiles_rows_before_drawing(workflow):
     )
     workflow.update_config(plot={"preprocess": "prep.py:center"})
     workflow.run_ok()
-    metas = [json.loads(p.read_text()) for p in workflow.path("results", "tiles").glob("*.json")]
+    metas = workflow.tile_metas().values()
     assert len(metas) == 6
     shards = json.loads(
         next(workflow.path("results", "shards").glob("north-spring-*.json")).read_text()

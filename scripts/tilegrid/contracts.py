@@ -4,18 +4,23 @@
 
     split ──► <tile>.json      Sidecar: what one tile must agree on with the others
           ──► manifest.json    Manifest: the tiles in grid order, the grid's shape, the legend
-    render ─► <tile>.json      TileMeta: what the mosaic needs to draw the tile's axes
+    render ─► <tile>.png       TileMeta, in a text chunk of the tile's PNG: what the
+                               mosaic needs to draw the tile's axes
 
 Each is a plain JSON object, typed here as a ``TypedDict``: build one by calling
 its type with keywords (the keyword order is the key order written), read one
 with :func:`read_sidecar`, :func:`read_manifest` or :func:`read_tile_meta`, and
-write one with the matching ``write_*``.  The layout is fixed (one space of
-indent, UTF-8 as it is, a trailing newline), so the same object always gives
-the same bytes and a tile is redrawn only when what it must agree on changes.
+write one with the matching ``write_*`` (a TileMeta: :func:`tile_meta_text`,
+saved with the PNG).  The layout is fixed (one space of indent, UTF-8 as it is,
+a trailing newline; a TileMeta compact and ASCII), so the same object always
+gives the same bytes and a tile is redrawn only when what it must agree on
+changes.
 """
 
 import json
 import os
+import struct
+import zlib
 from typing import Any, Literal, NotRequired, TypedDict
 
 MANIFEST = "manifest.json"
@@ -233,10 +238,10 @@ class TileColorbar(TypedDict, total=False):
 
 
 class TileMeta(TypedDict):
-    """``results/tiles/<tile>.json``: what the mosaic needs to draw the axes around the PNG.
+    """Inside ``results/tiles/<tile>.png``: what the mosaic needs to draw the axes around it.
 
-    A print tile's (``results/tiles/print/<tile>.json``) is the same with its own
-    ``size_px`` and ``dpi`` (``mosaic.print_dpi``).
+    A print tile's (``results/tiles/print/<tile>.png``) is the same with its own
+    ``size_px`` and ``dpi`` (``mosaic.print_dpi``).  See :func:`tile_meta_text`.
     """
 
     x: AxisMeta
@@ -272,18 +277,6 @@ def _write(path: str, obj: Any) -> None:
         handle.write(dumps(obj, allow_nan=False))
 
 
-def _write_atomic(path: str, obj: Any) -> None:
-    """Write next to ``path`` and rename into place; no temp file is left behind."""
-    tmp = f"{path}.tmp{os.getpid()}"
-    try:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(dumps(obj))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
 def _read(path: str) -> Any:
     with open(path, encoding="utf-8") as handle:
         return json.load(handle)
@@ -309,14 +302,80 @@ def read_manifest(path: str) -> Manifest:
     return _read(path)
 
 
-def write_tile_meta(path: str, meta: TileMeta) -> None:
-    """Write a drawn tile's metadata atomically (a failed write leaves no file behind)."""
-    _write_atomic(path, meta)
+#: the keyword of the PNG text chunk (tEXt) that holds a tile's TileMeta
+TILE_META_KEY = "tilegrid"
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: chunks from which on a PNG holds its pixels (or nothing more): the reader stops there
+_PIXEL_CHUNKS = (b"IDAT", b"IEND")
+
+
+class TileMetaError(ValueError):
+    """A tile PNG whose TileMeta cannot be read; the message names the file and what to do."""
+
+
+def tile_meta_text(meta: TileMeta) -> dict[str, str]:
+    """The PNG text entries that hold a drawn tile's metadata, to save the tile with.
+
+    One entry, :data:`TILE_META_KEY`: the TileMeta as compact JSON, ASCII
+    (anything else escaped, so it fits a Latin-1 ``tEXt`` chunk).  The render
+    passes it to :func:`tilegrid.figures.save_figure`, which writes it before
+    the pixels, so :func:`read_tile_meta` reads it without decoding them.
+    """
+    return {TILE_META_KEY: json.dumps(meta, separators=(",", ":"))}
 
 
 def read_tile_meta(path: str) -> TileMeta:
-    """A drawn tile's metadata as the render wrote it."""
-    return _read(path)
+    """A drawn tile's metadata, from the text chunk of its PNG ``path`` (:func:`tile_meta_text`).
+
+    Reads only the chunks before the pixels.  A file that is no PNG, a chunk
+    that is damaged, or a PNG without the chunk (a tile drawn by a tilegrid
+    that wrote it to ``<tile>.json``, or no tile) raise :class:`TileMetaError`,
+    one line naming the file.
+    """
+    try:
+        with open(path, "rb") as handle:
+            text = _png_text(handle, TILE_META_KEY.encode("latin-1"))
+        if text is None:
+            raise TileMetaError(
+                f"tile {path} holds no tilegrid metadata (it was not drawn by this "
+                "version of tilegrid); delete it and rerun: it is drawn again"
+            )
+        meta = json.loads(text)
+        if not isinstance(meta, dict):
+            raise ValueError("its metadata is not a JSON object")
+    except TileMetaError:
+        raise
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise TileMetaError(
+            f"tile {path} is damaged ({str(exc).strip() or type(exc).__name__}); "
+            "delete it and rerun: it is drawn again"
+        ) from exc
+    return meta
+
+
+def _png_text(handle, key: bytes) -> bytes | None:
+    """The text of the ``tEXt`` chunk ``key`` before the pixels of the PNG in ``handle``, or None.
+
+    Raises ValueError when the file is no PNG, ends early, or that chunk's CRC is wrong.
+    """
+    if handle.read(len(_PNG_SIGNATURE)) != _PNG_SIGNATURE:
+        raise ValueError("not a PNG file")
+    prefix = key + b"\0"
+    while True:
+        head = handle.read(8)
+        if len(head) < 8:
+            raise ValueError("the file ends before its pixels")
+        length, kind = struct.unpack(">I4s", head)
+        if kind in _PIXEL_CHUNKS:
+            return None
+        body = handle.read(length + 4)  # the data and its CRC
+        if len(body) < length + 4:
+            raise ValueError(f"the file ends inside its {kind.decode('latin-1')} chunk")
+        data = body[:length]
+        if kind == b"tEXt" and data.startswith(prefix):
+            if zlib.crc32(kind + data) != int.from_bytes(body[length:], "big"):
+                raise ValueError(f"the CRC of its {key.decode('latin-1')} text chunk is wrong")
+            return data[len(prefix) :]
 
 
 # ---------------------------------------------------------------- the tiles folder
@@ -325,14 +384,17 @@ def read_tile_meta(path: str) -> TileMeta:
 def prune_stale_tiles(tiles_dir: str, keep_ids: set[str]) -> list[str]:
     """Delete the tiles in ``tiles_dir`` whose id is not in ``keep_ids``; return their ids, sorted.
 
-    A tile is its ``<id>.png`` and ``<id>.json``; other files are left alone.
-    Tiles of facet values no longer in the data are not outputs of any job, so
-    Snakemake never removes them: the mosaic rule does, as its last step.
+    A tile is its ``<id>.png``; every ``<id>.json`` goes too (the metadata a
+    tilegrid before :func:`tile_meta_text` wrote beside each tile: no job's
+    output now).  Other files are left alone.  Tiles of facet values no longer
+    in the data are not outputs of any job, so Snakemake never removes them:
+    the mosaic rule does, as its last step.
     """
     stale = set()
     for name in sorted(os.listdir(tiles_dir)):
         stem, ext = os.path.splitext(name)
-        if ext in (".png", ".json") and stem not in keep_ids:
+        if ext == ".json" or (ext == ".png" and stem not in keep_ids):
             os.remove(os.path.join(tiles_dir, name))
-            stale.add(stem)
+            if stem not in keep_ids:
+                stale.add(stem)
     return sorted(stale)

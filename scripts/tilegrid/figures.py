@@ -98,13 +98,20 @@ def set_pixel_size(fig: Figure, width_px: int, height_px: int) -> None:
     fig.set_size_inches((width_px + _EPS) / fig.dpi, (height_px + _EPS) / fig.dpi)
 
 
-def save_figure(fig: Figure, path: str) -> None:
+def save_figure(fig: Figure, path: str, text: dict[str, str] | None = None) -> None:
     """Save ``fig`` at its own dpi, format by extension, atomically and reproducibly.
 
     The file is written next to its destination and renamed into place, so an
-    interrupted job never leaves a truncated figure behind.
+    interrupted job never leaves a truncated figure behind.  ``text``: entries
+    of a PNG's text chunks (Pillow writes them before the pixels), e.g. a
+    tile's metadata (:func:`tilegrid.contracts.tile_meta_text`); PNG only.
     """
     fmt = os.path.splitext(path)[1].lstrip(".").lower()
+    metadata = _METADATA.get(fmt)
+    if text:
+        if fmt != "png":
+            raise ValueError(f"text chunks are for PNG files, not {path}")
+        metadata = {**metadata, **text}
     tmp = f"{path}.tmp{os.getpid()}.{fmt}"
     try:
         with matplotlib.rc_context(TILEGRID_RC):
@@ -113,7 +120,7 @@ def save_figure(fig: Figure, path: str) -> None:
                 dpi=fig.dpi,
                 format=fmt,
                 facecolor=fig.get_facecolor(),
-                metadata=_METADATA.get(fmt),
+                metadata=metadata,
             )
         os.replace(tmp, path)
     finally:

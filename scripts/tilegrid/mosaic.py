@@ -767,22 +767,21 @@ def is_vector(path: str) -> bool:
 def write_mosaic(
     manifest_path: str,
     pngs: list[str],
-    metas: list[str],
     outputs: list[str],
     settings: dict[str, Any],
     sharex: bool | str = True,
     sharey: bool | str = True,
     print_pngs: list[str] | None = None,
-    print_metas: list[str] | None = None,
 ) -> Layout:
     """Read the manifest and tiles, build the mosaic and save it in every format asked.
 
-    With ``print_pngs`` (and their ``print_metas``), the PDF and SVG outputs
-    embed those print tiles in place of the tile PNGs; the PNG is the same.
+    Each tile's metadata is read from its PNG.  With ``print_pngs``, the PDF
+    and SVG outputs embed those print tiles in place of the tile PNGs; the PNG
+    is the same.
     """
     manifest = read_manifest(manifest_path)
     paths = {_stem(p): p for p in pngs}
-    tile_metas = {_stem(path): read_tile_meta(path) for path in metas}
+    tile_metas = {tile: read_tile_meta(path) for tile, path in paths.items()}
     png = next((path for path in outputs if not is_vector(path)), None)
     key = decoration_key(manifest, tile_metas, settings, sharex, sharey) if png else ""
     if png and outputs == [png]:
@@ -800,8 +799,9 @@ def write_mosaic(
         for path in outputs:
             drop_cache(path)
     if later:
-        printed = {_stem(path): read_tile_meta(path) for path in print_metas or []}
-        embed_print_tiles(fig, layout, tile_metas, {_stem(p): p for p in print_pngs}, printed)
+        print_paths = {_stem(p): p for p in print_pngs}
+        printed = {tile: read_tile_meta(path) for tile, path in print_paths.items()}
+        embed_print_tiles(fig, layout, tile_metas, print_paths, printed)
         for path in later:
             save_figure(fig, path)
     log.info("drew the mosaic of %d tiles: %d x %d px", len(pngs), layout.width, layout.height)

@@ -1,15 +1,16 @@
 """Render one tile: the data area of one facet, as an opaque PNG of exact size.
 
 The tile holds only what lies inside the axes; the mosaic draws spines, ticks,
-labels and titles.  Next to the PNG goes a small JSON with what the mosaic
-needs to draw those axes: limits, scales, fixed ticks and labels.
+labels and titles.  Inside the PNG, in a text chunk before the pixels, goes a
+small JSON with what the mosaic needs to draw those axes: limits, scales, fixed
+ticks and labels (:func:`tilegrid.contracts.tile_meta_text`): one file per tile.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .contracts import AxisMeta, Sidecar, TileMeta, read_sidecar, write_tile_meta
+from .contracts import AxisMeta, Sidecar, TileMeta, read_sidecar, tile_meta_text
 from .figures import new_figure, save_figure, tilegrid_style
 from .kinds import get_kind, resolve_options
 from .kinds._common import no_data
@@ -55,9 +56,8 @@ def render_tile(
     plot: dict[str, Any],
     tile: dict[str, Any],
     out_png: str,
-    out_json: str,
 ) -> dict[str, Any]:
-    """Draw the tile of ``shard`` with the plot settings; write its PNG and metadata.
+    """Draw the tile of ``shard`` with the plot settings; write its PNG, its metadata inside.
 
     ``tile``: height, aspect, dpi, and ``print_dpi`` for a print tile (see
     :func:`drawn_size`).
@@ -87,8 +87,7 @@ def render_tile(
     if info and info.get("colorbar"):
         meta["colorbar"] = {**agreed.get("c", {}), **info["colorbar"]}
     strip_decorations(ax)
-    save_figure(fig, out_png)
-    write_tile_meta(out_json, meta)
+    save_figure(fig, out_png, text=tile_meta_text(meta))
     return meta
 
 

@@ -13,7 +13,7 @@ Arguments, all required::
     --plot JSON            the plot settings (kind, x, y, function, preprocess, options)
     --tile JSON            the tile size: {"height": ..., "aspect": ..., "dpi": ...}, and
                            "print_dpi" for a print tile (see tilegrid.render.drawn_size)
-    --png TILE.png  --meta TILE.json              the outputs
+    --png TILE.png                                the output (its metadata inside)
     --log JOB.log                                 where stderr and tracebacks go
 
 A failure prints one line naming the tile and the log, as every tilegrid job does.
@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import sys
 
-FLAGS = ("shard", "sidecar", "plot", "tile", "png", "meta", "log")
+FLAGS = ("shard", "sidecar", "plot", "tile", "png", "log")
 USAGE = "usage: python -m tilegrid.render_job " + " ".join(f"--{f} {f.upper()}" for f in FLAGS)
 
 
@@ -65,7 +65,7 @@ def main(argv: list[str]) -> None:
         report_failure(f"render_job: --plot/--tile is not JSON: {exc}", log)
     from .worker import run_task
 
-    run_task([args["shard"], args["sidecar"], plot, tile, args["png"], args["meta"]], log)
+    run_task([args["shard"], args["sidecar"], plot, tile, args["png"]], log)
 
 
 if __name__ == "__main__":

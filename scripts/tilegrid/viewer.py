@@ -1,7 +1,7 @@
 """The zoomable mosaic page, ``results/mosaic.html``: an image pyramid of the cached tiles.
 
 The pyramid's deepest level is the tiles themselves (``results/tiles/<id>.png``,
-embedded as they are).  The coarser levels come in **blocks** of
+embedded as they are, their metadata chunk included).  The coarser levels come in **blocks** of
 ``BLOCK`` x ``BLOCK`` grid slots: for each level ``k`` (1..3) a block is one
 PNG holding its tiles shrunk by ``2**k``, side by side with no gaps.  Each
 block is its own job, so a change to one tile redraws only its block's pieces.
@@ -31,6 +31,8 @@ import os
 import re
 from pathlib import Path
 from typing import Any
+
+from .contracts import read_tile_meta
 
 log = logging.getLogger("tilegrid.viewer")
 
@@ -374,19 +376,18 @@ def _script_json(obj: Any) -> str:
 def write_page(
     manifest_path: str,
     pngs: list[str],
-    metas: list[str],
     block_pngs: list[str],
     settings: dict[str, Any],
     tile: dict[str, Any],
     out: str,
 ) -> None:
-    """Write the self-contained page: template, script, data and every image inlined."""
+    """Write the self-contained page: template, script, data and every image inlined.
+
+    Each tile's metadata is read from its PNG (:func:`tilegrid.contracts.read_tile_meta`).
+    """
     with open(manifest_path, encoding="utf-8") as handle:
         manifest = json.load(handle)
-    tile_metas = {}
-    for path in metas:
-        with open(path, encoding="utf-8") as handle:
-            tile_metas[Path(path).stem] = json.load(handle)
+    tile_metas = {Path(path).stem: read_tile_meta(path) for path in pngs}
     data = page_data(manifest, tile_metas, settings, tile)
     images = {f"0/{Path(p).stem}": _data_uri(p) for p in pngs}
     for path in block_pngs:  # <block>.<level>.png
