@@ -24,7 +24,7 @@ import pytest
 from conftest import SMALL_CONFIG, Workflow, bundled_example, repaint_tile, small_table
 from PIL import Image, ImageOps
 from PIL.PngImagePlugin import PngInfo
-from tilegrid.contracts import tile_meta_text
+from tilegrid.contracts import read_tile_meta, tile_meta_text
 from tilegrid.viewer import (
     BLOCK,
     block_image,
@@ -590,7 +590,7 @@ def test_tiles_with_scales_of_their_own_show_theirs_beside_them_and_in_their_det
     page, _, _ = open_page(browser, wf.path("results/mosaic.html"))
     assert page.is_hidden("#colorbars")
     tile = next(wf.path("results/tiles").glob("north-summer-*.png"))
-    scale = json.loads(tile.with_suffix(".json").read_text())["colorbar"]
+    scale = read_tile_meta(str(tile))["colorbar"]
     assert not scale["shared"]
     box = jump_to(page, tile.stem)  # the tile's details are open
     labels = page.eval_on_selector_all(
