@@ -427,8 +427,8 @@ def remove_tiles_of_old_layout():
     not): a dry run only says so. The folders as this workflow (or a module's
     prefix) names them.
     """
-    for rule in (rules.render, rules.render_print):
-        tiles = os.path.dirname(rule.output.png)
+    for pattern in (rules.render.output.png, rules.render_print.output.png):
+        tiles = os.path.dirname(pattern)
         if tiles not in OLD_LAYOUT_CHECKED:
             OLD_LAYOUT_CHECKED.add(tiles)
             remove_old_tiles(tiles, dry=workflow.dryrun)
