@@ -201,7 +201,6 @@ def test_tiles_that_look_alike_share_one_axes_and_draw_as_their_own_axes_would(
     layout = write_mosaic(
         str(root / "shards" / "manifest.json"),
         [str(root / "tiles" / f"{i}.png") for i in ids],
-        [str(root / "tiles" / f"{i}.json") for i in ids],
         [str(shared)],
         settings,
         sharey=sharey,
@@ -210,7 +209,6 @@ def test_tiles_that_look_alike_share_one_axes_and_draw_as_their_own_axes_would(
     write_mosaic(
         str(root / "shards" / "manifest.json"),
         [str(root / "tiles" / f"{i}.png") for i in ids],
-        [str(root / "tiles" / f"{i}.json") for i in ids],
         [str(own)],
         settings,
         sharey=sharey,
