@@ -7,6 +7,7 @@ point imports no heavy library when the worker renders.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import subprocess
@@ -178,6 +179,61 @@ def test_the_entry_point_imports_no_heavy_library_when_the_worker_renders(job):
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "[]" and run.stderr == ""
     assert "rendered by the warm worker" in Path(log).read_text()
+
+
+#: modules a job's client does without: each costs more to import than the connection
+SLOW_TO_IMPORT = ("json", "re", "hashlib", "_hashlib", "pathlib", "typing", "tempfile")
+
+
+def test_the_entry_point_imports_nothing_slow_when_the_worker_renders(job):
+    """A job that finds the server running (every job but the first: starting one
+    imports subprocess)."""
+    folder, args = job
+    assert _entry_point(args("first"), str(folder / "first.log")).returncode == 0
+    log = str(folder / "job.log")
+    slow = set(SLOW_TO_IMPORT)
+    code = f"main(argv); print(sorted({{m.split('.')[0] for m in sys.modules}} & {slow!r}))"
+    run = _entry_point(args("job"), log, code)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]" and run.stderr == ""
+    assert "rendered by the warm worker" in Path(log).read_text()
+
+
+@pytest.mark.parametrize("worker_on", ["1", "0"])
+def test_plot_settings_that_are_not_json_are_one_line(job, monkeypatch, worker_on):
+    folder, args = job
+    monkeypatch.setenv("TILEGRID_WORKER", worker_on)
+    shard, sidecar, _, size, png = args("bad")
+    log = str(folder / "bad.log")
+    argv = ["--shard", shard, "--sidecar", sidecar, "--plot", "{kind: violin"]
+    argv += ["--tile", json.dumps(size), "--png", png, "--log", log]
+    program = f"from tilegrid.render_job import main; main({argv!r})"
+    env = {**os.environ, "PYTHONPATH": str(SCRIPTS), "MPLBACKEND": "Agg"}
+    run = subprocess.run(
+        [sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 1
+    (line,) = run.stderr.splitlines()
+    assert line.startswith("tilegrid: error: render_job: --plot/--tile is not JSON: ")
+    assert line.endswith(f"(log: {log})") and not os.path.exists(png)
+
+
+def test_a_message_to_the_worker_carries_what_json_would():
+    """Snakemake's file names are str subclasses, settings may hold tuples and int keys:
+    the worker gets them as a JSON round trip would give them."""
+
+    class IOFile(str):
+        pass
+
+    args = [IOFile("a.png"), (1, 2.5), {3: [True, None]}, {"k": (IOFile("b"),)}]
+    expected = json.loads(json.dumps(args))
+    assert worker.plain(args) == expected
+    stream = io.BytesIO()
+    worker._send(stream, {"args": worker.plain(args)})
+    stream.seek(0)
+    received = worker._receive(stream)
+    assert received == {"args": expected} and type(received["args"][0]) is str
+    assert worker._receive(io.BytesIO(stream.getvalue()[:-1])) is None  # cut short
 
 
 def test_the_entry_point_renders_in_process_without_a_worker(job, monkeypatch):

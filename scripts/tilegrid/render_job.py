@@ -21,7 +21,6 @@ A failure prints one line naming the tile and the log, as every tilegrid job doe
 
 from __future__ import annotations
 
-import json
 import sys
 
 FLAGS = ("shard", "sidecar", "plot", "tile", "png", "log")
@@ -57,15 +56,27 @@ def main(argv: list[str]) -> None:
     log = args["log"]
     # append: the worker's child writes to the same log (Snakemake removed the old one)
     sys.stderr = open(log, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 - the job's stderr
-    try:
-        plot, tile = json.loads(args["plot"]), json.loads(args["tile"])
-    except ValueError as exc:
-        from .logs import report_failure
-
-        report_failure(f"render_job: --plot/--tile is not JSON: {exc}", log)
     from .worker import run_task
 
-    run_task([args["shard"], args["sidecar"], plot, tile, args["png"]], log)
+    given = [args["shard"], args["sidecar"], args["plot"], args["tile"], args["png"]]
+    run_task(given, log, task="render_json")
+
+
+def render_from_json(shard: str, sidecar: str, plot: str, tile: str, png: str):
+    """Render a tile whose plot and tile settings are the command line's JSON texts.
+
+    The job hands the texts over as they are: parsing them here, in the worker
+    (json is imported there already), spares every job importing json.
+    """
+    import json
+
+    from .render import render_tile
+
+    try:
+        plot_settings, tile_settings = json.loads(plot), json.loads(tile)
+    except ValueError as exc:
+        raise ValueError(f"render_job: --plot/--tile is not JSON: {exc}") from None
+    return render_tile(shard, sidecar, plot_settings, tile_settings, png)
 
 
 if __name__ == "__main__":

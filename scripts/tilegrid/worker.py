@@ -28,16 +28,15 @@ The worker is an optimisation only; it never makes a run fail, slow or different
 from __future__ import annotations
 
 # Every render job imports this module as a client: only what a client needs
-# is imported here; starting and running a server import the rest.
+# is imported here, and nothing slow to import (json with re, hashlib with
+# OpenSSL, pathlib, typing, tempfile: together more than a small tile's drawing
+# costs); starting and running a server import the rest.
 import contextlib
-import hashlib
-import json
+import marshal
 import os
 import socket
 import sys
 import time
-from pathlib import Path
-from typing import Any
 
 
 def _seconds(name: str, default: float) -> float:
@@ -53,7 +52,7 @@ IDLE_SECONDS = _seconds("TILEGRID_WORKER_IDLE", 60.0)
 START_SECONDS = 30.0
 #: how long a failed start keeps jobs from trying again (per code version)
 FAILED_SECONDS = 600.0
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = os.path.dirname(os.path.realpath(__file__))
 #: longest socket path bind() takes, in bytes (sun_path holds a final NUL)
 MAX_SOCKET_PATH = 107 if sys.platform.startswith("linux") else 103
 
@@ -75,11 +74,32 @@ def code_key() -> str:
     environment's prefix kept (two venvs of one base Python are not).
     """
     interpreter = f"{sys.prefix}:{os.path.realpath(sys.executable)}"
-    digest = hashlib.sha256(interpreter.encode())
-    for path in sorted(PACKAGE.rglob("*.py")):
-        stat = path.stat()
+    digest = _sha256(interpreter.encode())
+    for path in _package_files():
+        stat = os.stat(path)
         digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()[:16]
+
+
+def _package_files() -> list[str]:
+    """Every ``.py`` file of the package, in its subfolders too, sorted."""
+    found = []
+    for folder, _, names in os.walk(PACKAGE):
+        found += [os.path.join(folder, n) for n in names if n.endswith(".py")]
+    return sorted(found)
+
+
+def _sha256(data: bytes):
+    """A SHA-256 hash object, from CPython's built-in module when there is one: hashlib
+    loads OpenSSL, which alone costs a render job more than its connection."""
+    try:
+        from _sha2 import sha256  # CPython 3.12 and later
+    except ImportError:
+        try:
+            from _sha256 import sha256  # CPython 3.11
+        except ImportError:
+            from hashlib import sha256
+    return sha256(data)
 
 
 def _warn(message: str) -> None:
@@ -113,15 +133,23 @@ def _folder_problem(folder: str) -> str | None:
     return None
 
 
+def _temp_folder() -> str:
+    """The first of $TMPDIR, $TEMP, $TMP that is a folder, else /tmp: where
+    ``tempfile.gettempdir()`` looks first, without importing tempfile."""
+    for name in ("TMPDIR", "TEMP", "TMP"):
+        folder = os.environ.get(name)
+        if folder and os.path.isdir(folder):
+            return os.path.abspath(folder)
+    return "/tmp"
+
+
 def _socket_folders() -> list[str]:
     """Where the sockets may go, in order of preference."""
-    import tempfile
-
     chosen = os.environ.get("TILEGRID_WORKER_DIR")
     if chosen:
         return [os.path.realpath(chosen)]  # the user's choice (symlinks resolved): no other
     name = f"tilegrid-{os.getuid()}"
-    folders = [os.path.join(tempfile.gettempdir(), name)]
+    folders = [os.path.join(_temp_folder(), name)]
     if os.path.isdir("/tmp") and os.path.join("/tmp", name) not in folders:
         folders.append(os.path.join("/tmp", name))  # short, when $TMPDIR is long
     return folders
@@ -243,7 +271,7 @@ def _spawn(path: str, lock_fd: int | None = None):
     for stale in (path, f"{path}.failed"):  # a socket of a server that died, an old failure
         with contextlib.suppress(FileNotFoundError):
             os.unlink(stale)
-    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(PACKAGE)}
     extra = [str(lock_fd)] if lock_fd is not None else []
     with open(f"{path}.log", "w", encoding="utf-8") as errors:
         return subprocess.Popen(
@@ -321,12 +349,47 @@ def prestart() -> None:
         warn(f"warm worker: {note}")
 
 
-def _exchange(sock: socket.socket, request: dict[str, Any]) -> dict[str, Any] | None:
+def _exchange(sock: socket.socket, request: dict[str, object]) -> dict[str, object] | None:
     with sock, sock.makefile("rwb") as stream:
-        stream.write(json.dumps(request).encode() + b"\n")
-        stream.flush()
-        line = stream.readline()
-    return json.loads(line) if line else None
+        _send(stream, request)
+        return _receive(stream)
+
+
+# The messages between a job and the worker: a length (8 bytes) and a marshal of
+# plain values (dicts, lists, str, numbers, bools, None).  marshal is built in,
+# so a job imports nothing for it; the server and its jobs are one interpreter
+# (the socket's name holds it: code_key), so they agree on its format.
+
+
+def _send(stream, message: dict[str, object]) -> None:
+    data = marshal.dumps(message)
+    stream.write(len(data).to_bytes(8, "big") + data)
+    stream.flush()
+
+
+def _receive(stream) -> dict[str, object] | None:
+    """The next message, or None when the other side closed before a whole one."""
+    head = stream.read(8)
+    if len(head) < 8:
+        return None
+    size = int.from_bytes(head, "big")
+    data = stream.read(size)
+    return marshal.loads(data) if len(data) == size else None
+
+
+def plain(value):
+    """``value`` as JSON would carry it and marshal takes it: tuples as lists, dict keys
+    as str, and subclasses of str, int and float (Snakemake's file names) as those."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if value is None or isinstance(value, bool):
+        return value
+    for kind in (str, int, float):
+        if isinstance(value, kind):
+            return kind(value)
+    return value  # anything else: marshal refuses it and the job renders in its process
 
 
 def _umask() -> int:
@@ -336,10 +399,14 @@ def _umask() -> int:
 
 
 #: what the worker can run: task name -> (module of the package, function)
-TASKS = {"render": ("render", "render_tile"), "mosaic": ("mosaic", "write_mosaic")}
+TASKS = {
+    "render": ("render", "render_tile"),
+    "render_json": ("render_job", "render_from_json"),
+    "mosaic": ("mosaic", "write_mosaic"),
+}
 
 
-def run_remote(args: list[Any], log_path: str, task: str = "render") -> dict[str, Any] | None:
+def run_remote(args: list, log_path: str, task: str = "render") -> dict[str, object] | None:
     """Run ``task`` (a tile's render) through the warm worker; None when no worker could be used.
 
     Returns the worker's answer: ``{"ok": True, "max_rss_kb": ...}`` or
@@ -352,7 +419,7 @@ def run_remote(args: list[Any], log_path: str, task: str = "render") -> dict[str
     try:
         request = {
             "task": task,
-            "args": args,
+            "args": plain(args),
             "log": os.path.abspath(log_path),
             # what an in-process render would run with
             "cwd": os.getcwd(),
@@ -375,7 +442,7 @@ def run_remote(args: list[Any], log_path: str, task: str = "render") -> dict[str
     return answer
 
 
-def run_task(args: list[Any], log_path: str, task: str = "render") -> None:
+def run_task(args: list, log_path: str, task: str = "render") -> None:
     """A render (or mosaic) job: through the warm worker if possible, else in this process."""
     answer = run_remote(args, log_path, task)
     if answer is None:
@@ -400,7 +467,7 @@ def run_task(args: list[Any], log_path: str, task: str = "render") -> None:
 def job_cost(task: str, where: str, seconds: float, max_rss_kb: int) -> str:
     """The log line with a job's real cost: Snakemake's benchmark file of a job the warm
     worker drew times only the thin client that asked for it."""
-    done = "rendered" if task == "render" else "assembled"
+    done = "assembled" if task == "mosaic" else "rendered"
     return f"{done} {where} in {seconds:.3f} s, max RSS {max_rss_kb} KB"
 
 
@@ -430,7 +497,7 @@ def _warm_up() -> None:
     import pyarrow.ipc  # noqa: F401
     import pyarrow.parquet  # noqa: F401
 
-    from . import levels, mosaic, palettes, render  # noqa: F401
+    from . import levels, mosaic, palettes, render, render_job  # noqa: F401
     from .figures import new_figure, tilegrid_style
     from .kinds import KINDS, get_kind
 
@@ -444,7 +511,7 @@ def _warm_up() -> None:
         fig.savefig(io.BytesIO(), format="png")
 
 
-def _adopt(request: dict[str, Any]) -> None:
+def _adopt(request: dict[str, object]) -> None:
     """In a forked child: take the job's folder, environment, import path and umask.
 
     The child then runs as the job's own process would, not as the job that
@@ -467,10 +534,9 @@ def _handle(conn: socket.socket) -> None:
     from .logs import describe, log_to_stderr
 
     with conn, conn.makefile("rwb") as stream:
-        line = stream.readline()
-        if not line:  # a probe (prestart): connected, nothing asked
+        request = _receive(stream)
+        if request is None:  # a probe (prestart): connected, nothing asked
             return
-        request = json.loads(line)
         _adopt(request)
         with open(request["log"], "a", buffering=1, encoding="utf-8") as log:
             os.dup2(log.fileno(), 2)  # what C code writes goes to the job's log too
@@ -479,14 +545,13 @@ def _handle(conn: socket.socket) -> None:
             started = time.perf_counter()
             try:
                 _task_function(request["task"])(*request["args"])
-                answer: dict[str, Any] = {"ok": True, "seconds": time.perf_counter() - started}
+                answer: dict[str, object] = {"ok": True, "seconds": time.perf_counter() - started}
             except Exception as exc:  # noqa: BLE001 - reported to the job like in-process
                 with contextlib.suppress(OSError):  # a full disk: the answer still goes back
                     traceback.print_exc(file=log)
                 answer = {"ok": False, "error": describe(exc)}
         answer["max_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        stream.write(json.dumps(answer).encode() + b"\n")
-        stream.flush()
+        _send(stream, answer)
 
 
 def _fork_handle(server: socket.socket, conn: socket.socket) -> None:
@@ -515,6 +580,11 @@ def _listen(path: str) -> socket.socket:
         if len(os.fsencode(path)) > MAX_SOCKET_PATH:
             raise WorkerUnavailable(f"socket path too long for AF_UNIX: {path}")
         _warm_up()
+        # what the warm-up made lives as long as the server: no collection in a
+        # forked child looks at it, so it copies none of its pages (Python's gc docs)
+        import gc
+
+        gc.freeze()
         server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         server.bind(path)
         server.listen(64)
