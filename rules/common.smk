@@ -334,9 +334,14 @@ def mosaic_outputs():
 def read_manifest():
     """The split's manifest (waits for the checkpoint).
 
-    Every input function that lists tiles reads it first: before any render job
-    is looked at, tiles an earlier tilegrid drew are removed (once a run).
+    Every input function that lists tiles reads it first: before the checkpoint
+    is asked for, a shards folder with a file missing is removed, and before any
+    render job is looked at, tiles an earlier tilegrid drew are removed (each once
+    a run, while the DAG is built: then a dry run is known, at parse time it is not).
     """
+    if not SPLIT_CHECKED:
+        SPLIT_CHECKED.append(True)
+        remove_incomplete_split(rules.split.output.shards)
     remove_tiles_of_old_layout()
     shards = checkpoints.split.get().output.shards
     with open(os.path.join(shards, "manifest.json"), encoding="utf-8") as handle:
@@ -371,6 +376,10 @@ def tile_outputs(wildcards):
     """
     folders = [TILES, PRINT_TILES] if print_tiles_wanted() else [TILES]
     return [f"{d}/{i}.png" for d in folders for i in tile_ids()]
+
+
+#: whether this run checked the shards folder (remove_incomplete_split)
+SPLIT_CHECKED = []
 
 
 def remove_incomplete_split(shards):

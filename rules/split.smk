@@ -38,8 +38,3 @@ checkpoint split:
         schema=TABLE_SCHEMA,
     script:
         "../scripts/split.py"
-
-
-# at start, before the DAG is built: the output as this workflow (or a module's
-# prefix) names it
-remove_incomplete_split(rules.split.output.shards)

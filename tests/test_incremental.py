@@ -747,6 +747,22 @@ def test_a_deleted_shard_and_its_tile_are_recovered_by_a_plain_rerun(tiny):
     assert results(tiny) == before
 
 
+def test_a_dry_run_with_a_shard_deleted_says_so_and_removes_nothing(tiny):
+    """The shards folder goes only in a real run (the check runs while the DAG is
+    built: at parse time Snakemake does not know it is a dry run)."""
+    before = results(tiny)
+    tile = tile_ids(before)[1]
+    tiny.path("results", "shards", f"{tile}.arrow").unlink()
+    kept = sorted(p.name for p in tiny.path("results", "shards").iterdir())
+    run = tiny.snakemake("-n")
+    assert run.returncode == 0, run.output[-3000:]
+    assert f"{tile}.arrow is missing: the split runs again (not in a dry run)" in run.output
+    assert sorted(p.name for p in tiny.path("results", "shards").iterdir()) == kept
+    run = tiny.snakemake()
+    assert run.returncode == 0 and run.jobs("split") == 1, run.output[-3000:]
+    assert results(tiny) == before
+
+
 def test_running_from_another_venv_rerenders_nothing(tiny, other_python):
     before = results(tiny)
     run = snakemake_with(tiny, other_python)
