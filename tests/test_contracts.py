@@ -7,6 +7,7 @@ import inspect
 import json
 import math
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import png_chunks, small_table, strip_tile_meta
@@ -14,6 +15,7 @@ from tilegrid import contracts
 from tilegrid.contracts import prune_stale_tiles
 from tilegrid.kinds import KINDS, Kind, PlotKind, get_kind
 from tilegrid.kinds._protocol import OPTIONAL_HOOKS
+from tilegrid.render import render_tile
 from tilegrid.split import SplitSpec, run_split
 
 MODULES = {name: importlib.import_module(f"tilegrid.kinds.{name}") for name in KINDS}
@@ -104,6 +106,43 @@ def test_split_output_matches_the_contract_types(tmp_path):
         sidecar = contracts.read_sidecar(contracts.sidecar_path(str(tmp_path / "s"), tile["id"]))
         assert set(sidecar) <= set(contracts.Sidecar.__annotations__)
         assert set(contracts.Sidecar.__required_keys__) <= set(sidecar)
+
+
+def _keys_match(entry: dict, contract) -> None:
+    assert set(entry) <= set(contract.__annotations__), (contract.__name__, sorted(entry))
+    assert set(contract.__required_keys__) <= set(entry), (contract.__name__, sorted(entry))
+
+
+def test_manifest_tile_entries_and_drawn_tile_metadata_match_their_contract_types(tmp_path):
+    """A tile that drops rows (a NaN value, a missing category) carries its counts."""
+    table = small_table()
+    values = table.column("value").to_pylist()
+    groups = table.column("group").to_pylist()
+    values[0], groups[1] = float("nan"), None
+    table = table.set_column(table.schema.get_field_index("value"), "value", pa.array(values))
+    table = table.set_column(table.schema.get_field_index("group"), "group", pa.array(groups))
+    pq.write_table(table, tmp_path / "d.parquet")
+    spec = SplitSpec(data=str(tmp_path / "d.parquet"), col="season", x="group", y="value")
+    result = run_split(spec, str(tmp_path / "s"))
+    manifest = contracts.read_manifest(contracts.manifest_path(str(tmp_path / "s")))
+    for entry in manifest["tiles"]:
+        _keys_match(entry, contracts.ManifestTile)
+        assert set(entry.get("dropped", {})) <= set(contracts.TILE_DROP_REASONS)
+    assert any(entry.get("dropped") for entry in manifest["tiles"])
+    for tile in result.tiles[:2]:
+        png = str(tmp_path / f"{tile['id']}.png")
+        shards = str(tmp_path / "s")
+        render_tile(
+            f"{shards}/{tile['id']}.arrow",
+            contracts.sidecar_path(shards, tile["id"]),
+            {"kind": "violin", "options": {}},
+            {"height": 1.0, "aspect": 1.2, "dpi": 60},
+            png,
+        )
+        meta = contracts.read_tile_meta(png)
+        _keys_match(meta, contracts.TileMeta)
+        for name in ("x", "y"):
+            _keys_match(meta[name], contracts.AxisMeta)
 
 
 def test_pruning_deletes_only_tiles_not_kept(tmp_path):
