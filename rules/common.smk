@@ -334,15 +334,11 @@ def mosaic_outputs():
 def read_manifest():
     """The split's manifest (waits for the checkpoint).
 
-    Every input function that lists tiles reads it first: before the checkpoint
-    is asked for, a shards folder with a file missing is removed, and before any
-    render job is looked at, tiles an earlier tilegrid drew are removed (each once
-    a run, while the DAG is built: then a dry run is known, at parse time it is not).
+    Every input function that lists tiles reads it first, so the results
+    folders are tidied (:func:`tidy_results`) before the checkpoint is asked for
+    and before any render job is looked at.
     """
-    if not SPLIT_CHECKED:
-        SPLIT_CHECKED.append(True)
-        remove_incomplete_split(rules.split.output.shards)
-    remove_tiles_of_old_layout()
+    tidy_results()
     shards = checkpoints.split.get().output.shards
     with open(os.path.join(shards, "manifest.json"), encoding="utf-8") as handle:
         return json.load(handle)
@@ -378,8 +374,23 @@ def tile_outputs(wildcards):
     return [f"{d}/{i}.png" for d in folders for i in tile_ids()]
 
 
-#: whether this run checked the shards folder (remove_incomplete_split)
-SPLIT_CHECKED = []
+#: whether this run tidied its results folders (tidy_results)
+TIDIED = []
+
+
+def tidy_results():
+    """Once a run, remove what the run must not build on: a shards folder with a
+    file missing (:func:`remove_incomplete_split`) and tiles an earlier tilegrid
+    drew (:func:`remove_old_tiles`), in the folders as this workflow (or a module's
+    prefix) names them.  Called while the DAG is built, where a dry run is known
+    (at parse time it is not): a dry run only says what it would remove.
+    """
+    if TIDIED:
+        return
+    TIDIED.append(True)
+    remove_incomplete_split(rules.split.output.shards)
+    for pattern in (rules.render.output.png, rules.render_print.output.png):
+        remove_old_tiles(os.path.dirname(pattern), dry=workflow.dryrun)
 
 
 def remove_incomplete_split(shards):
@@ -420,32 +431,16 @@ def remove_incomplete_split(shards):
         shutil.rmtree(shards)
 
 
-#: the tiles folders checked for tiles of an earlier tilegrid in this run
-OLD_LAYOUT_CHECKED = set()
-
-
-def remove_tiles_of_old_layout():
-    """Remove the tiles an earlier tilegrid drew, with their metadata beside them.
+def remove_old_tiles(tiles, dry):
+    """Remove the tiles an earlier tilegrid drew in the folder ``tiles``, and every
+    ``<id>.json`` there; with ``dry``, say so only.
 
     Such a tile is an ``<id>.png`` without metadata inside, next to the
     ``<id>.json`` that held it. Snakemake redraws it when its record of the
     render job says the command changed, but not when ``.snakemake/`` was
     deleted, and the mosaic cannot use it: removing it makes it a missing
-    output in every case. The ``<id>.json`` is removed too (no job's output).
-    Called while the DAG is built, when a dry run is known (at parse time it is
-    not): a dry run only says so. The folders as this workflow (or a module's
-    prefix) names them.
+    output in every case. The ``<id>.json`` goes too (no job's output).
     """
-    for pattern in (rules.render.output.png, rules.render_print.output.png):
-        tiles = os.path.dirname(pattern)
-        if tiles not in OLD_LAYOUT_CHECKED:
-            OLD_LAYOUT_CHECKED.add(tiles)
-            remove_old_tiles(tiles, dry=workflow.dryrun)
-
-
-def remove_old_tiles(tiles, dry):
-    """Remove the ``<id>.json`` files in the folder ``tiles``, and the tiles beside them
-    without metadata inside (see remove_tiles_of_old_layout); with ``dry``, say so only."""
     try:
         stems = [n[: -len(".json")] for n in sorted(os.listdir(tiles)) if n.endswith(".json")]
     except OSError:
