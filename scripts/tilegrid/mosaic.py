@@ -500,10 +500,11 @@ def build_mosaic(
         x0 = cell.col * spread[0] + 4 * dpi
         y0 = (grid[0] - 1 - cell.row) * spread[1] + 2 * dpi
         cell.rect = (x0 / fw, y0 / fh, tile_px[0] / fw, tile_px[1] / fh)
-        cell.ax = shared.get(look(cell))
-        if cell.ax is None:
-            cell.ax = shared[look(cell)] = Axes(fig, cell.rect, zorder=1)
-            decorate(cell.ax, cell, renderer)
+        key = look(cell)
+        if key not in shared:
+            shared[key] = Axes(fig, cell.rect, zorder=1)
+            decorate(shared[key], cell, renderer)
+        cell.ax = shared[key]
     fig.add_artist(TileDecorations(cells))
     header = 0
     suptitle = None
