@@ -111,8 +111,9 @@ class Workflow:
         timeout = timeout or self.timeout
         extra = env or {}
         env = {k: v for k, v in os.environ.items() if k != "SNAKEMAKE_PROFILE"}
-        # each copy of the workflow has its own warm worker: let it go soon
-        env.update({"MPLBACKEND": "Agg", "TILEGRID_WORKER_IDLE": "5", **extra})
+        # copies of the workflow share a warm worker while their code is the same:
+        # kept for the next test's runs, let go soon after the last
+        env.update({"MPLBACKEND": "Agg", "TILEGRID_WORKER_IDLE": "15", **extra})
         start = time.monotonic()
         proc = subprocess.Popen(
             self.command(*args),

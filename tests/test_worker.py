@@ -141,13 +141,58 @@ def test_the_worker_can_be_turned_off(job, monkeypatch):
     assert worker.run_remote(args("off"), str(folder / "off.log")) is None
 
 
-def test_the_socket_name_changes_with_the_code(monkeypatch, tmp_path):
+def _package_copy(dest: Path) -> Path:
+    """A copy of the package at ``dest`` (a folder named tilegrid), byte-code caches left out."""
+    import shutil
+
+    shutil.copytree(SCRIPTS / "tilegrid", dest, ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+def test_the_socket_name_changes_with_the_code_not_with_where_or_when_it_was_written(
+    monkeypatch, tmp_path
+):
     before = worker.code_key()
-    monkeypatch.setattr(worker, "PACKAGE", tmp_path)
-    (tmp_path / "x.py").write_text("pass\n")
+    copy = _package_copy(tmp_path / "elsewhere" / "tilegrid")
+    monkeypatch.setattr(worker, "PACKAGE", str(copy))
+    assert worker.code_key() == before
+    os.utime(copy / "render.py", ns=(1, 1))
+    assert worker.code_key() == before
+    for edit in ("render.py", "kinds/violin.py", "viewer/viewer.js"):
+        original = (copy / edit).read_bytes()
+        (copy / edit).write_bytes(original + b"\n")
+        assert worker.code_key() != before, edit
+        (copy / edit).write_bytes(original)
+    (copy / "x.py").write_text("pass\n")
     assert worker.code_key() != before
-    os.utime(tmp_path / "x.py", ns=(1, 1))
-    assert worker.code_key() != before
+
+
+def test_one_server_serves_the_same_code_from_another_folder_after_the_first_is_gone(
+    job, monkeypatch, tmp_path
+):
+    """Copies of the workflow share one server; it runs a copy of the package of its own,
+    which it removes when it exits."""
+    import shutil
+
+    folder, args = job
+    monkeypatch.setenv("TILEGRID_WORKER_IDLE", "2")
+    first = _package_copy(tmp_path / "first" / "tilegrid")
+    monkeypatch.setattr(worker, "PACKAGE", str(first))
+    assert worker.run_remote(args("first"), str(folder / "first.log"))["ok"]
+    shutil.rmtree(first.parent)
+    monkeypatch.setattr(worker, "PACKAGE", str(_package_copy(tmp_path / "second" / "tilegrid")))
+    assert worker.run_remote(args("second"), str(folder / "second.log"))["ok"]
+    assert _servers(folder) == 1
+    assert "warning" not in (folder / "second.log").read_text()
+    render_tile(*args("local"))
+    assert (folder / "first.png").read_bytes() == (folder / "local.png").read_bytes()
+    assert (folder / "second.png").read_bytes() == (folder / "local.png").read_bytes()
+    assert len(list(folder.glob("*.pkg"))) == 1
+    deadline = time.monotonic() + 30
+    while _servers(folder) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _servers(folder) == 0
+    assert list(folder.glob("*.pkg")) == []
 
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
@@ -480,10 +525,7 @@ def test_a_chosen_socket_folder_too_long_for_af_unix_falls_back_at_once(job, mon
 
 def _fake_package(tmp_path, body: str) -> Path:
     """A copy of the package whose worker module runs ``body`` when started as a server."""
-    import shutil
-
-    package = tmp_path / "fake" / "tilegrid"
-    shutil.copytree(SCRIPTS / "tilegrid", package, ignore=shutil.ignore_patterns("__pycache__"))
+    package = _package_copy(tmp_path / "fake" / "tilegrid")
     source = (package / "worker.py").read_text()
     main = 'if __name__ == "__main__":\n'
     assert main in source

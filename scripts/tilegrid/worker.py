@@ -14,7 +14,11 @@ The worker is an optimisation only; it never makes a run fail, slow or different
   draws under matplotlib's built-in defaults (:func:`tilegrid.figures.tilegrid_style`),
   not under the matplotlibrc of the folder that started the server.
 - The socket name holds a hash of the Python interpreter and of the package's
-  files, so a changed plotting code never meets an old server.
+  files (their names and bytes), so a changed plotting code never meets an old
+  server, and copies of the same code in other folders (a copied or moved
+  workflow, tilegrid used as a module by several hosts) share one.  The server
+  imports a private copy of the package, taken when it starts, so it never
+  depends on the folder that started it.
 - The socket lives in a folder of this user's that no one else may write to
   (``$TILEGRID_WORKER_DIR``, else ``$TMPDIR/tilegrid-<uid>``, else
   ``/tmp/tilegrid-<uid>`` when the first path is too long for a Unix socket).
@@ -71,21 +75,29 @@ def code_key() -> str:
 
     The interpreter is resolved (``bin/python`` and ``bin/python3`` of one venv
     are one interpreter: the render and mosaic jobs share a worker) and the
-    environment's prefix kept (two venvs of one base Python are not).
+    environment's prefix kept (two venvs of one base Python are not).  Files are
+    hashed by their names in the package and their bytes, not by where they are
+    or when they were written: the same code in another folder has the same key.
     """
     interpreter = f"{sys.prefix}:{os.path.realpath(sys.executable)}"
     digest = _sha256(interpreter.encode())
+    prefix = len(os.fspath(PACKAGE)) + 1
     for path in _package_files():
-        stat = os.stat(path)
-        digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+        with open(path, "rb") as source:
+            data = source.read()
+        name = path[prefix:]
+        digest.update(f"{name}\0{len(data)}\0".encode())
+        digest.update(data)
     return digest.hexdigest()[:16]
 
 
 def _package_files() -> list[str]:
-    """Every ``.py`` file of the package, in its subfolders too, sorted."""
+    """Every file of the package (modules and the viewer's assets), in its subfolders
+    too, sorted; not Python's byte-code caches."""
     found = []
-    for folder, _, names in os.walk(PACKAGE):
-        found += [os.path.join(folder, n) for n in names if n.endswith(".py")]
+    for folder, subfolders, names in os.walk(PACKAGE):
+        subfolders[:] = [d for d in subfolders if d != "__pycache__"]
+        found += [os.path.join(folder, n) for n in names if not n.endswith(".pyc")]
     return sorted(found)
 
 
@@ -271,7 +283,7 @@ def _spawn(path: str, lock_fd: int | None = None):
     for stale in (path, f"{path}.failed"):  # a socket of a server that died, an old failure
         with contextlib.suppress(FileNotFoundError):
             os.unlink(stale)
-    env = {**os.environ, "PYTHONPATH": os.path.dirname(PACKAGE)}
+    env = {**os.environ, "PYTHONPATH": _package_copy(path)}
     extra = [str(lock_fd)] if lock_fd is not None else []
     with open(f"{path}.log", "w", encoding="utf-8") as errors:
         return subprocess.Popen(
@@ -285,6 +297,45 @@ def _spawn(path: str, lock_fd: int | None = None):
             close_fds=True,
             pass_fds=() if lock_fd is None else (lock_fd,),
         )
+
+
+def _package_copy(path: str) -> str:
+    """A private copy of the package for a new server of ``path`` to import; the folder
+    to put on its ``PYTHONPATH``.
+
+    The server serves every folder holding this code (see :func:`code_key`), so it
+    must not import from the one that started it: that folder may be moved or
+    removed while the server runs (a test's temporary copy, a workflow moved away).
+    Each server has its own copy (``<path>.<random>.pkg``) and removes it when it
+    exits (:func:`_remove_package_copy`).
+    """
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(
+        prefix=f"{os.path.basename(path)}.", suffix=".pkg", dir=os.path.dirname(path)
+    )
+    try:
+        shutil.copytree(PACKAGE, os.path.join(folder, os.path.basename(PACKAGE)))
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return folder
+
+
+def _remove_package_copy(path: str) -> None:
+    """Remove the private package copy this server imported (if it runs from one), once
+    every forked child has finished with it."""
+    import shutil
+
+    folder = os.path.dirname(PACKAGE)
+    ours = os.path.realpath(os.path.dirname(path))
+    if not (folder.endswith(".pkg") and os.path.realpath(os.path.dirname(folder)) == ours):
+        return
+    with contextlib.suppress(ChildProcessError):
+        while True:
+            os.waitpid(-1, 0)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _start_server(path: str) -> socket.socket:
@@ -634,6 +685,7 @@ def serve(path: str, lock_fd: int | None = None) -> None:
                 break
             _fork_handle(server, conn)
         server.close()
+        _remove_package_copy(path)
 
 
 if __name__ == "__main__":
