@@ -1,3 +1,5 @@
+# Made where Snakemake runs, never submitted to a cluster: a second's work that
+# would otherwise wait in the queue before anything else can start.
 rule example_data:
     input:
         code=code_files("example", "logs"),
@@ -7,6 +9,7 @@ rule example_data:
         "logs/example_data.log",
     benchmark:
         "benchmarks/example_data.tsv"
+    localrule: True
     conda:
         "../envs/tilegrid.yaml"
     params:
