@@ -53,7 +53,7 @@ class SlurmWorkflow(Workflow):
 
     The shipped profile is used as is; a second profile (as a site would add)
     fills in its placeholders and adapts it to this cluster, which has no
-    accounting database (so no sacct) and few cores.
+    accounting database (so no sacct).
     """
 
     timeout = SNAKEMAKE_TIMEOUT
@@ -73,8 +73,6 @@ class SlurmWorkflow(Workflow):
                 else r
                 for r in shipped["default-resources"]
             ],
-            # A group may not ask for more cores than the node has.
-            "cores": min(shipped["cores"], cluster.cpus),
             # No slurmdbd: sacct cannot answer, squeue can (MinJobAge is 300 s).
             "slurm-status-command": "squeue",
             # Jobs here take seconds, not the 40 s the plugin waits by default.
