@@ -17,6 +17,9 @@ from tilegrid.composite import CACHE_DIR, Canvas, decorated_interior, decoration
 from tilegrid.mosaic import write_mosaic
 from tilegrid.split import SplitSpec, run_split
 
+# alongside (conftest.py): runs in another process next to the others; nothing timed
+pytestmark = pytest.mark.alongside
+
 TILE = {"height": 0.8, "aspect": 1.25, "dpi": 50}
 #: kinds with what their mosaic draws besides axes: a legend, a shared colorbar
 KINDS = {

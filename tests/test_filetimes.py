@@ -15,6 +15,9 @@ import pytest
 from conftest import SMALL_CONFIG
 from tilegrid.filetimes import RECORD_DIR, keep_times, record_path
 
+# alongside (conftest.py): runs in another process next to the others; nothing timed
+pytestmark = pytest.mark.alongside
+
 # ---------------------------------------------------------------- the record, in a folder
 
 

@@ -24,7 +24,8 @@ from tilegrid.contracts import read_manifest, read_tile_meta
 from tilegrid.figures import tilegrid_style
 from tilegrid.mosaic import build_mosaic
 
-pytestmark = pytest.mark.workflow
+# alongside (conftest.py): real runs, none timed, in another process next to the others
+pytestmark = [pytest.mark.workflow, pytest.mark.alongside]
 
 SCREEN_PX = (108, 90)  # SMALL_CONFIG's tile: 1.5 in x 1.2 at 60 dpi
 DPI, PRINT_DPI = 60, 300

@@ -14,7 +14,8 @@ from conftest import small_table, strip_tile_meta
 from PIL import Image
 from tilegrid.contracts import read_tile_meta
 
-pytestmark = pytest.mark.workflow
+# alongside (conftest.py): real runs, none timed, in another process next to the others
+pytestmark = [pytest.mark.workflow, pytest.mark.alongside("waits")]
 
 
 def _change_cell(path, site: str, season: str, shift: float = 3.0) -> None:
