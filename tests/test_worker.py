@@ -175,7 +175,7 @@ def test_one_server_serves_the_same_code_from_another_folder_after_the_first_is_
     import shutil
 
     folder, args = job
-    monkeypatch.setenv("TILEGRID_WORKER_IDLE", "2")
+    monkeypatch.setenv("TILEGRID_WORKER_IDLE", "5")  # outlives the copying between jobs
     first = _package_copy(tmp_path / "first" / "tilegrid")
     monkeypatch.setattr(worker, "PACKAGE", str(first))
     assert worker.run_remote(args("first"), str(folder / "first.log"))["ok"]
