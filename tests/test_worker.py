@@ -10,6 +10,7 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -143,8 +144,6 @@ def test_the_worker_can_be_turned_off(job, monkeypatch):
 
 def _package_copy(dest: Path) -> Path:
     """A copy of the package at ``dest`` (a folder named tilegrid), byte-code caches left out."""
-    import shutil
-
     shutil.copytree(SCRIPTS / "tilegrid", dest, ignore=shutil.ignore_patterns("__pycache__"))
     return dest
 
@@ -172,8 +171,6 @@ def test_one_server_serves_the_same_code_from_another_folder_after_the_first_is_
 ):
     """Copies of the workflow share one server; it runs a copy of the package of its own,
     which it removes when it exits."""
-    import shutil
-
     folder, args = job
     monkeypatch.setenv("TILEGRID_WORKER_IDLE", "5")  # outlives the copying between jobs
     first = _package_copy(tmp_path / "first" / "tilegrid")
