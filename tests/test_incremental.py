@@ -14,7 +14,10 @@ and checks:
 
 - every file under ``results/`` of A equals the fresh run's, byte for byte;
 - the render jobs of A's run are the tiles whose inputs changed (see
-  :func:`tiles_to_draw`): computed from the two states, not from the rules.
+  :func:`tiles_to_draw`): computed from the two states, not from the rules;
+- the scan jobs of a table of several files are those of its new and rewritten
+  files (see :func:`scans_to_run`), after every step but a config or code edit
+  (either may change every scan).
 
 A state that did not change (deleted outputs, another venv or folder) is
 compared with the fresh run already made of it.  Fresh folders copy the
@@ -245,6 +248,21 @@ def tile_settings(config: dict) -> dict:
     return copy.deepcopy({"plot": {k: plot.get(k) for k in keys}, "tile": config["tile"]})
 
 
+def scans_to_run(before: dict[str, str], after: dict[str, str]) -> int:
+    """The scan jobs a run must make after data files changed from ``before`` to ``after``
+    (their digests by name), with the spec and code unchanged.
+
+    A table of several files is split per file (rules/split.smk): one scan of each
+    file that is new or rewritten, none for a removed one; every file once a table
+    of one file grows to several; none for a table of one file (split whole).
+    """
+    if len(after) < 2:
+        return 0
+    if len(before) < 2:
+        return len(after)
+    return sum(1 for name, digest in after.items() if before.get(name) != digest)
+
+
 def tiles_to_draw(
     before: dict[str, bytes],
     after: dict[str, bytes],
@@ -457,11 +475,16 @@ class Scenario:
         """The files of the Parquet folder (a folder input, or the folder a glob matches in)."""
         return sorted((root / DATA_FOLDER).glob("*.parquet"))
 
+    def data_digests(self) -> dict[str, str]:
+        """SHA-256 of each data file of A, by its path relative to A."""
+        return {
+            path.relative_to(self.wf.root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in self.data_files(self.wf.root)
+        }
+
     def state_key(self) -> str:
         digest = hashlib.sha256()
-        for path in self.data_files(self.wf.root):
-            digest.update(path.relative_to(self.wf.root).as_posix().encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        digest.update(json.dumps(self.data_digests()).encode())
         digest.update(json.dumps(self.config, sort_keys=True).encode())
         digest.update(json.dumps(self.edits).encode())
         return digest.hexdigest()
@@ -506,10 +529,13 @@ class Scenario:
         self.fresh[self.state_key()] = self.snapshot  # A's first run is a fresh run
         self.history.append(f"initial {self.mode} run: {run.jobs('render')} render jobs")
         assert run.jobs("render") == len(tile_ids(self.snapshot)), run.output[-4000:]
+        scans = scans_to_run({}, self.data_digests())
+        assert run.jobs("scan") == scans, f"{scans} scan jobs expected\n" + run.output[-4000:]
 
     def step(self, step: Step) -> None:
         """Apply ``step`` in A, run A and a fresh folder, and check invariant 2."""
         before = self.snapshot
+        digests_before = self.data_digests()
         mtimes = self.wf.tile_mtimes()
         settings_before = tile_settings(self.config)
         deleted: set[str] = set()
@@ -598,21 +624,27 @@ class Scenario:
         )
         want = tiles_to_draw(before, expected, deleted, everything)
         drawn = {t for t, m in self.wf.tile_mtimes().items() if mtimes.get(t) != m}
-        problems = []
+        problems: dict[str, list[str]] = {}  # by the check that failed, the first named
         diff = differences(actual, expected)
         if diff:
-            problems.append("results/ differs from a fresh run of the same state:")
-            problems += [f"  {line}" for line in diff[:12]]
+            problems["ResultsDiffer"] = [
+                "results/ differs from a fresh run of the same state:",
+                *(f"  {line}" for line in diff[:12]),
+            ]
         if run.jobs("render") != len(want):
-            problems.append(
+            problems["WrongRenderCount"] = [
                 f"{run.jobs('render')} render jobs, expected {len(want)}: the tiles whose inputs"
                 f" changed are {sorted(want)}; the PNGs rewritten are {sorted(drawn)}"
-            )
+            ]
+        if kind not in ("config", "code"):  # either may change every scan
+            scans = scans_to_run(digests_before, self.data_digests())
+            if run.jobs("scan") != scans:
+                problems["WrongScanCount"] = [f"{run.jobs('scan')} scan jobs, expected {scans}"]
         self.history[-1] += f" -> {run.jobs('render')} render jobs (expected {len(want)})"
         if problems:
-            raise broken("ResultsDiffer" if diff else "WrongRenderCount", step)(
+            raise broken(next(iter(problems)), step)(
                 f"after {step}:\n"
-                + "\n".join(problems)
+                + "\n".join(line for lines in problems.values() for line in lines)
                 + "\nsteps so far:\n"
                 + self.story()
                 + "output of the incremental run:\n"

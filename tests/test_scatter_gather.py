@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.feather as feather
 import pyarrow.parquet as pq
@@ -210,59 +208,12 @@ def results(wf: Workflow) -> dict[str, bytes]:
     return folder_bytes(wf.path("results"))
 
 
-def fresh_results(wf: Workflow, folder: Path) -> dict[str, bytes]:
-    """``results/`` of a fresh run in ``folder`` of ``wf``'s data and config."""
-    fresh = Workflow(folder)
-    shutil.copytree(wf.path("parts"), fresh.path("parts"))
-    shutil.copy2(wf.path("config.yaml"), fresh.path("config.yaml"))
-    fresh.run_ok()
-    return results(fresh)
-
+# That an edited, added or removed file of a folder or glob rescans that file only (and
+# results equal a fresh run's) is checked after every step of the incremental property
+# test (tests/test_incremental.py, scans_to_run).
 
 #: the split's output: a run asking for it runs the scans and the split, no render
 SHARDS = "results/shards"
-
-
-def shifted(table: pa.Table, shift: float) -> pa.Table:
-    """``table`` with ``shift`` added to every value."""
-    index = table.schema.get_field_index("value")
-    return table.set_column(index, "value", pc.add(table["value"], shift))
-
-
-@pytest.mark.workflow
-@pytest.mark.alongside("waits")  # times nothing: fills the Slurm tests' waits
-def test_a_folder_is_split_per_file_and_an_edit_rescans_only_the_edited_file(workflow, tmp_path):
-    """Edit, add and remove one file of a folder of four: one scan job at most each
-    time, the tiles of the changed rows drawn again, results equal to a fresh run's."""
-    table = small_table(rows_per_cell=40)
-    folder = workflow.path("parts")
-    folder.mkdir()
-    size = -(-table.num_rows // 4)
-    for i in range(4):
-        pq.write_table(table.slice(i * size, size), folder / f"part-{i}.parquet")
-    workflow.update_config(data="parts", sharey=False)
-    first = workflow.run_ok()
-    assert first.jobs("scan") == 4 and first.jobs("split") == 1 and first.jobs("render") == 6
-    assert len(list(workflow.path("results", "scans").iterdir())) == 4
-
-    last = pq.read_table(folder / "part-3.parquet")  # only site south, season autumn
-    pq.write_table(shifted(last, 1.0), folder / "part-3.parquet")
-    edited = workflow.run_ok()
-    assert (edited.jobs("scan"), edited.jobs("split")) == (1, 1), edited.output[-3000:]
-    assert edited.jobs("render") < 6
-    assert results(workflow) == fresh_results(workflow, tmp_path / "fresh-1")
-
-    pq.write_table(shifted(last, 2.0), folder / "part-4.parquet")
-    added = workflow.run_ok()
-    assert (added.jobs("scan"), added.jobs("split")) == (1, 1), added.output[-3000:]
-    assert results(workflow) == fresh_results(workflow, tmp_path / "fresh-2")
-
-    os.remove(folder / "part-1.parquet")
-    removed = workflow.run_ok()
-    assert (removed.jobs("scan"), removed.jobs("split")) == (0, 1), removed.output[-3000:]
-    assert len(list(workflow.path("results", "scans").iterdir())) == 4
-    assert results(workflow) == fresh_results(workflow, tmp_path / "fresh-3")
-    assert workflow.run_ok().jobs("scan") == 0
 
 
 @pytest.mark.workflow
