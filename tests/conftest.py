@@ -254,20 +254,54 @@ def small_workflow(wf: Workflow) -> None:
     wf.write_config(SMALL_CONFIG)
 
 
+#: a folder the pytest processes of one session share their built folders in (set by
+#: the first process for the tests it runs alongside)
+_SHARED_BUILDS = "TILEGRID_SHARED_BUILDS"
+
+
+def _build(make, folder: Path) -> Run:
+    """``make`` a workflow copy in ``folder`` and run it to the end."""
+    wf = Workflow(folder)
+    make(wf)
+    return wf.run_ok()
+
+
+def _build_shared(make, shared: Path) -> tuple[Path, Run]:
+    """The folder ``make`` and one run give, and that run: built by the first process of
+    the session that asks (under a lock), reused by the others."""
+    import fcntl
+    import json
+    from dataclasses import asdict
+
+    folder = shared / f"{make.__module__}.{make.__qualname__}"
+    record = folder / "run.json"
+    with open(f"{folder}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a failed build left
+            folder.mkdir()
+            run = _build(make, folder / "wf")
+            record.write_text(json.dumps(asdict(run)))
+    return folder / "wf", Run(**json.loads(record.read_text()))
+
+
 @pytest.fixture(scope="session")
 def built_copy(tmp_path_factory):
     """``built_copy(make, dest)``: a copy at ``dest`` of the folder that ``make(workflow)``
-    and one complete run give, that run made once per session for each ``make``;
+    and one complete run give, that run made once per session for each ``make`` (once
+    for all the session's processes: see ``tests run alongside``);
     ``built_copy.runs[make]``: that run (its output, to count its jobs)."""
     made: dict = {}
     runs: dict = {}
 
     def copy(make, dest: Path) -> Workflow:
         if make not in made:
-            wf = Workflow(tmp_path_factory.mktemp(make.__name__) / "wf")
-            make(wf)
-            runs[make] = wf.run_ok()
-            made[make] = wf.root
+            shared = os.environ.get(_SHARED_BUILDS)
+            if shared:
+                made[make], runs[make] = _build_shared(make, Path(shared))
+            else:
+                made[make] = tmp_path_factory.mktemp(make.__name__) / "wf"
+                runs[make] = _build(make, made[make])
         return copy_of(made[make], dest)
 
     copy.runs = runs
@@ -314,7 +348,8 @@ SPECS = {
 # sbatch, slurmd and the executor plugin's status checks at 2, 14, 36 s ...), so
 # their waits leave a core to the long tests of the other groups.  Each group's
 # result joins this session's: its report is printed at the end and its failure
-# fails the session.  TILEGRID_ALONGSIDE=0 runs them all in this process, as does
+# fails the session.  The processes share ``built_copy``'s runs (each built once, by
+# the first that asks).  TILEGRID_ALONGSIDE=0 runs them all in this process, as does
 # selecting only them.
 
 _CHILD = "TILEGRID_ALONGSIDE_CHILD"
@@ -347,6 +382,9 @@ def pytest_collection_modifyitems(session, config, items):
     for item in items:
         groups.setdefault(alongside_group(item), []).append(item)
     items[:] = groups.pop(None)
+    import tempfile
+
+    os.environ[_SHARED_BUILDS] = tempfile.mkdtemp(prefix="tilegrid-builds-")
     for name, aside in groups.items():
         config.hook.pytest_deselected(items=aside)
         _alongside[name] = _start_alongside(config, aside)
@@ -384,6 +422,8 @@ def pytest_sessionfinish(session, exitstatus):
         group["code"] = code
         if code != 0 and session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if _alongside:
+        shutil.rmtree(os.environ.pop(_SHARED_BUILDS), ignore_errors=True)
 
 
 def pytest_terminal_summary(terminalreporter):

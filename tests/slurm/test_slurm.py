@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 from cluster import ClusterUnavailable, SlurmCluster, why_unavailable
+from conftest import bundled_example
 from slurmflow import SlurmWorkflow, Workflow, submissions
 
 pytestmark = [pytest.mark.workflow, pytest.mark.slurm, pytest.mark.alongside("slurm")]
@@ -37,10 +38,11 @@ EXAMPLE = ("resources", "example.parquet")
 
 
 @pytest.fixture(scope="module")
-def local_default(tmp_path_factory) -> tuple[Workflow, float]:
-    """The default config and data, run locally with two cores."""
-    wf = Workflow(tmp_path_factory.mktemp("local") / "wf")
-    run = wf.run_ok("--cores", "2")
+def local_default(built_copy, tmp_path_factory) -> tuple[Workflow, float]:
+    """The default config and data, run locally with two cores (the session's run of
+    the bundled example, test_workflow's and test_viewer's too)."""
+    wf = built_copy(bundled_example, tmp_path_factory.mktemp("local") / "wf")
+    run = built_copy.runs[bundled_example]
     print(f"\nlocal run of the default data (-j 2): {run.seconds:.1f} s")
     return wf, run.seconds
 
