@@ -192,6 +192,57 @@ def test_one_server_serves_the_same_code_from_another_folder_after_the_first_is_
     assert list(folder.glob("*.pkg")) == []
 
 
+def _gone(path: str, copy: Path) -> bool:
+    """Whether the server of ``path`` that ran from ``copy`` has gone: its socket refuses
+    connections and no process holds its copy's in-use lock (the process list drops a
+    killed process before its files are closed)."""
+    import fcntl
+
+    sock = worker._connect(path)
+    if sock is not None:
+        sock.close()
+        return False
+    with open(copy / worker.IN_USE) as probe:
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+    return True
+
+
+def test_the_package_copy_of_a_killed_server_is_removed_by_the_next_start_not_one_in_use(
+    job, tmp_path
+):
+    """A server killed with SIGKILL cannot remove its copy: the next start does, unless a
+    process still holds the copy's in-use lock (a child of the killed server, here this
+    test); a copy left without one (a start that died while copying) goes too."""
+    import fcntl
+    import signal
+
+    folder, args = job
+    assert worker.run_remote(args("first"), str(folder / "first.log"))["ok"]
+    (killed,) = folder.glob("*.pkg")
+    with open(killed / worker.IN_USE) as probe, pytest.raises(BlockingIOError):
+        fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)  # the live server holds it
+    (pid,) = _server_pids(folder)
+    os.kill(pid, signal.SIGKILL)
+    path = worker.socket_path()
+    deadline = time.monotonic() + 30
+    while not _gone(path, killed) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    held, unfinished = Path(f"{path}.held.pkg"), Path(f"{path}.unfinished.pkg")
+    held.mkdir()
+    unfinished.mkdir()
+    (held / worker.IN_USE).touch()
+    with open(held / worker.IN_USE) as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        assert worker.run_remote(args("second"), str(folder / "second.log"))["ok"]
+        copies = set(folder.glob("*.pkg"))
+    assert killed.exists() is False and unfinished.exists() is False
+    assert held in copies and len(copies) == 2  # and the new server's own
+    assert "warning" not in (folder / "second.log").read_text()
+
+
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 HEAVY = ("numpy", "pyarrow", "matplotlib", "pandas", "snakemake")
 

@@ -57,6 +57,8 @@ START_SECONDS = 30.0
 #: how long a failed start keeps jobs from trying again (per code version)
 FAILED_SECONDS = 600.0
 PACKAGE = os.path.dirname(os.path.realpath(__file__))
+#: the file of a server's package copy whose lock shows the copy is in use
+IN_USE = "in-use"
 #: longest socket path bind() takes, in bytes (sun_path holds a final NUL)
 MAX_SOCKET_PATH = 107 if sys.platform.startswith("linux") else 103
 
@@ -283,6 +285,7 @@ def _spawn(path: str, lock_fd: int | None = None):
     for stale in (path, f"{path}.failed"):  # a socket of a server that died, an old failure
         with contextlib.suppress(FileNotFoundError):
             os.unlink(stale)
+    _remove_orphan_copies(path)
     env = {**os.environ, "PYTHONPATH": _package_copy(path)}
     extra = [str(lock_fd)] if lock_fd is not None else []
     with open(f"{path}.log", "w", encoding="utf-8") as errors:
@@ -306,8 +309,10 @@ def _package_copy(path: str) -> str:
     The server serves every folder holding this code (see :func:`code_key`), so it
     must not import from the one that started it: that folder may be moved or
     removed while the server runs (a test's temporary copy, a workflow moved away).
-    Each server has its own copy (``<path>.<random>.pkg``) and removes it when it
-    exits (:func:`_remove_package_copy`).
+    Each server has its own copy (``<path>.<random>.pkg``), holds the lock of its
+    ``in-use`` file while it and its children run (:func:`_hold_package_copy`) and
+    removes it when it exits (:func:`_remove_package_copy`); the copy of a server
+    killed before it could is removed by the next start (:func:`_remove_orphan_copies`).
     """
     import shutil
     import tempfile
@@ -317,10 +322,61 @@ def _package_copy(path: str) -> str:
     )
     try:
         shutil.copytree(PACKAGE, os.path.join(folder, os.path.basename(PACKAGE)))
+        open(os.path.join(folder, IN_USE), "x").close()
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return folder
+
+
+def _own_package_copy(path: str) -> str | None:
+    """The private package copy this server of ``path`` imports, or None (it imports the
+    package where it is)."""
+    folder = os.path.dirname(PACKAGE)
+    ours = os.path.realpath(os.path.dirname(path))
+    if folder.endswith(".pkg") and os.path.realpath(os.path.dirname(folder)) == ours:
+        return folder
+    return None
+
+
+def _hold_package_copy(path: str) -> None:
+    """Lock the ``in-use`` file of this server's package copy for as long as the server
+    or a child it forks runs (children share the open file, and so the lock)."""
+    import fcntl
+
+    folder = _own_package_copy(path)
+    if folder is None:
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(os.path.join(folder, IN_USE), os.O_RDONLY)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # kept open: released at exit
+
+
+def _remove_orphan_copies(path: str) -> None:
+    """Remove the package copies of servers of ``path`` that were killed (SIGKILL) before
+    removing theirs: those whose ``in-use`` lock no process holds, or that have none (a
+    start that died while copying).  Runs under the start lock, so every live server of
+    ``path`` holds its copy's lock already (it takes it before it listens)."""
+    import fcntl
+    import glob
+    import shutil
+
+    for folder in glob.glob(f"{glob.escape(path)}.*.pkg"):
+        try:
+            fd = os.open(os.path.join(folder, IN_USE), os.O_RDONLY)
+        except FileNotFoundError:
+            shutil.rmtree(folder, ignore_errors=True)
+            continue
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held: a server or a child of one still runs from it
+            continue
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+        finally:
+            os.close(fd)
 
 
 def _remove_package_copy(path: str) -> None:
@@ -328,9 +384,8 @@ def _remove_package_copy(path: str) -> None:
     every forked child has finished with it."""
     import shutil
 
-    folder = os.path.dirname(PACKAGE)
-    ours = os.path.realpath(os.path.dirname(path))
-    if not (folder.endswith(".pkg") and os.path.realpath(os.path.dirname(folder)) == ours):
+    folder = _own_package_copy(path)
+    if folder is None:
         return
     with contextlib.suppress(ChildProcessError):
         while True:
@@ -655,6 +710,7 @@ def serve(path: str, lock_fd: int | None = None) -> None:
     """
     import signal
 
+    _hold_package_copy(path)  # before it listens, so under the start lock
     server = _listen(path)
     inode = os.stat(path).st_ino
     if lock_fd is not None:
