@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from .codedeps import closure, file_digest, files_digest
+from .outputs import write_text, writing
 
 log = logging.getLogger("tilegrid.mosaic")
 
@@ -281,13 +282,8 @@ def save_image(image, path: str, dpi: float) -> None:
         if value is not None:
             info.add_text(key, value)
     image.info = {}  # nothing of the file it was read from
-    tmp = f"{path}.tmp{os.getpid()}.png"
-    try:
+    with writing(path) as tmp:
         image.save(tmp, format="png", pnginfo=info, dpi=(dpi, dpi))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 # ---------------------------------------------------------------- the cache's files
@@ -315,30 +311,15 @@ def _keep_canvas(png: str, folder: str) -> None:
     """The canvas: a hard link to the mosaic just written (a copy where links fail)."""
     import shutil
 
-    canvas = _canvas_path(folder)
-    tmp = f"{canvas}.tmp{os.getpid()}"
-    try:
+    with writing(_canvas_path(folder)) as tmp:
         try:
             os.link(png, tmp)
         except OSError:
             shutil.copyfile(png, tmp)
-        os.replace(tmp, canvas)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def _write_record(folder: str, record: dict[str, Any]) -> None:
-    path = _record_path(folder)
-    tmp = f"{path}.tmp{os.getpid()}"
-    try:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(record, handle, sort_keys=True, indent=1)
-            handle.write("\n")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    write_text(_record_path(folder), json.dumps(record, sort_keys=True, indent=1) + "\n")
 
 
 def _read_record(folder: str) -> dict[str, Any] | None:
@@ -474,10 +455,5 @@ def _open_canvas(path: str, canvas: Canvas):
 def _copy_canvas(canvas_file: str, png: str) -> None:
     import shutil
 
-    tmp = f"{png}.tmp{os.getpid()}.png"
-    try:
+    with writing(png) as tmp:
         shutil.copyfile(canvas_file, tmp)
-        os.replace(tmp, png)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)

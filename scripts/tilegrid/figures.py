@@ -19,6 +19,8 @@ from typing import Any
 import matplotlib
 from matplotlib.figure import Figure
 
+from .outputs import writing
+
 _EPS = 1e-3  # so that inches * dpi never rounds down below the wanted pixel count
 
 #: metadata keys that would differ from run to run (dates) or version to version
@@ -112,17 +114,11 @@ def save_figure(fig: Figure, path: str, text: dict[str, str] | None = None) -> N
         if fmt != "png":
             raise ValueError(f"text chunks are for PNG files, not {path}")
         metadata = {**metadata, **text}
-    tmp = f"{path}.tmp{os.getpid()}.{fmt}"
-    try:
-        with matplotlib.rc_context(TILEGRID_RC):
-            fig.savefig(
-                tmp,
-                dpi=fig.dpi,
-                format=fmt,
-                facecolor=fig.get_facecolor(),
-                metadata=metadata,
-            )
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with writing(path) as tmp, matplotlib.rc_context(TILEGRID_RC):
+        fig.savefig(
+            tmp,
+            dpi=fig.dpi,
+            format=fmt,
+            facecolor=fig.get_facecolor(),
+            metadata=metadata,
+        )

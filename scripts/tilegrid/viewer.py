@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .contracts import read_tile_meta
+from .outputs import write_text, writing
 
 log = logging.getLogger("tilegrid.viewer")
 
@@ -128,9 +129,8 @@ def write_block(
     size = tile_px(tile)
     for level, out in enumerate(outputs, start=1):
         image = block_image(pngs, places, size, level)
-        tmp = f"{out}.tmp"
-        image.save(tmp, format="PNG")  # no date, no text chunks: same pixels, same bytes
-        os.replace(tmp, out)
+        with writing(out) as tmp:
+            image.save(tmp, format="PNG")  # no date, no text chunks: same pixels, same bytes
 
 
 def _data_uri(path: str) -> str:
@@ -403,10 +403,7 @@ def write_page(
     template = (ASSETS / "viewer.html").read_text(encoding="utf-8")
     # one pass, so a facet value that reads "{{script}}" stays text
     page = re.sub(r"\{\{(\w+)\}\}", lambda m: parts[m.group(1)], template)
-    tmp = f"{out}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(page)
-    os.replace(tmp, out)
+    write_text(out, page)
     size, name = os.path.getsize(out), os.path.basename(out)
     if not fits_report_html(size, name):
         log.warning(
