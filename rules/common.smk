@@ -14,6 +14,7 @@ from snakemake.utils import validate
 TILEGRID = Path(str(workflow.current_basedir)).parent
 sys.path.insert(0, str(TILEGRID / "scripts"))
 
+from tilegrid import contents  # noqa: E402
 from tilegrid.codedeps import closure, files_digest  # noqa: E402
 from tilegrid.contracts import TileMetaError, read_tile_meta  # noqa: E402
 from tilegrid.config import (  # noqa: E402
@@ -155,18 +156,36 @@ def mosaic_code():
     return code_files("mosaic", "worker", "logs")
 
 
-def data_files():
-    """The split's input files: every file that ``data`` names, globs expanded now.
-
-    Every file of a folder or a glob is an input by name and content, so adding,
-    removing or rewriting any one of them reruns the split (a folder's own mtime
-    does not change when a file inside it is rewritten).  A glob is expanded when
-    the workflow is parsed: a new file matching it is a new input.
-    """
+def data_paths():
+    """Every file that ``data`` names, globs expanded now (a new file matching a glob is
+    a new input; a folder's own time does not change when a file inside is rewritten)."""
     try:
-        return [local(f) for f in input_files(config["data"])]
+        return input_files(config["data"])
     except TableError as exc:
         fail(with_source(str(exc), user_config_files(), "config.yaml"))
+
+
+#: the bundled example table is made by a rule: judged by time, as any rule's output
+DATA_BY_TIME = data_is_generated(config, EXAMPLE_DATA)
+#: each data file's content digest (tilegrid.contents): hashed only when its stat changed
+DATA_CONTENT = {} if DATA_BY_TIME else contents.digests(data_paths())
+
+
+def data_input(path):
+    """A data file as an input: by content, not by time (``ancient``: its digest is a
+    parameter of the job that reads it, so a file restored with an older time is read
+    again and a touched one is not), but the example table a rule makes."""
+    return local(path) if DATA_BY_TIME else ancient(local(path))
+
+
+def data_files():
+    """The split's input files: every file that ``data`` names, by name and content."""
+    return [data_input(f) for f in data_paths()]
+
+
+def data_content():
+    """The content digests of the split's data files (a parameter), when it reads them."""
+    return None if SCAN_PARTS else [DATA_CONTENT.get(f) for f in data_paths()]
 
 
 def scan_range_rows():
@@ -220,8 +239,13 @@ TABLE_SCHEMA = table_schema()
 
 
 def scan_data(wildcards):
-    """The input file of one scan."""
-    return local(SCAN_PARTS[wildcards.scan].path)
+    """The input file of one scan (by content, see :func:`data_input`)."""
+    return data_input(SCAN_PARTS[wildcards.scan].path)
+
+
+def scan_content(wildcards):
+    """The content digest of one scan's input file (a parameter)."""
+    return DATA_CONTENT.get(SCAN_PARTS[wildcards.scan].path)
 
 
 def scan_file(wildcards):

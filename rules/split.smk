@@ -16,6 +16,7 @@ rule scan:
         spec=scan_spec(),
         file=scan_file,
         schema=TABLE_SCHEMA,
+        content=scan_content,
     script:
         "../scripts/scan.py"
 
@@ -36,5 +37,6 @@ checkpoint split:
     params:
         spec=split_spec(),
         schema=TABLE_SCHEMA,
+        content=data_content(),
     script:
         "../scripts/split.py"
