@@ -12,7 +12,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from conftest import SMALL_CONFIG, render_tiles, repaint_tile, small_table
+from conftest import (
+    SMALL_CONFIG,
+    assert_names_damaged_tile,
+    render_tiles,
+    repaint_tile,
+    small_table,
+    truncate_tile,
+)
 from PIL import Image
 from tilegrid.codedeps import file_digest
 from tilegrid.composite import CACHE_DIR, Canvas, decorated_interior, decoration_key
@@ -276,6 +283,22 @@ def test_the_cached_canvas_is_a_copy_of_the_mosaic_not_the_same_file(tiles, tmp_
     with caplog.at_level(logging.INFO, "tilegrid.mosaic"):
         assert _draw(tiles, tmp_path / "mosaic.png") == first
     assert f"drawing the mosaic in full: {CANVAS_NOT_RECORDED}" in _messages(caplog)
+
+
+@pytest.mark.parametrize("grid", ["box"], indirect=True)
+@pytest.mark.parametrize("cut", ["header", "pixels"])
+def test_a_damaged_tile_stops_the_composite_naming_it_and_the_cache_stays(
+    tiles, tmp_path, caplog, cut
+):
+    _draw(tiles, tmp_path / "mosaic.png")
+    cache = {p.name: p.read_bytes() for p in (tmp_path / CACHE_DIR).iterdir()}
+    damaged = tiles[1] / f"{tiles[2][3]}.png"
+    truncate_tile(damaged, cut)
+    with caplog.at_level(logging.INFO, "tilegrid.mosaic"), pytest.raises(Exception) as info:
+        _draw(tiles, tmp_path / "mosaic.png")
+    assert_names_damaged_tile(info.value, damaged)
+    assert "drawing the mosaic in full" not in _messages(caplog)  # no fault of the cache
+    assert {p.name: p.read_bytes() for p in (tmp_path / CACHE_DIR).iterdir()} == cache
 
 
 @pytest.mark.parametrize("grid", ["box"], indirect=True)
