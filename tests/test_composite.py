@@ -203,6 +203,16 @@ def _truncate(path) -> None:
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
 
 
+def _replace(path, file: bool) -> None:
+    """Put a file where the folder ``path`` is, or a folder where the file is."""
+    if file:
+        shutil.rmtree(path)
+        path.write_text("not a folder")
+    else:
+        path.unlink()
+        (path / "in").mkdir(parents=True)
+
+
 #: how the cache is damaged, and the reason the next composite gives for a full draw;
 #: each ``damage(cache folder, changed tile, tiles folder)``
 CANVAS_NOT_RECORDED = "the cached canvas is not the one recorded"
@@ -235,6 +245,11 @@ DAMAGES = {
         RECORD_CHANGED,
     ),
     "cache deleted": (lambda c, t, f: shutil.rmtree(c), "no cached canvas"),
+    "cache a file": (lambda c, t, f: _replace(c, file=True), "no cached canvas"),
+    "canvas a folder": (
+        lambda c, t, f: _replace(c / "canvas.png", file=False),
+        "the cached canvas cannot be read",
+    ),
 }
 
 

@@ -357,11 +357,7 @@ def _write_record(folder: str, record: dict[str, Any]) -> None:
 def read_record(folder: str) -> dict[str, Any]:
     """The cache record in ``folder``, checked against its seal; raises :class:`NoComposite`
     saying why it cannot be used (missing, damaged, of another version, changed)."""
-    try:
-        with open(_record_path(folder), "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        raise NoComposite(NO_CACHE) from exc
+    data = _read_cache_file(_record_path(folder), "the cache record")
     try:
         record = json.loads(data)
     except ValueError as exc:  # also UnicodeDecodeError
@@ -376,6 +372,18 @@ def read_record(folder: str) -> dict[str, Any]:
     return record
 
 
+def _read_cache_file(path: str, what: str) -> bytes:
+    """The bytes of the cache's file ``path`` (``what`` it is, for the reason it cannot be
+    used): none there is no cache; any other error, one that cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        raise NoComposite(NO_CACHE) from exc
+    except OSError as exc:
+        raise NoComposite(f"{what} cannot be read ({exc.strerror or type(exc).__name__})") from exc
+
+
 def _keep_canvas(folder: str, data: bytes) -> str:
     """Write the canvas ``data`` (the PNG mosaic's bytes) into the cache, a file of its own:
     no write to it reaches the mosaic.  Its digest."""
@@ -385,11 +393,7 @@ def _keep_canvas(folder: str, data: bytes) -> str:
 
 def _read_canvas(folder: str, record: dict[str, Any]) -> bytes:
     """The cached canvas's bytes, read once and checked against the record's digest."""
-    try:
-        with open(_canvas_path(folder), "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        raise NoComposite(NO_CACHE) from exc
+    data = _read_cache_file(_canvas_path(folder), "the cached canvas")
     if _digest(data) != record["canvas"]["sha256"]:
         raise NoComposite(CANVAS_NOT_RECORDED)
     return data
