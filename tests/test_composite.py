@@ -186,7 +186,7 @@ def _grow(record, tile) -> None:
     record["tiles"][tile]["size"][1] += 1
 
 
-def _other_canvas_digest(record, tile) -> None:
+def _other_canvas_digest(record) -> None:
     record["canvas"]["sha256"] = "0" * 64
 
 
@@ -213,11 +213,12 @@ def _replace(path, file: bool) -> None:
         (path / "in").mkdir(parents=True)
 
 
-#: how the cache is damaged, and the reason the next composite gives for a full draw;
-#: each ``damage(cache folder, changed tile, tiles folder)``
+#: why the next run draws in full, as its log says
 CANVAS_NOT_RECORDED = "the cached canvas is not the one recorded"
 RECORD_DAMAGED = "the cache record is damaged"
 RECORD_CHANGED = "the cache record does not match its digest"
+#: how the cache is damaged, ``damage(cache folder, changed tile, tiles folder)``, and why
+#: the next run draws in full
 DAMAGES = {
     "canvas written in place": (
         lambda c, t, f: _write_in_place(c / "canvas.png"),
@@ -237,7 +238,7 @@ DAMAGES = {
     ),
     "record size edited": (lambda c, t, f: _edit_record(c, lambda r: _grow(r, t)), RECORD_CHANGED),
     "record canvas digest edited": (
-        lambda c, t, f: _edit_record(c, lambda r: _other_canvas_digest(r, t)),
+        lambda c, t, f: _edit_record(c, _other_canvas_digest),
         RECORD_CHANGED,
     ),
     "record tile digest edited": (
