@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any, Literal, NotRequired, TypedDict, TypeVar
 
 MANIFEST = "manifest.json"
-T = TypeVar("T")
+_T = TypeVar("_T")
 #: why a row is not in any tile, in the order a row's reason is decided; each is
 #: logged by the split and counted in the manifest's "dropped"
 DROP_REASONS = {
@@ -359,7 +359,7 @@ def read_tile_meta(path: str) -> TileMeta:
     return meta
 
 
-def read_tile_image(path: str, read: Callable[[Any], T]) -> T:
+def read_tile_image(path: str, read: Callable[[Any], _T]) -> _T:
     """``read(image)`` of the tile PNG ``path`` opened with Pillow (``read`` decodes what
     it needs: the pixels, or only the header's size).
 
