@@ -209,6 +209,23 @@ def repaint_tile(path: Path, image) -> None:
     image.save(path, pnginfo=info)
 
 
+def truncate_tile(path: Path, cut: str) -> None:
+    """Cut the tile PNG ``path`` short, as a full disk leaves it: inside its header
+    (``cut`` "header"), or inside its pixels, its metadata whole ("pixels")."""
+    data = path.read_bytes()
+    path.write_bytes(data[:20] if cut == "header" else data[: data.index(b"IDAT") + 60])
+
+
+def assert_names_damaged_tile(error: BaseException, path: Path) -> None:
+    """``error`` is the one line of a damaged tile: the file named, and what to do."""
+    from tilegrid.contracts import TileMetaError
+
+    message = str(error)
+    assert isinstance(error, TileMetaError), repr(error)
+    assert "\n" not in message and message.startswith(f"tile {path} is damaged ("), message
+    assert message.endswith("; delete it and rerun: it is drawn again"), message
+
+
 def small_table(rows_per_cell: int = 400, seed: int = 1) -> pa.Table:
     """A 2 x 3 facet table: site (rows) x season (cols) x group (violins), value."""
     rng = np.random.default_rng(seed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 
 import numpy as np
@@ -11,8 +12,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from conftest import SMALL_CONFIG, render_tiles, repaint_tile, small_table
+from conftest import (
+    SMALL_CONFIG,
+    assert_names_damaged_tile,
+    render_tiles,
+    repaint_tile,
+    small_table,
+    truncate_tile,
+)
 from PIL import Image
+from tilegrid.codedeps import file_digest
 from tilegrid.composite import CACHE_DIR, Canvas, decorated_interior, decoration_key
 from tilegrid.mosaic import write_mosaic
 from tilegrid.split import SplitSpec, run_split
@@ -155,23 +164,157 @@ def test_another_title_is_drawn_in_full(tiles, tmp_path, caplog):
     assert redrawn == _draw(tiles, tmp_path / "fresh" / "mosaic.png", title="another")
 
 
+def _write_in_place(path, at: float = 0.5, data: bytes = b"tilegrid") -> None:
+    """Overwrite bytes of ``path`` where they are (the same file, no new one)."""
+    with open(path, "r+b") as handle:
+        handle.seek(int(path.stat().st_size * at))
+        handle.write(data)
+
+
+def _edit_record(cache, edit) -> None:
+    """Rewrite the cache record as valid JSON, ``edit(record)`` applied to it."""
+    record = json.loads((cache / "record.json").read_text())
+    edit(record)
+    (cache / "record.json").write_text(json.dumps(record, sort_keys=True, indent=1) + "\n")
+
+
+def _shift_origin(record, tile) -> None:
+    record["tiles"][tile]["origin"][0] += 3
+
+
+def _grow(record, tile) -> None:
+    record["tiles"][tile]["size"][1] += 1
+
+
+def _other_canvas_digest(record) -> None:
+    record["canvas"]["sha256"] = "0" * 64
+
+
+def _new_tile_digest(record, tile, folder) -> None:
+    """The changed tile's digest as its new PNG's: it looks unchanged."""
+    record["tiles"][tile]["png"] = file_digest(str(folder / f"{tile}.png"))
+
+
+def _garbage(path) -> None:
+    path.write_bytes(np.random.default_rng(9).bytes(path.stat().st_size))
+
+
+def _truncate(path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _replace(path, file: bool) -> None:
+    """Put a file where the folder ``path`` is, or a folder where the file is."""
+    if file:
+        shutil.rmtree(path)
+        path.write_text("not a folder")
+    else:
+        path.unlink()
+        (path / "in").mkdir(parents=True)
+
+
+#: why the next run draws in full, as its log says
+CANVAS_NOT_RECORDED = "the cached canvas is not the one recorded"
+RECORD_DAMAGED = "the cache record is damaged"
+RECORD_CHANGED = "the cache record does not match its digest"
+#: how the cache is damaged, ``damage(cache folder, changed tile, tiles folder)``, and why
+#: the next run draws in full
+DAMAGES = {
+    "canvas written in place": (
+        lambda c, t, f: _write_in_place(c / "canvas.png"),
+        CANVAS_NOT_RECORDED,
+    ),
+    "canvas truncated": (lambda c, t, f: _truncate(c / "canvas.png"), CANVAS_NOT_RECORDED),
+    "canvas garbage": (lambda c, t, f: _garbage(c / "canvas.png"), CANVAS_NOT_RECORDED),
+    "canvas another png": (
+        lambda c, t, f: _paint(c / "canvas.png", slice(0, 5), slice(0, 5), tile=False),
+        CANVAS_NOT_RECORDED,
+    ),
+    "record truncated": (lambda c, t, f: _truncate(c / "record.json"), RECORD_DAMAGED),
+    "record garbage": (lambda c, t, f: _garbage(c / "record.json"), RECORD_DAMAGED),
+    "record origin edited": (
+        lambda c, t, f: _edit_record(c, lambda r: _shift_origin(r, t)),
+        RECORD_CHANGED,
+    ),
+    "record size edited": (lambda c, t, f: _edit_record(c, lambda r: _grow(r, t)), RECORD_CHANGED),
+    "record canvas digest edited": (
+        lambda c, t, f: _edit_record(c, _other_canvas_digest),
+        RECORD_CHANGED,
+    ),
+    "record tile digest edited": (
+        lambda c, t, f: _edit_record(c, lambda r: _new_tile_digest(r, t, f)),
+        RECORD_CHANGED,
+    ),
+    "cache deleted": (lambda c, t, f: shutil.rmtree(c), "no cached canvas"),
+    "cache a file": (lambda c, t, f: _replace(c, file=True), "no cached canvas"),
+    "canvas a folder": (
+        lambda c, t, f: _replace(c / "canvas.png", file=False),
+        "the cached canvas cannot be read",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def painted(grid, tmp_path_factory):
+    """The grid with one tile repainted, drawn in full once: (tiles, changed tile, the
+    mosaic's bytes, its cache's files' bytes)."""
+    root, ids = grid
+    folder = tmp_path_factory.mktemp("painted")
+    shutil.copytree(root / "tiles", folder / "tiles")
+    tiles = (str(root / "shards" / "manifest.json"), folder / "tiles", ids)
+    _paint(folder / "tiles" / f"{ids[4]}.png", slice(10, 20), slice(12, 30))
+    mosaic = _draw(tiles, folder / "fresh" / "mosaic.png")
+    cache = {p.name: p.read_bytes() for p in (folder / "fresh" / CACHE_DIR).iterdir()}
+    return tiles, ids[4], mosaic, cache
+
+
 @pytest.mark.parametrize("grid", ["box"], indirect=True)
-@pytest.mark.parametrize("damage", ["canvas", "record", "no canvas"])
-def test_a_damaged_cache_is_drawn_in_full(tiles, tmp_path, caplog, damage):
+@pytest.mark.parametrize("damage", sorted(DAMAGES))
+def test_a_damaged_cache_is_drawn_in_full_and_never_changes_the_mosaic(
+    tiles, painted, tmp_path, caplog, damage
+):
     first = _draw(tiles, tmp_path / "mosaic.png")
     cache = tmp_path / CACHE_DIR
-    if damage == "canvas":  # another picture of the same size
-        _paint(cache / "canvas.png", slice(0, 5), slice(0, 5), tile=False)
-    elif damage == "record":
-        record = json.loads((cache / "record.json").read_text())
-        del record["tiles"][tiles[2][0]]["origin"]
-        (cache / "record.json").write_text(json.dumps(record))
-    else:
-        (cache / "canvas.png").unlink()
-    (tmp_path / "mosaic.png").unlink()
+    tile = painted[1]
+    shutil.copy(painted[0][1] / f"{tile}.png", tiles[1] / f"{tile}.png")  # one tile changes
+    harm, why = DAMAGES[damage]
+    harm(cache, tile, tiles[1])
+    assert (tmp_path / "mosaic.png").read_bytes() == first  # the damage is the cache's only
+    with caplog.at_level(logging.INFO, "tilegrid.mosaic"):
+        assert _draw(tiles, tmp_path / "mosaic.png") == painted[2]
+    assert f"drawing the mosaic in full: {why}" in _messages(caplog)
+    assert "drew the mosaic" in _messages(caplog)
+    assert {p.name: p.read_bytes() for p in cache.iterdir()} == painted[3]  # a fresh cache
+
+
+@pytest.mark.parametrize("grid", ["box"], indirect=True)
+def test_the_cached_canvas_is_a_copy_of_the_mosaic_not_the_same_file(tiles, tmp_path, caplog):
+    first = _draw(tiles, tmp_path / "mosaic.png")
+    canvas = tmp_path / CACHE_DIR / "canvas.png"
+    assert canvas.read_bytes() == first
+    assert not os.path.samefile(canvas, tmp_path / "mosaic.png")
+    _write_in_place(canvas)
+    assert (tmp_path / "mosaic.png").read_bytes() == first
+    (tmp_path / "mosaic.png").unlink()  # nothing changed: the canvas would be the mosaic
     with caplog.at_level(logging.INFO, "tilegrid.mosaic"):
         assert _draw(tiles, tmp_path / "mosaic.png") == first
-    assert "drew the mosaic" in _messages(caplog)
+    assert f"drawing the mosaic in full: {CANVAS_NOT_RECORDED}" in _messages(caplog)
+
+
+@pytest.mark.parametrize("grid", ["box"], indirect=True)
+@pytest.mark.parametrize("cut", ["header", "pixels"])
+def test_a_damaged_tile_stops_the_composite_naming_it_and_the_cache_stays(
+    tiles, tmp_path, caplog, cut
+):
+    _draw(tiles, tmp_path / "mosaic.png")
+    cache = {p.name: p.read_bytes() for p in (tmp_path / CACHE_DIR).iterdir()}
+    damaged = tiles[1] / f"{tiles[2][3]}.png"
+    truncate_tile(damaged, cut)
+    with caplog.at_level(logging.INFO, "tilegrid.mosaic"), pytest.raises(Exception) as info:
+        _draw(tiles, tmp_path / "mosaic.png")
+    assert_names_damaged_tile(info.value, damaged)
+    assert "drawing the mosaic in full" not in _messages(caplog)  # no fault of the cache
+    assert {p.name: p.read_bytes() for p in (tmp_path / CACHE_DIR).iterdir()} == cache
 
 
 @pytest.mark.parametrize("grid", ["box"], indirect=True)
@@ -287,3 +430,27 @@ def test_a_run_changing_the_shared_limits_draws_in_full(built_copy, tmp_path):
     log = wf.path("logs", "mosaic.log").read_text()
     assert "drawing the mosaic in full: the layout or decorations changed" in log, log
     assert wf.path("results", "mosaic.png").read_bytes() == _redrawn_in_full(wf)
+
+
+def _log_of_run(wf) -> str:
+    """Run the workflow after one cell's data changed; the mosaic's log."""
+    run = wf.run_ok()
+    assert run.jobs("render") == 1 and run.jobs("mosaic") == 1
+    return wf.path("logs", "mosaic.log").read_text()
+
+
+@pytest.mark.workflow
+def test_a_write_into_the_cached_canvas_leaves_the_mosaic_and_the_next_run_draws_in_full(
+    built_copy, tmp_path
+):
+    wf = built_copy(box_workflow, tmp_path / "wf")
+    _squeeze_cell(wf.path("data.parquet"), "south", "summer", 0.8)
+    assert "composited 1 changed tile" in _log_of_run(wf)  # the cache as a run leaves it
+    mosaic = wf.path("results", "mosaic.png")
+    before = mosaic.read_bytes(), mosaic.stat().st_mtime_ns
+    _write_in_place(wf.path("results", CACHE_DIR, "canvas.png"))
+    assert (mosaic.read_bytes(), mosaic.stat().st_mtime_ns) == before
+    _squeeze_cell(wf.path("data.parquet"), "north", "spring", 0.8)
+    log = _log_of_run(wf)
+    assert f"drawing the mosaic in full: {CANVAS_NOT_RECORDED}" in log, log
+    assert mosaic.read_bytes() == _redrawn_in_full(wf)

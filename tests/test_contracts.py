@@ -250,6 +250,33 @@ def test_a_file_that_is_no_whole_png_is_one_line_naming_the_file(tmp_path, conte
     assert "is damaged" in _one_line_error(tmp_path / "t.png")
 
 
+def _flip(data: bytes, at: int) -> bytes:
+    """``data`` with the bits of its byte ``at`` flipped."""
+    return data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1 :]
+
+
+@pytest.mark.parametrize(
+    ("damage", "why"),
+    [
+        (lambda data: data[: data.index(b"IDAT") + 10], "the file ends inside its IDAT chunk"),
+        (lambda data: data[:-12], "the file ends before its IEND chunk"),
+        (lambda data: _flip(data, data.index(b"IDAT") + 8), "the CRC of its IDAT chunk is wrong"),
+        (lambda data: b"GIF89a" + data[6:], "not a PNG file"),
+    ],
+    ids=["cut in its pixels", "no IEND", "a byte flipped", "no PNG"],
+)
+def test_a_tiles_bytes_are_checked_whole_without_decoding_them(tmp_path, damage, why):
+    _saved_tile(tmp_path / "t.png")
+    data = (tmp_path / "t.png").read_bytes()
+    assert contracts.read_tile_bytes(str(tmp_path / "t.png")) == data
+    (tmp_path / "t.png").write_bytes(damage(data))
+    with pytest.raises(contracts.TileMetaError) as info:
+        contracts.read_tile_bytes(str(tmp_path / "t.png"))
+    assert str(info.value) == (
+        f"tile {tmp_path / 't.png'} is damaged ({why}); delete it and rerun: it is drawn again"
+    )
+
+
 def test_text_chunks_are_refused_for_a_vector_figure(tmp_path):
     from tilegrid.figures import new_figure, save_figure
 

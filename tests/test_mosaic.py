@@ -8,10 +8,17 @@ import shutil
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from conftest import small_table, strip_tile_meta
+from conftest import assert_names_damaged_tile, small_table, strip_tile_meta, truncate_tile
 from PIL import Image
 from tilegrid.contracts import TileMetaError, read_tile_meta
-from tilegrid.mosaic import Cell, grid_shape_and_positions, outer_flags, write_mosaic
+from tilegrid.mosaic import (
+    Cell,
+    grid_shape_and_positions,
+    load_tile,
+    outer_flags,
+    tile_size,
+    write_mosaic,
+)
 from tilegrid.render import render_tile
 from tilegrid.split import SplitSpec, run_split
 
@@ -106,6 +113,29 @@ def test_a_tile_without_its_metadata_stops_the_mosaic_naming_the_tile(tiles, tmp
         )
     assert f"tile {folder / ids[2]}.png " in str(info.value)
     assert not (tmp_path / "m.png").exists()
+
+
+@pytest.mark.parametrize("cut", ["header", "pixels"])
+def test_a_damaged_tile_stops_the_mosaic_naming_the_tile(tiles, tmp_path, cut):
+    root, ids = tiles
+    folder = tmp_path / "tiles"
+    shutil.copytree(root / "tiles", folder)
+    damaged = folder / f"{ids[2]}.png"
+    truncate_tile(damaged, cut)
+    with pytest.raises(Exception) as info:
+        write_mosaic(
+            str(root / "shards" / "manifest.json"),
+            [str(folder / f"{i}.png") for i in ids],
+            [str(tmp_path / "m.png")],
+            {"title": "t"},
+        )
+    assert_names_damaged_tile(info.value, damaged)
+    assert not (tmp_path / "m.png").exists()
+    readers = [load_tile] + ([tile_size, read_tile_meta] if cut == "header" else [])
+    for read in readers:
+        with pytest.raises(Exception) as info:
+            read(str(damaged))
+        assert_names_damaged_tile(info.value, damaged)
 
 
 def _cells(slots, lim=(0, 1)):

@@ -21,7 +21,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import SMALL_CONFIG, Workflow, bundled_example, repaint_tile, small_table
+from conftest import (
+    SMALL_CONFIG,
+    Workflow,
+    assert_names_damaged_tile,
+    bundled_example,
+    repaint_tile,
+    small_table,
+    truncate_tile,
+)
 from PIL import Image, ImageOps
 from PIL.PngImagePlugin import PngInfo
 from tilegrid.contracts import read_tile_meta, tile_meta_text
@@ -270,6 +278,37 @@ def test_a_page_too_big_for_report_html_says_so_and_how_to_open_it(tmp_path, cap
             assert Path(pages[name]).stat().st_size > report_html_limit()
             (line,) = warnings
             assert pages[name] in line and "report.zip" in line and "1.50 MiB" in line, line
+
+
+TILE_40x20 = {"height": 0.5, "aspect": 2.0, "dpi": 40}
+#: the viewer's readers of tile PNGs, each called on a folder of two tiles
+TILE_READERS = {
+    "block_image": lambda paths, folder: block_image(paths, [[0, 0], [0, 1]], (40, 20), 1),
+    "write_block": lambda paths, folder: write_block(
+        paths, [[0, 0], [0, 1]], TILE_40x20, [str(folder / "b.1.png")]
+    ),
+    "write_page": lambda paths, folder: write_page(
+        str(folder / "manifest.json"), paths, [], {}, TILE_40x20, str(folder / "m.html")
+    ),
+}
+
+
+@pytest.mark.parametrize("cut", ["header", "pixels"])
+@pytest.mark.parametrize("reader", sorted(TILE_READERS))
+def test_a_damaged_tile_stops_its_block_and_the_page_naming_the_tile(tmp_path, cut, reader):
+    manifest, metas = two_tiles([None, None])
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    pngs = {t: tmp_path / f"{t}.png" for t in metas}
+    for tile_id, png in pngs.items():
+        text = PngInfo()
+        for key, value in tile_meta_text(metas[tile_id]).items():
+            text.add_text(key, value)
+        Image.effect_noise((40, 20), 90).convert("RGB").save(png, pnginfo=text)
+    truncate_tile(pngs["t1"], cut)
+    with pytest.raises(Exception) as info:
+        TILE_READERS[reader]([str(p) for p in pngs.values()], tmp_path)
+    assert_names_damaged_tile(info.value, pngs["t1"])
+    assert not (tmp_path / "b.1.png").exists() and not (tmp_path / "m.html").exists()
 
 
 # --- a 32 x 32 grid: split by Snakemake, tiles drawn here, page by Snakemake ---------

@@ -1,28 +1,34 @@
 """Compositing changed tiles into the mosaic's cached canvas, instead of redrawing it.
 
 After a full draw of a PNG mosaic, :func:`write_cache` keeps beside it (in
-``.mosaic-cache/``) the canvas (the PNG itself, hard-linked) and a record: the
-*decoration key*, a digest of everything but the tiles' pixels that decides
-the mosaic's bytes (:func:`decoration_key`), the pixel box of every tile, and
-per tile a digest of its PNG and of its pixels under its axes' lines.
+``.mosaic-cache/``) the canvas (a copy of the PNG, a file of its own: no write
+to the cache reaches the mosaic) and a record: the *decoration key*, a digest
+of everything but the tiles' pixels that decides the mosaic's bytes
+(:func:`decoration_key`), the canvas's digest and size, the pixel box of every
+tile, per tile a digest of its PNG and of its pixels under its axes' lines, and
+a seal over all of it (:func:`seal`).
 
 On the next run, :func:`composite` pastes the tiles whose PNG changed into that
-canvas and writes it the way ``savefig`` writes a PNG (:func:`save_image`) --
+canvas and writes it the way ``savefig`` writes a PNG (:func:`png_bytes`) --
 only when the result is the full draw's, byte for byte:
 
+- the record is whole and the one written (its seal), so no origin, size or
+  digest in it was changed since;
 - the decoration key is the same (layout, limits, ticks, titles, settings,
   libraries, the mosaic's code, matplotlib's style): the same decorations;
-- the canvas file is the one the record names (its digest), of the recorded size;
+- the canvas file is the one the record names (its digest, of the bytes then
+  used), of the recorded size;
 - the mosaic draws nothing on a tile but its axes' lines (spines and ticks, which
   overlap its edge): a full draw checks it (:func:`decorated_interior`) before it
   writes a record, and a changed tile is pasted only if its pixels where those
   lines may blend with it (:func:`line_boxes`) did not change;
 - every changed tile is opaque and of its recorded size.
 
-Anything else (no record, a damaged one, another key) is a full draw.  The
-cache is no output of the workflow: deleted, it only costs one full draw.  Its
-files are a function of the mosaic's inputs only, the same after a composite
-as after a full draw (a fresh run leaves the same bytes).
+Anything else (no record, a damaged or changed one, another key, another canvas)
+is a full draw, and the mosaic's log says why.  The cache is no output of the
+workflow: deleted, it only costs one full draw.  Its files are a function of the
+mosaic's inputs only, the same after a composite as after a full draw (a fresh
+run leaves the same bytes).
 """
 
 from __future__ import annotations
@@ -40,14 +46,14 @@ from typing import Any
 import numpy as np
 
 from .codedeps import closure, file_digest, files_digest
-from .outputs import write_text, writing
+from .outputs import write_bytes, write_text
 
 log = logging.getLogger("tilegrid.mosaic")
 
 #: the cache folder, beside the PNG mosaic
 CACHE_DIR = ".mosaic-cache"
 #: bump when the record's meaning changes
-RECORD_VERSION = 1
+RECORD_VERSION = 2
 #: fields of the manifest, of its tile entries and of a TileMeta that the mosaic does
 #: not draw (row counts and dropped rows change with most data changes)
 UNDRAWN_MANIFEST = ("input_rows", "dropped")
@@ -261,13 +267,14 @@ def paste(canvas_image, canvas: Canvas, tile: str, image: np.ndarray, boxes) -> 
         canvas_image.paste(old, at)
 
 
-def save_image(image, path: str, dpi: float) -> None:
-    """Write the RGBA PIL ``image`` as ``savefig`` writes a PNG (see figures.save_figure).
+def png_bytes(image, dpi: float) -> bytes:
+    """The RGBA PIL ``image`` as ``savefig`` writes it to a PNG (see figures.save_figure).
 
     What matplotlib's Agg backend does (``image.imsave`` of its canvas at the
     figure's dpi): the same Pillow call with the same text chunks and dpi.
-    Atomically.
     """
+    import io
+
     import matplotlib as mpl
     from PIL.PngImagePlugin import PngInfo
 
@@ -282,11 +289,22 @@ def save_image(image, path: str, dpi: float) -> None:
         if value is not None:
             info.add_text(key, value)
     image.info = {}  # nothing of the file it was read from
-    with writing(path) as tmp:
-        image.save(tmp, format="png", pnginfo=info, dpi=(dpi, dpi))
+    out = io.BytesIO()
+    image.save(out, format="png", pnginfo=info, dpi=(dpi, dpi))
+    return out.getvalue()
 
 
 # ---------------------------------------------------------------- the cache's files
+
+
+class NoComposite(Exception):
+    """Why the cached canvas cannot give this mosaic (it is drawn in full)."""
+
+
+#: why a composite is refused, for the cache's files
+NO_CACHE = "no cached canvas"
+CANVAS_NOT_RECORDED = "the cached canvas is not the one recorded"
+RECORD_CHANGED = "the cache record does not match its digest"
 
 
 def _record_path(folder: str) -> str:
@@ -298,37 +316,87 @@ def _canvas_path(folder: str) -> str:
 
 
 def drop_cache(png: str) -> None:
-    """Remove the composite cache of ``png`` (the next PNG mosaic is drawn in full)."""
+    """Remove the composite cache of ``png`` (the next PNG mosaic is drawn in full).
+
+    Whatever is found under the cache's names goes, a folder or a file where the
+    other was expected included, so that no damage of the cache stops a full draw.
+    """
+    import shutil
+
     folder = cache_dir(png)
+    if os.path.islink(folder) or (os.path.lexists(folder) and not os.path.isdir(folder)):
+        os.remove(folder)
+        return
     for path in (_record_path(folder), _canvas_path(folder)):
-        if os.path.exists(path):
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        elif os.path.lexists(path):
             os.remove(path)
     if os.path.isdir(folder) and not os.listdir(folder):
         os.rmdir(folder)
 
 
-def _keep_canvas(png: str, folder: str) -> None:
-    """The canvas: a hard link to the mosaic just written (a copy where links fail)."""
-    import shutil
+def seal(record: dict[str, Any]) -> str:
+    """A digest of everything a record holds but its seal.
 
-    with writing(_canvas_path(folder)) as tmp:
-        try:
-            os.link(png, tmp)
-        except OSError:
-            shutil.copyfile(png, tmp)
+    Bound to the decoration key and the canvas's digest, it covers the layout the
+    record describes (the canvas size, dpi, every tile's origin, size, line boxes
+    and digests), so a record changed by hand or by damage since it was written
+    is found before any of it is used.
+    """
+    body = {k: v for k, v in record.items() if k != "seal"}
+    return _digest(json.dumps(body, sort_keys=True, separators=(",", ":")).encode())
 
 
 def _write_record(folder: str, record: dict[str, Any]) -> None:
-    write_text(_record_path(folder), json.dumps(record, sort_keys=True, indent=1) + "\n")
+    """Write ``record``, sealed (:func:`seal`)."""
+    sealed = {**record, "seal": seal(record)}
+    write_text(_record_path(folder), json.dumps(sealed, sort_keys=True, indent=1) + "\n")
 
 
-def _read_record(folder: str) -> dict[str, Any] | None:
+def read_record(folder: str) -> dict[str, Any]:
+    """The cache record in ``folder``, checked against its seal; raises :class:`NoComposite`
+    saying why it cannot be used (missing, damaged, of another version, changed)."""
+    data = _read_cache_file(_record_path(folder), "the cache record")
     try:
-        with open(_record_path(folder), encoding="utf-8") as handle:
-            record = json.load(handle)
-        return record if record.get("record") == RECORD_VERSION else None
-    except (OSError, ValueError, AttributeError):
-        return None
+        record = json.loads(data)
+    except ValueError as exc:  # also UnicodeDecodeError
+        raise NoComposite("the cache record is damaged (not JSON)") from exc
+    if not isinstance(record, dict):
+        raise NoComposite("the cache record is damaged (not a JSON object)")
+    if record.get("record") != RECORD_VERSION:
+        raise NoComposite("the cache record is of another version of tilegrid")
+    if record.get("seal") != seal(record):
+        raise NoComposite(RECORD_CHANGED)
+    del record["seal"]
+    return record
+
+
+def _read_cache_file(path: str, what: str) -> bytes:
+    """The bytes of the cache's file ``path`` (``what`` it is, for the reason it cannot be
+    used): none there is no cache; any other error, one that cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        raise NoComposite(NO_CACHE) from exc
+    except OSError as exc:
+        raise NoComposite(f"{what} cannot be read ({exc.strerror or type(exc).__name__})") from exc
+
+
+def _keep_canvas(folder: str, data: bytes) -> str:
+    """Write the canvas ``data`` (the PNG mosaic's bytes) into the cache, a file of its own:
+    no write to it reaches the mosaic.  Its digest."""
+    write_bytes(_canvas_path(folder), data)
+    return _digest(data)
+
+
+def _read_canvas(folder: str, record: dict[str, Any]) -> bytes:
+    """The cached canvas's bytes, read once and checked against the record's digest."""
+    data = _read_cache_file(_canvas_path(folder), "the cached canvas")
+    if _digest(data) != record["canvas"]["sha256"]:
+        raise NoComposite(CANVAS_NOT_RECORDED)
+    return data
 
 
 def write_cache(
@@ -341,7 +409,7 @@ def write_cache(
     boxes: dict[str, list[Box]],
     tile_paths: dict[str, str],
 ) -> bool:
-    """After a full draw: keep the canvas ``png`` (drawn ``pixels``) and its record.
+    """After a full draw: keep a copy of the canvas ``png`` (drawn ``pixels``) and its record.
 
     ``tiles``: every tile's pixels as placed (each read once: it may be read from
     its file on access); ``boxes``: where its axes' lines may touch it.  No record
@@ -362,46 +430,38 @@ def write_cache(
             "under_lines": box_digest(image, boxes[tile]),
         }
     os.makedirs(folder, exist_ok=True)
-    _keep_canvas(png, folder)
+    with open(png, "rb") as handle:
+        digest = _keep_canvas(folder, handle.read())
     _write_record(
         folder,
         {
             "record": RECORD_VERSION,
             "key": key,
             "dpi": dpi,
-            "canvas": {"sha256": file_digest(png), "width": canvas.width, "height": canvas.height},
+            "canvas": {"sha256": digest, "width": canvas.width, "height": canvas.height},
             "tiles": entries,
         },
     )
     return True
 
 
-class NoComposite(Exception):
-    """Why the cached canvas cannot give this mosaic (it is drawn in full)."""
-
-
 def composite(png: str, key: str, tile_paths: dict[str, str]) -> tuple[Canvas, int]:
     """Write ``png`` from the cached canvas with the changed tiles pasted in.
 
     Returns the canvas and how many tiles changed; raises :class:`NoComposite`
-    (with the reason) when the result could differ from a full draw's.
+    (with the reason) when the result could differ from a full draw's.  The
+    record is checked against its seal and the canvas against the record's
+    digest before either is used.
     """
     from .mosaic import load_tile
 
     folder = cache_dir(png)
-    record = _read_record(folder)
-    if record is None:
-        raise NoComposite("no cached canvas")
+    record = read_record(folder)
     if record["key"] != key:
         raise NoComposite("the layout or decorations changed")
     if set(record["tiles"]) != set(tile_paths):
         raise NoComposite("other tiles")
-    canvas_file = _canvas_path(folder)
-    try:
-        if file_digest(canvas_file) != record["canvas"]["sha256"]:
-            raise NoComposite("the cached canvas is not the one recorded")
-    except OSError as exc:
-        raise NoComposite("no cached canvas") from exc
+    data = _read_canvas(folder, record)
     info = record["tiles"]
     canvas = Canvas(
         record["canvas"]["width"],
@@ -412,18 +472,15 @@ def composite(png: str, key: str, tile_paths: dict[str, str]) -> tuple[Canvas, i
     for tile in changed:  # all checked before the large canvas is decoded
         _pasteable(tile, load_tile(tile_paths[tile]), info[tile])
     os.remove(_record_path(folder))  # until the new canvas and record are in place
-    if not changed:
-        _copy_canvas(canvas_file, png)
-    else:
-        with _open_canvas(canvas_file, canvas) as image:
+    if changed:
+        with _open_canvas(data, canvas) as image:
             for tile, digest in changed.items():
                 boxes = [tuple(box) for box in info[tile]["lines"]]
                 paste(image, canvas, tile, load_tile(tile_paths[tile]), boxes)
                 info[tile]["png"] = digest
-            save_image(image, png, record["dpi"])
-    os.makedirs(folder, exist_ok=True)
-    _keep_canvas(png, folder)
-    record["canvas"]["sha256"] = file_digest(png)
+            data = png_bytes(image, record["dpi"])
+        record["canvas"]["sha256"] = _keep_canvas(folder, data)
+    write_bytes(png, data)
     _write_record(folder, record)
     return canvas, len(changed)
 
@@ -437,12 +494,14 @@ def _pasteable(tile: str, pixels: np.ndarray, info: dict[str, Any]) -> None:
         raise NoComposite(f"the pixels of tile {tile} under its axes' lines changed")
 
 
-def _open_canvas(path: str, canvas: Canvas):
-    """The cached canvas as a decoded RGBA PIL image of the recorded size."""
+def _open_canvas(data: bytes, canvas: Canvas):
+    """The cached canvas (its PNG ``data``) as a decoded RGBA PIL image of the recorded size."""
+    import io
+
     from PIL import Image, UnidentifiedImageError
 
     try:
-        image = Image.open(path)
+        image = Image.open(io.BytesIO(data))
         image.load()
     except (OSError, SyntaxError, ValueError, UnidentifiedImageError) as exc:
         raise NoComposite("the cached canvas is damaged") from exc
@@ -450,10 +509,3 @@ def _open_canvas(path: str, canvas: Canvas):
         image.close()
         raise NoComposite("the cached canvas is not of the recorded size")
     return image
-
-
-def _copy_canvas(canvas_file: str, png: str) -> None:
-    import shutil
-
-    with writing(png) as tmp:
-        shutil.copyfile(canvas_file, tmp)

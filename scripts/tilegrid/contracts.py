@@ -21,9 +21,11 @@ import json
 import os
 import struct
 import zlib
-from typing import Any, Literal, NotRequired, TypedDict
+from collections.abc import Callable
+from typing import Any, Literal, NotRequired, TypedDict, TypeVar
 
 MANIFEST = "manifest.json"
+_T = TypeVar("_T")
 #: why a row is not in any tile, in the order a row's reason is decided; each is
 #: logged by the split and counted in the manifest's "dropped"
 DROP_REASONS = {
@@ -310,7 +312,14 @@ _PIXEL_CHUNKS = (b"IDAT", b"IEND")
 
 
 class TileMetaError(ValueError):
-    """A tile PNG whose TileMeta cannot be read; the message names the file and what to do."""
+    """A tile PNG whose TileMeta or pixels cannot be read; the message names the file and
+    what to do (for a damaged file: :func:`damaged_tile`)."""
+
+
+def damaged_tile(path: str, why: BaseException | str) -> TileMetaError:
+    """The one-line error of the damaged tile PNG ``path``: what is wrong, what to do."""
+    text = " ".join(str(why).split()) or type(why).__name__
+    return TileMetaError(f"tile {path} is damaged ({text}); delete it and rerun: it is drawn again")
 
 
 def tile_meta_text(meta: TileMeta) -> dict[str, str]:
@@ -346,11 +355,62 @@ def read_tile_meta(path: str) -> TileMeta:
     except TileMetaError:
         raise
     except (ValueError, UnicodeDecodeError) as exc:
-        raise TileMetaError(
-            f"tile {path} is damaged ({str(exc).strip() or type(exc).__name__}); "
-            "delete it and rerun: it is drawn again"
-        ) from exc
+        raise damaged_tile(path, exc) from exc
     return meta
+
+
+def read_tile_image(path: str, read: Callable[[Any], _T]) -> _T:
+    """``read(image)`` of the tile PNG ``path`` opened with Pillow (``read`` decodes what
+    it needs: the pixels, or only the header's size).
+
+    A file Pillow cannot read or decode (truncated, no PNG, damaged pixels) raises
+    :class:`TileMetaError`, one line naming the file (:func:`damaged_tile`); a missing
+    file raises FileNotFoundError.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            return read(image)
+    except FileNotFoundError:
+        raise
+    except (OSError, SyntaxError, ValueError, UnidentifiedImageError) as exc:
+        raise damaged_tile(path, exc) from exc
+
+
+def read_tile_bytes(path: str) -> bytes:
+    """The bytes of the tile PNG ``path``, checked whole without decoding its pixels: the
+    PNG signature, then every chunk complete with a right CRC, up to the IEND chunk.
+
+    A damaged file raises :class:`TileMetaError`, one line naming it (:func:`damaged_tile`).
+    """
+    with open(path, "rb") as handle:
+        data = handle.read()
+    try:
+        _check_chunks(memoryview(data))
+    except ValueError as exc:
+        raise damaged_tile(path, exc) from exc
+    return data
+
+
+def _check_chunks(data: memoryview) -> None:
+    """Raise ValueError unless ``data`` is a PNG whose chunks are whole and right, up to IEND."""
+    if bytes(data[: len(_PNG_SIGNATURE)]) != _PNG_SIGNATURE:
+        raise ValueError("not a PNG file")
+    at = len(_PNG_SIGNATURE)
+    while True:
+        if at + 8 > len(data):
+            raise ValueError("the file ends before its IEND chunk")
+        length, kind = struct.unpack_from(">I4s", data, at)
+        chunk = f"its {kind.decode('latin-1')} chunk" if kind.isalpha() else "a chunk of no type"
+        end = at + 12 + length
+        if end > len(data):
+            raise ValueError(f"the file ends inside {chunk}")
+        if zlib.crc32(data[at + 4 : end - 4]) != int.from_bytes(data[end - 4 : end], "big"):
+            raise ValueError(f"the CRC of {chunk} is wrong")
+        if kind == b"IEND":
+            return
+        at = end
 
 
 def _png_text(handle, key: bytes) -> bytes | None:

@@ -43,7 +43,15 @@ from .composite import (
     line_boxes,
     write_cache,
 )
-from .contracts import AxisMeta, Manifest, TileMeta, read_manifest, read_tile_meta
+from .contracts import (
+    AxisMeta,
+    Manifest,
+    TileMeta,
+    TileMetaError,
+    read_manifest,
+    read_tile_image,
+    read_tile_meta,
+)
 from .figures import new_figure, save_figure, set_pixel_size, tilegrid_style
 
 log = logging.getLogger("tilegrid.mosaic")
@@ -395,30 +403,22 @@ def compute_layout(
 
 
 class TileError(ValueError):
-    """A tile file the mosaic cannot use, worded for the user."""
+    """A print tile the mosaic cannot use (not its tile's size or axes), worded for the user.
+
+    A damaged tile file is a :class:`tilegrid.contracts.TileMetaError`, naming it.
+    """
 
 
 def load_tile(path: str, mode: str = "RGBA") -> np.ndarray:
-    """A tile PNG as a uint8 array (RGBA, or ``mode``); a damaged file is named, with what to do."""
-    return _read_tile(path, lambda img: np.asarray(img.convert(mode)))
+    """A tile PNG as a uint8 array (RGBA, or ``mode``); a damaged file is a TileMetaError
+    naming it, with what to do (:func:`tilegrid.contracts.read_tile_image`)."""
+    return read_tile_image(path, lambda img: np.asarray(img.convert(mode)))
 
 
 def tile_size(path: str) -> tuple[int, int]:
-    """A tile PNG's width and height in pixels, from its header (the pixels are not decoded)."""
-    return _read_tile(path, lambda img: img.size)
-
-
-def _read_tile(path: str, read):
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as img:
-            return read(img)
-    except (OSError, SyntaxError, ValueError, UnidentifiedImageError) as exc:
-        raise TileError(
-            f"tile {path} is damaged ({str(exc).strip() or type(exc).__name__}); "
-            "delete it and rerun: it is drawn again"
-        ) from exc
+    """A tile PNG's width and height in pixels, from its header (the pixels are not decoded);
+    a damaged header is a TileMetaError naming the file."""
+    return read_tile_image(path, lambda img: img.size)
 
 
 class TileImage(FigureImage):
@@ -820,6 +820,8 @@ def composite_mosaic(png: str, key: str, paths: dict[str, str]) -> Layout | None
     except NoComposite as why:
         log.info("drawing the mosaic in full: %s", why)
         return None
+    except TileMetaError:  # a damaged tile, named: a full draw would stop on it too
+        raise
     except (KeyError, TypeError, ValueError, IndexError, OSError) as exc:
         log.info("drawing the mosaic in full: the cache is damaged (%s)", type(exc).__name__)
         return None

@@ -32,7 +32,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .contracts import read_tile_meta
+from .contracts import read_tile_bytes, read_tile_image, read_tile_meta
 from .outputs import write_text, writing
 
 log = logging.getLogger("tilegrid.viewer")
@@ -108,7 +108,10 @@ def blocks(manifest: dict[str, Any], col_wrap: int | None) -> dict[str, list[tup
 
 
 def block_image(pngs: list[str], places: list[list[int]], size: tuple[int, int], level: int):
-    """One block at ``level``: its tiles shrunk and placed at their (row, col); white elsewhere."""
+    """One block at ``level``: its tiles shrunk and placed at their (row, col); white elsewhere.
+
+    A damaged tile PNG is a TileMetaError naming it (:func:`tilegrid.contracts.read_tile_image`).
+    """
     from PIL import Image
 
     w, h = level_size(size, level)
@@ -116,8 +119,9 @@ def block_image(pngs: list[str], places: list[list[int]], size: tuple[int, int],
     cols = max(c for _, c in places) + 1
     canvas = Image.new("RGB", (cols * w, rows * h), "white")
     for path, (r, c) in zip(pngs, places):
-        with Image.open(path) as tile:
-            small = tile.convert("RGB").resize((w, h), Image.Resampling.LANCZOS)
+        small = read_tile_image(
+            path, lambda tile: tile.convert("RGB").resize((w, h), Image.Resampling.LANCZOS)
+        )
         canvas.paste(small, (c * w, r * h))
     return canvas
 
@@ -135,7 +139,11 @@ def write_block(
 
 def _data_uri(path: str) -> str:
     with open(path, "rb") as handle:
-        return "data:image/png;base64," + base64.b64encode(handle.read()).decode("ascii")
+        return _png_uri(handle.read())
+
+
+def _png_uri(data: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
 
 
 def _names(facets: dict[str, Any]) -> dict[str, str]:
@@ -383,13 +391,15 @@ def write_page(
 ) -> None:
     """Write the self-contained page: template, script, data and every image inlined.
 
-    Each tile's metadata is read from its PNG (:func:`tilegrid.contracts.read_tile_meta`).
+    Each tile's metadata is read from its PNG (:func:`tilegrid.contracts.read_tile_meta`),
+    and each PNG is checked whole before it is embedded
+    (:func:`tilegrid.contracts.read_tile_bytes`): a damaged tile is a TileMetaError naming it.
     """
     with open(manifest_path, encoding="utf-8") as handle:
         manifest = json.load(handle)
     tile_metas = {Path(path).stem: read_tile_meta(path) for path in pngs}
     data = page_data(manifest, tile_metas, settings, tile)
-    images = {f"0/{Path(p).stem}": _data_uri(p) for p in pngs}
+    images = {f"0/{Path(p).stem}": _png_uri(read_tile_bytes(p)) for p in pngs}
     for path in block_pngs:  # <block>.<level>.png
         block, level = Path(path).stem.rsplit(".", 1)
         images[f"{level}/{block}"] = _data_uri(path)
