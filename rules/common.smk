@@ -24,13 +24,18 @@ from tilegrid.config import (  # noqa: E402
     schema_error_line,
     with_source,
 )
-from tilegrid.ids import scan_id  # noqa: E402
-from tilegrid.tableio import (  # noqa: E402
+from tilegrid.table import (  # noqa: E402
     TableError,
     input_files,
-    input_parts,
-    read_schema,
+    open_table,
     schema_token,
+)
+from tilegrid.table.units import (  # noqa: E402
+    by_id,
+    content_keys,
+    scan_parts,
+    sizes_from,
+    unit_fields,
 )
 from tilegrid.kinds import get_kind  # noqa: E402
 
@@ -68,15 +73,29 @@ def fail(message):
 
 
 def validate_config():
-    """Schema defaults and types, then checks of the config against the data."""
+    """Schema defaults and types: one line naming the key."""
     try:
         validate(config, "../schemas/config.schema.yaml")
     except WorkflowError as exc:
         schema = str(TILEGRID / "schemas" / "config.schema.yaml")
         line = schema_error_line(config, schema) or str(exc).splitlines()[0]
         fail(with_source(line, user_config_files(), "config.yaml"))
+
+
+def opened_table():
+    """The data, each file opened once (None for the example table a rule makes)."""
+    if data_is_generated(config, EXAMPLE_DATA):
+        return None
     try:
-        check_config(config, check_data=not data_is_generated(config, EXAMPLE_DATA))
+        return open_table(config["data"], config["source_column"])
+    except TableError as exc:
+        fail(with_source(str(exc), user_config_files(), "config.yaml"))
+
+
+def check_against_data(table):
+    """Checks of the config against the data (its columns, their types), one line each."""
+    try:
+        check_config(config, check_data=table is not None, table=table)
     except ConfigError as exc:
         fail(with_source(str(exc), user_config_files(), "config.yaml"))
 
@@ -93,6 +112,8 @@ def user_config_files():
 
 
 validate_config()
+TABLE = opened_table()
+check_against_data(TABLE)
 
 
 def check_writable(folders=("results", SHARDS, TILES, "logs", "benchmarks", ".")):
@@ -131,7 +152,7 @@ def _relative(path):
 
 
 def split_code():
-    return code_files("gather", "logs", "worker")
+    return code_files("split", "logs", "worker")
 
 
 def render_code():
@@ -159,16 +180,13 @@ def mosaic_code():
 def data_paths():
     """Every file that ``data`` names, globs expanded now (a new file matching a glob is
     a new input; a folder's own time does not change when a file inside is rewritten)."""
-    try:
+    if TABLE is None:
         return input_files(config["data"])
-    except TableError as exc:
-        fail(with_source(str(exc), user_config_files(), "config.yaml"))
+    return [unit.path for unit in TABLE.units]
 
 
 #: the bundled example table is made by a rule: judged by time, as any rule's output
-DATA_BY_TIME = data_is_generated(config, EXAMPLE_DATA)
-#: each data file's content digest (tilegrid.contents): hashed only when its stat changed
-DATA_CONTENT = {} if DATA_BY_TIME else contents.digests(data_paths())
+DATA_BY_TIME = TABLE is None
 
 
 def data_input(path):
@@ -185,33 +203,34 @@ def data_files():
 
 def data_content():
     """The content digests of the split's data files (a parameter), when it reads them."""
-    return None if SCAN_PARTS else [DATA_CONTENT.get(f) for f in data_paths()]
+    if SCAN_PARTS:
+        return None
+    return [DATA_CONTENT.get((path, None)) for path in data_paths()]
 
 
-def scan_range_rows():
-    """Rows of a Parquet file one scan job reads, from TILEGRID_SCAN_ROWS: a larger
-    file is scanned in ranges of its row groups, in parallel.  Unset: a file is
-    one scan (on 2 cores, ranges of a 1e8-row file took twice the whole split)."""
-    rows = os.environ.get("TILEGRID_SCAN_ROWS")
-    return int(rows) if rows else None
-
-
-def scan_parts():
-    """The scans of a split per file: each input file's (or each range of a large
-    Parquet file's) scan id and how the table reads it.  None for a table of one
-    part, or with facet.chunks (which splits by row position): split whole."""
-    if config["facet"]["chunks"]:
+def scan_parts_by_id():
+    """The table's parts, each scanned by a job of its own, by scan id; none for a table
+    of one part (the checkpoint scans it), with facet.chunks (it splits by row
+    position) or the example table (made by a rule)."""
+    if TABLE is None or config["facet"]["chunks"]:
         return {}
-    try:
-        parts = input_parts(config["data"], config["source_column"], scan_range_rows())
-    except TableError as exc:
-        fail(with_source(str(exc), user_config_files(), "config.yaml"))
-    if len(parts) < 2:
-        return {}
-    return {scan_id(part.path, part.row_groups): part for part in parts}
+    range_rows, group_bytes = sizes_from(os.environ)
+    parts = scan_parts(TABLE, range_rows, group_bytes)
+    return by_id(parts) if len(parts) > 1 else {}
 
 
-SCAN_PARTS = scan_parts()
+SCAN_PARTS = scan_parts_by_id()
+#: the content digest of what each part reads (tilegrid.contents), hashed only when a
+#: file's stat changed: a whole file, or the bytes of a range of its row groups
+DATA_CONTENT = (
+    {}
+    if TABLE is None
+    else contents.span_digests(
+        content_keys(TABLE, list(SCAN_PARTS.values()))
+        if SCAN_PARTS
+        else [(path, None) for path in data_paths()]
+    )
+)
 
 
 def split_data():
@@ -224,39 +243,25 @@ def split_scans():
     return [f"{SCANS}/{key}" for key in SCAN_PARTS]
 
 
-def table_schema():
-    """The table's column names and types (a split per file): a parameter of every scan,
-    so a file whose types change the table's rescans every file.  None otherwise."""
-    if not SCAN_PARTS:
-        return None
-    try:
-        return schema_token(read_schema(config["data"], config["source_column"]))
-    except TableError as exc:
-        fail(with_source(str(exc), user_config_files(), "config.yaml"))
-
-
-TABLE_SCHEMA = table_schema()
+#: the table's column names and types: a parameter of every scan, so a file whose types
+#: change the table's rescans every part
+TABLE_SCHEMA = schema_token(TABLE.schema) if SCAN_PARTS else None
 
 
 def scan_data(wildcards):
-    """The input file of one scan (by content, see :func:`data_input`)."""
-    return data_input(SCAN_PARTS[wildcards.scan].path)
+    """The input files of one scan (by content, see :func:`data_input`)."""
+    return [data_input(path) for path in SCAN_PARTS[wildcards.scan].paths]
 
 
 def scan_content(wildcards):
-    """The content digest of one scan's input file (a parameter)."""
-    return DATA_CONTENT.get(SCAN_PARTS[wildcards.scan].path)
-
-
-def scan_file(wildcards):
-    """How the table reads the file of one scan: its path, its folder, one of many."""
+    """The content digests of what one scan reads, unit by unit (a parameter)."""
     part = SCAN_PARTS[wildcards.scan]
-    return {
-        "path": part.path,
-        "folder": part.folder,
-        "many": part.many,
-        "row_groups": part.row_groups,
-    }
+    return [DATA_CONTENT.get(key) for key in content_keys(TABLE, [part])]
+
+
+def scan_units(wildcards):
+    """What one scan reads: its input units, as the table reads them."""
+    return unit_fields(SCAN_PARTS[wildcards.scan])
 
 
 def scan_spec():

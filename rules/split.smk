@@ -14,7 +14,7 @@ rule scan:
         "../envs/tilegrid.yaml"
     params:
         spec=scan_spec(),
-        file=scan_file,
+        units=scan_units,
         schema=TABLE_SCHEMA,
         content=scan_content,
     script:

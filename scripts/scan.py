@@ -4,13 +4,15 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 
-from tilegrid.logs import run_job
+from tilegrid.logs import run_job, without_pandas
+
+without_pandas()  # the split never uses it
 from tilegrid.scan import scan_from_params
 
 run_job(
     scan_from_params,
     snakemake.params.spec,
-    snakemake.params.file,
+    snakemake.params.units,
     snakemake.params.schema,
     snakemake.output.scan,
     log_path=snakemake.log[0],

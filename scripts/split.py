@@ -5,8 +5,10 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 
-from tilegrid.gather import split_job
-from tilegrid.logs import run_job
+from tilegrid.logs import run_job, without_pandas
+
+without_pandas()  # the split never uses it
+from tilegrid.split import split_job
 from tilegrid.worker import prestart
 
 run_job(

@@ -10,10 +10,10 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 from PIL import Image
-from tilegrid import tableio
 from tilegrid.contracts import read_tile_meta
 from tilegrid.render import render_tile
 from tilegrid.split import SplitError, SplitSpec, run_split
+from tilegrid.table import TableError, iter_batches, read_schema
 
 TILE = {"height": 1.0, "aspect": 1.0, "dpi": 50}
 
@@ -58,14 +58,14 @@ def test_unreadable_files_are_named_with_what_is_wrong(tmp_path, name, content, 
         path.write_bytes(path.read_bytes()[:300])
     else:
         path.write_bytes(content)
-    with pytest.raises(tableio.TableError, match=message) as err:
-        tableio.read_schema(str(path))
+    with pytest.raises(TableError, match=message) as err:
+        read_schema(str(path))
     assert name in str(err.value) and "\n" not in str(err.value)
 
 
 def test_a_missing_file_is_named(tmp_path):
-    with pytest.raises(tableio.TableError, match="does not exist"):
-        tableio.read_schema(str(tmp_path / "nope.csv"))
+    with pytest.raises(TableError, match="does not exist"):
+        read_schema(str(tmp_path / "nope.csv"))
 
 
 def test_a_header_only_csv_says_the_table_has_no_rows(tmp_path):
@@ -78,15 +78,15 @@ def test_a_header_only_csv_says_the_table_has_no_rows(tmp_path):
 def test_a_ragged_csv_names_the_file(tmp_path):
     path = tmp_path / "r.csv"
     path.write_text("g,v\na,1\nb,2,3\n")
-    with pytest.raises(tableio.TableError, match="r.csv"):
-        list(tableio.iter_batches(str(path), ["g", "v"]))
+    with pytest.raises(TableError, match="r.csv"):
+        list(iter_batches(str(path), ["g", "v"]))
 
 
 def test_a_latin1_csv_names_the_file(tmp_path):
     path = tmp_path / "l.csv"
     path.write_bytes("g,v\nZ\xfcrich,1\n".encode("latin-1"))
-    with pytest.raises(tableio.TableError, match="l.csv"):
-        list(tableio.iter_batches(str(path), ["g", "v"]))
+    with pytest.raises(TableError, match="l.csv"):
+        list(iter_batches(str(path), ["g", "v"]))
 
 
 def test_gzipped_csv_simply_works(tmp_path):

@@ -77,10 +77,11 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tilegrid import split, tableio
+from tilegrid import gather, split
 from tilegrid.ids import canonical_value
 from tilegrid.shardio import read_shard
 from tilegrid.split import SplitError, SplitSpec, run_split
+from tilegrid.table import formats
 
 REASONS = (
     "missing_facet",
@@ -607,9 +608,9 @@ def small_batches(batch_rows: int | None, shard_row_group: int | None):
     ``shard_row_group`` rows, as the split does for a large table."""
     with contextlib.ExitStack() as stack:
         if batch_rows:
-            stack.enter_context(mock.patch.object(tableio, "BATCH_ROWS", batch_rows))
+            stack.enter_context(mock.patch.object(formats, "BATCH_ROWS", batch_rows))
         if shard_row_group:
-            stack.enter_context(mock.patch.object(split, "ROW_GROUP", shard_row_group))
+            stack.enter_context(mock.patch.object(gather, "ROW_GROUP", shard_row_group))
         yield
 
 

@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 from conftest import Workflow, small_table
-from tilegrid import tableio
 from tilegrid.split import SplitError, SplitSpec, run_split
+from tilegrid.table import TableError, has_rows, read_schema
 
 # workflow runs with no timing in them: they fill the Slurm tests' waits (conftest.py)
 pytestmark = pytest.mark.alongside("waits")
@@ -35,7 +35,7 @@ def test_hive_partition_folders_are_read_as_columns(tmp_path):
         pq.write_table(
             pa.table({"v": np.arange(float(n))}), tmp_path / "d" / f"site={site}" / "part-0.parquet"
         )
-    assert "site" in tableio.read_schema(str(tmp_path / "d")).names
+    assert "site" in read_schema(str(tmp_path / "d")).names
     result = run_split(SplitSpec(data=str(tmp_path / "d"), col="site", y="v"), str(tmp_path / "o"))
     assert _tiles(result) == {(None, "north"): 3, (None, "south"): 5}
 
@@ -44,7 +44,7 @@ def test_a_folder_of_int_and_float_files_is_read_as_float(tmp_path):
     (tmp_path / "d").mkdir()
     pq.write_table(pa.table({"g": ["a", "b"], "v": [1, 2]}), tmp_path / "d" / "a.parquet")
     pq.write_table(pa.table({"g": ["a", "b"], "v": [3.5, 4.5]}), tmp_path / "d" / "b.parquet")
-    assert tableio.read_schema(str(tmp_path / "d")).field("v").type == pa.float64()
+    assert read_schema(str(tmp_path / "d")).field("v").type == pa.float64()
     result = run_split(
         SplitSpec(data=str(tmp_path / "d"), col="g", kind="hist", x="v"), str(tmp_path / "o")
     )
@@ -55,8 +55,8 @@ def test_a_folder_whose_files_disagree_on_a_type_names_the_column_and_both_files
     (tmp_path / "d").mkdir()
     pq.write_table(pa.table({"v": [1, 2]}), tmp_path / "d" / "a.parquet")
     pq.write_table(pa.table({"v": ["x", "y"]}), tmp_path / "d" / "b.parquet")
-    with pytest.raises(tableio.TableError) as info:
-        tableio.read_schema(str(tmp_path / "d"))
+    with pytest.raises(TableError) as info:
+        read_schema(str(tmp_path / "d"))
     assert str(info.value) == (
         f"data folder {str(tmp_path / 'd')!r}: column 'v' is int64 in 'a.parquet' but string "
         "in 'b.parquet'; write every file with the same type for it"
@@ -75,8 +75,8 @@ def test_a_folder_with_a_categorical_file_and_a_text_file_is_read_as_text(tmp_pa
 def test_duplicate_column_names_in_a_csv_are_named(tmp_path):
     path = tmp_path / "dup.csv"
     path.write_text("v,v,g\n1,2,a\n")
-    with pytest.raises(tableio.TableError, match="column name 'v' appears more than once"):
-        tableio.read_schema(str(path))
+    with pytest.raises(TableError, match="column name 'v' appears more than once"):
+        read_schema(str(path))
 
 
 def test_integers_beyond_2_53_are_drawn_as_floats_with_one_warning(tmp_path, caplog):
@@ -109,7 +109,7 @@ def test_a_table_with_no_rows_says_so(tmp_path, name):
         pq.write_table(
             pa.table({"g": pa.array([], pa.string()), "v": pa.array([], pa.float64())}), path
         )
-    assert not tableio.has_rows(str(path))
+    assert not has_rows(str(path))
     with pytest.raises(SplitError) as info:
         run_split(SplitSpec(data=str(path), col="g", kind="hist", x="v"), str(tmp_path / "o"))
     assert str(info.value) == f"data file {str(path)!r}: the table has no rows"

@@ -17,9 +17,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from conftest import SMALL_CONFIG, small_table
-from tilegrid import tableio
 from tilegrid.split import SplitSpec, run_split
-from tilegrid.tableio import TableError
+from tilegrid.table import TableError, input_files, is_many, iter_batches, read_schema
 
 # workflow runs with no timing in them: they fill the Slurm tests' waits (conftest.py)
 pytestmark = pytest.mark.alongside("waits")
@@ -40,7 +39,7 @@ def write_csv(path, text: str) -> None:
 
 def rows(data, columns, source=None) -> dict[str, list]:
     """Every row ``iter_batches`` yields, as lists by column."""
-    batches = list(tableio.iter_batches(data, columns, source))
+    batches = list(iter_batches(data, columns, source))
     return pa.Table.from_batches(batches).to_pydict()
 
 
@@ -82,7 +81,7 @@ def test_the_source_column_names_each_rows_file_as_given(cwd):
 def test_a_file_without_rows_is_still_a_source(cwd):
     write_csv("a.csv", "v\n1\n")
     write_csv("b.csv", "v\n")
-    batches = list(tableio.iter_batches(["a.csv", "b.csv"], ["v", "file"], "file"))
+    batches = list(iter_batches(["a.csv", "b.csv"], ["v", "file"], "file"))
     dictionaries = [b.column("file").dictionary.to_pylist() for b in batches]
     assert dictionaries == [["a.csv"], ["b.csv"]]
     assert sum(b.num_rows for b in batches) == 1
@@ -103,15 +102,15 @@ def test_a_folder_with_a_source_column_names_each_file_and_keeps_hive_partitions
 
 def test_a_single_file_without_source_column_is_read_as_before(cwd):
     pq.write_table(pa.table({"v": [1.0]}), "a.parquet")
-    assert not tableio.is_many("a.parquet")
-    assert tableio.read_schema("a.parquet") == pa.schema([("v", pa.float64())])
-    assert tableio.is_many("a.parquet", "file") and tableio.is_many(["a.parquet"])
+    assert not is_many("a.parquet")
+    assert read_schema("a.parquet") == pa.schema([("v", pa.float64())])
+    assert is_many("a.parquet", "file") and is_many(["a.parquet"])
 
 
 def test_an_int_column_in_one_file_and_float_in_another_is_float(cwd):
     write_csv("a.csv", "v\n1\n")
     write_csv("b.csv", "v\n1.5\n")
-    assert tableio.read_schema("*.csv").field("v").type == pa.float64()
+    assert read_schema("*.csv").field("v").type == pa.float64()
 
 
 def test_an_ordered_categorical_in_one_file_and_unordered_in_another_is_one_categorical(cwd):
@@ -123,7 +122,7 @@ def test_an_ordered_categorical_in_one_file_and_unordered_in_another_is_one_cate
     pq.write_table(pa.table({"g": ordered}), "table/p0.parquet")
     pq.write_table(pa.table({"g": plain}), "table/p1.parquet")
     for data in ("table", "table/*.parquet"):
-        assert tableio.read_schema(data).field("g").type == pa.dictionary(pa.int32(), pa.string())
+        assert read_schema(data).field("g").type == pa.dictionary(pa.int32(), pa.string())
         assert rows(data, ["g"]) == {"g": ["b", "a", "c"]}
 
 
@@ -147,7 +146,7 @@ def test_input_files_are_every_file_named_globs_expanded_folders_walked(cwd):
     pq.write_table(pa.table({"v": [1.0]}), "table/site=north/p.parquet")
     write_csv("table/_SUCCESS", "")
     write_csv("table/.hidden.parquet", "")
-    assert tableio.input_files(["table", "runs/*.csv"]) == [
+    assert input_files(["table", "runs/*.csv"]) == [
         "table/site=north/p.parquet",
         "runs/a.csv",
         "runs/b.csv",
@@ -155,7 +154,7 @@ def test_input_files_are_every_file_named_globs_expanded_folders_walked(cwd):
 
 
 def test_a_single_file_is_an_input_before_it_exists(cwd):
-    assert tableio.input_files("resources/example.parquet") == ["resources/example.parquet"]
+    assert input_files("resources/example.parquet") == ["resources/example.parquet"]
 
 
 # ---------------------------------------------------------------- errors, one line naming the entry
@@ -170,25 +169,25 @@ def error_of(call, *args) -> str:
 
 
 def test_a_glob_matching_nothing_is_an_error_naming_it(cwd):
-    assert error_of(tableio.read_schema, "runs/*.csv") == (
+    assert error_of(read_schema, "runs/*.csv") == (
         "config key 'data': the glob 'runs/*.csv' matches no file"
     )
     write_csv("a.csv", "v\n1\n")
-    assert error_of(tableio.input_files, ["a.csv", "runs/*.csv"]) == (
+    assert error_of(input_files, ["a.csv", "runs/*.csv"]) == (
         "config key 'data' (entry 2, 'runs/*.csv'): the glob matches no file"
     )
 
 
 def test_a_missing_list_entry_is_an_error_naming_it(cwd):
     write_csv("a.csv", "v\n1\n")
-    assert error_of(tableio.read_schema, ["a.csv", "b.csv"]) == (
+    assert error_of(read_schema, ["a.csv", "b.csv"]) == (
         "config key 'data' (entry 2, 'b.csv'): 'b.csv' does not exist"
     )
 
 
 def test_a_file_named_twice_is_an_error(cwd):
     write_csv("runs/a.csv", "v\n1\n")
-    assert error_of(tableio.read_schema, ["runs/a.csv", "runs/*.csv"]) == (
+    assert error_of(read_schema, ["runs/a.csv", "runs/*.csv"]) == (
         "config key 'data' (entry 2, 'runs/*.csv'): 'runs/a.csv' is also read as "
         "'runs/a.csv' of 'runs/a.csv' (entry 1); name each file once"
     )
@@ -196,11 +195,11 @@ def test_a_file_named_twice_is_an_error(cwd):
 
 def test_a_file_inside_a_folder_named_too_is_an_error(cwd):
     write_csv("runs/x/a.csv", "v\n1\n")
-    assert error_of(tableio.read_schema, ["runs/x", "runs/x/a.csv"]) == (
+    assert error_of(read_schema, ["runs/x", "runs/x/a.csv"]) == (
         "config key 'data' (entry 2, 'runs/x/a.csv'): 'runs/x/a.csv' is also read as "
         "'runs/x' of 'runs/x' (entry 1); name each file once"
     )
-    assert error_of(tableio.read_schema, "runs/**").startswith(
+    assert error_of(read_schema, "runs/**").startswith(
         "config key 'data': 'runs/x' is also read as 'runs/'; "
     )
 
@@ -208,7 +207,7 @@ def test_a_file_inside_a_folder_named_too_is_an_error(cwd):
 def test_types_that_cannot_be_unified_name_the_column_and_both_files(cwd):
     write_csv("a.csv", "v\n1\n")
     write_csv("b.csv", "v\nhigh\n")
-    assert error_of(tableio.read_schema, ["a.csv", "b.csv"]) == (
+    assert error_of(read_schema, ["a.csv", "b.csv"]) == (
         "config key 'data': column 'v' is int64 in 'a.csv' (entry 1) but string in "
         "'b.csv' (entry 2); write every file with the same type for it"
     )
@@ -217,7 +216,7 @@ def test_types_that_cannot_be_unified_name_the_column_and_both_files(cwd):
 def test_a_source_column_named_as_a_data_column_is_an_error_naming_both(cwd):
     write_csv("runs/a.csv", "v\n1\n")
     write_csv("runs/b.csv", "v,sample\n1,x\n")
-    assert error_of(tableio.read_schema, "runs/*.csv", "sample") == (
+    assert error_of(read_schema, "runs/*.csv", "sample") == (
         "config key 'source_column': 'sample' is also a column of data file 'runs/b.csv'; "
         "choose another name for the source column"
     )

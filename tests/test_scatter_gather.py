@@ -26,10 +26,9 @@ import pytest
 from conftest import SPECS, Workflow, small_table
 from hypothesis import given
 from test_conservation import PROPERTY, Case, cases, small_batches, write_input
-from tilegrid import tableio
-from tilegrid.gather import gather
-from tilegrid.scan import scan_file
 from tilegrid.split import SplitError, SplitSpec, run_split
+from tilegrid.table import formats, open_table
+from tilegrid.table.units import ScanPart, scan_parts
 
 
 def folder_bytes(folder: Path) -> dict[str, bytes]:
@@ -37,14 +36,23 @@ def folder_bytes(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
+def one_part_per_unit(spec: SplitSpec, range_rows: int | None = None) -> list[ScanPart]:
+    """The table cut into one part per input file (or per range of ``range_rows`` rows of a
+    Parquet file's row groups), as a table of many large files is cut."""
+    table = open_table(spec.data, spec.source_column)
+    return scan_parts(table, range_rows=range_rows or 1 << 62, group_bytes=0)
+
+
 def scatter_gather(spec: SplitSpec, out: Path, scans: Path, range_rows: int | None = None) -> None:
-    """The split per file, in-process: one scan per input file (or per range of row
+    """The split cut per file, in-process: one scan per input file (or per range of row
     groups of ``range_rows`` rows of a Parquet file), then the gather."""
-    folders = []
-    for i, part in enumerate(tableio.input_parts(spec.data, spec.source_column, range_rows)):
-        folders.append(str(scans / str(i)))
-        scan_file(spec, part, folders[-1])
-    gather(spec, folders, str(out))
+    run_split(spec, str(out), one_part_per_unit(spec, range_rows), str(scans))
+
+
+def whole_split(spec: SplitSpec, out: Path) -> None:
+    """The split of the table in one part: one scan of every row, then the gather."""
+    table = open_table(spec.data, spec.source_column)
+    run_split(spec, str(out), [ScanPart(tuple(table.units))])
 
 
 def split_both_ways(
@@ -56,7 +64,7 @@ def split_both_ways(
     whole, per_file = folder / "whole", folder / "per-file"
     with small_batches(case.batch_rows, case.shard_row_group):
         try:
-            run_split(spec, str(whole))
+            whole_split(spec, whole)
         except SplitError as exc:
             with pytest.raises(SplitError) as refused:
                 scatter_gather(spec, per_file, folder / "scans", range_rows)
@@ -262,7 +270,7 @@ def test_integers_too_large_for_floats_are_warned_once_by_the_gather(tmp_path, c
 def test_a_large_parquet_file_is_scanned_in_ranges_of_its_row_groups(workflow):
     """A file of three row groups of BATCH_ROWS rows, scanned BATCH_ROWS rows at a time:
     three scan jobs, and the same shards and tiles as the whole file's split."""
-    n = 2 * tableio.BATCH_ROWS + 1000
+    n = 2 * formats.BATCH_ROWS + 1000
     rng = np.random.default_rng(7)
     table = pa.table(
         {
@@ -272,8 +280,8 @@ def test_a_large_parquet_file_is_scanned_in_ranges_of_its_row_groups(workflow):
             "value": rng.normal(0, 1, n),
         }
     )
-    pq.write_table(table, workflow.path("data.parquet"), row_group_size=tableio.BATCH_ROWS)
-    ranged = workflow.run_ok(env={"TILEGRID_SCAN_ROWS": str(tableio.BATCH_ROWS)})
+    pq.write_table(table, workflow.path("data.parquet"), row_group_size=formats.BATCH_ROWS)
+    ranged = workflow.run_ok(env={"TILEGRID_SCAN_ROWS": str(formats.BATCH_ROWS)})
     assert (ranged.jobs("scan"), ranged.jobs("split")) == (3, 1), ranged.output[-3000:]
     per_range = {k: v for k, v in results(workflow).items() if not k.startswith("scans/")}
     whole = workflow.run_ok()  # one scan job is too few: the file is split whole

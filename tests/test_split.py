@@ -9,9 +9,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import small_table
-from tilegrid import split, tableio
+from tilegrid import gather
 from tilegrid.shardio import batch_sizes, read_shard
 from tilegrid.split import SplitError, SplitSpec, run_split
+from tilegrid.table import formats
 
 
 def _spec(path, **kw):
@@ -44,15 +45,15 @@ def test_every_row_goes_to_exactly_its_tile(table_path, tmp_path):
 
 def test_shards_are_byte_identical_whatever_the_input_batching(table_path, tmp_path, monkeypatch):
     run_split(_spec(table_path), str(tmp_path / "a"))
-    monkeypatch.setattr(tableio, "BATCH_ROWS", 97)
-    monkeypatch.setattr(split, "ROW_GROUP", split.ROW_GROUP)
+    monkeypatch.setattr(formats, "BATCH_ROWS", 97)
+    monkeypatch.setattr(gather, "ROW_GROUP", gather.ROW_GROUP)
     run_split(_spec(table_path), str(tmp_path / "b"))
     assert _shard_bytes(tmp_path / "a") == _shard_bytes(tmp_path / "b")
 
 
 def test_row_groups_are_counted_in_the_tiles_own_rows(table_path, tmp_path, monkeypatch):
-    monkeypatch.setattr(split, "ROW_GROUP", 100)
-    monkeypatch.setattr(tableio, "BATCH_ROWS", 333)
+    monkeypatch.setattr(gather, "ROW_GROUP", 100)
+    monkeypatch.setattr(formats, "BATCH_ROWS", 333)
     result = run_split(_spec(table_path), str(tmp_path / "out"))
     sizes = batch_sizes(tmp_path / "out" / f"{result.tiles[0]['id']}.arrow")
     assert sizes[:-1] == [100] * (len(sizes) - 1) and 0 < sizes[-1] <= 100
@@ -79,11 +80,13 @@ def test_levels_follow_seaborns_order(tmp_path):
         pa.table({"c": cat, "n": [3, 1, 2], "s": ["b", "a", "b"], "v": [1.0, 2, 3]}), path
     )
     spec = SplitSpec(data=str(path), row="c", col="n", x="s", y="v")
-    levels, total = split.collect_levels(spec, ["c", "n", "s"])
-    assert total == 3
-    assert levels["c"].to_pylist() == ["hi", "lo"]  # categorical order, unused kept
-    assert levels["n"].to_pylist() == [1, 2, 3]  # numbers sorted
-    assert levels["s"].to_pylist() == ["b", "a"]  # strings in order of appearance
+    result = run_split(spec, str(tmp_path / "o"))
+    manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())
+    assert result.input_rows == 3
+    assert manifest["row"]["levels"] == ["hi", "lo"]  # categorical order, unused kept
+    assert manifest["col"]["levels"] == [1, 2, 3]  # numbers sorted
+    sidecar = json.loads((tmp_path / "o" / f"{result.tiles[0]['id']}.json").read_text())
+    assert sidecar["x"]["categories"] == ["b", "a"]  # strings in order of appearance
 
 
 def test_explicit_order_selects_and_orders_values(table_path, tmp_path):

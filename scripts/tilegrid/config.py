@@ -12,9 +12,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from . import tableio
 from .kinds import OptionError, PlotKind, closest, get_kind, resolve_options
 from .kinds.custom import FunctionSpecError, check_spec
+from .table import Table, TableError, describe, open_table
 
 
 class ConfigError(ValueError):
@@ -69,10 +69,13 @@ def _is_numeric(dtype: pa.DataType) -> bool:
     return pa.types.is_integer(dtype) or pa.types.is_floating(dtype) or pa.types.is_null(dtype)
 
 
-def check_config(config: dict[str, Any], check_data: bool = True) -> None:
+def check_config(
+    config: dict[str, Any], check_data: bool = True, table: Table | None = None
+) -> None:
     """Raise :class:`ConfigError` for the first problem of ``config`` (after schema defaults).
 
-    With ``check_data`` the data file must exist and hold the configured columns.
+    With ``check_data`` the data file must exist and hold the configured columns
+    (``table``: the data, when it was opened already).
     """
     facet, plot = config["facet"], config["plot"]
     if facet["col_wrap"] is not None and facet["row"] is not None:
@@ -96,7 +99,7 @@ def check_config(config: dict[str, Any], check_data: bool = True) -> None:
     check_print_size(config["tile"], config["mosaic"])
     check_templates(config["mosaic"])
     if check_data:
-        check_columns(config, kind)
+        check_columns(config, kind, table)
 
 
 def check_palette(palette: Any, hue_order: list[Any] | None = None) -> None:
@@ -218,16 +221,19 @@ def _role_column(plot: dict[str, Any], role: str) -> str | None:
     return plot.get(role)
 
 
-def check_columns(config: dict[str, Any], kind: PlotKind) -> None:
-    """The configured columns exist in the data file, and numeric roles are numeric."""
+def check_columns(config: dict[str, Any], kind: PlotKind, table: Table | None = None) -> None:
+    """The configured columns exist in the data file, and numeric roles are numeric.
+
+    ``table``: the data, opened once at parse time (:func:`tilegrid.table.open_table`)."""
     path = config["data"]
-    where = tableio.describe(path)
+    where = describe(path)
     try:
-        schema = tableio.read_schema(path, config.get("source_column"))
-        if not tableio.has_rows(path):
+        table = table or open_table(path, config.get("source_column"))
+        if not table.has_rows():
             raise ConfigError(f"{where}: the table has no rows")
-    except tableio.TableError as exc:
+    except TableError as exc:
         raise ConfigError(str(exc)) from exc
+    schema = table.schema
     names = list(schema.names)
     plot = config["plot"]
     roles = [("facet.row", config["facet"]["row"]), ("facet.col", config["facet"]["col"])]

@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 #: the record of digests, relative to the working folder (Snakemake's metadata)
 RECORD = os.path.join(".snakemake", "tilegrid", "contents.json")
 #: bump when a digest's meaning changes (old entries are then hashed again)
-VERSION = 1
+VERSION = 2
 #: bytes hashed as one piece (pieces of one file are hashed in parallel)
 PIECE = 64 << 20
 HASH_THREADS = 2
@@ -40,9 +40,16 @@ def stat_key(path: str) -> list[int]:
     return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev]
 
 
-def _pieces(path: str, size: int) -> list[tuple[str, int, int]]:
-    """``(path, offset, length)`` pieces covering the file (one, empty, for an empty file)."""
-    return [(path, at, min(PIECE, size - at)) for at in range(0, size, PIECE)] or [(path, 0, 0)]
+#: what is hashed: a file's bytes (``None``) or a span ``(start, stop)`` of them
+Span = tuple[int, int] | None
+
+
+def _pieces(path: str, start: int, stop: int) -> list[tuple[str, int, int]]:
+    """``(path, offset, length)`` pieces covering bytes ``start`` to ``stop`` (one, empty,
+    for no bytes)."""
+    return [(path, at, min(PIECE, stop - at)) for at in range(start, stop, PIECE)] or [
+        (path, start, 0)
+    ]
 
 
 def _hash_piece(piece: tuple[str, int, int]) -> bytes:
@@ -61,27 +68,37 @@ def _hash_piece(piece: tuple[str, int, int]) -> bytes:
 
 
 def _combine(size: int, pieces: list[bytes]) -> str:
-    """One digest of a file from its pieces' digests and its size."""
+    """One digest of some bytes from their pieces' digests and their size."""
     top = hashlib.sha256(f"tilegrid-contents-{VERSION}:{size}:".encode())
     for piece in pieces:
         top.update(piece)
     return top.hexdigest()
 
 
-def hash_files(paths: list[str], threads: int = HASH_THREADS) -> dict[str, str]:
-    """The content digest of each file of ``paths``, its pieces hashed in ``threads``."""
-    sizes = {path: os.path.getsize(path) for path in paths}
-    work = [piece for path in paths for piece in _pieces(path, sizes[path])]
+def hash_spans(keys: list[tuple[str, Span]], threads: int = HASH_THREADS) -> dict:
+    """The content digest of each ``(path, span)`` (span None: the whole file), its
+    pieces hashed in ``threads``."""
+    bounds = {
+        key: (0, os.path.getsize(key[0])) if key[1] is None else tuple(key[1]) for key in keys
+    }
+    plans = {key: _pieces(key[0], *bounds[key]) for key in keys}
+    work = [piece for key in keys for piece in plans[key]]
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         digests = iter(list(pool.map(_hash_piece, work)))
     return {
-        path: _combine(sizes[path], [next(digests) for _ in _pieces(path, sizes[path])])
-        for path in paths
+        key: _combine(bounds[key][1] - bounds[key][0], [next(digests) for _ in plans[key]])
+        for key in keys
     }
 
 
+def hash_files(paths: list[str], threads: int = HASH_THREADS) -> dict[str, str]:
+    """The content digest of each whole file of ``paths``."""
+    found = hash_spans([(path, None) for path in paths], threads)
+    return {path: found[(path, None)] for path in paths}
+
+
 def read_record(path: str = RECORD) -> dict[str, list]:
-    """The recorded ``{file: [stat key..., digest]}``; empty when missing or damaged."""
+    """The recorded ``{file: [stat key, {span: digest}]}``; empty when missing or damaged."""
     try:
         with open(path, encoding="utf-8") as handle:
             record = json.load(handle)
@@ -108,25 +125,40 @@ def write_record(files: dict[str, list], path: str = RECORD) -> None:
             os.remove(tmp)
 
 
-def digests(paths: Iterable[str], record: str = RECORD) -> dict[str, str]:
-    """Each existing file of ``paths`` and its content digest, hashing only the files whose
-    stat is not the one recorded with a digest; the record is updated when any was."""
+def _span_key(span: Span) -> str:
+    return "" if span is None else f"{span[0]}-{span[1]}"
+
+
+def span_digests(keys: Iterable[tuple[str, Span]], record: str = RECORD) -> dict:
+    """The content digest of each ``(path, span)`` whose file exists, hashing only what
+    the record does not hold for the file's current stat; the record is updated when
+    anything was hashed.  A span is a byte range (a range of a Parquet file's row
+    groups), None the whole file."""
     known = read_record(record)
     found, stale = {}, []
-    for path in dict.fromkeys(paths):
+    for path, span in dict.fromkeys(keys):
         try:
             key = stat_key(path)
         except OSError:
             continue  # missing: the rule that makes it, or Snakemake, says so
         entry = known.get(path)
-        if isinstance(entry, list) and len(entry) == len(key) + 1 and entry[:-1] == key:
-            found[path] = entry[-1]
+        if not (isinstance(entry, list) and len(entry) == 2 and entry[0] == key):
+            entry = known[path] = [key, {}]
+        digest = entry[1].get(_span_key(span)) if isinstance(entry[1], dict) else None
+        if digest is None:
+            stale.append((path, span))
         else:
-            stale.append((path, key))
+            found[(path, span)] = digest
     if stale:
-        fresh = hash_files([path for path, _ in stale])
-        for path, key in stale:
-            found[path] = fresh[path]
-            known[path] = [*key, fresh[path]]
+        fresh = hash_spans(stale)
+        for path, span in stale:
+            found[(path, span)] = fresh[(path, span)]
+            known[path][1][_span_key(span)] = fresh[(path, span)]
         write_record(known, record)
     return found
+
+
+def digests(paths: Iterable[str], record: str = RECORD) -> dict[str, str]:
+    """Each existing file of ``paths`` and its content digest (see :func:`span_digests`)."""
+    found = span_digests([(path, None) for path in paths], record)
+    return {path: digest for (path, _), digest in found.items()}

@@ -1,108 +1,58 @@
-"""The gather half of a split per input file: every file's scan into the split's outputs.
+"""The gather: every part's scan into the split's outputs, byte for byte one split's.
 
-:func:`gather` reads the scans of :func:`tilegrid.scan.scan_file`, one per
-input file, in the order the table reads its files, and writes what
-:func:`tilegrid.split.run_split` writes, byte for byte:
+:func:`gather` reads the scans of :func:`tilegrid.scan.scan_part`, in the order
+the table reads its parts, and writes the shards, sidecars and manifest:
 
-1. the levels: each file's values and categories, concatenated in file order,
-   ordered as the whole-table pass orders them (:func:`tilegrid.grid.order_levels`),
-   then the grid;
-2. each file's routed batches, their tiles and category codes mapped from the
-   file's own levels to the table's, committed in file order to the split's own
-   shard writer (:func:`tilegrid.partition.shard_writer`): the same rows in the
-   same order give the same row groups, and each batch's moments, merged in the
-   same order, the same floats;
-3. the rest of the split as it is (:func:`tilegrid.split.finish_split`): bins,
-   binned passes over the shards, sidecars, manifest, rows accounted for.
+1. the levels: each part's learnt levels, concatenated in part order, ordered
+   as seaborn orders them (:func:`tilegrid.grid.order_levels`), then the grid;
+2. each part's routed batches, their local tiles, category codes and groups
+   mapped to the table's, committed in file order to the shard writer
+   (:func:`tilegrid.partition.shard_writer`): the same rows in the same order
+   give the same row groups, and each batch's moments, merged in the same
+   order, the same floats, however the table was cut into parts;
+3. the rest of the split (:func:`tilegrid.split.finish_split`): bins, binned
+   passes over the shards, sidecars, manifest, rows accounted for.
 
-Only the reading and routing of rows is per file; a file that did not change
-keeps its scan.
+Only reading and routing rows is per part; a part that did not change keeps
+its scan.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from . import split, tableio
-from .filetimes import keep_times
+from .finish import SplitResult, finish_split
 from .grid import explicit_levels, make_grid, order_levels
 from .levels import LevelCollector, codes
-from .partition import (
-    Column,
-    Partitioner,
-    Routed,
-    _slice,
-    group_radix,
-    shard_layout,
-    shard_writer,
-)
+from .partition import Column, Partitioner, Routed, _slice, group_radix, shard_layout, shard_writer
 from .plan import SplitError, SplitPlan, SplitSpec, make_plan
 from .scan import SCAN_INDEX, SCAN_MOMENTS, SCAN_ROWS, read_arrays
 from .stats import BatchMoments
+from .table import describe
 
-#: the folder of the scans, beside the shards' folder (results/scans)
-SCANS = "scans"
+ROW_GROUP = 1 << 16  # rows per shard row group; bounds the split's buffers per tile
 
 
-def gather(
-    spec: SplitSpec, scans: list[str], out_dir: str, schema: pa.Schema | None = None
-) -> split.SplitResult:
+def gather(spec: SplitSpec, scans: list[str], out_dir: str, schema: pa.Schema) -> SplitResult:
     """Write the split of ``spec.data`` into ``out_dir`` from the scan folders of its
-    files (``scans``, in the order of :func:`tilegrid.tableio.input_files`)."""
-    if spec.chunks:
-        raise SplitError("facet.chunks splits the whole table by row position: no split per file")
-    schema = schema or tableio.read_schema(spec.data, spec.source_column)
+    parts (``scans``, in the table's order); what it wrote."""
     plan = make_plan(spec, schema)
     indexes = [read_index(scan, plan) for scan in scans]
     levels = gathered_levels(plan, schema, scans, indexes)
     if sum(index["input_rows"] for index in indexes) == 0:
-        raise SplitError(f"{tableio.describe(spec.data)}: the table has no rows")
+        raise SplitError(f"{describe(spec.data)}: the table has no rows")
     grid = make_grid(plan.spec, levels)
     os.makedirs(out_dir, exist_ok=True)
     columns = shard_layout(plan, schema, levels)
-    with shard_writer(plan, grid, levels, columns, 0, out_dir, split.ROW_GROUP) as part:
+    with shard_writer(plan, grid, levels, columns, out_dir, ROW_GROUP) as part:
         for scan, index in zip(scans, indexes):
             replay_scan(part, scan, index)
-    return split.finish_split(plan, grid, levels, part, out_dir)
-
-
-def split_job(
-    params: dict[str, Any], out_dir: str, scans: list[str], schema: str | None
-) -> split.SplitResult:
-    """The checkpoint's job: gather the ``scans`` of the input files (a split per file),
-    or with none split the table whole.  ``schema`` is the table's
-    (:func:`tilegrid.tableio.schema_token`).  Scans of files no longer read are
-    removed from ``scans/`` beside ``out_dir``, so the results hold a fresh run's.
-    Files written with the bytes they had keep their time (:mod:`tilegrid.filetimes`)."""
-    remove_stale_scans(os.path.join(os.path.dirname(os.path.normpath(out_dir)), SCANS), scans)
-    spec = SplitSpec(**params)
-    if not scans:
-        result = split.run_split(spec, out_dir)
-    else:
-        table = tableio.schema_from_token(schema) if schema else None
-        result = gather(spec, scans, out_dir, table)
-    keep_times(out_dir)
-    return split.log_result(result)
-
-
-def remove_stale_scans(scans_dir: str, scans: list[str]) -> None:
-    """Remove the scan folders in ``scans_dir`` that are not among ``scans`` (and the
-    folder itself when none is), so the results hold what a fresh run's hold."""
-    if not os.path.isdir(scans_dir):
-        return
-    keep = {os.path.normpath(scan) for scan in scans}
-    for name in os.listdir(scans_dir):
-        path = os.path.normpath(os.path.join(scans_dir, name))
-        if path not in keep:
-            shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
-    if not keep:
-        os.rmdir(scans_dir)
+    return finish_split(plan, grid, levels, part, out_dir)
 
 
 def read_index(scan: str, plan: SplitPlan) -> dict[str, Any]:
@@ -117,7 +67,7 @@ def read_index(scan: str, plan: SplitPlan) -> dict[str, Any]:
 def gathered_levels(
     plan: SplitPlan, schema: pa.Schema, scans: list[str], indexes: list[dict[str, Any]]
 ) -> dict[str, pa.Array]:
-    """The table's levels: every file's values, in file order, ordered as the split orders them."""
+    """The table's levels: every part's, in part order, ordered as the split orders them."""
     fixed = explicit_levels(plan.spec, plan.level_columns, schema)
     if fixed is not None:
         return fixed
@@ -126,16 +76,16 @@ def gathered_levels(
         for i, level in enumerate(index["levels"]):
             collector = collectors[level["column"]]
             collector.categorical = collector.categorical or level["categorical"]
-            collector.chunks += read_arrays(os.path.join(scan, f"seen-{i}.arrow"))
+            collector.chunks += read_arrays(os.path.join(scan, f"levels-{i}.arrow"))
     return order_levels(plan.spec, collectors)
 
 
 def replay_scan(part: Partitioner, scan: str, index: dict[str, Any]) -> None:
-    """Commit one file's routed batches to ``part``, mapped to the table's levels, in order."""
-    maps = LevelMaps(part, scan)
+    """Commit one part's routed batches to ``part``, mapped to the table's levels, in order."""
+    maps = LevelMaps(part, scan, index)
     with (
-        pa.OSFile(os.path.join(scan, SCAN_ROWS)) as rows_file,
-        pa.OSFile(os.path.join(scan, SCAN_MOMENTS)) as moments_file,
+        pa.memory_map(os.path.join(scan, SCAN_ROWS)) as rows_file,
+        pa.memory_map(os.path.join(scan, SCAN_MOMENTS)) as moments_file,
     ):
         rows = pa.ipc.open_file(rows_file)
         moments = pa.ipc.open_file(moments_file)
@@ -143,15 +93,13 @@ def replay_scan(part: Partitioner, scan: str, index: dict[str, Any]) -> None:
         for batch in index["batches"]:
             routed = Routed([], {}, {})
             if batch["pieces"]:
-                record = rows.get_batch(n_rows)
+                routed.pieces = maps.pieces(rows.get_batch(n_rows), batch["pieces"])
                 n_rows += 1
-                routed.pieces = maps.pieces(record, batch["pieces"])
             for role in part.plan.numeric_roles:
                 scale = batch["scales"][role]
                 if scale is not None:
-                    record = moments.get_batch(n_moments)
+                    routed.moments[role] = maps.moments(moments.get_batch(n_moments), scale)
                     n_moments += 1
-                    routed.moments[role] = maps.moments(record, scale, role)
             part.commit(routed)
     part.commit(
         Routed(
@@ -166,28 +114,40 @@ def replay_scan(part: Partitioner, scan: str, index: dict[str, Any]) -> None:
 
 
 class LevelMaps:
-    """One file's tiles, categories and moment cells as the table's (gather's) codes."""
+    """One part's local tiles, category codes and groups as the table's (gather's) codes."""
 
-    def __init__(self, part: Partitioner, scan: str):
-        plan, grid, levels = part.plan, part.grid, part.levels
+    def __init__(self, part: Partitioner, scan: str, index: dict[str, Any]):
+        plan, levels = part.plan, part.levels
         local = {
             name: read_arrays(os.path.join(scan, f"levels-{i}.arrow"))[0]
             for i, name in enumerate(plan.level_columns)
         }
         self.part = part
         self.code = {name: _code_map(local[name], levels[name]) for name in plan.level_columns}
-        spec = plan.spec
-        rows = self.code[spec.row] if spec.row else np.zeros(1, np.int32)
-        cols = self.code[spec.col] if spec.col else np.zeros(1, np.int32)
-        self.tile = (rows[:, None].astype(np.int64) * grid.n_cols + cols[None, :]).ravel()
+        self.tile = self._tiles(index["tiles"])
         self.group = _group_map(
+            index["groups"],
             [self.code[name] for name in plan.category_columns],
             group_radix(plan, levels),
         )
-        self.local_groups = int(np.prod([len(local[n]) + 1 for n in plan.category_columns]))
+        self.groups = int(np.prod(group_radix(plan, levels)))
+
+    def _tiles(self, keys: list[list[int]] | None) -> np.ndarray:
+        """The table's tile of each local tile (its facet codes mapped; chunks: itself)."""
+        grid, spec = self.part.grid, self.part.plan.spec
+        if keys is None:
+            return np.arange(grid.n_rows * grid.n_cols, dtype=np.int64)
+        maps = [self.code[name] for name in spec.facets]
+        tiles = np.zeros(len(keys), dtype=np.int64)
+        for k, key in enumerate(keys):
+            codes_ = [int(m[c]) for m, c in zip(maps, key)]
+            row = codes_[0] if spec.row else 0
+            col = codes_[-1] if spec.col else 0
+            tiles[k] = row * grid.n_cols + col
+        return tiles
 
     def tile_drops(self, local: list[list[int]]) -> np.ndarray | None:
-        """A file's rows dropped per local tile (scan index) as the table's tiles x reasons."""
+        """A part's rows dropped per local tile (scan index) as the table's tiles x reasons."""
         if not local:
             return None
         counts = np.zeros_like(self.part.tile_dropped)
@@ -204,16 +164,15 @@ class LevelMaps:
             start += n
         return out
 
-    def moments(self, record: pa.RecordBatch, scale: float, role: str) -> BatchMoments:
-        """The batch's moments of ``role``, keyed by the table's (tile, group) cells."""
-        keys = record.column(0).to_numpy()
-        tile, group = np.divmod(keys, self.local_groups)
-        groups = self.part.router.moments[role].groups
+    def moments(self, record: pa.RecordBatch, scale: float) -> BatchMoments:
+        """The batch's moments, keyed by the table's (tile, group) cells."""
+        tile = self.tile[record.column(0).to_numpy()]
         # a table of one group keys moments by tile alone (MomentTable.keys)
-        mapped = self.tile[tile] if groups == 1 else self.tile[tile] * groups + self.group[group]
-        return BatchMoments(
-            mapped, *(record.column(i).to_numpy() for i in range(1, 6)), scale=scale
-        )
+        if self.groups == 1:
+            keys = tile
+        else:
+            keys = tile * self.groups + self.group[record.column(1).to_numpy()]
+        return BatchMoments(keys, *(record.column(i).to_numpy() for i in range(2, 7)), scale=scale)
 
     def _source(self, column: Column, array: pa.Array) -> Any:
         if column.mode == "codes":
@@ -224,26 +183,25 @@ class LevelMaps:
 
 
 def _code_map(local: pa.Array, levels: pa.Array) -> np.ndarray:
-    """The table's code of each of a file's levels (every one is among the table's)."""
+    """The table's code of each of a part's levels (every one is among the table's)."""
     mapped = codes(local, levels) if len(local) else np.zeros(0, np.int32)
     if (mapped < 0).any():
-        raise AssertionError("tilegrid bug: a file's level is not among the table's levels")
+        raise AssertionError("tilegrid bug: a part's level is not among the table's levels")
     return mapped.astype(np.int32, copy=False)
 
 
-def _group_map(maps: list[np.ndarray], radix: list[int]) -> np.ndarray:
-    """The table's group code of each of a file's group codes.
+def _group_map(keys: list[list[int]], maps: list[np.ndarray], radix: list[int]) -> np.ndarray:
+    """The table's group of each of a part's local groups.
 
-    A file's group digits are its level codes plus one (0: missing, counted by
-    the whole split under the first level); the table's digits are its codes.
+    A local group's key holds each category column's local code plus one (0: a
+    missing value, which a custom kind keeps and the split counts under the first
+    level); the table's group is those codes mapped, in the radix of its levels.
     """
-    size = int(np.prod([len(m) + 1 for m in maps]))
-    local = np.arange(size, dtype=np.int64)
-    digits = []
-    for m in reversed(maps):
-        local, digit = np.divmod(local, len(m) + 1)
-        digits.append(np.where(digit > 0, np.append(np.int32(0), m)[digit], 0))
-    out = np.zeros(size, dtype=np.int64)
-    for r, digit in zip(radix, reversed(digits)):
-        out = out * r + digit
+    out = np.zeros(len(keys), dtype=np.int64)
+    for g, key in enumerate(keys):
+        value = 0
+        for digit, code_map, base in zip(key, maps, radix):
+            code = int(code_map[digit - 1]) if digit > 0 else 0
+            value = value * base + max(code, 0)
+        out[g] = value
     return out

@@ -1,4 +1,4 @@
-"""The split's first pass: the levels of the facet and categorical columns, and the grid.
+"""The levels of the facet and categorical columns in seaborn's order, and the grid.
 
 A tile's id comes from its facet values (:func:`tilegrid.ids.tile_id`), never
 from its place in the grid, so re-ordering or wrapping the grid renames no tile.
@@ -6,13 +6,11 @@ from its place in the grid, so re-ordering or wrapping the grid renames no tile.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
 
-from . import tableio
 from .ids import tile_id
 from .levels import LevelCollector, LevelError, cast_order, value_type
 from .plan import SplitError, SplitSpec
@@ -47,28 +45,6 @@ def explicit_orders(spec: SplitSpec) -> dict[str, list[Any] | None]:
     return explicit
 
 
-def collect_levels(
-    spec: SplitSpec, columns: list[str], schema: pa.Schema | None = None
-) -> tuple[dict[str, pa.Array], int]:
-    """The ordered levels of ``columns`` and the table's row count (0 if not needed).
-
-    A pass over the columns is needed wherever their values decide the order,
-    categorical columns included: each row group and each file of a folder may
-    carry its own dictionary, and the categories are their union.  Only when
-    every column has an explicit order is no pass needed (the row count is read
-    only when ``chunks`` asks for it).
-    """
-    schema = schema or tableio.read_schema(spec.data, spec.source_column)
-    fixed = explicit_levels(spec, columns, schema)
-    if fixed is not None:
-        return fixed, 0
-    read = columns or [schema.names[0]]
-    collectors, total = scan_levels(
-        columns, tableio.iter_batches(spec.data, read, spec.source_column)
-    )
-    return order_levels(spec, collectors), total
-
-
 def explicit_levels(
     spec: SplitSpec, columns: list[str], schema: pa.Schema
 ) -> dict[str, pa.Array] | None:
@@ -80,19 +56,6 @@ def explicit_levels(
         return {c: cast_order(explicit[c], _level_type(schema, c), c) for c in columns}
     except LevelError as exc:
         raise SplitError(str(exc)) from exc
-
-
-def scan_levels(
-    columns: list[str], batches: Iterable[pa.RecordBatch]
-) -> tuple[dict[str, LevelCollector], int]:
-    """The values seen in each of ``columns`` over ``batches``, and their row count."""
-    collectors = {c: LevelCollector(c) for c in columns}
-    total = 0
-    for batch in batches:
-        total += batch.num_rows
-        for name in columns:
-            collectors[name].add(batch.column(name))
-    return collectors, total
 
 
 def order_levels(spec: SplitSpec, collectors: dict[str, LevelCollector]) -> dict[str, pa.Array]:

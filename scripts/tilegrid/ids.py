@@ -61,13 +61,17 @@ def tile_id(values: Sequence[object]) -> str:
     return f"{slug}-{digest}" if slug else f"t-{digest}"
 
 
-def scan_id(path: str, row_groups: Sequence[int] | None = None) -> str:
-    """The id of an input file's scan (a split per file): a readable slug of its name
-    and a hash of its path as the table reads it (and of its range of row groups),
-    never of its place in the list."""
-    label = os.path.normpath(path).replace(os.sep, "/")
-    if row_groups is not None:
-        label += "\0" + "-".join(str(g) for g in row_groups)
-    digest = hashlib.sha256(label.encode()).hexdigest()[:HASH_LEN]
-    slug = slugify(os.path.basename(label))
+def scan_id(units: Sequence[tuple[str, Sequence[int] | None]]) -> str:
+    """The id of a scan of the ``(path, row_groups)`` units it reads (a file, a range of a
+    file's row groups, or a run of small files): a readable slug of its first file's name
+    and a hash of every unit as the table reads it, never of its place in the table."""
+    labels = []
+    for path, row_groups in units:
+        label = os.path.normpath(path).replace(os.sep, "/")
+        if row_groups is not None:
+            label += "\0" + "-".join(str(g) for g in row_groups)
+        labels.append(label)
+    digest = hashlib.sha256("\n".join(labels).encode()).hexdigest()[:HASH_LEN]
+    first = os.path.basename(labels[0].split("\0")[0]) if labels else ""
+    slug = slugify(first + (f"-and-{len(labels) - 1}" if len(labels) > 1 else ""))
     return f"{slug}-{digest}" if slug else f"f-{digest}"

@@ -67,7 +67,7 @@ def canonical(array: pa.Array) -> pa.Array:
         if pc.any(nan).as_py():
             array = pc.if_else(nan, pa.scalar(None, array.type), array)
     elif pa.types.is_string(array.type):
-        empty = pc.equal(array, "")
+        empty = pc.equal(array, pa.scalar("", array.type))  # a bare "" makes pyarrow import pandas
         if pc.any(empty).as_py():
             array = pc.if_else(empty, pa.scalar(None, array.type), array)
     return array
@@ -160,3 +160,111 @@ def codes(column: pa.Array, levels: pa.Array) -> np.ndarray:
         out = out.copy() if not out.flags.writeable else out
         out[values.is_null().to_numpy(zero_copy_only=False)] = MISSING
     return out
+
+
+class LevelLearner:
+    """One column's levels learnt while its batches are read, and each batch's codes.
+
+    The levels are the column's values in order of first appearance (a dictionary
+    column's: its dictionaries' entries, in order, as :class:`LevelCollector` sees
+    them), or the ``explicit`` order when one is given (other values are then
+    ``ABSENT``).  Levels are only ever appended, so the codes of earlier batches
+    stay valid: one pass codes and learns at once.
+    """
+
+    def __init__(self, name: str, explicit: pa.Array | None = None):
+        self.name = name
+        self.explicit = explicit
+        self.levels: pa.Array | None = explicit
+        self.categorical = False
+        self._dictionary: pa.Array | None = None
+        self._lookup: np.ndarray | None = None
+
+    def code(self, column: pa.Array) -> np.ndarray:
+        """Each value's code (int32) against the levels, learning the values not seen yet."""
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks()
+        if pa.types.is_dictionary(column.type):
+            self.categorical = True
+            return self._code_dictionary(column)
+        if self.explicit is None:
+            self._learn(canonical(column))
+        if self.levels is None:
+            return np.full(len(column), MISSING, dtype=np.int32)
+        return codes(column, self.levels)
+
+    def _code_dictionary(self, column: pa.DictionaryArray) -> np.ndarray:
+        dictionary = column.dictionary
+        if self._dictionary is None or not dictionary.equals(self._dictionary):
+            if self.explicit is None:
+                self._learn(canonical(dictionary))
+            self._dictionary = dictionary
+            self._lookup = np.append(codes(dictionary, self.levels), MISSING)
+        indices = column.indices
+        if indices.null_count:
+            indices = indices.fill_null(-1)
+        return self._lookup[indices.to_numpy(zero_copy_only=False)]
+
+    def _learn(self, values: pa.Array) -> None:
+        """Append the values of ``values`` not among the levels, in order of appearance."""
+        if pa.types.is_null(values.type):
+            return
+        seen = pc.unique(values).drop_null()
+        if self.levels is None:
+            self.levels = seen
+            return
+        if self.levels.type != seen.type:
+            seen = seen.cast(self.levels.type)
+        new = seen.filter(pc.invert(pc.is_in(seen, value_set=self.levels)))
+        if len(new):
+            self.levels = pa.concat_arrays([self.levels, new])
+
+    def learnt(self, dtype: pa.DataType) -> pa.Array:
+        """The levels (an empty array of ``dtype`` when no value was seen)."""
+        return self.levels if self.levels is not None else pa.array([], dtype)
+
+
+class DenseIds:
+    """Small dense ids for tuples of codes (a tile's facet codes, a group's category
+    codes), given in order of first appearance, so that they can key arrays."""
+
+    def __init__(self, width: int):
+        self.width = width
+        self.keys: list[tuple[int, ...]] = []
+        self._table = np.full((1,) * width, -1, dtype=np.int32) if width else None
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def ids(self, parts: list[np.ndarray], n: int) -> np.ndarray:
+        """The id of each of ``n`` rows' tuple of codes (``parts``: one array of codes >= 0
+        each, of ``n`` rows; none for the one empty tuple)."""
+        if not self.width:
+            if n and not self.keys:
+                self.keys.append(())
+            return np.zeros(n, dtype=np.int32)
+        self._grow([int(p.max()) + 1 if p.size else 0 for p in parts])
+        found = self._table[tuple(parts)]
+        missing = found < 0
+        if missing.any():
+            self._assign([p[missing] for p in parts])
+            found = self._table[tuple(parts)]
+        return found
+
+    def _grow(self, sizes: list[int]) -> None:
+        shape = self._table.shape
+        if all(s <= n for s, n in zip(sizes, shape)):
+            return
+        bigger = np.full([max(s, n) for s, n in zip(sizes, shape)], -1, dtype=np.int32)
+        bigger[tuple(slice(0, n) for n in shape)] = self._table
+        self._table = bigger
+
+    def _assign(self, parts: list[np.ndarray]) -> None:
+        """Give the new tuples among ``parts`` ids, in order of first appearance."""
+        flat = np.ravel_multi_index(tuple(parts), self._table.shape)
+        unique, first = np.unique(flat, return_index=True)
+        for key in unique[np.argsort(first, kind="stable")].tolist():
+            index = np.unravel_index(key, self._table.shape)
+            if self._table[index] < 0:
+                self._table[index] = len(self.keys)
+                self.keys.append(tuple(int(i) for i in index))

@@ -1,18 +1,10 @@
-"""Routing rows to tile shards: the split's hot loop, in numpy, on both cores.
+"""Writing the shards: the gathered rows of every tile, and what they agree on.
 
-Each input batch is routed with one stable sort of its tile codes (rows keep
-their file order within a tile), while the per-(tile, category) moments of the
-numeric roles are merged with ``np.bincount``.  Three stages overlap:
-
-* a reader thread decodes the next batches (pyarrow releases the GIL),
-* two threads code and route one batch each (:meth:`Partitioner.prepare`, then
-  :meth:`Router.route`: numpy, which releases the GIL in its sorts and gathers),
-  and the calling thread commits the routed batches in file order
-  (:meth:`Router.commit`, see :func:`route_batches`),
-* a writer thread writes finished row groups (Arrow IPC batches, pyarrow again).
-
-Memory is bounded by the queues between the stages plus each tile's pending
-rows (fewer than ``row_group`` each), whatever the number of input rows.
+The gather (:mod:`tilegrid.gather`) commits each scan's routed batches, in file
+order, to a :class:`Partitioner` (:func:`shard_writer`): it merges the batches'
+moments per tile and category and counts rows and dropped rows, while
+:class:`TileBuffers` append each tile's rows and hand whole row groups to a
+writer thread (:class:`ShardSink`).
 
 A shard's bytes depend only on its own rows and on what the grid shares
 (the category levels): row groups hold exactly ``row_group`` of the tile's
@@ -27,22 +19,20 @@ import logging
 import os
 import queue
 import threading
-from collections import deque
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from . import shardio, tableio
+from . import shardio
 from .contracts import DROP_REASONS, TILE_DROP_REASONS
+from .drops import merge_inexact
 from .grid import Grid
-from .levels import MISSING, codes, plain, value_type
-from .plan import SplitError, SplitPlan
-from .stats import BatchMoments, MomentTable, TileStats, batch_moments
+from .levels import value_type
+from .plan import SplitPlan
+from .stats import BatchMoments, MomentTable, TileStats
 
 log = logging.getLogger("tilegrid.split")
 
@@ -50,43 +40,6 @@ log = logging.getLogger("tilegrid.split")
 READ_AHEAD = 2
 WRITE_QUEUE = 32
 ROUTING_THREADS = 2  # batches routed at once (numpy releases the GIL in sorts and gathers)
-
-
-def prefetch(items: Iterable[Any], depth: int = READ_AHEAD) -> Iterator[Any]:
-    """Iterate ``items`` in a background thread, ``depth`` items ahead.
-
-    Decoding a Parquet or CSV batch releases the GIL, so it overlaps with the
-    caller's work.  An exception in the producer is raised in the caller.
-    """
-    box: queue.Queue = queue.Queue(maxsize=depth)
-    done = object()
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if stop.is_set():
-                    return
-                box.put((item, None))
-            box.put((done, None))
-        except BaseException as exc:  # noqa: BLE001 - raised in the consumer
-            box.put((done, exc))
-
-    thread = threading.Thread(target=produce, name="tilegrid-read", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item, exc = box.get()
-            if exc is not None:
-                raise exc
-            if item is done:
-                return
-            yield item
-    finally:
-        stop.set()
-        while thread.is_alive():  # let a producer blocked on a full queue finish
-            with contextlib.suppress(queue.Empty):
-                box.get(timeout=0.05)
 
 
 class ShardSink:
@@ -207,7 +160,7 @@ def _arrow(column: Column, data: Any) -> pa.Array:
         return data
     if column.mode == "codes":
         index = column.field.type.index_type
-        codes = pa.array(np.asarray(data, dtype=index.to_pandas_dtype()), index)
+        codes = pa.array(np.asarray(data, dtype=f"int{index.bit_width}"), index)
         return pa.DictionaryArray.from_arrays(codes, column.levels)
     return pa.array(data, column.field.type)
 
@@ -227,58 +180,13 @@ class Routed:
 
 
 class Router:
-    """Routes batches: one stable sort per batch, moments merged per tile and category.
-
-    :meth:`route` only reads shared state, so batches can be routed in
-    parallel threads; :meth:`commit` must see them in file order.
-    """
+    """Takes routed batches in file order: their moments merged per tile and category,
+    their rows appended to each tile's buffer."""
 
     def __init__(self, columns: list[Column], buffers: TileBuffers, roles: list[str], groups: int):
         self.columns, self.buffers = columns, buffers
         self.n_tiles = len(buffers.rows)
         self.moments = {role: MomentTable(groups) for role in roles}
-        # numpy sorts 8- and 16-bit keys by radix sort (stable): one pass per byte
-        self.sort_type = (
-            np.uint8 if self.n_tiles <= 256 else np.uint16 if self.n_tiles <= 2**16 else np.int32
-        )
-
-    def route(
-        self,
-        tile: np.ndarray,
-        keep: np.ndarray | None,
-        group: np.ndarray,
-        values: dict[str, np.ndarray],
-        sources: list[Any],
-    ) -> Routed:
-        """Each tile's kept rows, in file order, and the batch's moments.
-
-        ``tile`` and ``group`` are per-row codes, ``keep`` a mask of rows to keep
-        (None: all), ``values`` the numeric roles as float64 (non-finite values
-        are left out of the moments), ``sources`` each shard column's data.
-        """
-        kept = None if keep is None else np.flatnonzero(keep)
-        t = tile if kept is None else tile[kept]
-        routed = Routed([], {}, {})
-        if t.size == 0:
-            return routed
-        g = group if kept is None else group[kept]
-        for role, v in values.items():
-            v = v if kept is None else v[kept]
-            keys = self.moments[role].keys(t, g)
-            finite = np.isfinite(v)
-            if not finite.all():
-                keys, v = keys[finite], v[finite]
-            routed.moments[role] = batch_moments(keys, v)
-        order = np.argsort(t.astype(self.sort_type, copy=False), kind="stable")
-        rows = order if kept is None else kept[order]
-        counts = np.bincount(t, minlength=self.n_tiles)
-        taken = [_take(data, rows) for data in sources]
-        start = 0
-        for tid in np.flatnonzero(counts).tolist():
-            stop = start + int(counts[tid])
-            routed.pieces.append((tid, [_slice(a, start, stop) for a in taken], stop - start))
-            start = stop
-        return routed
 
     def commit(self, routed: Routed) -> None:
         """Merge a routed batch's moments and append its rows (batches in file order)."""
@@ -293,10 +201,6 @@ def group_radix(plan: SplitPlan, levels: dict[str, pa.Array]) -> list[int]:
     at least 1 (a column without levels, all missing, keeps its rows under a custom
     kind: they count as one group, as missing values count under the first level)."""
     return [max(1, len(levels[name])) for name in plan.category_columns]
-
-
-def _take(data: Any, rows: np.ndarray) -> Any:
-    return data.take(pa.array(rows)) if isinstance(data, pa.Array) else data[rows]
 
 
 def _slice(data: Any, start: int, stop: int) -> Any:
@@ -327,7 +231,8 @@ def shard_layout(plan: SplitPlan, schema: pa.Schema, levels: dict[str, pa.Array]
 
 
 class Partitioner:
-    """Turns each batch into tile codes, category codes and values, and hands them to the router."""
+    """The table's routed batches, committed in file order: rows and dropped rows
+    counted (per tile too), rows and moments handed to the router."""
 
     def __init__(
         self,
@@ -336,48 +241,16 @@ class Partitioner:
         levels: dict[str, pa.Array],
         columns: list[Column],
         router: Router,
-        total: int = 0,
     ):
         self.plan, self.grid, self.levels = plan, grid, levels
         self.columns, self.router = columns, router
         self.radix = group_radix(plan, levels)
-        #: the table's row count (``chunks`` splits the rows by position)
-        self.total = total
         self.input_rows = 0
         self.dropped = dict.fromkeys(DROP_REASONS, 0)
         #: rows dropped from each tile they belong to, tiles x TILE_DROP_REASONS
         self.tile_dropped = np.zeros((router.n_tiles, len(TILE_DROP_REASONS)), np.int64)
         #: integer columns too large for float64, and their largest magnitude
         self.inexact: dict[str, int] = {}
-
-    def tile_codes(
-        self, batch: pa.RecordBatch, offset: int = 0, dropped: dict[str, int] | None = None
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """Each row's tile index, and a mask of rows inside the grid (None: all are).
-
-        Rows outside the grid are counted in ``dropped`` by reason (a missing
-        facet value, or one left out of row_order/col_order).  The index of a
-        row outside the grid is meaningless: only kept rows are used.
-        """
-        spec = self.plan.spec
-        n = batch.num_rows
-        dropped = {} if dropped is None else dropped
-        keep, tile = None, None  # codes of dropped rows are never used
-        if spec.row:
-            r = codes(batch.column(spec.row), self.grid.row_levels)
-            keep = _drop_codes(keep, r, dropped, "missing_facet", "facet_not_in_order")
-            tile = r * np.int32(self.grid.n_cols)
-        if spec.chunks:
-            rows = np.arange(offset, offset + n, dtype=np.int64)
-            part = (rows * spec.chunks // max(self.total, 1)).astype(np.int32)
-            tile = part if tile is None else tile + part
-        elif spec.col:
-            c = codes(batch.column(spec.col), self.grid.col_levels)
-            keep = _drop_codes(keep, c, dropped, "missing_facet", "facet_not_in_order")
-            tile = c if tile is None else tile + c
-        if tile is None:
-            tile = np.zeros(n, dtype=np.int32)
-        return tile, keep
 
     def commit(self, routed: Routed) -> None:
         """Count the batch's rows and dropped rows, and hand its rows and moments to the router."""
@@ -394,60 +267,6 @@ class Partitioner:
         counts = self.tile_dropped[tile].tolist()
         return {reason: n for reason, n in zip(TILE_DROP_REASONS, counts) if n}
 
-    def prepare(self, batch: pa.RecordBatch, offset: int) -> Routed:
-        """Route one batch whose first row is row ``offset`` of the table (thread-safe).
-
-        Each dropped row is counted once, under the first reason that applies:
-        facets (row, then col), then categories (x, then hue), then numbers.
-        A row dropped for a category or a number is also counted in its tile.
-        """
-        strict = self.plan.drops_invalid
-        dropped = dict.fromkeys(DROP_REASONS, 0)
-        inexact: dict[str, int] = {}
-        tile, keep = self.tile_codes(batch, offset, dropped)
-        per_tile = TileDrops(tile, self.router.n_tiles)
-        group = np.zeros(batch.num_rows, dtype=np.int32)
-        category: dict[str, np.ndarray] = {}
-        for name, radix in zip(self.plan.category_columns, self.radix):
-            if name not in category:
-                category[name] = codes(batch.column(name), self.levels[name])
-            code = category[name]
-            if strict:
-                keep = _drop_codes(
-                    keep, code, dropped, "missing_category", "category_not_in_order", per_tile
-                )
-            group = group * np.int32(radix) + self.group_code(code)
-        values: dict[str, np.ndarray] = {}
-        for role in self.plan.numeric_roles:
-            name = self.plan.columns[role]
-            values[role] = numeric(batch.column(name), name)
-            big = inexact_integers(batch.column(name))
-            if big is not None:
-                merge_inexact(inexact, {name: big})
-            if strict:
-                keep = _drop(keep, np.isfinite(values[role]), dropped, "non_finite", per_tile)
-        sources = [self._source(batch, c, category, values) for c in self.columns]
-        routed = self.router.route(tile, keep, group, values, sources)
-        routed.dropped = dropped
-        routed.tile_dropped = per_tile.counts
-        routed.input_rows = batch.num_rows
-        routed.inexact = inexact
-        return routed
-
-    @staticmethod
-    def group_code(code: np.ndarray) -> np.ndarray:
-        """A category's place in the moments' group key: its code; a missing or
-        absent value (kept only by custom kinds) counts as the first level."""
-        return np.maximum(code, 0)
-
-    def _source(self, batch, column: Column, category, values) -> Any:
-        if column.mode == "codes":
-            return category[column.name]
-        if column.mode == "float":
-            role = next(r for r in self.plan.numeric_roles if self.plan.columns[r] == column.name)
-            return values[role]
-        return plain(batch.column(column.name))
-
     def tile_stats(self, tile: int) -> TileStats:
         """The merged moments of one tile, keyed by category codes."""
         out = {}
@@ -463,143 +282,12 @@ class Partitioner:
         return tuple(reversed(key))
 
 
-class TileDrops:
-    """One batch's rows dropped per tile and reason: tiles x :data:`TILE_DROP_REASONS`.
-
-    Only rows inside the grid are counted here (``tile`` holds their tile codes);
-    ``counts`` stays None until a row is dropped, so a clean batch costs nothing.
-    """
-
-    def __init__(self, tile: np.ndarray, n_tiles: int):
-        self.tile, self.n_tiles = tile, n_tiles
-        self.counts: np.ndarray | None = None
-
-    def add(self, reason: str, rows: np.ndarray) -> int:
-        """Count ``rows`` (indices) in their tiles under ``reason``; how many they are."""
-        tiles = self.tile.take(rows)
-        if tiles.size:
-            if self.counts is None:
-                self.counts = np.zeros((self.n_tiles, len(TILE_DROP_REASONS)), np.int64)
-            column = TILE_DROP_REASONS.index(reason)
-            self.counts[:, column] += np.bincount(tiles, minlength=self.n_tiles)
-        return int(tiles.size)
-
-
-def _drop(
-    keep: np.ndarray | None,
-    valid: np.ndarray,
-    dropped: dict,
-    reason: str,
-    per_tile: TileDrops | None = None,
-):
-    """``keep`` narrowed to ``valid`` rows, counting in ``dropped`` (and in ``per_tile``,
-    by the rows' tiles) the rows it removes."""
-    if valid.all():
-        return keep
-    removed = ~valid if keep is None else keep & ~valid
-    if per_tile is None:
-        dropped[reason] += int(np.count_nonzero(removed))
-    else:
-        dropped[reason] += per_tile.add(reason, np.flatnonzero(removed))
-    return valid if keep is None else keep & valid
-
-
-def _drop_codes(
-    keep: np.ndarray | None,
-    code: np.ndarray,
-    dropped: dict,
-    missing: str,
-    absent: str,
-    per_tile: TileDrops | None = None,
-) -> np.ndarray | None:
-    """``keep`` narrowed to rows with a level (``code >= 0``), counting the rows it removes
-    in ``dropped`` (and in ``per_tile``, by the rows' tiles) as ``missing`` (null, NaN,
-    "") or ``absent`` (not in the order)."""
-    valid = code >= 0
-    if valid.all():
-        return keep
-    alive = ~valid if keep is None else keep & ~valid
-    if per_tile is None:
-        n_missing = int(np.count_nonzero(alive & (code == MISSING)))
-        n_absent = int(np.count_nonzero(alive)) - n_missing
-    else:
-        rows = np.flatnonzero(alive)
-        is_missing = code.take(rows) == MISSING
-        n_missing = per_tile.add(missing, rows[is_missing])
-        n_absent = per_tile.add(absent, rows[~is_missing])
-    dropped[missing] = dropped.get(missing, 0) + n_missing
-    dropped[absent] = dropped.get(absent, 0) + n_absent
-    return valid if keep is None else keep & valid
-
-
-def numeric(column: pa.Array, name: str) -> np.ndarray:
-    """A numeric column as float64 with NaN for nulls (zero-copy for float64)."""
-    column = plain(column)
-    if pa.types.is_null(column.type):  # a column with no values at all (CSV)
-        return np.full(len(column), np.nan)
-    if pa.types.is_boolean(column.type) or not (
-        pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
-    ):
-        raise SplitError(f"column {name!r}: type {column.type} is not numeric")
-    if pa.types.is_float64(column.type) and column.null_count == 0:
-        return column.to_numpy()
-    # unsafe: integers beyond 2**53 (epoch nanoseconds) round to the nearest float
-    cast = pc.cast(column, pa.float64(), safe=False)
-    return cast.fill_null(np.nan).to_numpy(zero_copy_only=False)
-
-
-def inexact_integers(column: pa.Array) -> int | None:
-    """The largest magnitude of an integer column when float64 cannot hold it exactly
-    (beyond 2**53), else None."""
-    column = plain(column)
-    if not pa.types.is_integer(column.type) or len(column) == column.null_count:
-        return None
-    bounds = pc.min_max(column)
-    big = max(abs(int(bounds["min"].as_py())), abs(int(bounds["max"].as_py())))
-    return big if big > 2**53 else None
-
-
-def merge_inexact(into: dict[str, int], other: dict[str, int]) -> None:
-    """Merge the largest inexact integers per column of ``other`` into ``into``."""
-    for name, big in other.items():
-        into[name] = max(into.get(name, 0), big)
-
-
-def warn_inexact(inexact: dict[str, int]) -> None:
-    """Log once per column whose integers are too large for float64 to hold exactly."""
-    for name, big in inexact.items():
-        log.warning(
-            "column %r: integers up to %d are drawn as float64, exact to 1 part in 2**53",
-            name,
-            big,
-        )
-
-
-def route_batches(part: Partitioner, batches, threads: int = ROUTING_THREADS) -> None:
-    """Route batches in ``threads`` threads, committing them in file order.
-
-    numpy's sort and gathers release the GIL: two routing threads keep both
-    cores busy while the reader and writer threads wait on pyarrow.
-    """
-    offset = 0
-    with ThreadPoolExecutor(threads, thread_name_prefix="tilegrid-route") as pool:
-        pending: deque = deque()
-        for batch in batches:
-            pending.append(pool.submit(part.prepare, batch, offset))
-            offset += batch.num_rows
-            if len(pending) >= threads:
-                part.commit(pending.popleft().result())
-        while pending:
-            part.commit(pending.popleft().result())
-
-
 @contextlib.contextmanager
 def shard_writer(
     plan: SplitPlan,
     grid: Grid,
     levels: dict[str, pa.Array],
     columns: list[Column],
-    total: int,
     out_dir: str,
     row_group: int,
 ) -> Iterator[Partitioner]:
@@ -613,24 +301,9 @@ def shard_writer(
     buffers = TileBuffers(columns, len(paths), row_group, sink)
     groups = int(np.prod(group_radix(plan, levels)))
     router = Router(columns, buffers, plan.numeric_roles, groups)
-    part = Partitioner(plan, grid, levels, columns, router, total)
+    part = Partitioner(plan, grid, levels, columns, router)
     try:
         yield part
         buffers.close()
     finally:
         sink.close()
-
-
-def route_table(part: Partitioner) -> None:
-    """Pass 2: read the table once more and route all its rows into ``part`` (a
-    :func:`shard_writer`'s, which writes them to the tiles' shards)."""
-    plan = part.plan
-    read = read_columns(plan, part.columns)
-    route_batches(
-        part, prefetch(tableio.iter_batches(plan.spec.data, read, plan.spec.source_column))
-    )
-
-
-def read_columns(plan: SplitPlan, columns: list[Column]) -> list[str]:
-    """The input columns pass 2 reads: the shard's, and the facets."""
-    return list(dict.fromkeys([c.name for c in columns] + plan.spec.facets))

@@ -1,142 +1,142 @@
 """The split: stream a table into one shard per tile plus what tiles must agree on.
 
-Streaming passes over the needed columns, so memory does not grow with rows:
+One path, whatever the table: the table is cut into parts
+(:mod:`tilegrid.table.units`), each part is *scanned* once (:mod:`tilegrid.scan`:
+its rows read and routed against levels learnt on the way), and the scans are
+*gathered* (:mod:`tilegrid.gather`) into the shards, sidecars and manifest.  In
+the workflow each part of a table of several parts is a ``scan`` job of its own
+(side by side, and on a cluster each its own job), and the ``split`` checkpoint
+gathers them; a table of one part is scanned and gathered by the checkpoint.
 
-1. *levels* (:mod:`tilegrid.grid`): the values of the facet columns and of the
-   kind's categorical roles (x, hue, ...), in seaborn's order, and the grid;
-2. *partition* (:mod:`tilegrid.partition`): every row is routed to its tile's
-   buffer, flushed to the tile's shard (Arrow IPC) in batches of exactly
-   ``ROW_GROUP`` rows, while count/mean/variance/min/max of each numeric role
-   are merged per tile and category, from which each kind derives the extents
-   its axes need (:mod:`tilegrid.sidecars`, :mod:`tilegrid.sharing`);
-3. only for kinds with bins of the whole grid (hist): passes over every
-   shard's x for the bins (:func:`tilegrid.sidecars.share_bins`, exact
-   quantiles by :mod:`tilegrid.binning`: two passes on most data);
-4. only for binned kinds whose drawn statistics set a shared limit (histogram
-   heights, KDE peaks, 2-D counts, the scatter raster's pixel counts, line's
-   estimates and bands): one pass over each tile's own shard.
-
-The spec is resolved against the table once, into a :class:`~tilegrid.plan.SplitPlan`
-that every pass reads.  A shard's bytes depend only on its own rows (in file
-order) and the shared levels its categories are coded against: batch
-boundaries are counted in the tile's own rows, never in input batches.
+Memory does not grow with rows: batches are streamed, and each tile's rows are
+written to its shard in row groups of a fixed size.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-from dataclasses import dataclass
+import shutil
 from typing import Any
 
-from . import tableio
-from .contracts import (
-    DROP_REASONS,
-    MANIFEST,
-    TILE_DROP_REASONS,
-    ManifestTile,
-    manifest_path,
-    sidecar_path,
-    write_manifest,
-    write_sidecar,
-)
-from .grid import Grid, collect_levels, explicit_orders, make_grid
-from .partition import Partitioner, route_table, shard_layout, shard_writer, warn_inexact
-from .plan import CATEGORICAL_ROLES, SplitError, SplitPlan, SplitSpec, make_plan
-from .sidecars import make_manifest, make_sidecars, manifest_tiles, refine_binned, share_bins
+from .contracts import DROP_REASONS
+from .filetimes import keep_times
+from .finish import SplitResult, check_conservation
+from .gather import gather
+from .grid import Grid, explicit_orders, make_grid
+from .plan import CATEGORICAL_ROLES, SplitError, SplitPlan, SplitSpec
+from .scan import scan_part
+from .table import Table, open_table, schema_from_token
+from .table.units import ScanPart, scan_parts
 
 __all__ = [
     "CATEGORICAL_ROLES",
     "DROP_REASONS",
-    "MANIFEST",
-    "ROW_GROUP",
     "Grid",
     "SplitError",
     "SplitPlan",
     "SplitResult",
     "SplitSpec",
     "check_conservation",
-    "collect_levels",
     "explicit_orders",
     "make_grid",
     "run_split",
-    "split_from_params",
+    "split_job",
 ]
 
 log = logging.getLogger("tilegrid.split")
 
-ROW_GROUP = 1 << 16  # rows per shard row group; bounds the split's buffers per tile
+#: the folder of the scans, beside the shards' folder (results/scans)
+SCANS = "scans"
+#: the checkpoint's own scan of a table of one part, beside the shards (removed after)
+OWN_SCAN = ".split-scan"
 
 
-@dataclass
-class SplitResult:
-    """What the split wrote, for logging and tests."""
-
-    tiles: list[ManifestTile]
-    dropped: dict[str, int]
-    input_rows: int = 0
-
-
-def run_split(spec: SplitSpec, out_dir: str) -> SplitResult:
-    """Split ``spec.data`` into ``out_dir``: shards, sidecars and the manifest."""
-    schema = tableio.read_schema(spec.data, spec.source_column)
-    plan = make_plan(spec, schema)
-    levels, total = collect_levels(plan.spec, plan.level_columns, schema)
-    if total == 0 and not tableio.has_rows(spec.data):
-        raise SplitError(f"{tableio.describe(spec.data)}: the table has no rows")
-    grid = make_grid(plan.spec, levels)
-    os.makedirs(out_dir, exist_ok=True)
-    columns = shard_layout(plan, schema, levels)
-    # total: the table's row count, for facet.chunks; shards' row groups of ROW_GROUP rows
-    with shard_writer(plan, grid, levels, columns, total, out_dir, ROW_GROUP) as part:
-        route_table(part)
-    return finish_split(plan, grid, levels, part, out_dir)
-
-
-def finish_split(
-    plan: SplitPlan, grid: Grid, levels: dict[str, Any], part: Partitioner, out_dir: str
+def run_split(
+    spec: SplitSpec, out_dir: str, parts: list[ScanPart] | None = None, scans_dir: str | None = None
 ) -> SplitResult:
-    """After every shard is written: bins, sidecars and the manifest, rows accounted for."""
-    warn_inexact(part.inexact)
-    stats = [part.tile_stats(t) for t in range(len(grid.ids))]
-    sidecars = make_sidecars(plan, grid, levels, stats)
-    if plan.kind.shared_bins is not None:
-        share_bins(plan, grid, sidecars, stats, out_dir)
-    if plan.kind.binned_extents is not None:
-        refine_binned(plan, grid, sidecars, out_dir)
-    for tid, sidecar in zip(grid.ids, sidecars):
-        write_sidecar(sidecar_path(out_dir, tid), sidecar)
-    drops = [part.tile_drops(t) for t in range(len(grid.ids))]
-    tiles = manifest_tiles(grid, sidecars, part.router.buffers.rows, drops)
-    if part.input_rows == 0:
-        raise SplitError(f"{tableio.describe(plan.spec.data)}: the table has no rows")
-    check_conservation(part.input_rows, tiles, part.dropped)
-    manifest = make_manifest(plan, grid, tiles, sidecars, stats, part.dropped, part.input_rows)
-    write_manifest(manifest_path(out_dir), manifest)
-    return SplitResult(tiles, part.dropped, part.input_rows)
+    """Split ``spec.data`` into ``out_dir``, in this process: scan each part, then gather.
+
+    ``parts``: how the table is cut (default: :func:`~tilegrid.table.units.scan_parts`);
+    the scans go to ``scans_dir`` (default: a folder beside ``out_dir``, removed after).
+    """
+    table = open_table(spec.data, spec.source_column)
+    parts = parts if parts is not None else whole_parts(table, spec)
+    own = scans_dir is None
+    scans_dir = scans_dir or os.path.join(os.path.dirname(os.path.normpath(out_dir)), OWN_SCAN)
+    if own:
+        shutil.rmtree(scans_dir, ignore_errors=True)
+    try:
+        folders = []
+        for i, part in enumerate(parts):
+            folders.append(os.path.join(scans_dir, str(i)))
+            scan_part(spec, part.units, table.schema, folders[-1], table_rows(table, spec))
+        return gather(spec, folders, out_dir, table.schema)
+    finally:
+        if own:
+            shutil.rmtree(scans_dir, ignore_errors=True)
 
 
-def check_conservation(input_rows: int, tiles: list[ManifestTile], dropped: dict[str, int]):
-    """Every input row is in one tile or dropped for a reason, and the rows dropped from
-    each tile add up to the grid's count of each reason; anything else is a bug."""
-    kept = sum(t["rows"] for t in tiles)
-    if kept + sum(dropped.values()) != input_rows:
-        raise AssertionError(
-            f"tilegrid bug: {input_rows} input rows, but {kept} in tiles and "
-            f"{sum(dropped.values())} dropped ({dropped}); please report it"
-        )
-    for reason in TILE_DROP_REASONS:
-        in_tiles = sum(t.get("dropped", {}).get(reason, 0) for t in tiles)
-        if in_tiles != dropped.get(reason, 0):
-            raise AssertionError(
-                f"tilegrid bug: {dropped.get(reason, 0)} rows dropped as {reason}, but "
-                f"{in_tiles} counted in the tiles; please report it"
-            )
+def whole_parts(table: Table, spec: SplitSpec) -> list[ScanPart]:
+    """The table's parts as the workflow cuts them (all of it in one with ``facet.chunks``)."""
+    if spec.chunks:
+        return [ScanPart(tuple(table.units))]
+    return scan_parts(table)
 
 
-def split_from_params(params: dict[str, Any], out_dir: str) -> SplitResult:
-    """Run the split from the rule's ``params.spec`` and log what it wrote."""
-    return log_result(run_split(SplitSpec(**params), out_dir))
+def table_rows(table: Table, spec: SplitSpec) -> int:
+    """The table's row count where the split needs it (``facet.chunks`` routes rows by
+    position), else 0; from the files' footers, or counted (CSV)."""
+    if not spec.chunks:
+        return 0
+    known = [info.rows for info in table.infos.values()]
+    if all(rows is not None for rows in known):
+        return sum(known)
+    from .table import iter_batches
+
+    return sum(b.num_rows for b in iter_batches(table, table.schema.names[:1]))
+
+
+def split_job(
+    params: dict[str, Any],
+    out_dir: str,
+    scans: list[str],
+    schema: str | None,
+) -> SplitResult:
+    """The checkpoint's job: gather the ``scans`` of the table's parts (scan jobs of
+    their own), or with none scan and gather a table of one part here.  ``schema``
+    is the table's (:func:`~tilegrid.table.schema_token`).  Scans of parts no longer
+    read are removed from ``scans/`` beside ``out_dir``, so the results hold a fresh
+    run's; files written with the bytes they had keep their time (:mod:`tilegrid.filetimes`)."""
+    results = os.path.dirname(os.path.normpath(out_dir))
+    remove_stale_scans(os.path.join(results, SCANS), scans)
+    spec = SplitSpec(**params)
+    try:
+        if not scans:
+            result = run_split(spec, out_dir)
+        else:
+            result = gather(spec, scans, out_dir, schema_from_token(schema))
+    except BaseException:
+        shutil.rmtree(out_dir, ignore_errors=True)  # nothing half-written is left
+        raise
+    keep_times(out_dir)
+    return log_result(result)
+
+
+def remove_stale_scans(scans_dir: str, scans: list[str]) -> None:
+    """Remove the scan folders in ``scans_dir`` that are not among ``scans`` (and the
+    folder itself when none is), so the results hold what a fresh run's hold."""
+    if not os.path.isdir(scans_dir):
+        return
+    keep = {os.path.normpath(scan) for scan in scans}
+    for name in os.listdir(scans_dir):
+        path = os.path.normpath(os.path.join(scans_dir, name))
+        if path not in keep:
+            shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+    if not keep:
+        with contextlib.suppress(OSError):
+            os.rmdir(scans_dir)
 
 
 def log_result(result: SplitResult) -> SplitResult:
