@@ -22,6 +22,12 @@ The worker is an optimisation only; it never makes a run fail, slow or different
 - The socket lives in a folder of this user's that no one else may write to
   (``$TILEGRID_WORKER_DIR``, else ``$TMPDIR/tilegrid-<uid>``, else
   ``/tmp/tilegrid-<uid>`` when the first path is too long for a Unix socket).
+- Work for a job dies with the job.  A job killed while the worker draws for it
+  (Ctrl-C, SIGTERM or SIGKILL of its process group, whose process the forked child
+  is not in) closes its connection, and the kernel then ends the child at once
+  (:func:`_die_with_client`); nothing it drew is renamed into place, even in the
+  moment before that (the job guard of :mod:`tilegrid.outputs`), so a killed
+  run's work never lands after a later run's.
 - Anything that goes wrong on the way (no usable folder, a server that dies or
   hangs on start, a broken connection) makes the job render in its own process
   at once, with one warning line in its log; a server that failed to start is
@@ -632,17 +638,90 @@ def _adopt(request: dict[str, object]) -> None:
     os.umask(request["umask"])
 
 
+def _client_gone(conn: socket.socket) -> bool:
+    """Whether the job's end of ``conn`` is closed (its process ended or was killed).
+
+    A peek that does not wait: the job sends nothing after its request, so the
+    connection reads as at its end exactly when the job has gone.
+    """
+    try:
+        return conn.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:  # open, nothing to read: the job waits for its answer
+        return False
+    except OSError:  # reset
+        return True
+
+
+def _die_with_client(conn: socket.socket) -> None:
+    """In a forked child: have the kernel end this process the moment the job's end of
+    ``conn`` closes, whatever it is doing then.
+
+    The job's process group (which Ctrl-C, SIGTERM and SIGKILL of a run reach) does
+    not hold this child: it lives in the server's session.  With ``conn`` in async
+    mode and owned by this process, the job's end closing sends SIGIO, whose
+    default action ends the process; no Python code has to run for it, so a
+    long C call (drawing, encoding a PNG) cannot delay it as it would a watcher
+    thread waiting for the GIL.  A job gone before this was armed sent no signal:
+    that is checked once here.  Undone by :func:`_outlive_client` before the answer.
+    """
+    import fcntl
+    import signal
+
+    from .outputs import set_guard
+
+    signal.signal(signal.SIGIO, signal.SIG_DFL)
+    fd = conn.fileno()
+    fcntl.fcntl(fd, fcntl.F_SETOWN, os.getpid())
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_ASYNC)
+    if _client_gone(conn):
+        os._exit(0)
+    set_guard(_job_guard(conn))
+
+
+def _job_guard(conn: socket.socket):
+    """The job guard of :mod:`tilegrid.outputs` for the job at the other end of ``conn``:
+    it raises ``JobGone`` once the job has gone, so no output is renamed into place for
+    it (in the moment before SIGIO ends the child)."""
+    from .outputs import JobGone
+
+    def job_alive() -> None:
+        if _client_gone(conn):
+            raise JobGone("the job that asked for this work has gone")
+
+    return job_alive
+
+
+def _outlive_client(conn: socket.socket) -> None:
+    """Undo :func:`_die_with_client`: the answer is written and the job then closes
+    its end, which must not end this process as it exits."""
+    import fcntl
+    import signal
+
+    from .outputs import set_guard
+
+    fd = conn.fileno()
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_ASYNC)
+    signal.signal(signal.SIGIO, signal.SIG_IGN)
+    set_guard(None)
+
+
 def _handle(conn: socket.socket) -> None:
-    """In a forked child: run one task (render a tile, assemble a mosaic) and answer."""
+    """In a forked child: run one task (render a tile, assemble a mosaic) and answer.
+
+    The child ends, silently and writing nothing more, when the job goes away
+    before the answer (:func:`_die_with_client`).
+    """
     import resource
     import traceback
 
     from .logs import describe, log_to_stderr
+    from .outputs import JobGone
 
     with conn, conn.makefile("rwb") as stream:
         request = _receive(stream)
         if request is None:  # a probe (prestart): connected, nothing asked
             return
+        _die_with_client(conn)
         _adopt(request)
         with open(request["log"], "a", buffering=1, encoding="utf-8") as log:
             os.dup2(log.fileno(), 2)  # what C code writes goes to the job's log too
@@ -652,11 +731,14 @@ def _handle(conn: socket.socket) -> None:
             try:
                 _task_function(request["task"])(*request["args"])
                 answer: dict[str, object] = {"ok": True, "seconds": time.perf_counter() - started}
+            except JobGone:  # the job was killed: no one to answer, nothing to report
+                os._exit(0)
             except Exception as exc:  # noqa: BLE001 - reported to the job like in-process
                 with contextlib.suppress(OSError):  # a full disk: the answer still goes back
                     traceback.print_exc(file=log)
                 answer = {"ok": False, "error": describe(exc)}
         answer["max_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        _outlive_client(conn)
         _send(stream, answer)
 
 
