@@ -394,3 +394,37 @@ def _differences(results: dict, fresh: dict) -> list[str]:
         f"other bytes: {p}" for p in sorted(set(results) & set(fresh)) if results[p] != fresh[p]
     ]
     return lines
+
+
+#: a process id no writer has: what a writer killed mid-write leaves (tilegrid.outputs)
+KILLED = 4194305
+
+
+@pytest.mark.workflow
+def test_temporary_files_killed_writers_left_are_gone_after_the_mosaic_and_page(
+    built_copy, fresh, tmp_path
+):
+    """A writer killed mid-write (a job, or a worker's child ended by SIGIO) leaves its
+    temporary file.  The next writer of the same file removes it; the mosaic and the
+    page remove those of files no job of the rerun writes again: tiles not drawn
+    again (or no longer in the grid), print tiles, the mosaic's other formats, blocks."""
+    wf = built_copy(two_files_with_a_page, tmp_path / "wf")
+    tile = next(iter(wf.tile_mtimes()))
+    left = [
+        f"tiles/{tile}.png",
+        "tiles/gone-1234567890.png",
+        f"tiles/print/{tile}.png",
+        "mosaic.png",
+        "mosaic.pdf",
+        "mosaic.html",
+        ".mosaic-cache/canvas.png",
+        ".mosaic-cache/record.json",
+        "viewer/0-0.1.png",
+    ]
+    for name in left:
+        path = wf.path("results", name)
+        path.parent.mkdir(exist_ok=True)
+        path.with_name(f".{path.name}{outputs.TMP_MARK}{KILLED}").write_bytes(b"half")
+    run = wf.run_ok("--forcerun", "mosaic", "viewer")  # what a rerun redoes, no more
+    assert run.jobs("render") == run.jobs("viewer_block") == 0
+    assert _differences(_results(wf), fresh) == []

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from .codedeps import closure, file_digest, files_digest
-from .outputs import write_text, writing
+from .outputs import sweep_folder, write_text, writing
 
 log = logging.getLogger("tilegrid.mosaic")
 
@@ -298,11 +298,13 @@ def _canvas_path(folder: str) -> str:
 
 
 def drop_cache(png: str) -> None:
-    """Remove the composite cache of ``png`` (the next PNG mosaic is drawn in full)."""
+    """Remove the composite cache of ``png`` (the next PNG mosaic is drawn in full), with
+    the temporary files a killed writer of it left."""
     folder = cache_dir(png)
     for path in (_record_path(folder), _canvas_path(folder)):
         if os.path.exists(path):
             os.remove(path)
+    sweep_folder(folder)
     if os.path.isdir(folder) and not os.listdir(folder):
         os.rmdir(folder)
 
