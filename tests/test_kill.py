@@ -134,13 +134,20 @@ def _gone(pid: int) -> bool:
     return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"  # a zombie: ended
 
 
+@pytest.fixture(scope="module")
+def sockets(tmp_path_factory):
+    """A socket folder for the module's tests that start a warm worker: one server."""
+    folder = tmp_path_factory.mktemp("sockets")
+    yield folder
+    _stop_servers(folder)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["kill", "term"])
-def test_a_job_killed_while_the_worker_draws_for_it_gets_nothing_written(tmp_path, sig):
+def test_a_job_killed_while_the_worker_draws_for_it_gets_nothing_written(tmp_path, sockets, sig):
     """The worker's child draws a tile for a job; the job is killed: the child ends at
     once, and even released it writes nothing."""
     from tilegrid.split import SplitSpec, run_split
 
-    sockets = tmp_path / "sockets"
     pq.write_table(small_table(), tmp_path / "d.parquet")
     spec = SplitSpec(data=str(tmp_path / "d.parquet"), x="group", y="value")
     result = run_split(spec, str(tmp_path / "shards"))
@@ -151,7 +158,7 @@ def test_a_job_killed_while_the_worker_draws_for_it_gets_nothing_written(tmp_pat
     png.parent.mkdir()
     args = [f"{tmp_path}/shards/{tile}.arrow", f"{tmp_path}/shards/{tile}.json", plot]
     args += [{"height": 1.0, "aspect": 1.5, "dpi": 40}, str(png)]
-    job = _client(args, str(tmp_path / "job.log"), {"TILEGRID_WORKER_DIR": str(sockets)})
+    job = _client(args, str(tmp_path / "job.log"), _environment(sockets))
     try:
         deadline = time.monotonic() + 60
         while not (tmp_path / "started").exists():
@@ -170,7 +177,6 @@ def test_a_job_killed_while_the_worker_draws_for_it_gets_nothing_written(tmp_pat
         assert list(png.parent.iterdir()) == []
     finally:
         (tmp_path / "release").touch()
-        _stop_servers(sockets)
 
 
 def _stop_servers(folder: Path) -> None:
@@ -200,11 +206,14 @@ FRESH = {
     "data": ["a.parquet", "b.parquet"],
     "mosaic": {"title": "small", "formats": ["png", "html"]},
 }
-#: the killed run's config: every job of the fresh run's has other work to do
+#: the killed run's config, per stage held: the fresh one with a change that reruns that
+#: stage (and what follows it), no more
 ABANDONED = {
-    **FRESH,
-    "plot": {**FRESH["plot"], "options": {"cut": 0.5}},
-    "mosaic": {**FRESH["mosaic"], "title": "abandoned"},
+    "scan": {"plot": {**FRESH["plot"], "options": {"cut": 0.5}}},  # every job
+    "split": {"facet": {**FRESH["facet"], "max_tiles": 999}},  # the split only
+    "render": {"tile": {**FRESH["tile"], "dpi": 50}},  # tiles, blocks, mosaic, page
+    "mosaic": {"mosaic": {**FRESH["mosaic"], "title": "abandoned"}},  # mosaic and page
+    "viewer": {"mosaic": {**FRESH["mosaic"], "title": "abandoned"}},
 }
 STAGES = ("scan", "split", "render", "mosaic", "viewer")
 #: stages drawn by the warm worker: their holder must be a child of its server
@@ -256,10 +265,10 @@ def _wait_for_no_process_in(folder: Path, seconds: float) -> list[str]:
     return left
 
 
-def _environment(**extra: str) -> dict[str, str]:
-    """The environment of the runs (as ``Workflow.snakemake`` gives it), with ``extra``."""
-    env = {k: v for k, v in os.environ.items() if k != "SNAKEMAKE_PROFILE"}
-    return {**env, "MPLBACKEND": "Agg", "TILEGRID_WORKER_IDLE": "15", **extra}
+def _environment(sockets: Path) -> dict[str, str]:
+    """What the runs add to the environment: the worker's socket folder, whose server
+    (one for all the runs: the same code) the test stops when it is done."""
+    return {"TILEGRID_WORKER_DIR": str(sockets), "TILEGRID_WORKER_IDLE": "300"}
 
 
 def _held(folder: Path, proc: subprocess.Popen, seconds: float = 300) -> list[tuple[int, int]]:
@@ -280,14 +289,15 @@ def _tail(folder: Path) -> str:
 def _kill_in_stage_then_rerun(
     copy: Workflow, stage: str, sig: signal.Signals, python: str, sockets: Path
 ) -> dict:
-    """Run ``ABANDONED`` in ``copy`` (a fresh run's folder) until ``stage`` holds, kill
-    its process group with ``sig``, rerun with the fresh config, release what still
+    """Run ``ABANDONED[stage]`` in ``copy`` (a fresh run's folder) until ``stage`` holds,
+    kill its process group with ``sig``, rerun with the fresh config, release what still
     holds and wait for it to end.  What the test looks at, as a dict."""
     hold = copy.root.parent / "hold"
     hold.mkdir()
     copy.python = python
-    copy.write_config(ABANDONED)
-    env = _environment(TILEGRID_WORKER_DIR=str(sockets))
+    copy.write_config({**FRESH, **ABANDONED[stage]})
+    env = {k: v for k, v in os.environ.items() if k != "SNAKEMAKE_PROFILE"}
+    env.update(MPLBACKEND="Agg", **_environment(sockets))  # as Workflow.snakemake does
     with open(hold / "run.txt", "w") as out:
         run = subprocess.Popen(
             [python, "-m", "snakemake", "-j", "2"],
@@ -305,7 +315,7 @@ def _kill_in_stage_then_rerun(
     copy.write_config(FRESH)
     # what `snakemake --unlock` does (a SIGKILLed run leaves its lock), without its start
     shutil.rmtree(copy.path(".snakemake", "locks"), ignore_errors=True)
-    rerun = copy.snakemake(env={"TILEGRID_WORKER_DIR": str(sockets)})
+    rerun = copy.snakemake(env=_environment(sockets))
     (hold / "release").touch()  # a process of the killed run that still holds goes on
     left = _wait_for_no_process_in(copy.root, LINGER_SECONDS)
     return {
@@ -344,13 +354,11 @@ def fresh(built_copy, tmp_path_factory) -> dict[str, bytes | None]:
 
 
 @pytest.fixture(scope="module")
-def killed_runs(request, built_copy, fresh, kill_venv, tmp_path_factory):
+def killed_runs(request, built_copy, fresh, kill_venv, sockets, tmp_path_factory):
     """``killed_runs(stage, signal name)``: the outcome of that killed run and its rerun
     (see ``_kill_in_stage_then_rerun``).  The runs of every selected test start at once,
     two at a time (a run mostly waits for its jobs), each in a copy of the fresh run."""
     base = tmp_path_factory.mktemp("killed")
-    sockets = base / "sockets"
-    sockets.mkdir(mode=0o700)
     wanted = _selected(request)
 
     def scenario(stage: str, sig: str) -> dict:
@@ -363,7 +371,6 @@ def killed_runs(request, built_copy, fresh, kill_venv, tmp_path_factory):
     pool.shutdown(cancel_futures=True)
     for stage, sig in wanted:
         (base / f"{stage}-{sig}" / "hold" / "release").touch()
-    _stop_servers(sockets)
 
 
 @pytest.mark.workflow
