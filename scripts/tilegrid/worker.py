@@ -703,7 +703,7 @@ def _request_problem(request: object) -> str | None:
     for field, kind in REQUEST_FIELDS.items():
         value = request[field]
         if not isinstance(value, kind) or isinstance(value, bool):
-            return f"{field} is not a {kind.__name__}"
+            return f"{field} is not of type {kind.__name__}"
     if request["task"] not in TASKS:
         return f"unknown task {request['task']!r}"
     if not (os.path.isabs(request["log"]) and os.path.isabs(request["cwd"])):
