@@ -2,7 +2,8 @@
 
 The warm worker draws in forked children of its server, outside the job's process
 group: a run killed by its process group must not leave them drawing, to land
-their outputs after a later run's (issue 25).
+their outputs after a later run's (issue 25).  The killed runs are held in their
+stage by tests/stage_hold.py, so what is killed is a state, not a moment guessed.
 """
 
 from __future__ import annotations
@@ -310,7 +311,8 @@ def _kill_in_stage_then_rerun(
         try:
             holders = _held(hold, run)
         finally:
-            os.killpg(run.pid, sig)
+            with contextlib.suppress(ProcessLookupError):  # ended: _held says why
+                os.killpg(run.pid, sig)
             run.wait()
     copy.write_config(FRESH)
     # what `snakemake --unlock` does (a SIGKILLed run leaves its lock), without its start
@@ -341,9 +343,8 @@ def kill_venv(tmp_path_factory) -> str:
 
 def _selected(request) -> list[tuple[str, str]]:
     """The (stage, signal name) of every selected test of this module that has them."""
-    params = [
-        getattr(getattr(item, "callspec", None), "params", {}) for item in request.session.items
-    ]
+    mine = [item for item in request.session.items if item.module is request.module]
+    params = [getattr(getattr(item, "callspec", None), "params", {}) for item in mine]
     return [(p["stage"], p["sig"]) for p in params if "stage" in p and "sig" in p]
 
 
