@@ -5,7 +5,10 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 
+import os
+
 from tilegrid.logs import run_job
+from tilegrid.outputs import sweep_folder
 from tilegrid.viewer import write_page
 
 run_job(
@@ -18,3 +21,9 @@ run_job(
     snakemake.output.page,
     log_path=snakemake.log[0],
 )
+
+# the last step: the temporary files killed block jobs left, which no rerun renames into
+# place (every block of this run is drawn: they are this job's inputs)
+left = sweep_folder(os.path.dirname(snakemake.input.blocks[0]))
+if left:
+    print(f"removed {len(left)} files killed jobs left: {', '.join(left)}", file=sys.stderr)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from conftest import SMALL_CONFIG, Run, Workflow, small_table, small_workflow
+from tilegrid.outputs import is_temp
 
 # alongside (conftest.py): long real runs, none timed, beside the other tests
 pytestmark = [pytest.mark.workflow, pytest.mark.alongside]
@@ -93,7 +94,7 @@ def test_a_run_killed_while_rendering_resumes_to_the_same_mosaic(workflow, built
         workflow.path("results", "mosaic.png").read_bytes()
         == reference.path("results", "mosaic.png").read_bytes()
     )
-    assert not list(tiles.glob("*.tmp*"))
+    assert not [p for p in tiles.iterdir() if is_temp(p.name)]
 
 
 #: a drawing function that holds its render job (and so the run's lock) until released
@@ -215,7 +216,7 @@ def _write_protected_tiles_fail_with_one_line(wf: Workflow) -> None:
             f"tilegrid: error: results/tiles ({tiles}) is not writable; make it writable "
             "or run in another folder (snakemake --directory DIR)"
         ], run.output[-3000:]
-        assert not [p for p in tiles.iterdir() if ".tmp" in p.name]
+        assert not [p for p in tiles.iterdir() if is_temp(p.name)]
     finally:
         tiles.chmod(0o700)
     run = wf.run_ok()
@@ -353,7 +354,7 @@ def test_a_full_disk_is_one_line_leaves_nothing_half_written_and_a_rerun_recover
         assert errors and all("no space left on the device" in line for line in errors), run.output
         assert all(f"(log: logs/{job}" in line for line in errors), errors
         left = [p for p in workflow.path("results").rglob("*") if p.is_file() and p.name != ".keep"]
-        assert not [p for p in left if ".tmp" in p.name], left
+        assert not [p for p in left if is_temp(p.name)], left
         if job == "split":
             assert not workflow.path("results", "shards").exists()
     run = workflow.run_ok()

@@ -598,6 +598,244 @@ def test_a_server_that_dies_on_start_falls_back_at_once_and_is_not_retried(
     assert starts.read_text() == "x"  # the second job did not start another
 
 
+# ---------------------------------------------------------------- only the owner
+
+
+@contextlib.contextmanager
+def _umask(mask: int):
+    """This process's umask set to ``mask`` (inherited by the servers it starts)."""
+    before = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(before)
+
+
+def _mode(path) -> int:
+    return os.stat(path).st_mode & 0o777
+
+
+@pytest.fixture
+def short_folder():
+    """A new folder of a short path (pytest's are too long for a socket in a subfolder)."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="tg-"))
+    yield folder
+    _stop_servers(folder)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.parametrize("umask", [0o000, 0o002])
+@pytest.mark.parametrize("chosen", ["0755", "0700", "unset"])
+def test_the_socket_is_owner_only_in_a_folder_only_its_owner_enters(
+    short_folder, monkeypatch, umask, chosen
+):
+    """A chosen folder others may enter holds the socket in a private subfolder; the
+    socket is made 0600 whatever the umask."""
+    folder = short_folder / "sockets"
+    if chosen == "unset":
+        monkeypatch.delenv("TILEGRID_WORKER_DIR", raising=False)
+        monkeypatch.setenv("TMPDIR", str(short_folder))
+        private = short_folder / f"tilegrid-{os.getuid()}"
+    else:
+        folder.mkdir()
+        folder.chmod(int(chosen, 8))
+        monkeypatch.setenv("TILEGRID_WORKER_DIR", str(folder))
+        private = folder / f"tilegrid-{os.getuid()}" if chosen == "0755" else folder
+    with _umask(umask):
+        path, note = worker.locate()
+        server = worker._bind_owner_only(path)
+    server.close()
+    assert Path(path).parent == private and note is None
+    assert _mode(private) == 0o700 and _mode(path) == 0o600
+    if chosen != "unset":
+        assert _mode(folder) == int(chosen, 8)  # the user's folder is left as it is
+
+
+def test_a_private_subfolder_that_others_may_enter_is_not_used(
+    job, short_folder, monkeypatch, capsys
+):
+    folder, args = job
+    chosen = short_folder / "sockets"
+    (chosen / f"tilegrid-{os.getuid()}").mkdir(parents=True)
+    chosen.chmod(0o755)
+    (chosen / f"tilegrid-{os.getuid()}").chmod(0o755)
+    monkeypatch.setenv("TILEGRID_WORKER_DIR", str(chosen))
+    assert worker.run_remote(args("tile"), str(folder / "tile.log")) is None
+    (line,) = _warnings(capsys.readouterr().err)
+    assert "is open to other users (mode 755)" in line
+
+
+def test_the_server_refuses_another_users_connection_in_one_line(monkeypatch, capsys):
+    import socket
+
+    mine, theirs = socket.socketpair()
+    with mine, theirs:
+        monkeypatch.setattr(worker, "_peer_uid", lambda conn: (os.getuid() + 1, 4321))
+        assert worker._from_owner(mine) is False
+        monkeypatch.setattr(worker, "_peer_uid", lambda conn: (os.getuid(), 4321))
+        assert worker._from_owner(mine) is True
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line == (
+        f"tilegrid worker: refused a connection of uid {os.getuid() + 1} (pid 4321): "
+        f"this server serves uid {os.getuid()} only"
+    )
+
+
+def test_the_kernel_names_the_connecting_user():
+    import socket
+
+    mine, theirs = socket.socketpair()
+    with mine, theirs:
+        assert worker._peer_uid(mine) == (os.getuid(), os.getpid())
+
+
+def _request(**changes) -> dict:
+    request = {
+        "task": "render",
+        "args": [],
+        "log": "/tmp/x.log",
+        "cwd": "/tmp",
+        "env": {"HOME": "/root"},
+        "sys_path": ["/tmp"],
+        "umask": 0o022,
+    }
+    return {**request, **changes}
+
+
+@pytest.mark.parametrize(
+    ("request_", "problem"),
+    [
+        (_request(), None),
+        ([], "not a request of a job's client"),
+        ({**_request(), "extra": 1}, "not a request of a job's client"),
+        (_request(task="os.system"), "unknown task 'os.system'"),
+        (_request(task=["render"]), "task is not of type str"),
+        (_request(args="x"), "args is not of type list"),
+        (_request(log="x.log"), "log and cwd must be absolute paths"),
+        (_request(env={"A": 1}), "env must map text to text"),
+        (_request(sys_path=[b"/tmp"]), "sys_path must be a list of text"),
+        (_request(umask=True), "umask is not of type int"),
+        (_request(umask=0o1777), "umask out of range"),
+    ],
+)
+def test_a_request_of_another_shape_is_not_served(request_, problem):
+    assert worker._request_problem(request_) == problem
+
+
+#: what the user nobody sends to root's server: a render running nobody's function and
+#: a mosaic writing into nobody's folder, as the owner's own jobs would ask
+NOBODY_CLIENT = """
+import json, marshal, socket, sys
+
+path, requests = sys.argv[1], json.loads(sys.argv[2])
+for request in requests:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(path)
+    except OSError as exc:
+        print("cannot connect:", type(exc).__name__)
+        continue
+    data = marshal.dumps(request)
+    try:
+        sock.sendall(len(data).to_bytes(8, "big") + data)
+        answered = bool(sock.recv(8))
+    except OSError:  # closed with the request unread: reset
+        answered = False
+    print("answered" if answered else "closed unserved")
+"""
+
+#: nobody's drawing function: it leaves a file saying who ran it
+NOBODY_DRAW = """
+import os
+
+def draw(ax, data):
+    with open(os.path.join(os.path.dirname(__file__), "ran"), "w") as handle:
+        handle.write(str(os.getuid()))
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="runs as root, connecting as the user nobody")
+@pytest.mark.skipif(not shutil.which("setpriv"), reason="setpriv (util-linux) is not installed")
+def test_another_user_cannot_have_roots_worker_run_their_code_or_write_files(job, monkeypatch):
+    """Root's TILEGRID_WORKER_DIR is 0755 and its umask 000 (the issue's case).  The user
+    nobody cannot reach root's socket; with its folder and socket opened to all after it
+    started, nobody connects but is not served.  Nobody's function never runs, no file
+    is made; root's own request of the same shape runs it (the control)."""
+    import tempfile
+
+    from test_faults import NOBODY, _mounted, _remove_unless_mounted
+
+    folder, args = job
+    with contextlib.ExitStack() as stack:
+        base = Path(tempfile.mkdtemp(prefix="tilegrid-nobody-"))
+        base.chmod(0o755)  # mkdtemp makes it 0700: nobody must reach its own folder
+        stack.callback(shutil.rmtree, base, ignore_errors=True)
+        stack.callback(_remove_unless_mounted, base / "run")
+        (base / "run").mkdir(mode=0o755)
+        python = _mounted(sys.base_prefix, base / "run" / "python", stack)
+        sockets = base / "sockets"
+        sockets.mkdir(mode=0o755)
+        theirs = base / "theirs"
+        theirs.mkdir()
+        (theirs / "draw.py").write_text(NOBODY_DRAW)
+        (theirs / "client.py").write_text(NOBODY_CLIENT)
+        subprocess.run(["chown", "-R", f"{NOBODY}:{NOBODY}", str(theirs)], check=True)
+        monkeypatch.setenv("TILEGRID_WORKER_DIR", str(sockets))
+        stack.callback(_stop_servers, sockets)
+        manifest = folder / "shards" / "manifest.json"
+        (tile,) = [t["id"] for t in json.loads(manifest.read_text())["tiles"]]
+        with _umask(0):
+            first = worker.run_remote(args(tile), str(folder / "root.log"))
+        assert first is not None and first["ok"], first  # root's server listens
+        path = Path(worker.socket_path())
+        assert path.parent == sockets / "tilegrid-0"
+        assert _mode(path.parent) == 0o700 and _mode(path) == 0o600 and _mode(sockets) == 0o755
+
+        shard, sidecar, _, size, _ = args("x")
+        plot = {"kind": "custom", "function": f"{theirs}/draw.py:draw", "options": {}}
+        render = {
+            "task": "render_json",
+            "args": [shard, sidecar, json.dumps(plot), json.dumps(size), f"{theirs}/t.png"],
+            "log": f"{theirs}/t.log",
+            "cwd": str(theirs),
+            "env": {"PATH": os.environ["PATH"], "MPLBACKEND": "Agg"},
+            "sys_path": [str(SCRIPTS), *sys.path],
+            "umask": 0,
+        }
+        mosaic = {**render, "task": "mosaic", "log": f"{theirs}/m.log"}
+        tiles = [str(folder / f"{tile}.png")]  # root's tile
+        mosaic["args"] = [str(manifest), tiles, [f"{theirs}/m.png"], {"title": "theirs"}]
+
+        def send(*command: str) -> list[str]:
+            """The client's report, run by ``command`` (a user switch, or none)."""
+            program = [*command, str(python / "bin" / f"python{sys.version_info[0]}")]
+            done = subprocess.run(
+                [*program, str(theirs / "client.py"), str(path), json.dumps([render, mosaic])],
+                env={"LD_LIBRARY_PATH": str(python / "lib")},
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert done.returncode == 0, done.stderr
+            return done.stdout.splitlines()
+
+        as_nobody = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--"]
+        assert send(*as_nobody) == ["cannot connect: PermissionError"] * 2
+        path.parent.chmod(0o755)  # opened to all (a careless chmod -R): the server still asks
+        path.chmod(0o666)
+        assert send(*as_nobody) == ["closed unserved"] * 2
+        assert sorted(p.name for p in theirs.iterdir()) == ["client.py", "draw.py"]
+        log = Path(f"{path}.log").read_text().splitlines()
+        refused = [line for line in log if line.startswith("tilegrid worker: refused")]
+        assert len(refused) == 2 and all(f"of uid {NOBODY} " in line for line in refused)
+
+        assert send() == ["answered", "answered"]  # root, the owner: served
+        assert (theirs / "ran").read_text() == "0"
+        assert _mode(theirs / "m.png") == 0o666  # the request's umask
+
+
 # ---------------------------------------------------------------- with snakemake
 
 THREE_TILES = {**SMALL_CONFIG, "facet": {"col": "season"}}

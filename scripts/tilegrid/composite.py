@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from .codedeps import closure, file_digest, files_digest
-from .outputs import write_bytes, write_text
+from .outputs import sweep_folder, write_bytes, write_text
 
 log = logging.getLogger("tilegrid.mosaic")
 
@@ -316,7 +316,8 @@ def _canvas_path(folder: str) -> str:
 
 
 def drop_cache(png: str) -> None:
-    """Remove the composite cache of ``png`` (the next PNG mosaic is drawn in full).
+    """Remove the composite cache of ``png`` (the next PNG mosaic is drawn in full), with
+    the temporary files a killed writer of it left.
 
     Whatever is found under the cache's names goes, a folder or a file where the
     other was expected included, so that no damage of the cache stops a full draw.
@@ -332,6 +333,7 @@ def drop_cache(png: str) -> None:
             shutil.rmtree(path)
         elif os.path.lexists(path):
             os.remove(path)
+    sweep_folder(folder)
     if os.path.isdir(folder) and not os.listdir(folder):
         os.rmdir(folder)
 

@@ -19,9 +19,23 @@ The worker is an optimisation only; it never makes a run fail, slow or different
   workflow, tilegrid used as a module by several hosts) share one.  The server
   imports a private copy of the package, taken when it starts, so it never
   depends on the folder that started it.
-- The socket lives in a folder of this user's that no one else may write to
-  (``$TILEGRID_WORKER_DIR``, else ``$TMPDIR/tilegrid-<uid>``, else
-  ``/tmp/tilegrid-<uid>`` when the first path is too long for a Unix socket).
+- Only its owner reaches it.  The socket (mode 0600, whatever the umask) lives in
+  a folder of this user's that only they may enter (mode 0700):
+  ``$TILEGRID_WORKER_DIR``, else ``$TMPDIR/tilegrid-<uid>``, else
+  ``/tmp/tilegrid-<uid>`` when the first path is too long for a Unix socket; a
+  folder of ours that others may enter but not write to (e.g. a 0755
+  ``$TILEGRID_WORKER_DIR``) holds it in a private subfolder ``tilegrid-<uid>``,
+  and one that others may write to is not used.  The server also asks the kernel
+  who connected (``SO_PEERCRED``) and serves no other user.  A request runs with
+  the rights of the server, which are its sender's: it can name no path or code
+  its own job could not read or run.  Its shape is checked all the same (a known
+  task, values of the expected types); a request of another shape is not served.
+- Work for a job dies with the job.  A job killed while the worker draws for it
+  (Ctrl-C, SIGTERM or SIGKILL of its process group, whose process the forked child
+  is not in) closes its connection, and the kernel then ends the child at once
+  (:func:`_die_with_client`); nothing it drew is renamed into place, even in the
+  moment before that (the job guard of :mod:`tilegrid.outputs`), so a killed
+  run's work never lands after a later run's.
 - Anything that goes wrong on the way (no usable folder, a server that dies or
   hangs on start, a broken connection) makes the job render in its own process
   at once, with one warning line in its log; a server that failed to start is
@@ -123,7 +137,8 @@ def _warn(message: str) -> None:
 
 
 def _folder_problem(folder: str) -> str | None:
-    """Why ``folder`` cannot hold the sockets (None if it can): it must be ours and private.
+    """Why ``folder`` cannot hold the sockets or their private folder (None if it can):
+    it must be ours and closed to other users' writes.
 
     Created (mode 0700) if missing.  Another user's folder, or one others may
     write to, could hold another user's socket: the job would send its
@@ -145,6 +160,44 @@ def _folder_problem(folder: str) -> str | None:
     if not os.access(folder, os.W_OK | os.X_OK):
         return f"{folder} is not writable"
     return None
+
+
+def _open_to_others(folder: str) -> bool:
+    """Whether users other than the owner may read or enter ``folder``."""
+    import stat
+
+    return bool(stat.S_IMODE(os.lstat(folder).st_mode) & 0o077)
+
+
+def _too_long(path: str) -> str | None:
+    """Why the socket path ``path`` cannot be bound (None if it can): too long for AF_UNIX."""
+    size = len(os.fsencode(path))
+    if size <= MAX_SOCKET_PATH:
+        return None
+    limit = f"{size} > {MAX_SOCKET_PATH} bytes"
+    return f"the socket path {path} is too long for a Unix socket ({limit})"
+
+
+def _private_folder(folder: str, name: str) -> tuple[str, str | None]:
+    """The folder only this user may enter that holds the socket ``name`` for ``folder``,
+    and why there is none (None if there is).
+
+    ``folder`` itself when it is ours and closed to others (mode 0700, as it is made
+    when missing); a private subfolder ``tilegrid-<uid>`` (mode 0700) when others may
+    enter it but not write to it; none when others may write to it, or the socket's
+    path would be too long.
+    """
+    problem = _too_long(os.path.join(folder, name)) or _folder_problem(folder)
+    if problem is not None or not _open_to_others(folder):
+        return folder, problem
+    inner = os.path.join(folder, f"tilegrid-{os.getuid()}")
+    problem = _too_long(os.path.join(inner, name)) or _folder_problem(inner)
+    if problem is None and _open_to_others(inner):
+        import stat
+
+        mode = stat.S_IMODE(os.lstat(inner).st_mode)
+        problem = f"{inner} is open to other users (mode {mode:o})"
+    return inner, problem
 
 
 def _temp_folder() -> str:
@@ -172,23 +225,17 @@ def _socket_folders() -> list[str]:
 def locate() -> tuple[str, str | None]:
     """This code version's socket path, and a note if it is not in the first folder.
 
-    The first folder whose socket path fits AF_UNIX (``MAX_SOCKET_PATH``) and
-    which is ours and private (:func:`_folder_problem`).  Raises
+    In the private folder (:func:`_private_folder`) of the first folder that has
+    one and where the socket path fits AF_UNIX (``MAX_SOCKET_PATH``).  Raises
     :class:`WorkerUnavailable` when there is none.
     """
     name = f"tilegrid-{code_key()}.sock"
     problems = []
-    for folder in _socket_folders():
-        path = os.path.join(folder, name)
-        size = len(os.fsencode(path))
-        problem = (
-            f"the socket path {path} is too long for a Unix socket "
-            f"({size} > {MAX_SOCKET_PATH} bytes)"
-            if size > MAX_SOCKET_PATH
-            else _folder_problem(folder)
-        )
+    for candidate in _socket_folders():
+        folder, problem = _private_folder(candidate, name)
         if problem is None:
-            return path, (f"{problems[0]}; using {folder}" if problems else None)
+            note = f"{problems[0]}; using {folder}" if problems else None
+            return os.path.join(folder, name), note
         problems.append(problem)
     hint = "" if os.environ.get("TILEGRID_WORKER_DIR") else " (set TILEGRID_WORKER_DIR)"
     raise WorkerUnavailable(problems[0] + hint)
@@ -632,17 +679,133 @@ def _adopt(request: dict[str, object]) -> None:
     os.umask(request["umask"])
 
 
+#: a request's fields and their types (the job's client, :func:`run_remote`, sends them)
+REQUEST_FIELDS = {
+    "task": str,
+    "args": list,
+    "log": str,
+    "cwd": str,
+    "env": dict,
+    "sys_path": list,
+    "umask": int,
+}
+
+
+def _request_problem(request: object) -> str | None:
+    """Why ``request`` is not one a job's client sends (None if it is): its fields, their
+    types, a known task, absolute paths, a umask.
+
+    It names no path or code its sender could not read or run itself: the server
+    serves only its own user (:func:`_peer_uid`), with that user's rights.
+    """
+    if not isinstance(request, dict) or set(request) != set(REQUEST_FIELDS):
+        return "not a request of a job's client"
+    for field, kind in REQUEST_FIELDS.items():
+        value = request[field]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            return f"{field} is not of type {kind.__name__}"
+    if request["task"] not in TASKS:
+        return f"unknown task {request['task']!r}"
+    if not (os.path.isabs(request["log"]) and os.path.isabs(request["cwd"])):
+        return "log and cwd must be absolute paths"
+    env, path = request["env"], request["sys_path"]
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in env.items()):
+        return "env must map text to text"
+    if not all(isinstance(entry, str) for entry in path):
+        return "sys_path must be a list of text"
+    if not 0 <= request["umask"] <= 0o777:
+        return "umask out of range"
+    return None
+
+
+def _client_gone(conn: socket.socket) -> bool:
+    """Whether the job's end of ``conn`` is closed (its process ended or was killed).
+
+    A peek that does not wait: the job sends nothing after its request, so the
+    connection reads as at its end exactly when the job has gone.
+    """
+    try:
+        return conn.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:  # open, nothing to read: the job waits for its answer
+        return False
+    except OSError:  # reset
+        return True
+
+
+def _die_with_client(conn: socket.socket) -> None:
+    """In a forked child: have the kernel end this process the moment the job's end of
+    ``conn`` closes, whatever it is doing then.
+
+    The job's process group (which Ctrl-C, SIGTERM and SIGKILL of a run reach) does
+    not hold this child: it lives in the server's session.  With ``conn`` in async
+    mode and owned by this process, the job's end closing sends SIGIO, whose
+    default action ends the process; no Python code has to run for it, so a
+    long C call (drawing, encoding a PNG) cannot delay it as it would a watcher
+    thread waiting for the GIL.  A job gone before this was armed sent no signal:
+    that is checked once here.  Undone by :func:`_outlive_client` before the answer.
+    """
+    import fcntl
+    import signal
+
+    from .outputs import set_guard
+
+    signal.signal(signal.SIGIO, signal.SIG_DFL)
+    fd = conn.fileno()
+    fcntl.fcntl(fd, fcntl.F_SETOWN, os.getpid())
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_ASYNC)
+    if _client_gone(conn):
+        os._exit(0)
+    set_guard(_job_guard(conn))
+
+
+def _job_guard(conn: socket.socket):
+    """The job guard of :mod:`tilegrid.outputs` for the job at the other end of ``conn``:
+    it raises ``JobGone`` once the job has gone, so no output is renamed into place for
+    it (in the moment before SIGIO ends the child)."""
+    from .outputs import JobGone
+
+    def job_alive() -> None:
+        if _client_gone(conn):
+            raise JobGone("the job that asked for this work has gone")
+
+    return job_alive
+
+
+def _outlive_client(conn: socket.socket) -> None:
+    """Undo :func:`_die_with_client`: the answer is written and the job then closes
+    its end, which must not end this process as it exits."""
+    import fcntl
+    import signal
+
+    from .outputs import set_guard
+
+    fd = conn.fileno()
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_ASYNC)
+    signal.signal(signal.SIGIO, signal.SIG_IGN)
+    set_guard(None)
+
+
 def _handle(conn: socket.socket) -> None:
-    """In a forked child: run one task (render a tile, assemble a mosaic) and answer."""
+    """In a forked child: run one task (render a tile, assemble a mosaic) and answer.
+
+    The child ends, silently and writing nothing more, when the job goes away
+    before the answer (:func:`_die_with_client`).
+    """
     import resource
     import traceback
 
     from .logs import describe, log_to_stderr
+    from .outputs import JobGone
 
     with conn, conn.makefile("rwb") as stream:
         request = _receive(stream)
         if request is None:  # a probe (prestart): connected, nothing asked
             return
+        problem = _request_problem(request)
+        if problem is not None:  # to the server's log: nothing of the sender's is used
+            print(f"tilegrid worker: refused a request: {problem}", file=sys.stderr, flush=True)
+            return
+        _die_with_client(conn)
         _adopt(request)
         with open(request["log"], "a", buffering=1, encoding="utf-8") as log:
             os.dup2(log.fileno(), 2)  # what C code writes goes to the job's log too
@@ -652,16 +815,56 @@ def _handle(conn: socket.socket) -> None:
             try:
                 _task_function(request["task"])(*request["args"])
                 answer: dict[str, object] = {"ok": True, "seconds": time.perf_counter() - started}
+            except JobGone:  # the job was killed: no one to answer, nothing to report
+                os._exit(0)
             except Exception as exc:  # noqa: BLE001 - reported to the job like in-process
                 with contextlib.suppress(OSError):  # a full disk: the answer still goes back
                     traceback.print_exc(file=log)
                 answer = {"ok": False, "error": describe(exc)}
         answer["max_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        _outlive_client(conn)
         _send(stream, answer)
 
 
-def _fork_handle(server: socket.socket, conn: socket.socket) -> None:
-    """Serve ``conn`` in a forked child; the server goes on at once."""
+def _peer_uid(conn: socket.socket) -> tuple[int, int] | None:
+    """The user and process ids of the process that connected ``conn``, as the kernel
+    says (``SO_PEERCRED``); None where the platform does not say (there the socket's
+    mode and its folder's keep other users out)."""
+    import struct
+
+    option = getattr(socket, "SO_PEERCRED", None)
+    if option is None:
+        return None
+    pid, uid, _ = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, option, 12))
+    return uid, pid
+
+
+def _from_owner(conn: socket.socket) -> bool:
+    """Whether ``conn`` comes from this server's own user; a connection of another user
+    (or one whose user cannot be known) is logged in one line, in the server's log."""
+    try:
+        peer = _peer_uid(conn)
+    except OSError as exc:
+        print(f"tilegrid worker: refused a connection: {exc}", file=sys.stderr, flush=True)
+        return False
+    if peer is None or peer[0] == os.getuid():
+        return True
+    uid, pid = peer
+    print(
+        f"tilegrid worker: refused a connection of uid {uid} (pid {pid}): "
+        f"this server serves uid {os.getuid()} only",
+        file=sys.stderr,
+        flush=True,
+    )
+    return False
+
+
+def _fork_handle(server: socket.socket, conn: socket.socket) -> bool:
+    """Serve ``conn`` in a forked child (the server goes on at once); refuse it, closed
+    unserved, if it does not come from this server's user.  Whether it was served."""
+    if not _from_owner(conn):
+        conn.close()
+        return False
     if os.fork() == 0:
         server.close()
         try:
@@ -670,6 +873,7 @@ def _fork_handle(server: socket.socket, conn: socket.socket) -> None:
         finally:
             os._exit(0)
     conn.close()
+    return True
 
 
 def _reap() -> None:
@@ -678,6 +882,24 @@ def _reap() -> None:
             pass
     except ChildProcessError:
         pass
+
+
+def _bind_owner_only(path: str) -> socket.socket:
+    """A Unix socket bound at ``path`` with mode 0600, whatever the umask the server
+    inherited from the job that started it."""
+    import stat
+
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    mask = os.umask(0o177)  # the server is one thread here: no one else creates a file
+    try:
+        server.bind(path)
+    finally:
+        os.umask(mask)
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    if mode & 0o077:
+        server.close()
+        raise WorkerUnavailable(f"the socket {path} was made with mode {mode:o}, not 600")
+    return server
 
 
 def _listen(path: str) -> socket.socket:
@@ -691,8 +913,7 @@ def _listen(path: str) -> socket.socket:
         import gc
 
         gc.freeze()
-        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        server.bind(path)
+        server = _bind_owner_only(path)
         server.listen(64)
     except BaseException as exc:
         _record_failure(path, f"{type(exc).__name__}: {exc}")
@@ -725,8 +946,8 @@ def serve(path: str, lock_fd: int | None = None) -> None:
                 conn, _ = server.accept()
             except TimeoutError:
                 continue
-            last = time.monotonic()
-            _fork_handle(server, conn)
+            if _fork_handle(server, conn):  # another user's connection keeps no server alive
+                last = time.monotonic()
     finally:
         with contextlib.suppress(FileNotFoundError):
             if os.stat(path).st_ino == inode:  # only our own: a newer server may listen there
