@@ -112,8 +112,17 @@ class Workflow:
         extra = env or {}
         env = {k: v for k, v in os.environ.items() if k != "SNAKEMAKE_PROFILE"}
         # copies of the workflow share a warm worker while their code is the same:
-        # kept for the next test's runs, let go soon after the last
-        env.update({"MPLBACKEND": "Agg", "TILEGRID_WORKER_IDLE": "15", **extra})
+        # kept for the next test's runs, let go soon after the last; the tests' tables
+        # are small: a scan job per file (TILEGRID_SCAN_BYTES=1), as large files would
+        # have, unless a test asks for the default (tilegrid.table.units)
+        env.update(
+            {
+                "MPLBACKEND": "Agg",
+                "TILEGRID_WORKER_IDLE": "15",
+                "TILEGRID_SCAN_BYTES": "1",
+                **extra,
+            }
+        )
         start = time.monotonic()
         proc = subprocess.Popen(
             self.command(*args),

@@ -60,10 +60,10 @@ def test_relative_and_absolute_imports_are_followed(tmp_path):
 
 _SPLIT_PROBE = """
 import pyarrow as pa, pyarrow.parquet as pq
-from tilegrid.split import split_from_params
+from tilegrid.split import split_job
 from tilegrid.worker import prestart
 pq.write_table(pa.table({"g": ["a", "b"] * 50, "v": [float(i) for i in range(100)]}), "t.parquet")
-split_from_params({"data": "t.parquet", "col": "g", "x": "g", "y": "v"}, "shards")
+split_job({"data": "t.parquet", "col": "g", "x": "g", "y": "v"}, "shards", [], None)
 """
 
 _RENDER_PROBE = """

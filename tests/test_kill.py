@@ -269,7 +269,11 @@ def _wait_for_no_process_in(folder: Path, seconds: float) -> list[str]:
 def _environment(sockets: Path) -> dict[str, str]:
     """What the runs add to the environment: the worker's socket folder, whose server
     (one for all the runs: the same code) the test stops when it is done."""
-    return {"TILEGRID_WORKER_DIR": str(sockets), "TILEGRID_WORKER_IDLE": "300"}
+    return {
+        "TILEGRID_WORKER_DIR": str(sockets),
+        "TILEGRID_WORKER_IDLE": "300",
+        "TILEGRID_SCAN_BYTES": "1",  # a scan job per file, as Workflow.snakemake runs
+    }
 
 
 def _held(folder: Path, proc: subprocess.Popen, seconds: float = 300) -> list[tuple[int, int]]:

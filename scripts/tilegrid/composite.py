@@ -458,6 +458,7 @@ def composite(png: str, key: str, tile_paths: dict[str, str]) -> tuple[Canvas, i
     from .mosaic import load_tile
 
     folder = cache_dir(png)
+    sweep_folder(folder)  # what a killed writer of the cache left
     record = read_record(folder)
     if record["key"] != key:
         raise NoComposite("the layout or decorations changed")
