@@ -5,9 +5,10 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 
-from tilegrid.logs import run_job, without_pandas
+from tilegrid.logs import reuse_freed_memory, run_job, without_pandas
 
 without_pandas()  # the split never uses it
+reuse_freed_memory()
 from tilegrid.split import split_job
 from tilegrid.worker import prestart
 

@@ -73,9 +73,9 @@ def drop_codes(
     """``keep`` narrowed to rows with a level (``code >= 0``), counting the rows it removes
     in ``dropped`` (and in ``per_tile``, by the rows' tiles) as ``missing`` (null, NaN,
     "") or ``absent`` (not in the order)."""
-    valid = code >= 0
-    if valid.all():
+    if not code.size or code.min() >= 0:  # no temporary array for the usual case
         return keep
+    valid = code >= 0
     alive = ~valid if keep is None else keep & ~valid
     if per_tile is None:
         n_missing = int(np.count_nonzero(alive & (code == MISSING)))

@@ -244,12 +244,19 @@ class DenseIds:
                 self.keys.append(())
             return np.zeros(n, dtype=np.int32)
         self._grow([int(p.max()) + 1 if p.size else 0 for p in parts])
-        found = self._table[tuple(parts)]
-        missing = found < 0
-        if missing.any():
-            self._assign([p[missing] for p in parts])
-            found = self._table[tuple(parts)]
+        flat = self._flat(parts)
+        found = self._table.ravel().take(flat)
+        if found.size and found.min() < 0:
+            self._assign(flat[found < 0])
+            found = self._table.ravel().take(flat)
         return found
+
+    def _flat(self, parts: list[np.ndarray]) -> np.ndarray:
+        """Each row's place in the (row-major) table of ids."""
+        flat = parts[0].astype(np.int64, copy=False)
+        for part, size in zip(parts[1:], self._table.shape[1:]):
+            flat = flat * size + part
+        return flat
 
     def _grow(self, sizes: list[int]) -> None:
         shape = self._table.shape
@@ -259,12 +266,15 @@ class DenseIds:
         bigger[tuple(slice(0, n) for n in shape)] = self._table
         self._table = bigger
 
-    def _assign(self, parts: list[np.ndarray]) -> None:
-        """Give the new tuples among ``parts`` ids, in order of first appearance."""
-        flat = np.ravel_multi_index(tuple(parts), self._table.shape)
-        unique, first = np.unique(flat, return_index=True)
-        for key in unique[np.argsort(first, kind="stable")].tolist():
-            index = np.unravel_index(key, self._table.shape)
-            if self._table[index] < 0:
-                self._table[index] = len(self.keys)
-                self.keys.append(tuple(int(i) for i in index))
+    def _assign(self, flat: np.ndarray) -> None:
+        """Give the new tuples among ``flat`` (places in the table) ids, in order of first
+        appearance."""
+        size = self._table.size
+        first = np.full(size, flat.size, dtype=np.int64)
+        np.minimum.at(first, flat, np.arange(flat.size, dtype=np.int64))
+        new = np.flatnonzero(first < flat.size)
+        table = self._table.ravel()  # a view: the table is contiguous
+        for key in new[np.argsort(first[new], kind="stable")].tolist():
+            if table[key] < 0:
+                table[key] = len(self.keys)
+                self.keys.append(tuple(int(i) for i in np.unravel_index(key, self._table.shape)))

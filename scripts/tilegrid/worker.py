@@ -601,8 +601,9 @@ def run_task(args: list, log_path: str, task: str = "render") -> None:
     if answer is None:
         import resource
 
-        from .logs import run_job
+        from .logs import reuse_freed_memory, run_job
 
+        reuse_freed_memory()
         started = time.perf_counter()
         run_job(_task_function(task), *args, log_path=log_path)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -931,6 +932,9 @@ def serve(path: str, lock_fd: int | None = None) -> None:
     """
     import signal
 
+    from .logs import reuse_freed_memory
+
+    reuse_freed_memory()  # the children inherit it: a large tile's arrays are reused
     _hold_package_copy(path)  # before it listens, so under the start lock
     server = _listen(path)
     inode = os.stat(path).st_ino
