@@ -209,13 +209,12 @@ def data_content():
 
 
 def scan_parts_by_id():
-    """The table's parts, each scanned by a job of its own, by scan id; none for a table
-    of one part (the checkpoint scans it), with facet.chunks (it splits by row
-    position) or the example table (made by a rule)."""
-    if TABLE is None or config["facet"]["chunks"]:
+    """The parts of a table of several files, each scanned by a job of its own, by scan
+    id; none for a table of one file (the checkpoint scans it, a large one's ranges side
+    by side), with facet.chunks (it splits by row position) or the example table."""
+    if TABLE is None or config["facet"]["chunks"] or len(TABLE.units) < 2:
         return {}
-    range_rows, group_bytes = sizes_from(os.environ)
-    parts = scan_parts(TABLE, range_rows, group_bytes)
+    parts = scan_parts(TABLE, *sizes_from(os.environ))
     return by_id(parts) if len(parts) > 1 else {}
 
 

@@ -34,6 +34,9 @@ checkpoint split:
         "benchmarks/split.tsv"
     conda:
         "../envs/tilegrid.yaml"
+    # a table of one part (a large file's ranges among them) is scanned here, in
+    # parallel: the split holds the machine, nothing can run beside it anyway
+    threads: workflow.cores
     params:
         spec=split_spec(),
         schema=TABLE_SCHEMA,

@@ -16,5 +16,6 @@ run_job(
     snakemake.params.units,
     snakemake.params.schema,
     snakemake.output.scan,
+    snakemake.threads,
     log_path=snakemake.log[0],
 )

@@ -18,6 +18,7 @@ run_job(
     snakemake.output.shards,
     list(snakemake.input.scans),
     snakemake.params.schema,
+    snakemake.threads,
     log_path=snakemake.log[0],
 )
 prestart()  # the render jobs' warm worker starts while Snakemake takes over

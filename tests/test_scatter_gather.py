@@ -268,8 +268,9 @@ def test_integers_too_large_for_floats_are_warned_once_by_the_gather(tmp_path, c
 @pytest.mark.workflow
 @pytest.mark.alongside("waits")  # times nothing: fills the Slurm tests' waits
 def test_a_large_parquet_file_is_scanned_in_ranges_of_its_row_groups(workflow):
-    """A file of three row groups of BATCH_ROWS rows, scanned BATCH_ROWS rows at a time:
-    three scan jobs, and the same shards and tiles as the whole file's split."""
+    """A file of three row groups of BATCH_ROWS rows, cut in ranges of BATCH_ROWS rows:
+    the split scans the three ranges side by side itself (no scan job: one file), and
+    writes the same shards and tiles as a split of the file in one piece."""
     n = 2 * formats.BATCH_ROWS + 1000
     rng = np.random.default_rng(7)
     table = pa.table(
@@ -282,8 +283,10 @@ def test_a_large_parquet_file_is_scanned_in_ranges_of_its_row_groups(workflow):
     )
     pq.write_table(table, workflow.path("data.parquet"), row_group_size=formats.BATCH_ROWS)
     ranged = workflow.run_ok(env={"TILEGRID_SCAN_ROWS": str(formats.BATCH_ROWS)})
-    assert (ranged.jobs("scan"), ranged.jobs("split")) == (3, 1), ranged.output[-3000:]
-    per_range = {k: v for k, v in results(workflow).items() if not k.startswith("scans/")}
-    whole = workflow.run_ok()  # one scan job is too few: the file is split whole
+    assert (ranged.jobs("scan"), ranged.jobs("split")) == (0, 1), ranged.output[-3000:]
+    assert "scanned 3 parts" in workflow.path("logs", "split.log").read_text()
+    per_range = results(workflow)
+    whole = workflow.run_ok("--forcerun", "split", env={"TILEGRID_SCAN_ROWS": str(10 * n)})
     assert (whole.jobs("scan"), whole.jobs("split"), whole.jobs("render")) == (0, 1, 0)
+    assert "scanned 1 part " in workflow.path("logs", "split.log").read_text()
     assert results(workflow) == per_range

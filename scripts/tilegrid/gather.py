@@ -20,7 +20,9 @@ its scan.
 from __future__ import annotations
 
 import json
+import logging
 import os
+import time
 from typing import Any
 
 import numpy as np
@@ -34,6 +36,8 @@ from .plan import SplitError, SplitPlan, SplitSpec, make_plan
 from .scan import SCAN_INDEX, SCAN_MOMENTS, SCAN_ROWS, read_arrays
 from .stats import BatchMoments
 from .table import describe
+
+log = logging.getLogger("tilegrid.split")
 
 ROW_GROUP = 1 << 16  # rows per shard row group; bounds the split's buffers per tile
 
@@ -49,10 +53,20 @@ def gather(spec: SplitSpec, scans: list[str], out_dir: str, schema: pa.Schema) -
     grid = make_grid(plan.spec, levels)
     os.makedirs(out_dir, exist_ok=True)
     columns = shard_layout(plan, schema, levels)
+    started = time.perf_counter()
     with shard_writer(plan, grid, levels, columns, out_dir, ROW_GROUP) as part:
         for scan, index in zip(scans, indexes):
             replay_scan(part, scan, index)
-    return finish_split(plan, grid, levels, part, out_dir)
+    log.info(
+        "gathered %d scans into %d shards in %.2f s",
+        len(scans),
+        len(grid.ids),
+        time.perf_counter() - started,
+    )
+    started = time.perf_counter()
+    result = finish_split(plan, grid, levels, part, out_dir)
+    log.info("sidecars and manifest in %.2f s", time.perf_counter() - started)
+    return result
 
 
 def read_index(scan: str, plan: SplitPlan) -> dict[str, Any]:

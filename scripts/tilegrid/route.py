@@ -282,8 +282,15 @@ def route_batches(
     commit: Callable[[RoutedBatch], None],
     threads: int = ROUTING_THREADS,
 ) -> None:
-    """Code ``batches`` in order, route them in ``threads`` threads, ``commit`` them in order."""
+    """Code ``batches`` in order, route them in ``threads`` threads, ``commit`` them in order
+    (one thread: all in this one, the batches read ahead of nothing)."""
     offset = 0
+    if threads <= 1:
+        for batch in batches:
+            commit(router.route(router.code(batch, offset)))
+            offset += batch.num_rows
+        return
+    batches = prefetch(batches)
     with ThreadPoolExecutor(threads, thread_name_prefix="tilegrid-route") as pool:
         pending: deque = deque()
         for batch in batches:

@@ -35,7 +35,7 @@ from . import shardio
 from .drops import merge_inexact
 from .levels import value_type
 from .plan import SplitError, SplitSpec, make_plan
-from .route import RoutedBatch, ScanRouter, prefetch, route_batches, tile_drop_rows
+from .route import ROUTING_THREADS, RoutedBatch, ScanRouter, route_batches, tile_drop_rows
 from .table import Unit, schema_from_token, unit_batches
 from .table.units import ScanPart
 
@@ -64,12 +64,14 @@ def scan_part(
     schema: pa.Schema,
     out_dir: str,
     total: int = 0,
+    threads: int = ROUTING_THREADS,
 ) -> dict[str, Any]:
     """Scan the input ``units`` of ``spec.data`` into the folder ``out_dir``; its index.
 
     ``schema`` is the whole table's: each unit is read cast to it, as the whole
     table reads it, and no other file is opened.  ``total``: the table's rows
-    (``facet.chunks`` routes rows by their position).
+    (``facet.chunks`` routes rows by their position).  ``threads``: how many the
+    scan may keep busy (one: reading, routing and writing one after the other).
     """
     plan = make_plan(spec, schema)
     router = ScanRouter(plan, schema, total)
@@ -77,7 +79,7 @@ def scan_part(
     os.makedirs(out_dir, exist_ok=True)
     with ScanWriter(router, out_dir) as writer:
         batches = _unit_batches(units, read or schema.names[:1], spec.source_column, schema)
-        route_batches(router, prefetch(batches), writer.commit)
+        route_batches(router, batches, writer.commit, threads)
     return writer.index
 
 
@@ -185,19 +187,26 @@ def read_arrays(path: str) -> list[pa.Array]:
 
 
 def scan_from_params(
-    params: dict[str, Any], units: list[dict[str, Any]], schema: str, out_dir: str, total: int = 0
+    params: dict[str, Any], units: list[dict[str, Any]], schema: str, out_dir: str, threads: int = 1
 ) -> dict[str, Any]:
     """Run the scan rule's job: ``params`` the split's spec without ``data``, ``units`` the
     part's :class:`~tilegrid.table.Unit` fields, ``schema`` the table's
-    (:func:`~tilegrid.table.schema_token`)."""
+    (:func:`~tilegrid.table.schema_token`), ``threads`` the job's."""
     part = ScanPart(tuple(_unit(u) for u in units))
     if not part.units:
         raise SplitError("tilegrid bug: a scan job without input files")
     spec = SplitSpec(data=part.units[0].path, **params)
-    index = scan_part(spec, part.units, schema_from_token(schema), out_dir, total)
+    use_threads(threads)
+    index = scan_part(spec, part.units, schema_from_token(schema), out_dir, threads=threads)
     kept = sum(n for batch in index["batches"] for _, n in batch["pieces"])
     log.info("%s: %d rows, %d kept", ", ".join(part.paths), index["input_rows"], kept)
     return index
+
+
+def use_threads(threads: int) -> None:
+    """Let pyarrow decode in ``threads`` threads: jobs side by side, each with its
+    cores, would otherwise each start one per core of the machine."""
+    pa.set_cpu_count(max(1, threads))
 
 
 def _unit(fields: dict[str, Any]) -> Unit:
