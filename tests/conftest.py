@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -157,6 +158,31 @@ class Workflow:
         """Modification time (ns) of every tile PNG, by tile id."""
         tiles = self.path("results", "tiles")
         return {p.stem: p.stat().st_mtime_ns for p in tiles.glob("*.png")}
+
+
+def processes_in(folder: Path) -> list[str]:
+    """The processes (pid and command line) whose working folder is inside ``folder``:
+    a run's own, and the warm worker's children serving its jobs."""
+    inside = []
+    prefix = f"{os.path.realpath(folder)}{os.sep}"
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        with contextlib.suppress(OSError):
+            cwd = os.readlink(proc / "cwd")
+            if f"{cwd}{os.sep}".startswith(prefix):
+                command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                inside.append(f"{proc.name}: {command[:200]}")
+    return inside
+
+
+def wait_for_no_process_in(folder: Path, seconds: float) -> list[str]:
+    """Wait until no process works in ``folder``, at most ``seconds``; those left."""
+    deadline = time.monotonic() + seconds
+    while (left := processes_in(folder)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left
+
 
 
 def render_tiles(shards: Path, out: Path, tiles, plot: dict, tile: dict):

@@ -38,7 +38,13 @@ mosaic (``mosaic.title``); ``delete`` a tile PNG, a shard and its tile PNG, or
 the mosaic; ``code``: append a comment to a module of the package (A and the
 fresh folder get the same edit); ``venv``: run A from a second venv that
 reuses this one's packages; ``move``: copy A (results/ and .snakemake/
-included) to a new path, remove the old one, and go on there.
+included) to a new path, remove the old one, and go on there; ``restore``: give a
+data file bytes it had earlier with an older time than any output (``cp -p``);
+``kill``: change a data file, start a run and kill its process group (SIGKILL or
+SIGTERM) after a delay, then check that nothing of it is still working or lands
+later; ``damage``: truncate, fill with garbage or plausibly edit a cache (the
+records of contents and times in .snakemake/tilegrid, the mosaic's canvas and
+record): the next run that uses it must not build on it.
 
 Examples, seeds and counts:
 
@@ -76,6 +82,8 @@ import json
 import os
 import re
 import shutil
+import signal
+import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -95,6 +103,7 @@ from conftest import (
     python_says,
     small_table,
     venv_seeing_ours,
+    wait_for_no_process_in,
 )
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
@@ -326,7 +335,13 @@ class Step(NamedTuple):
     ``config``: (key, value), a key of CONFIG_CHOICES;
     ``delete``: ("tile" | "shard" | "mosaic", index of the tile in grid order);
     ``code``: a module of CODE_EDITS, a comment appended;
-    ``venv``, ``move``: no argument.
+    ``venv``, ``move``: no argument;
+    ``restore``: index, a data file given back bytes it had earlier with an old time
+    (``cp -p`` of a saved copy; none when no file changed yet);
+    ``kill``: (index, shift, delay, signal) a data file changed as by ``cell`` or
+    ``overwrite``, a run started and its process group killed ``delay`` seconds later;
+    ``damage``: (cache file, how) a cache damaged: truncated, garbage, or a
+    plausible edit (see :data:`DAMAGES`).
     """
 
     kind: str
@@ -377,8 +392,36 @@ delete_steps = st.builds(
     st.integers(0, 3),
 )
 code_steps = st.sampled_from(CODE_EDITS).map(lambda m: Step("code", m))
+restore_steps = st.builds(lambda i: Step("restore", i), st.integers(0, 5))
+kill_steps = st.builds(
+    lambda i, s, delay, sig: Step("kill", (i, s, delay, sig)),
+    st.integers(0, 5),
+    shifts,
+    st.sampled_from([0.3, 1.0, 2.0, 3.5]),
+    st.sampled_from(["KILL", "TERM"]),
+)
+#: the caches a run keeps, and what is done to each (the records of file contents and
+#: times in .snakemake/tilegrid, the mosaic's canvas and record)
+DAMAGES = {
+    "contents": ".snakemake/tilegrid/contents.json",
+    "times": ".snakemake/tilegrid/times-*.json",
+    "canvas": "results/.mosaic-cache/canvas.png",
+    "record": "results/.mosaic-cache/record.json",
+}
+damage_steps = st.builds(
+    lambda what, how: Step("damage", (what, how)),
+    st.sampled_from(sorted(DAMAGES)),
+    st.sampled_from(["truncate", "garbage", "edit"]),
+)
 any_mode_steps = st.one_of(
-    config_steps, delete_steps, code_steps, st.just(Step("venv")), st.just(Step("move"))
+    config_steps,
+    delete_steps,
+    code_steps,
+    restore_steps,
+    kill_steps,
+    damage_steps,
+    st.just(Step("venv")),
+    st.just(Step("move")),
 )
 MIN_STEPS, MAX_STEPS = (1, 6) if SOAK else (2, 3)
 SCENARIOS = st.one_of(
@@ -395,6 +438,29 @@ SCENARIOS = st.one_of(
         ),
     ),
 )
+
+
+def _edited_json(data: bytes) -> bytes:
+    """A JSON text with its first hexadecimal digest or whole number changed (still valid)."""
+    text = data.decode()
+    found = re.search(r"[0-9a-f]{16,}", text) or re.search(r"(?<=[\[ ,:])\d+", text)
+    if found is None:
+        return data + b" "
+    old = found.group(0)
+    new = ("0" if old[0] != "0" else "1") + old[1:]
+    return (text[: found.start()] + new + text[found.end() :]).encode()
+
+
+def wrong_render_count(kind: str, drawn: int, want: int) -> bool:
+    """Whether a run that drew ``drawn`` tiles after a step of ``kind`` drew the wrong
+    number, ``want`` being the tiles whose inputs changed: exactly those, but after a
+    kill (the killed run drew some of them already: at most those) and a damaged cache
+    (a lost record of the shards' times redraws every tile once: at least those)."""
+    if kind == "kill":
+        return drawn > want
+    if kind == "damage":
+        return drawn < want
+    return drawn != want
 
 
 # ---------------------------------------------------------------- a scenario
@@ -455,6 +521,8 @@ class Scenario:
         self.counter = 0  # numbers the fresh and moved folders
         self.appended = 0  # numbers the appended files
         self.history: list[str] = []
+        #: every version each data file had, by path relative to A: (bytes, time)
+        self.versions: dict[str, list[tuple[bytes, int]]] = {}
 
     # -- state
 
@@ -521,6 +589,92 @@ class Scenario:
     def story(self) -> str:
         return "".join(f"  {line}\n" for line in self.history) + f"  (folders: {self.base})\n"
 
+    # -- the edits that are not a file rewritten with new rows
+
+    def keep_versions(self) -> None:
+        """Remember each data file's bytes and time as they are now (for ``restore``)."""
+        for path in self.data_files(self.wf.root):
+            name = path.relative_to(self.wf.root).as_posix()
+            data, mtime = path.read_bytes(), path.stat().st_mtime_ns
+            seen = self.versions.setdefault(name, [])
+            if not seen or seen[-1][0] != data:
+                seen.append((data, mtime))
+
+    def restore(self, index: int) -> str:
+        """Give a data file bytes it had before, with a time older than every output, as
+        ``cp -p`` of a saved copy (or ``rsync -a``, ``tar x``) does."""
+        files = self.data_files(self.wf.root)
+        for k in range(len(files)):
+            path = files[(index + k) % len(files)]
+            name = path.relative_to(self.wf.root).as_posix()
+            current = path.read_bytes()
+            older = [v for v in self.versions.get(name, []) if v[0] != current]
+            if older:
+                data, mtime = older[index % len(older)]
+                path.write_bytes(data)
+                os.utime(path, ns=(mtime - 10**12, mtime - 10**12))  # older still
+                return f"restored an earlier {name}"
+        return "no file changed yet: restored none"
+
+    def kill(self, arg: tuple) -> str:
+        """Change a data file, start a run and kill its process group after a while; the
+        step's own run then finds what the killed one left (its lock removed, as
+        ``snakemake --unlock`` does)."""
+        index, shift, delay, name = arg
+        if self.mode == "file":
+            site, season = CELLS[index % len(CELLS)]
+            path = self.wf.path(DATA_FILE)
+            table = pq.read_table(path)
+            pq.write_table(shift_rows(table, shift, cell_mask(table, site, season)), path)
+        else:
+            files = self.data_files(self.wf.root)
+            target = files[index % len(files)]
+            if target.suffix == ".csv":
+                pacsv.write_csv(shift_rows(pacsv.read_csv(target), shift), target)
+            else:
+                pq.write_table(shift_rows(pq.read_table(target), shift), target)
+        proc = subprocess.Popen(
+            self.wf.command(),
+            cwd=self.wf.root,
+            env={**os.environ, "MPLBACKEND": "Agg", "TILEGRID_SCAN_BYTES": "1"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            proc.wait(timeout=delay)
+            ended = "ended before"
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, getattr(signal, f"SIG{name}"))
+            proc.wait()
+            ended = "killed"
+        shutil.rmtree(self.wf.path(".snakemake", "locks"), ignore_errors=True)
+        return f"a run {ended} SIG{name} after {delay} s"
+
+    def damage(self, what: str, how: str) -> tuple[str, str | None]:
+        """Damage one of the run's caches (see :data:`DAMAGES`): ``truncate`` it to half,
+        fill it with ``garbage``, or ``edit`` it plausibly (valid JSON with a digest or a
+        number changed; a PNG with one pixel's bytes changed).  What was done, and the
+        damaged file's path in results/ (None: not there)."""
+        found = sorted(self.wf.root.glob(DAMAGES[what]))
+        if not found:
+            return f"no {what} cache to damage", None
+        path = found[0]
+        data = path.read_bytes()
+        if how == "truncate":
+            path.write_bytes(data[: len(data) // 2])
+        elif how == "garbage":
+            path.write_bytes(b"\x00garbage" * 64)
+        elif path.suffix == ".json":
+            path.write_bytes(_edited_json(data))
+        else:
+            middle = len(data) // 2
+            path.write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :])
+        name = path.relative_to(self.wf.root).as_posix()
+        return f"{how} {name}", name.removeprefix("results/") if name.startswith(
+            "results/"
+        ) else None
+
     # -- runs
 
     def start(self) -> None:
@@ -539,9 +693,11 @@ class Scenario:
         mtimes = self.wf.tile_mtimes()
         settings_before = tile_settings(self.config)
         deleted: set[str] = set()
+        damaged = None  # a damaged cache file of results/: mended by its next use
         python = None
         why = ""
         kind, arg = step
+        self.keep_versions()
         if kind == "cell":
             site, season, shift = arg
             path = self.wf.path(DATA_FILE)
@@ -594,6 +750,12 @@ class Scenario:
             with open(self.wf.path("scripts", "tilegrid", arg), "a", encoding="utf-8") as f:
                 f.write(text)
             self.edits.append((arg, text))
+        elif kind == "restore":
+            why = self.restore(arg)
+        elif kind == "kill":
+            why = self.kill(arg)
+        elif kind == "damage":
+            why, damaged = self.damage(*arg)
         elif kind == "venv":
             python = self.other_python
         elif kind == "move":
@@ -618,25 +780,30 @@ class Scenario:
                 f"the incremental run failed after {step}:\n" + self.story() + run.output[-4000:]
             )
 
+        problems: dict[str, list[str]] = {}  # by the check that failed, the first named
+        if kind == "kill":  # nothing of the killed run may land after the rerun's
+            left = wait_for_no_process_in(self.wf.root, 60)
+            if left:
+                problems["ProcessesLeft"] = [f"processes of the killed run still work: {left}"]
         actual = results(self.wf)
         everything = tile_settings(self.config) != settings_before or (
             kind == "code" and arg in RENDER_CODE
         )
         want = tiles_to_draw(before, expected, deleted, everything)
         drawn = {t for t, m in self.wf.tile_mtimes().items() if mtimes.get(t) != m}
-        problems: dict[str, list[str]] = {}  # by the check that failed, the first named
         diff = differences(actual, expected)
+        diff = [line for line in diff if damaged is None or damaged not in line]
         if diff:
             problems["ResultsDiffer"] = [
                 "results/ differs from a fresh run of the same state:",
                 *(f"  {line}" for line in diff[:12]),
             ]
-        if run.jobs("render") != len(want):
+        if wrong_render_count(kind, run.jobs("render"), len(want)):
             problems["WrongRenderCount"] = [
                 f"{run.jobs('render')} render jobs, expected {len(want)}: the tiles whose inputs"
                 f" changed are {sorted(want)}; the PNGs rewritten are {sorted(drawn)}"
             ]
-        if kind not in ("config", "code"):  # either may change every scan
+        if kind not in ("config", "code", "kill"):  # either may change every scan
             scans = scans_to_run(digests_before, self.data_digests())
             if run.jobs("scan") != scans:
                 problems["WrongScanCount"] = [f"{run.jobs('scan')} scan jobs, expected {scans}"]
@@ -674,6 +841,10 @@ class Scenario:
         "file",
         [
             Step("cell", ("south", "summer", 3.0)),
+            Step("damage", ("canvas", "edit")),  # the next change composites: it must not
+            Step("restore", 0),  # the first version back, with an older time than any output
+            Step("kill", (1, -2.0, 2.0, "TERM")),
+            Step("damage", ("times", "garbage")),
             Step("config", ("facet.col_order", ["summer", "spring"])),
             Step("delete", ("tile", 0)),
             Step("config", ("sharey", True)),
@@ -707,6 +878,10 @@ class Scenario:
         [
             Step("append", ("south", "spring", 5)),
             Step("overwrite", (3, 0.5)),  # extra.csv, after the glob's three files
+            Step("damage", ("record", "edit")),
+            Step("restore", 3),  # extra.csv as it was, an older time than any output
+            Step("kill", (0, 3.0, 1.0, "KILL")),
+            Step("damage", ("contents", "edit")),
             Step("remove", 0),
         ],
     )

@@ -21,7 +21,14 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import SMALL_CONFIG, Workflow, python_says, small_table, venv_seeing_ours
+from conftest import (
+    SMALL_CONFIG,
+    Workflow,
+    python_says,
+    small_table,
+    venv_seeing_ours,
+    wait_for_no_process_in,
+)
 from tilegrid import outputs, worker
 
 TESTS = Path(__file__).resolve().parent
@@ -242,30 +249,6 @@ def _results(wf: Workflow) -> dict[str, bytes | None]:
     }
 
 
-def _processes_in(folder: Path) -> list[str]:
-    """The processes (pid and command line) whose working folder is inside ``folder``:
-    a run's own, and the warm worker's children serving its jobs."""
-    inside = []
-    prefix = f"{os.path.realpath(folder)}{os.sep}"
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit() or int(proc.name) == os.getpid():
-            continue
-        with contextlib.suppress(OSError):
-            cwd = os.readlink(proc / "cwd")
-            if f"{cwd}{os.sep}".startswith(prefix):
-                command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-                inside.append(f"{proc.name}: {command[:200]}")
-    return inside
-
-
-def _wait_for_no_process_in(folder: Path, seconds: float) -> list[str]:
-    """Wait until no process works in ``folder``, at most ``seconds``; those left."""
-    deadline = time.monotonic() + seconds
-    while (left := _processes_in(folder)) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return left
-
-
 def _environment(sockets: Path) -> dict[str, str]:
     """What the runs add to the environment: the worker's socket folder, whose server
     (one for all the runs: the same code) the test stops when it is done."""
@@ -323,7 +306,7 @@ def _kill_in_stage_then_rerun(
     shutil.rmtree(copy.path(".snakemake", "locks"), ignore_errors=True)
     rerun = copy.snakemake(env=_environment(sockets))
     (hold / "release").touch()  # a process of the killed run that still holds goes on
-    left = _wait_for_no_process_in(copy.root, LINGER_SECONDS)
+    left = wait_for_no_process_in(copy.root, LINGER_SECONDS)
     return {
         "run": run.pid,
         "holders": holders,
