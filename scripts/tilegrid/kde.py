@@ -52,6 +52,14 @@ def support(moments: Moments, bw: float, cut: float) -> tuple[float, float]:
 
 def linear_binning(values: np.ndarray, lo: float, delta: float, m: int) -> np.ndarray:
     """Spread each value over its two nearest grid points, weighted by distance."""
+    return spread(*grid_cells(values, lo, delta, m), m)
+
+
+def grid_cells(
+    values: np.ndarray, lo: float, delta: float, m: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each value's grid cell (the grid point at or below it, in ``0..m-1``: a larger
+    value is never in a smaller cell) and its fraction of the way to the next point."""
     pos = values - lo
     pos /= delta
     floor = np.floor(pos)
@@ -59,11 +67,23 @@ def linear_binning(values: np.ndarray, lo: float, delta: float, m: int) -> np.nd
     left = floor.astype(np.intp)
     frac = np.subtract(pos, floor, out=pos)  # pos is not needed any more
     np.clip(frac, 0.0, 1.0, out=frac)
+    return left, frac
+
+
+def spread(left: np.ndarray, frac: np.ndarray, m: int) -> np.ndarray:
+    """The grid counts of values in cells ``left`` at fractions ``frac`` (linear binning)."""
     counts = np.bincount(left, weights=1.0 - frac, minlength=m)
-    left += 1
-    np.minimum(left, m - 1, out=left)
-    counts += np.bincount(left, weights=frac, minlength=m)
+    right = left + 1
+    np.minimum(right, m - 1, out=right)
+    counts += np.bincount(right, weights=frac, minlength=m)
     return counts[:m]
+
+
+def grid_size(bw: float, lo: float, hi: float) -> tuple[int, float]:
+    """The binning grid over ``[lo, hi]`` for bandwidth ``bw``: points and spacing."""
+    span = hi - lo
+    m = int(min(MAX_BINS, max(MIN_BINS, math.ceil(span / (bw * BIN_FRACTION)) + 1)))
+    return m, span / (m - 1)
 
 
 def _fft_convolve_same(signal: np.ndarray, kernel: np.ndarray) -> np.ndarray:
@@ -84,14 +104,20 @@ def binned_kde(
     line (not over ``[lo, hi]``).  ``values`` must lie in ``[lo, hi]`` and
     ``bw`` must be positive.
     """
-    span = hi - lo
-    m = int(min(MAX_BINS, max(MIN_BINS, math.ceil(span / (bw * BIN_FRACTION)) + 1)))
-    delta = span / (m - 1)
-    counts = linear_binning(values, lo, delta, m)
+    m, delta = grid_size(bw, lo, hi)
+    return kde_of_counts(linear_binning(values, lo, delta, m), values.size, bw, lo, hi, gridsize)
+
+
+def kde_of_counts(
+    counts: np.ndarray, n: int, bw: float, lo: float, hi: float, gridsize: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`binned_kde` from the grid ``counts`` of ``n`` values (:func:`spread`)."""
+    m = counts.size
+    delta = (hi - lo) / (m - 1)
     half = int(min(m - 1, math.ceil(KERNEL_SIGMAS * bw / delta)))
     offsets = np.arange(-half, half + 1) * delta
     kernel = np.exp(-0.5 * (offsets / bw) ** 2) / (bw * math.sqrt(2 * math.pi))
-    density = np.maximum(_fft_convolve_same(counts, kernel), 0.0) / values.size
+    density = np.maximum(_fft_convolve_same(counts, kernel), 0.0) / n
     grid = lo + np.arange(m) * delta
     coords = np.linspace(lo, hi, gridsize)
     return coords, np.interp(coords, grid, density)

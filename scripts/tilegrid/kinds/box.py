@@ -14,6 +14,7 @@ import numpy as np
 from ..contracts import Sidecar
 from ..stats import TileStats
 from ._common import categorical_groups, check, dodge, in_range, positive
+from ._select import percentiles
 
 ROLES = {"x": "categorical", "y": "numeric"}
 REQUIRED = ("y",)
@@ -52,11 +53,12 @@ def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, tuple[float,
 
 def box_stats(values: np.ndarray, whis: float, max_fliers: int) -> dict[str, Any]:
     """What Axes.bxp draws for one group: quartiles, whisker ends, capped fliers."""
-    q1, med, q3 = np.percentile(values, [25, 50, 75])
+    q1, med, q3 = percentiles(values, [25, 50, 75])  # np.percentile's, found in bins
     iqr = q3 - q1
     lo, hi = q1 - whis * iqr, q3 + whis * iqr
-    inside = values[(values >= lo) & (values <= hi)]
-    fliers = np.sort(values[(values < lo) | (values > hi)])
+    within = (values >= lo) & (values <= hi)
+    inside = values[within]
+    fliers = np.sort(values[~within])
     if fliers.size > max_fliers:
         fliers = fliers[np.unique(np.linspace(0, fliers.size - 1, max_fliers).round().astype(int))]
     return {

@@ -17,6 +17,7 @@ from .. import kde
 from ..contracts import Sidecar
 from ..stats import Moments, TileStats
 from ._common import categorical_groups, dodge, no_data
+from ._select import percentiles
 
 ROLES = {"x": "categorical", "y": "numeric"}
 REQUIRED = ("y",)
@@ -98,14 +99,21 @@ def violin_stats(values: np.ndarray, options: dict[str, Any]) -> ViolinStats:
     """Density and box statistics of one group of finite values (at least one)."""
     moments = Moments.of(values)
     bw = kde.bandwidth(moments, options["bw_method"], options["bw_adjust"])
-    q1, median, q3 = np.percentile(values, [25, 50, 75])
-    iqr = q3 - q1
-    inside = values[(values >= q1 - 1.5 * iqr) & (values <= q3 + 1.5 * iqr)]
     if bw > 0:
         lo, hi = kde.support(moments, bw, options["cut"])
-        coords, density = kde.binned_kde(values, bw, lo, hi, options["gridsize"])
+        m, delta = kde.grid_size(bw, lo, hi)
+        cells, fractions = kde.grid_cells(values, lo, delta, m)
+        counts = kde.spread(cells, fractions, m)
+        coords, density = kde.kde_of_counts(counts, values.size, bw, lo, hi, options["gridsize"])
+        # the KDE's grid cells find the quartiles' ranks without a sort of the values
+        q1, median, q3 = percentiles(values, [25, 50, 75], cells, m)
     else:  # a single value or no spread: a flat line at that value
         coords, density = np.array([moments.min]), np.array([1.0])
+        q1, median, q3 = np.percentile(values, [25, 50, 75])
+    iqr = q3 - q1
+    inside = (values >= q1 - 1.5 * iqr) & (values <= q3 + 1.5 * iqr)
+    whisker_lo = values.min(where=inside, initial=np.inf)
+    whisker_hi = values.max(where=inside, initial=-np.inf)
     return ViolinStats(
         coords,
         density,
@@ -113,8 +121,8 @@ def violin_stats(values: np.ndarray, options: dict[str, Any]) -> ViolinStats:
         float(q1),
         float(median),
         float(q3),
-        float(inside.min()),
-        float(inside.max()),
+        float(whisker_lo),
+        float(whisker_hi),
         moments.mean,
         moments.min,
         moments.max,
