@@ -12,6 +12,7 @@ reuse_freed_memory()
 from tilegrid.split import split_job
 from tilegrid.worker import prestart
 
+prestart()  # the render jobs' warm worker warms up while the table is split
 run_job(
     split_job,
     snakemake.params.spec,
@@ -21,4 +22,3 @@ run_job(
     snakemake.threads,
     log_path=snakemake.log[0],
 )
-prestart()  # the render jobs' warm worker starts while Snakemake takes over

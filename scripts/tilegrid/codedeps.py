@@ -18,7 +18,10 @@ out: they load modules to warm a cache and change no output.
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
+import json
+import os
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
@@ -64,18 +67,66 @@ def _imports(tree: ast.AST, module: str):
             todo.extend(_statements(node))
 
 
+#: what each file imports, kept between processes by the file's stat (every parse of
+#: the workflow asks for the closures: ~0.2 s of ast parsing a start without it)
+STORE = os.path.join(".snakemake", "tilegrid", "imports.json")
+_stored: dict[str, list] | None = None
+_unsaved: list[bool] = []
+
+
 def imported_modules(file: Path, package: Path = PACKAGE) -> set[str]:
     """Modules of the package that ``file`` imports (dotted, relative to the package).
 
-    Each file is parsed once per process while it is unchanged: the rules ask for
-    the closures of several entry points at every parse of the workflow."""
+    Each file is parsed once while it is unchanged (its size, times, inode: the key
+    of the record in ``.snakemake/tilegrid``, which no edit leaves in place)."""
     stat = file.stat()
-    return set(_imported_modules(file, package, stat.st_mtime_ns, stat.st_size))
+    key = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, str(package)]
+    stored = _load_store()
+    entry = stored.get(str(file))
+    if isinstance(entry, list) and len(entry) == 2 and entry[0] == key:
+        named = set(entry[1])
+    else:
+        named = set(_imported_modules(file, package, stat.st_mtime_ns, stat.st_size))
+        if not (file.name == "__init__.py" and _DYNAMIC in file.read_text(encoding="utf-8")):
+            stored[str(file)] = [key, sorted(named)]  # a dynamic __init__ depends on its folder
+            _unsaved.append(True)
+    # which of the names are modules is asked each time: a module may come or go
+    return {m for m in named if module_file(m, package) is not None}
+
+
+def _load_store() -> dict[str, list]:
+    global _stored
+    if _stored is None:
+        try:
+            with open(STORE, encoding="utf-8") as handle:
+                _stored = json.load(handle)
+        except (OSError, ValueError):
+            _stored = {}
+        if not isinstance(_stored, dict):
+            _stored = {}
+    return _stored
+
+
+def _save_store() -> None:
+    """Write what was parsed since the last save (atomically; a failure costs parsing)."""
+    if not _unsaved or _stored is None:
+        return
+    _unsaved.clear()
+    tmp = f"{STORE}.tmp{os.getpid()}"
+    try:
+        os.makedirs(os.path.dirname(STORE), exist_ok=True)
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(_stored, handle)
+        os.replace(tmp, STORE)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
 
 
 @functools.cache
 def _imported_modules(file: Path, package: Path, mtime_ns: int, size: int) -> frozenset[str]:
-    """``imported_modules`` of one version of ``file`` (its time and size key the cache)."""
+    """The package modules one version of ``file`` names in its imports, whether or not
+    they exist (its time and size key the cache)."""
     module = _module_name(file, package)
     is_init = file.name == "__init__.py"
     # the package a relative import of level 1 starts from
@@ -111,7 +162,7 @@ def _imported_modules(file: Path, package: Path, mtime_ns: int, size: int) -> fr
         found.update(
             _module_name(f, package) for f in file.parent.glob("*.py") if f.name != "__init__.py"
         )
-    return frozenset(m for m in found if module_file(m, package) is not None)
+    return frozenset(found)
 
 
 def closure(entries: list[str], package: Path = PACKAGE) -> list[Path]:
@@ -133,6 +184,7 @@ def closure(entries: list[str], package: Path = PACKAGE) -> list[Path]:
         if file is None:
             raise ValueError(f"{NAME}.{module} is not a module of {package}")
         todo.extend(imported_modules(file, package) - seen)
+    _save_store()
     return sorted(module_file(m, package) for m in seen)
 
 
