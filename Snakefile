@@ -8,7 +8,11 @@ min_version("9.0")
 include: "rules/preflight.smk"
 
 
-configfile: "config.yaml"
+# The bundled example's settings, unless a --configfile of yours names its own data:
+# then your files and the schema's defaults alone (README: "Your own data").
+if "data" not in workflow.config_settings.overwrite_config:
+
+    configfile: "config.yaml"
 
 
 include: "rules/common.smk"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
 pytestmark = pytest.mark.workflow
 
@@ -127,3 +130,26 @@ def test_an_error_about_a_key_the_users_configfile_left_out_says_it_came_from_co
     run = workflow.snakemake("-n", "--configfile", "mine.yaml")
     line = next(x for x in run.output.splitlines() if x.startswith("tilegrid: error:"))
     assert line.endswith("(from the bundled config.yaml: mine.yaml does not set plot.y)"), line
+
+
+MINE = {
+    "data": "data.parquet",
+    "facet": {"col": "season"},
+    "plot": {"kind": "box", "x": "group", "y": "value"},
+    "tile": {"height": 1.5, "aspect": 1.2, "dpi": 60},
+}
+
+
+@pytest.mark.workflow
+def test_a_configfile_naming_its_own_data_inherits_nothing_from_the_example(workflow):
+    """No example title, no example facet row: your file and the schema's defaults alone,
+    byte for byte the mosaic of the same settings written as the only config."""
+    workflow.path("mine.yaml").write_text(yaml.safe_dump(MINE))
+    workflow.update_config(facet={"row": "site"}, mosaic={"title": "the example's title"})
+    run = workflow.run_ok("--configfile", "mine.yaml")
+    manifest = json.loads(workflow.path("results", "shards", "manifest.json").read_text())
+    assert manifest["row"] is None and manifest["shape"] == [1, 3], run.output[-2000:]
+    mine = workflow.path("results", "mosaic.png").read_bytes()
+    workflow.write_config(MINE)
+    workflow.run_ok("--forcerun", "mosaic")
+    assert workflow.path("results", "mosaic.png").read_bytes() == mine
