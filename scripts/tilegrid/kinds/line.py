@@ -1,7 +1,8 @@
 """Lines through x-sorted data, as seaborn's ``lineplot``.
 
 Where x values repeat, y is aggregated per x value (``estimator`` mean, with an
-analytic ``errorbar`` band). Above ``max_vertices`` distinct x values a line
+``errorbar`` band: analytic, or seaborn's bootstrap for an x value of fewer than
+``BOOTSTRAP_BELOW`` rows, as bar and point). Above ``max_vertices`` distinct x values a line
 is aggregated per pixel column instead, so it stays a few hundred vertices.
 
 The shared y limit holds exactly what is drawn, the estimates and their bands:
@@ -75,7 +76,24 @@ def aggregate(x: np.ndarray, y: np.ndarray, keys: np.ndarray, options: dict[str,
     for i in range(uniq.size):
         m = Moments(int(n[i]), float(mean[i]), float(var[i]), float("nan"), float("nan"))
         est[i], lo[i], hi[i] = _estimate.from_moments(m, options["estimator"], options["errorbar"])
+    _, level = _estimate.parse_errorbar(options["errorbar"])
+    for i, values in small_groups(y, inverse, n, options):
+        # seaborn's bootstrap where the t interval of a few values is far too wide
+        _, lo[i], hi[i] = _estimate.bootstrap(values, options["estimator"], level)
     return xs, est, lo, hi, n
+
+
+def small_groups(y: np.ndarray, inverse: np.ndarray, n: np.ndarray, options: dict[str, Any]):
+    """``(group, its values)`` of the groups whose confidence band is bootstrapped, as
+    bar and point do (:data:`~tilegrid.kinds._estimate.BOOTSTRAP_BELOW`)."""
+    method, _ = _estimate.parse_errorbar(options["errorbar"])
+    small = np.flatnonzero((n >= 2) & (n < _estimate.BOOTSTRAP_BELOW))
+    if method != "ci" or not small.size:
+        return
+    order = np.argsort(inverse, kind="stable")
+    starts = np.concatenate(([0], np.cumsum(n)[:-1]))
+    for i in small.tolist():
+        yield i, y[order[starts[i] : starts[i] + n[i]]]
 
 
 def unique_inverse(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
