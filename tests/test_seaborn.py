@@ -285,3 +285,31 @@ def test_line_bands_of_a_few_values_are_seaborns_bootstrap_on_gapminder(tmp_path
     assert (hi - lo).max() < 3  # not the t interval's ~26 years
     # every continent's tile shares the y axis, which holds the bands, not a t interval
     assert sidecar["y"]["lim"][1] < 90
+
+
+def test_a_heatmap_has_no_column_for_a_value_whose_rows_all_lack_one_as_pivot_table(tmp_path):
+    """seaborn's heatmap draws pandas' pivot_table, which has no column for an x value
+    whose rows all lack the value drawn (one row of hour 1 with a missing delay kept an
+    "hour = 1" column in every tile); a categorical column keeps its categories."""
+    import pandas as pd
+
+    rng = np.random.default_rng(2)
+    hours = rng.choice([5, 6, 7, 8], 400)
+    frame = pd.DataFrame(
+        {
+            "origin": rng.choice(["EWR", "JFK"], 401),
+            "month": rng.choice([1, 2, 3], 401),
+            "hour": np.append(hours, 1),
+            "delay": np.append(rng.normal(10, 5, 400), np.nan),
+        }
+    )
+    path = tmp_path / "weather.parquet"
+    frame.to_parquet(path)
+    spec = {"col": "origin", "kind": "heatmap", "x": "hour", "y": "month"}
+    result = run_split(
+        SplitSpec(data=str(path), options={"value": "delay"}, **spec), str(tmp_path / "o")
+    )
+    sidecar = read_sidecar(str(tmp_path / "o" / f"{result.tiles[0]['id']}.json"))
+    pivot = frame.pivot_table(index="month", columns="hour", values="delay")
+    assert sidecar["x"]["categories"] == [int(h) for h in pivot.columns] == [5, 6, 7, 8]
+    assert result.dropped["non_finite"] == 1

@@ -29,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 
 from .finish import SplitResult, finish_split
-from .grid import explicit_levels, make_grid, order_levels
+from .grid import explicit_levels, explicit_orders, make_grid, order_levels
 from .levels import LevelCollector, codes
 from .partition import Column, Partitioner, Routed, _slice, group_radix, shard_layout, shard_writer
 from .plan import SplitError, SplitPlan, SplitSpec, make_plan
@@ -90,8 +90,25 @@ def gathered_levels(
         for i, level in enumerate(index["levels"]):
             collector = collectors[level["column"]]
             collector.categorical = collector.categorical or level["categorical"]
-            collector.chunks += read_arrays(os.path.join(scan, f"levels-{i}.arrow"))
+            learnt = read_arrays(os.path.join(scan, f"levels-{i}.arrow"))
+            if _drops_empty(plan, level):  # only levels some kept row has
+                learnt = [array.take(level["kept"]) for array in learnt]
+            collector.chunks += learnt
     return order_levels(plan.spec, collectors)
+
+
+def _drops_empty(plan: SplitPlan, level: dict[str, Any]) -> bool:
+    """Whether a level column's levels are only those some kept row has: a category
+    column of a kind that asks for it (a pivot), not categorical, not ordered by the
+    config (an explicit order is every level asked for)."""
+    name = level["column"]
+    return (
+        plan.kind.drop_empty_categories
+        and level.get("kept") is not None
+        and name in plan.category_columns
+        and not level["categorical"]
+        and explicit_orders(plan.spec).get(name) is None
+    )
 
 
 def replay_scan(part: Partitioner, scan: str, index: dict[str, Any]) -> None:
@@ -197,10 +214,9 @@ class LevelMaps:
 
 
 def _code_map(local: pa.Array, levels: pa.Array) -> np.ndarray:
-    """The table's code of each of a part's levels (every one is among the table's)."""
+    """The table's code of each of a part's levels (-1: a level no kept row has, left out
+    of the table's: no routed row has it)."""
     mapped = codes(local, levels) if len(local) else np.zeros(0, np.int32)
-    if (mapped < 0).any():
-        raise AssertionError("tilegrid bug: a part's level is not among the table's levels")
     return mapped.astype(np.int32, copy=False)
 
 

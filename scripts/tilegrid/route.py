@@ -115,6 +115,8 @@ class Coded:
     dropped: dict[str, int]
     tile_dropped: np.ndarray | None
     inexact: dict[str, int]
+    #: per category column, how many kept rows each of its local levels has
+    kept_levels: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass
@@ -181,9 +183,10 @@ class ScanRouter:
             if strict:
                 keep = drop(keep, np.isfinite(values[role]), dropped, "non_finite", per_tile)
         sources = [self._source(batch, c, category, values) for c in self.columns]
+        kept = {name: kept_counts(code, keep) for name, code in category.items()}
         return Coded(
             tile, keep, group, values, sources, self.n_tiles, len(self.groups), n,
-            dropped, per_tile.counts, inexact,
+            dropped, per_tile.counts, inexact, kept,
         )  # fmt: skip
 
     @property
@@ -240,6 +243,13 @@ class ScanRouter:
         counts = np.bincount(t, minlength=coded.n_tiles)
         routed.pieces = [(tid, int(counts[tid])) for tid in np.flatnonzero(counts).tolist()]
         return routed
+
+
+def kept_counts(code: np.ndarray, keep: np.ndarray | None) -> np.ndarray:
+    """How many of the kept rows have each code (a level's rows all dropped: 0)."""
+    if keep is not None:
+        code = code[keep]
+    return np.bincount(code[code >= 0]) if code.size else np.zeros(0, np.int64)
 
 
 def _explicit_levels(plan: SplitPlan, schema: pa.Schema) -> dict[str, pa.Array]:

@@ -104,6 +104,7 @@ class ScanWriter:
         self.dropped: dict[str, int] = {}
         self.tile_dropped: list[np.ndarray] = []
         self.inexact: dict[str, int] = {}
+        self.kept_levels: dict[str, np.ndarray] = {}
         self.index: dict[str, Any] = {}
 
     def __enter__(self) -> ScanWriter:
@@ -122,6 +123,8 @@ class ScanWriter:
         for reason, count in coded.dropped.items():
             self.dropped[reason] = self.dropped.get(reason, 0) + count
         merge_inexact(self.inexact, coded.inexact)
+        for name, counts in coded.kept_levels.items():
+            self.kept_levels[name] = _add_counts(self.kept_levels.get(name), counts)
         if coded.tile_dropped is not None:
             self.tile_dropped.append(coded.tile_dropped)
         if routed.pieces:
@@ -147,7 +150,15 @@ class ScanWriter:
         for i, (name, learner) in enumerate(router.learners.items()):
             dtype = _level_type(router, name)
             write_arrays(os.path.join(self.out_dir, f"levels-{i}.arrow"), [learner.learnt(dtype)])
-            levels.append({"column": name, "categorical": learner.categorical})
+            kept = self.kept_levels.get(name)
+            levels.append(
+                {
+                    "column": name,
+                    "categorical": learner.categorical,
+                    # which levels some kept row has (category columns; None: all count)
+                    "kept": None if kept is None else np.flatnonzero(kept).tolist(),
+                }
+            )
         index = {
             "input_rows": self.input_rows,
             "dropped": self.dropped,
@@ -161,6 +172,17 @@ class ScanWriter:
         with open(os.path.join(self.out_dir, SCAN_INDEX), "w", encoding="utf-8") as handle:
             json.dump(index, handle, indent=1)
         return index
+
+
+def _add_counts(total: np.ndarray | None, counts: np.ndarray) -> np.ndarray:
+    """``total + counts``, the shorter one padded with zeros (levels are learnt on the way)."""
+    if total is None:
+        return counts
+    if total.size < counts.size:
+        total, counts = counts, total
+    total = total.copy()
+    total[: counts.size] += counts
+    return total
 
 
 def _level_type(router: ScanRouter, name: str) -> pa.DataType:

@@ -233,4 +233,7 @@ def log_result(result: SplitResult) -> SplitResult:
     for reason, count in result.dropped.items():
         if count:
             log.info("dropped %d rows: %s", count, DROP_REASONS[reason])
+    for tile in result.tiles:
+        for reason, count in tile.get("dropped", {}).items():
+            log.info("tile %s: dropped %d rows: %s", tile["id"], count, DROP_REASONS[reason])
     return result

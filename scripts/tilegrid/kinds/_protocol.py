@@ -73,6 +73,7 @@ OPTIONAL_HOOKS = {
     "binned_y": "BINNED_Y",
     "pixel_grid": "PIXEL_GRID",
     "shared_bins": "shared_bins",
+    "drop_empty_categories": "DROP_EMPTY_CATEGORIES",
 }
 
 
@@ -105,6 +106,10 @@ class PlotKind:
       grid (:class:`~tilegrid.contracts.Bins`, the sidecar's ``bins``) from every
       kept x value, streamed by ``source`` (a :class:`~tilegrid.binning.ValueSource`);
       None (no shared bins) by default.
+    - ``drop_empty_categories`` (``DROP_EMPTY_CATEGORIES``): a category of a plain
+      (not categorical) column none of whose rows has a value drawn is no category
+      of the axes (a pivot's semantics: seaborn's heatmap of ``pivot_table``);
+      False by default (seaborn's catplot keeps such a category, empty).
     """
 
     name: str
@@ -122,6 +127,7 @@ class PlotKind:
     binned_y: str = "count"
     pixel_grid: bool = False
     shared_bins: Callable[[Any, Options], Bins] | None = None
+    drop_empty_categories: bool = False
 
     @classmethod
     def of(cls, name: str, module: Kind) -> PlotKind:

@@ -18,6 +18,8 @@ from ._common import check, codes_of, numeric_of
 ROLES = {"x": "categorical", "y": "categorical", "value": "numeric"}
 REQUIRED = ("x", "y", "value")
 COLOR = True
+#: a row or column of the pivot without a value is no row or column (pandas' pivot_table)
+DROP_EMPTY_CATEGORIES = True
 OPTIONS: dict[str, Any] = {
     "value": None,
     "estimator": "mean",
