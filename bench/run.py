@@ -174,11 +174,12 @@ PLOTS = {
 }
 
 
-def workflow_copy(dest: Path, data: Path, family: str = "violin") -> None:
+def workflow_copy(dest: Path, data: Path, family: str = "violin", free_axes: bool = False) -> None:
     """Copy the workflow into ``dest`` with a config that plots the benchmark table.
 
     ``data`` is a file (hard-linked as ``data.parquet``) or a folder of Parquet
-    files (a folder ``data/`` of hard links).
+    files (a folder ``data/`` of hard links). ``free_axes`` sets ``sharex`` and
+    ``sharey`` false (every tile its own limits); by default both are true.
     """
     copy_workflow(ROOT, dest)
     if data.is_dir():
@@ -191,8 +192,8 @@ def workflow_copy(dest: Path, data: Path, family: str = "violin") -> None:
         "data": "data" if data.is_dir() else "data.parquet",
         "facet": {"row": "row", "col": "col", "max_tiles": 4096},
         "plot": PLOTS[family],
-        "sharex": True,
-        "sharey": True,
+        "sharex": not free_axes,
+        "sharey": not free_axes,
         "tile": {"height": 2.5, "aspect": 1.2, "dpi": 100},
         "mosaic": {"title": None, "margin_titles": True, "formats": ["png"]},
     }
@@ -209,11 +210,31 @@ def read_tsv(path: str) -> dict[str, float]:
     return out
 
 
+def newest_mtime(work: Path) -> float:
+    """The newest modification time of the benchmark and log files in ``work`` (0 if none).
+
+    Files a run writes are newer than this, taken before the run: the cut-off of
+    ``job_stats`` (a fixed slack before the run's start counted the previous run's
+    last jobs when the two followed each other within it, as at small sizes).
+    """
+    paths = glob.glob(str(work / "benchmarks/**/*"), recursive=True)
+    paths += glob.glob(str(work / "logs/**/*"), recursive=True)
+    return max((os.path.getmtime(p) for p in paths if os.path.isfile(p)), default=0.0)
+
+
+def finished_jobs(stderr: str) -> dict[str, int]:
+    """Jobs per rule that Snakemake finished in one run (its ``Finished jobid: N (Rule: r)``)."""
+    counts: dict[str, int] = {}
+    for rule in re.findall(r"^Finished jobid: \d+ \(Rule: (\w+)\)", stderr, re.MULTILINE):
+        counts[rule] = counts.get(rule, 0) + 1
+    return counts
+
+
 def job_stats(work: Path, since: float) -> dict:
-    """Per-job wall and max RSS from Snakemake's benchmark files written since ``since``."""
+    """Per-job wall and max RSS from Snakemake's benchmark files written after ``since``."""
 
     def fresh(pattern):
-        return [p for p in glob.glob(str(work / pattern)) if os.path.getmtime(p) >= since]
+        return [p for p in glob.glob(str(work / pattern)) if os.path.getmtime(p) > since]
 
     renders = [read_tsv(p) for p in fresh("benchmarks/render/*.tsv")]
     split = [read_tsv(p) for p in fresh("benchmarks/split.tsv")]
@@ -263,14 +284,16 @@ def run_tilegrid(
     family: str = "violin",
     phases: tuple[str, ...] = ("full", "incremental", "noop"),
     overhead: bool = True,
+    free_axes: bool = False,
 ) -> dict:
     """tilegrid's runs in a fresh copy of the workflow: full, incremental, no-op.
 
     Incremental: one cell's values change (``perturb``); in a folder, only in its
-    middle file, which alone is rewritten.
+    middle file, which alone is rewritten. ``free_axes``: ``sharex``/``sharey``
+    false. Each phase records ``jobs_run``, the jobs per rule Snakemake finished.
     """
     work = Path(tempfile.mkdtemp(prefix="tilegrid-bench-"))
-    workflow_copy(work, data, family)
+    workflow_copy(work, data, family, free_axes)
     cmd = [PYTHON, "-m", "snakemake", "-j", str(jobs)]
     tag = "" if family == "violin" else f"-{family}"
     results = {}
@@ -291,9 +314,9 @@ def run_tilegrid(
                     "file": src.name,
                     "s": time.perf_counter() - t0,
                 }
-            since = time.time() - 1
+            since = newest_mtime(work)
             r = measure(cmd, cwd=work, log=logs / f"tilegrid{tag}-{phase}.log")
-            r.pop("stderr")
+            r["jobs_run"] = finished_jobs(r.pop("stderr"))
             r.update(job_stats(work, since))
             results[phase] = r
             print(
