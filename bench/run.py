@@ -723,13 +723,16 @@ def seconds_row(measure: str, value: float | None, limit: float) -> dict:
     return target_row(measure, shown, f"<= {limit:g} s", met, value)
 
 
-def memory_row(measure: str, results: dict, keys: list[str]) -> dict:
-    """The largest process over every tilegrid phase of the runs ``keys`` against 1 GB."""
+def memory_row(
+    measure: str, results: dict, keys: list[str], phases: tuple[str, ...] | None = None
+) -> dict:
+    """The largest process over the tilegrid ``phases`` (default: all) of the runs ``keys``
+    against 1 GB."""
     found = [
         (*largest_process(r), key, phase)
         for key in keys
         for phase, r in results["sizes"].get(key, {}).get("tilegrid", {}).items()
-        if isinstance(r, dict) and "rss_max_proc_mb" in r
+        if isinstance(r, dict) and "rss_max_proc_mb" in r and phase in (phases or (phase,))
     ]
     if not found:
         return target_row(measure, "-", "<= 1 GB", None)
@@ -781,7 +784,9 @@ def target_rows(
             10,
             at_least=True,
         ),
-        memory_row(f"{big} rows, 5x5 violins, full run: largest process", results, [one]),
+        memory_row(
+            f"{big} rows, 5x5 violins, full run: largest process", results, [one], ("full",)
+        ),
         floor_row(results, one, big),
         seconds_row(
             f"{n} tiles ({grid}, {tiles} rows, sharex/sharey false): full",
