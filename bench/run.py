@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/run.py --sizes 1e5 1e6 1e7            # minutes
     .venv/bin/python bench/run.py --sizes 1e5 1e6 1e7 --with-1e8  # add 1e8 rows
-    .venv/bin/python bench/run.py --targets                       # every target (issue 14)
+    .venv/bin/python bench/run.py --targets                       # every target (issue 26)
 
 For each size: generate the table (cached in bench/data/), run the floor and
 the peers (bench/peers.py), then tilegrid (`python -m snakemake -j 2` on a
@@ -19,9 +19,10 @@ is reported two ways:
 Writes bench/results.json (raw) and bench/results.md (the table, machine,
 versions, date), and prints the table.
 
-``--targets`` runs instead every measure of the targets table (see
-``run_targets``; sizes scaled by ``--scale``, set by ``--size``) and prints
-and writes (bench/runs/targets-<date>) the table with the verdicts.
+``--targets`` runs instead every measure of the targets table of issue 26
+(``target_plan``, ``target_rows``; sizes scaled by ``--scale``, set by
+``--size``) and prints and writes (bench/runs/targets-<date>) the table with
+the verdicts under the CPU model.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import psutil
 
@@ -174,11 +176,12 @@ PLOTS = {
 }
 
 
-def workflow_copy(dest: Path, data: Path, family: str = "violin") -> None:
+def workflow_copy(dest: Path, data: Path, family: str = "violin", free_axes: bool = False) -> None:
     """Copy the workflow into ``dest`` with a config that plots the benchmark table.
 
     ``data`` is a file (hard-linked as ``data.parquet``) or a folder of Parquet
-    files (a folder ``data/`` of hard links).
+    files (a folder ``data/`` of hard links). ``free_axes`` sets ``sharex`` and
+    ``sharey`` false (every tile its own limits); by default both are true.
     """
     copy_workflow(ROOT, dest)
     if data.is_dir():
@@ -191,8 +194,8 @@ def workflow_copy(dest: Path, data: Path, family: str = "violin") -> None:
         "data": "data" if data.is_dir() else "data.parquet",
         "facet": {"row": "row", "col": "col", "max_tiles": 4096},
         "plot": PLOTS[family],
-        "sharex": True,
-        "sharey": True,
+        "sharex": not free_axes,
+        "sharey": not free_axes,
         "tile": {"height": 2.5, "aspect": 1.2, "dpi": 100},
         "mosaic": {"title": None, "margin_titles": True, "formats": ["png"]},
     }
@@ -209,11 +212,31 @@ def read_tsv(path: str) -> dict[str, float]:
     return out
 
 
+def newest_mtime(work: Path) -> float:
+    """The newest modification time of the benchmark and log files in ``work`` (0 if none).
+
+    Files a run writes are newer than this, taken before the run: the cut-off of
+    ``job_stats`` (a fixed slack before the run's start counted the previous run's
+    last jobs when the two followed each other within it, as at small sizes).
+    """
+    paths = glob.glob(str(work / "benchmarks/**/*"), recursive=True)
+    paths += glob.glob(str(work / "logs/**/*"), recursive=True)
+    return max((os.path.getmtime(p) for p in paths if os.path.isfile(p)), default=0.0)
+
+
+def finished_jobs(stderr: str) -> dict[str, int]:
+    """Jobs per rule that Snakemake finished in one run (its ``Finished jobid: N (Rule: r)``)."""
+    counts: dict[str, int] = {}
+    for rule in re.findall(r"^Finished jobid: \d+ \(Rule: (\w+)\)", stderr, re.MULTILINE):
+        counts[rule] = counts.get(rule, 0) + 1
+    return counts
+
+
 def job_stats(work: Path, since: float) -> dict:
-    """Per-job wall and max RSS from Snakemake's benchmark files written since ``since``."""
+    """Per-job wall and max RSS from Snakemake's benchmark files written after ``since``."""
 
     def fresh(pattern):
-        return [p for p in glob.glob(str(work / pattern)) if os.path.getmtime(p) >= since]
+        return [p for p in glob.glob(str(work / pattern)) if os.path.getmtime(p) > since]
 
     renders = [read_tsv(p) for p in fresh("benchmarks/render/*.tsv")]
     split = [read_tsv(p) for p in fresh("benchmarks/split.tsv")]
@@ -263,14 +286,16 @@ def run_tilegrid(
     family: str = "violin",
     phases: tuple[str, ...] = ("full", "incremental", "noop"),
     overhead: bool = True,
+    free_axes: bool = False,
 ) -> dict:
     """tilegrid's runs in a fresh copy of the workflow: full, incremental, no-op.
 
     Incremental: one cell's values change (``perturb``); in a folder, only in its
-    middle file, which alone is rewritten.
+    middle file, which alone is rewritten. ``free_axes``: ``sharex``/``sharey``
+    false. Each phase records ``jobs_run``, the jobs per rule Snakemake finished.
     """
     work = Path(tempfile.mkdtemp(prefix="tilegrid-bench-"))
-    workflow_copy(work, data, family)
+    workflow_copy(work, data, family, free_axes)
     cmd = [PYTHON, "-m", "snakemake", "-j", str(jobs)]
     tag = "" if family == "violin" else f"-{family}"
     results = {}
@@ -291,9 +316,9 @@ def run_tilegrid(
                     "file": src.name,
                     "s": time.perf_counter() - t0,
                 }
-            since = time.time() - 1
+            since = newest_mtime(work)
             r = measure(cmd, cwd=work, log=logs / f"tilegrid{tag}-{phase}.log")
-            r.pop("stderr")
+            r["jobs_run"] = finished_jobs(r.pop("stderr"))
             r.update(job_stats(work, since))
             results[phase] = r
             print(
@@ -541,57 +566,36 @@ def target_sizes(scale: float, overrides: list[str]) -> dict[str, int]:
     return sizes
 
 
-def run_targets(args: argparse.Namespace) -> None:
-    """Every run the targets table needs, one after another, then the table.
+class TargetRun(NamedTuple):
+    """One run of the targets table: a table, the peers run on it, tilegrid's phases."""
 
-    ``big``: the 5x5 violins from one file (floor, seaborn, pool, tilegrid full,
-    one cell changed, no-op), from a folder of ``--files`` files (tilegrid full,
-    one file changed, no-op) and the 5x5 scatter raster of a table with x
-    (datashader, tilegrid full); ``tiles``: the ``--tiles-shape`` grid (tilegrid
-    full, one tile changed, no-op); ``small``: pool and tilegrid full; ``huge``:
-    tilegrid full, for memory.
+    role: str
+    rows: int
+    data: dict  # ensure_data's options: shape, xy, files
+    family: str
+    peers: tuple[str, ...]
+    phases: tuple[str, ...]
+    free_axes: bool = False
+
+
+def target_plan(sizes: dict[str, int], files: int, shape: tuple[int, int]) -> list[TargetRun]:
+    """The runs the targets table needs, in the order they run.
+
+    ``big``: the 5x5 violins from one file (floor, pool, tilegrid full, one cell
+    changed, no-op), from a folder of ``files`` files (the same three) and the
+    5x5 scatter raster of a table with x (datashader, tilegrid full); ``tiles``:
+    the ``shape`` grid with free axes (full, one cell changed, no-op); ``small``:
+    pool and tilegrid full; ``huge``: tilegrid full, for memory.
     """
-    sizes = target_sizes(args.scale, args.size)
-    keys = target_keys(sizes, args.files, tuple(args.tiles_shape))
-    phases3 = ("full", "incremental", "noop")
-    plan = [
-        # (key, rows, data options, family, peers, tilegrid phases)
-        ("big", sizes["big"], {}, "violin", ["floor", "seaborn", "pool"], phases3),
-        ("folder", sizes["big"], {"files": args.files}, "violin", [], phases3),
-        ("scatter", sizes["big"], {"xy": True}, "scatter", ["datashader"], ("full",)),
-        ("tiles", sizes["tiles"], {"shape": tuple(args.tiles_shape)}, "violin", [], phases3),
-        ("small", sizes["small"], {}, "violin", ["pool"], ("full",)),
-        ("huge", sizes["huge"], {}, "violin", [], ("full",)),
+    every = ("full", "incremental", "noop")
+    return [
+        TargetRun("big", sizes["big"], {}, "violin", ("floor", "pool"), every),
+        TargetRun("folder", sizes["big"], {"files": files}, "violin", (), every),
+        TargetRun("scatter", sizes["big"], {"xy": True}, "scatter", ("datashader",), ("full",)),
+        TargetRun("tiles", sizes["tiles"], {"shape": shape}, "violin", (), every, free_axes=True),
+        TargetRun("small", sizes["small"], {}, "violin", ("pool",), ("full",)),
+        TargetRun("huge", sizes["huge"], {}, "violin", (), ("full",)),
     ]
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
-    prefix = args.results or str(BENCH / "runs" / f"targets-{stamp}")
-    results = {"machine": machine(), "sizes": {}, "target_sizes": sizes, "files": args.files}
-    for role, rows, options, family, peers, phases in plan:
-        key = keys[role]
-        print(f"{key} ({family})", flush=True)
-        data = ensure_data(rows, args.seed, **options)
-        logs = BENCH / "logs" / ("targets-" + re.sub(r"[^0-9A-Za-z]+", "-", key))
-        logs.mkdir(parents=True, exist_ok=True)
-        res = results["sizes"][key] = {"rows": rows, "family": family}
-        for name in peers:
-            if name == "datashader" and not os.path.exists(args.datashader_python):
-                res[name] = {"skipped": f"no {args.datashader_python}"}
-                print(f"    {name:21s} skipped (no {args.datashader_python})", flush=True)
-                continue
-            python = args.datashader_python if name == "datashader" else PYTHON
-            res[name] = run_peer(name, data, logs, rows, python)
-        res["tilegrid"] = run_tilegrid(
-            data, logs, args.jobs, args.keep, family, phases, overhead=False
-        )
-        Path(f"{prefix}.json").write_text(json.dumps(results, indent=1) + "\n")
-    shape = (args.tiles_shape[0], args.tiles_shape[1])
-    results["targets"] = target_rows(results, sizes, keys, args.files, shape)
-    text = targets_markdown(results) + "\n" + markdown(results)
-    Path(f"{prefix}.json").write_text(json.dumps(results, indent=1) + "\n")
-    Path(f"{prefix}.md").write_text(text)
-    print()
-    print(text)
-    print(f"wrote {prefix}.json and {prefix}.md")
 
 
 def target_keys(sizes: dict[str, int], files: int, shape: tuple[int, int]) -> dict[str, str]:
@@ -601,138 +605,242 @@ def target_keys(sizes: dict[str, int], files: int, shape: tuple[int, int]) -> di
         "big": f"{big} rows",
         "folder": f"{big} rows, {files} files",
         "scatter": f"{big} rows, scatter",
-        "tiles": f"{label(sizes['tiles'])} rows, {shape[0]}x{shape[1]}",
+        "tiles": f"{label(sizes['tiles'])} rows, {shape[0]}x{shape[1]}, free axes",
         "small": f"{label(sizes['small'])} rows, vs pool",
         "huge": f"{label(sizes['huge'])} rows, memory",
     }
 
 
+def run_targets(args: argparse.Namespace) -> None:
+    """Every run the targets table needs (``target_plan``), one after another, then the table."""
+    sizes = target_sizes(args.scale, args.size)
+    shape = (args.tiles_shape[0], args.tiles_shape[1])
+    keys = target_keys(sizes, args.files, shape)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+    prefix = args.results or str(BENCH / "runs" / f"targets-{stamp}")
+    results = {"machine": machine(), "sizes": {}, "target_sizes": sizes, "files": args.files}
+    for run in target_plan(sizes, args.files, shape):
+        key = keys[run.role]
+        print(f"{key} ({run.family})", flush=True)
+        results["sizes"][key] = run_target(run, key, args)
+        Path(f"{prefix}.json").write_text(json.dumps(results, indent=1) + "\n")
+    results["targets"] = target_rows(results, sizes, keys, args.files, shape)
+    text = targets_markdown(results) + "\n" + markdown(results)
+    Path(f"{prefix}.json").write_text(json.dumps(results, indent=1) + "\n")
+    Path(f"{prefix}.md").write_text(text)
+    print()
+    print(text)
+    print(f"wrote {prefix}.json and {prefix}.md")
+
+
+def run_target(run: TargetRun, key: str, args: argparse.Namespace) -> dict:
+    """One run of the plan: its table (``ensure_data``), its peers, then tilegrid's phases."""
+    data = ensure_data(run.rows, args.seed, **run.data)
+    logs = BENCH / "logs" / ("targets-" + re.sub(r"[^0-9A-Za-z]+", "-", key))
+    logs.mkdir(parents=True, exist_ok=True)
+    res = {"rows": run.rows, "family": run.family, "free_axes": run.free_axes}
+    for name in run.peers:
+        if name == "datashader" and not os.path.exists(args.datashader_python):
+            res[name] = {"skipped": f"no {args.datashader_python}"}
+            print(f"    {name:21s} skipped (no {args.datashader_python})", flush=True)
+            continue
+        python = args.datashader_python if name == "datashader" else PYTHON
+        res[name] = run_peer(name, data, logs, run.rows, python)
+    res["tilegrid"] = run_tilegrid(
+        data,
+        logs,
+        args.jobs,
+        args.keep,
+        run.family,
+        run.phases,
+        overhead=False,
+        free_axes=run.free_axes,
+    )
+    return res
+
+
+def tilegrid_run(results: dict, key: str, phase: str = "full") -> dict | None:
+    """tilegrid's ``phase`` of the run ``key`` (measures and job stats), None if absent."""
+    return results["sizes"].get(key, {}).get("tilegrid", {}).get(phase)
+
+
 def wall(results: dict, key: str, method: str, phase: str = "full") -> float | None:
     """Wall seconds of a method (a peer, or tilegrid's ``phase``) in a run, None if absent."""
-    res = results["sizes"].get(key, {})
-    r = res.get("tilegrid", {}).get(phase) if method == "tilegrid" else res.get(method)
+    if method == "tilegrid":
+        r = tilegrid_run(results, key, phase)
+    else:
+        r = results["sizes"].get(key, {}).get(method)
     return r.get("wall") if r else None
 
 
-def largest_job(results: dict, keys: list[str]) -> tuple[float, str] | None:
-    """The largest job's peak RSS (MB) over every tilegrid run of ``keys``, and which job."""
-    best = None
-    for key in keys:
-        for phase, r in results["sizes"].get(key, {}).get("tilegrid", {}).items():
-            if not isinstance(r, dict) or "job_rss_max_mb" not in r:
-                continue
-            job = max(
-                ("split", "render", "mosaic"),
-                key=lambda j: r.get("render_rss_max_mb" if j == "render" else f"{j}_rss_mb", 0),
-            )
-            if best is None or r["job_rss_max_mb"] > best[0]:
-                best = (r["job_rss_max_mb"], f"{job}, {key}, {phase}")
-    return best
+#: each job's peak RSS in ``job_stats``
+JOB_RSS = {"split": "split_rss_mb", "render": "render_rss_max_mb", "mosaic": "mosaic_rss_mb"}
+
+
+def largest_process(r: dict) -> tuple[float, str]:
+    """The largest process of one tilegrid run (MB) and what it was.
+
+    GNU time's maximum covers Snakemake and the processes it waits for (the
+    split and its scan processes, the jobs' commands); the render and mosaic
+    jobs drawn by the warm worker's forked children, outside that tree, log
+    their own peak (``job_stats``). The worker's server process itself is in
+    neither.
+    """
+    job = max(JOB_RSS, key=lambda j: r.get(JOB_RSS[j], 0))
+    job_mb, tree_mb = r.get(JOB_RSS[job], 0), r["rss_max_proc_mb"]
+    if tree_mb >= job_mb:
+        return tree_mb, f"a process under Snakemake, GNU time; {job} job {job_mb:.0f} MB"
+    return job_mb, f"the {job} job"
+
+
+def target_row(
+    measure: str, shown: str, target: str, met: bool | None, value: float | None = None
+) -> dict:
+    """One row of the targets table (``met`` None: a run is missing or there is no target)."""
+    return {"measure": measure, "value": value, "shown": shown, "target": target, "met": met}
+
+
+def ratio_row(
+    measure: str,
+    num: float | None,
+    den: float | None,
+    target: str,
+    limit: float,
+    at_least: bool = False,
+) -> dict:
+    """``num / den`` (wall seconds) against ``limit``: met if at most it, or at least it."""
+    if num is None or not den:
+        return target_row(measure, "-", target, None)
+    value = num / den
+    met = value >= limit if at_least else value <= limit
+    return target_row(measure, f"{value:.2f}x ({num:.1f} s / {den:.1f} s)", target, met, value)
+
+
+def seconds_row(measure: str, value: float | None, limit: float) -> dict:
+    """A wall time against ``limit`` seconds."""
+    shown = "-" if value is None else f"{value:.1f} s"
+    met = None if value is None else value <= limit
+    return target_row(measure, shown, f"<= {limit:g} s", met, value)
+
+
+def memory_row(
+    measure: str, results: dict, keys: list[str], phases: tuple[str, ...] | None = None
+) -> dict:
+    """The largest process over the tilegrid ``phases`` (default: all) of the runs ``keys``
+    against 1 GB."""
+    found = [
+        (*largest_process(r), key, phase)
+        for key in keys
+        for phase, r in results["sizes"].get(key, {}).get("tilegrid", {}).items()
+        if isinstance(r, dict) and "rss_max_proc_mb" in r and phase in (phases or (phase,))
+    ]
+    if not found:
+        return target_row(measure, "-", "<= 1 GB", None)
+    mb, what, key, phase = max(found)
+    shown = f"{mb:.0f} MB ({what}; run {key!r}, {phase})"
+    return target_row(measure, shown, "<= 1 GB", mb <= 1024, mb)
+
+
+def floor_row(results: dict, key: str, rows: str) -> dict:
+    """The single file's incremental run against the read floor of the same run.
+
+    Met if at most 1.2x the floor with exactly one render job (as Snakemake
+    reports them); the incremental / full ratio is shown too.
+    """
+    measure = (
+        f"{rows} rows, one file: one cell's rows edited, the file saved again; "
+        "incremental run vs the read floor (incremental / floor)"
+    )
+    target = "<= 1.2x the floor, one render job"
+    inc, floor, full = (
+        tilegrid_run(results, key, "incremental"),
+        wall(results, key, "floor"),
+        wall(results, key, "tilegrid"),
+    )
+    if not inc or not floor or not full:
+        return target_row(measure, "-", target, None)
+    value, renders = inc["wall"] / floor, inc["jobs_run"].get("render", 0)
+    shown = (
+        f"{value:.2f}x ({inc['wall']:.1f} s / {floor:.1f} s), "
+        f"{renders} render job{'' if renders == 1 else 's'}; "
+        f"incremental / full {inc['wall'] / full:.2f} ({full:.1f} s)"
+    )
+    return target_row(measure, shown, target, value <= 1.2 and renders == 1, value)
 
 
 def target_rows(
     results: dict, sizes: dict[str, int], keys: dict[str, str], files: int, shape: tuple[int, int]
 ) -> list[dict]:
-    """The targets table: measure, value, target, met (None when a run is missing)."""
-    big, small, huge = label(sizes["big"]), label(sizes["small"]), label(sizes["huge"])
-    rows = []
-
-    def row(measure, value, shown, target, met):
-        rows.append(
-            {"measure": measure, "value": value, "shown": shown, "target": target, "met": met}
-        )
-
-    def ratio(measure, num, den, target, at_least, limit, unit="x"):
-        """``num / den`` against ``limit``: met if at least (``at_least``) or at most it."""
-        if num is None or not den:
-            return row(measure, None, "-", target, None)
-        value = num / den
-        met = value >= limit if at_least else value <= limit
-        row(measure, value, f"{value:.2f}{unit} ({num:.1f} s / {den:.1f} s)", target, met)
-
-    def seconds(measure, value, limit):
-        shown = "-" if value is None else f"{value:.1f} s"
-        row(measure, value, shown, f"<= {limit} s", None if value is None else value <= limit)
-
-    one, folder, tiles = keys["big"], keys["folder"], keys["tiles"]
-    full = wall(results, one, "tilegrid")
-    ratio(
-        f"{big} rows, full run vs the multiprocessing-pool recipe (pool / full)",
-        wall(results, one, "pool"),
-        full,
-        ">= 10x",
-        True,
-        10,
-    )
-    ratio(
-        f"{big} rows, full run vs seaborn (seaborn / full)",
-        wall(results, one, "seaborn"),
-        full,
-        ">= 20x",
-        True,
-        20,
-    )
-    ratio(
-        f"{big} rows, full run vs the floor (full / floor)",
-        full,
-        wall(results, one, "floor"),
-        "<= 2.5x",
-        False,
-        2.5,
-    )
-    ratio(
-        f"{big} rows, one cell changed / full (single file)",
-        wall(results, one, "tilegrid", "incremental"),
-        full,
-        "<= 1/3",
-        False,
-        1 / 3,
-        "",
-    )
-    ratio(
-        f"{big} rows as a folder of {files} Parquet files, one file changed / full",
-        wall(results, folder, "tilegrid", "incremental"),
-        wall(results, folder, "tilegrid"),
-        "<= 1/5",
-        False,
-        1 / 5,
-        "",
-    )
-    n = shape[0] * shape[1]
-    seconds(
-        f"{n} tiles ({shape[0]}x{shape[1]}, {label(sizes['tiles'])} rows): full",
-        wall(results, tiles, "tilegrid"),
-        70,
-    )
-    seconds(f"{n} tiles: one tile changed", wall(results, tiles, "tilegrid", "incremental"), 5)
-    seconds(f"{n} tiles: no-op", wall(results, tiles, "tilegrid", "noop"), 3)
-    ratio(
-        f"{small} rows, full run vs the pool recipe (full / pool)",
-        wall(results, keys["small"], "tilegrid"),
-        wall(results, keys["small"], "pool"),
-        "<= 1.5x",
-        False,
-        1.5,
-    )
-    for size, runs in ((big, ["big", "folder", "scatter"]), (huge, ["huge"])):
-        job = largest_job(results, [keys[k] for k in runs])
-        row(
-            f"largest job (peak RSS) at {size} rows",
-            job and job[0],
-            "-" if job is None else f"{job[0]:.0f} MB ({job[1]})",
-            "<= 1 GB",
-            None if job is None else job[0] <= 1024,
-        )
-    ratio(
-        f"{big} rows, scatter raster (5x5, eq_hist): datashader / tilegrid full",
-        wall(results, keys["scatter"], "datashader"),
-        wall(results, keys["scatter"], "tilegrid"),
-        "(a peer, no target)",
-        True,
-        0,
-    )
-    rows[-1]["met"] = None
-    return rows
+    """The targets table (issue 26), in its order: measure, value shown, target, met."""
+    big, tiles = label(sizes["big"]), label(sizes["tiles"])
+    grid, n = f"{shape[0]}x{shape[1]}", shape[0] * shape[1]
+    one = keys["big"]
+    return [
+        ratio_row(
+            f"{big} rows, 5x5 violins: full run vs the multiprocessing-pool recipe (pool / full)",
+            wall(results, one, "pool"),
+            wall(results, one, "tilegrid"),
+            ">= 10x",
+            10,
+            at_least=True,
+        ),
+        memory_row(
+            f"{big} rows, 5x5 violins, full run: largest process", results, [one], ("full",)
+        ),
+        floor_row(results, one, big),
+        seconds_row(
+            f"{n} tiles ({grid}, {tiles} rows, sharex/sharey false): full",
+            wall(results, keys["tiles"], "tilegrid"),
+            70,
+        ),
+        seconds_row(
+            f"{n} tiles: one cell changed",
+            wall(results, keys["tiles"], "tilegrid", "incremental"),
+            5,
+        ),
+        seconds_row(f"{n} tiles: no-op", wall(results, keys["tiles"], "tilegrid", "noop"), 3),
+        ratio_row(
+            f"{big} rows as {files} per-sample Parquet files vs as one file: full run "
+            "(folder / file)",
+            wall(results, keys["folder"], "tilegrid"),
+            wall(results, one, "tilegrid"),
+            "<= 1.5x",
+            1.5,
+        ),
+        ratio_row(
+            f"{label(sizes['small'])} rows, full run vs the pool recipe (full / pool)",
+            wall(results, keys["small"], "tilegrid"),
+            wall(results, keys["small"], "pool"),
+            "<= 1.5x",
+            1.5,
+        ),
+        memory_row(
+            f"largest process at {tiles} rows (the {grid} run, every phase)",
+            results,
+            [keys["tiles"]],
+        ),
+        memory_row(
+            f"largest process at {big} rows (every {big} run: file, folder, scatter)",
+            results,
+            [one, keys["folder"], keys["scatter"]],
+        ),
+        memory_row(
+            f"largest process at {label(sizes['huge'])} rows (full run)",
+            results,
+            [keys["huge"]],
+        ),
+        {
+            **ratio_row(
+                f"{big} rows, scatter raster (5x5, eq_hist): datashader / tilegrid full",
+                wall(results, keys["scatter"], "datashader"),
+                wall(results, keys["scatter"], "tilegrid"),
+                "(a peer, no target)",
+                0,
+                at_least=True,
+            ),
+            "met": None,
+        },
+    ]
 
 
 def targets_markdown(results: dict) -> str:
@@ -775,7 +883,7 @@ def main() -> None:
         "with --targets bench/runs/targets-<date>)",
     )
     targets = parser.add_argument_group(
-        "targets", "--targets runs every row of the targets table (issue 14) in one run"
+        "targets", "--targets runs every row of the targets table (issue 26) in one run"
     )
     targets.add_argument(
         "--targets", action="store_true", help="run the targets table instead of --sizes"
@@ -802,7 +910,7 @@ def main() -> None:
         nargs=2,
         default=[32, 32],
         metavar=("R", "C"),
-        help="grid of the many-tiles rows (32 32)",
+        help="grid of the many-tiles rows, drawn with free axes (32 32)",
     )
     targets.add_argument(
         "--datashader-python",
