@@ -258,7 +258,7 @@ def test_integers_with_a_sub_unit_auto_width_get_one_bin_centred_on_each():
 
 
 def test_integers_with_a_wide_range_get_whole_number_widths_between_integers():
-    values = np.round(RNG.normal(0, 300, 2000))
+    values = np.round(RNG.normal(0, 100, 2000))  # numpy's "auto": ~21 integers a bin
     bins, one_per_step = binning.integer_bins(ValueSource(batched(values, 4096)), "auto")
     edges = edges_of(bins)
     widths = np.diff(edges)
@@ -268,6 +268,16 @@ def test_integers_with_a_wide_range_get_whole_number_widths_between_integers():
     q75, q25 = np.percentile(values, [75, 25])
     rule = binning.rule_width("auto", values.size, values.min(), values.max(), q75 - q25)
     assert widths[0] == np.ceil(rule)  # numpy's rule width, rounded up
+
+
+def test_integers_in_bins_of_fifty_or_more_keep_numpys_edges_as_seaborn():
+    """A bin of 333 integers holds 333 or 334 of them: no comb to avoid, so the bins
+    are numpy's (seaborn's), as for penguins' body mass in grams (333 g, not 350 g)."""
+    values = np.round(RNG.normal(4200, 800, 344))
+    bins, one_per_step = binning.integer_bins(ValueSource(batched(values, 100)), "auto")
+    assert not one_per_step
+    assert_numpy_edges(edges_of(bins), values)
+    assert np.diff(edges_of(bins))[0] >= binning.COMB_FREE_WIDTH
 
 
 def test_integers_beyond_2_52_get_numpys_bins_as_floats():

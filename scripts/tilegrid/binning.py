@@ -443,12 +443,18 @@ def representable(first: float, last: float, count: int) -> int:
     return int(count)
 
 
+#: numpy's bins this many whole numbers wide or wider are kept as they are (seaborn's
+#: edges): a bin holding 50 integers or 51 counts within 2%, no comb shows
+COMB_FREE_WIDTH = 50
+
+
 def integer_bins(source: ValueSource, rule: str) -> tuple[dict[str, Any], bool]:
     """Bins that never split an integer step, and whether they are one per integer.
 
     The width of numpy's ``rule`` rounded up to a whole number; bins then start
     half a step below the smallest value, so each integer sits inside a bin.
-    Width 1 is one bin centred on each integer (seaborn's ``discrete=True``).
+    Width 1 is one bin centred on each integer (seaborn's ``discrete=True``).  A
+    rule's width of ``COMB_FREE_WIDTH`` or more keeps numpy's edges, as seaborn.
     """
     n, lo, hi = source.span()
     if n == 0:
@@ -457,7 +463,10 @@ def integer_bins(source: ValueSource, rule: str) -> tuple[dict[str, Any], bool]:
         return rule_bins(source, rule), False
     iqr = source.iqr() if rule in ("auto", "fd") and hi > lo else 0.0
     steps = hi - lo + 1
-    width = max(1, math.ceil(rule_width(rule, n, lo, hi, iqr)), math.ceil(steps / MAX_BINS))
+    rule_step = rule_width(rule, n, lo, hi, iqr)
+    if rule_step >= COMB_FREE_WIDTH:
+        return rule_bins(source, rule), False
+    width = max(1, math.ceil(rule_step), math.ceil(steps / MAX_BINS))
     count = math.ceil(steps / width)
     start = lo - 0.5
     return {"start": start, "stop": start + count * width, "count": int(count)}, width == 1
