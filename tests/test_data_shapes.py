@@ -72,6 +72,16 @@ def test_a_folder_with_a_categorical_file_and_a_text_file_is_read_as_text(tmp_pa
     assert sum(_tiles(result).values()) == 4
 
 
+def test_an_empty_file_in_a_folder_is_named_not_its_folder(tmp_path):
+    folder = tmp_path / "d"
+    folder.mkdir()
+    pq.write_table(pa.table({"g": ["a", "b"], "v": [1.0, 2.0]}), folder / "a.parquet")
+    (folder / "b.parquet").write_bytes(b"")
+    with pytest.raises(TableError) as info:
+        read_schema(str(folder))
+    assert f"data file {str(folder / 'b.parquet')!r} (in {str(folder)!r})" in str(info.value)
+
+
 def test_duplicate_column_names_in_a_csv_are_named(tmp_path):
     path = tmp_path / "dup.csv"
     path.write_text("v,v,g\n1,2,a\n")
