@@ -1,0 +1,228 @@
+"""The PNG mosaic's pieces, each drawn on a small figure of its own: a cell's picture,
+the header, the side.
+
+A cell's picture (:func:`render_cells`) is its tile with its decorations drawn
+around and over it, on a figure just large enough for them: the decorations'
+extents are measured with the Axes at a fixed place of a fixed-size figure, then
+the figure is cut to the extents plus :data:`~tilegrid.gridlayout.BLEED` and drawn.
+So the picture depends on the cell alone (its tile, its metadata, what decorates
+it: :func:`tilegrid.cells.cell_key`), not on the layout, the other cells or the
+process that draws it, and a full draw and an incremental one paste the same
+pixels.  Cells that look alike (:func:`tilegrid.cells.look`) share one decorated
+Axes, each drawn with its own title, as one Axes per cell would draw it.
+
+A full draw renders the cells in forked processes (:data:`PROCESSES`); the header
+and the side are drawn at their rectangles' size (:func:`render_header`,
+:func:`render_side`).
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from collections.abc import Iterable
+
+import numpy as np
+
+from .cells import Cell, look
+from .contracts import Manifest
+from .decorations import Extents, axes_extents, decorate, text_renderer_at
+from .figures import new_figure, set_pixel_size
+from .gridlayout import BLEED, Layout, Rect
+from .sideparts import SideSize, draw_header, draw_side
+from .tileimages import TileImage, place_tile
+
+#: inches of figure around the Axes while its decorations are measured
+MEASURE_MARGIN_IN = 2.0
+#: cells per task of a parallel draw (at most), and the fewest cells drawn in parallel
+TASK_CELLS = 32
+PARALLEL_CELLS = 16
+
+
+class CellImage:
+    """A cell's picture: its decorations' extents and its RGBA pixels, the tile at
+    (``extents.left`` + BLEED, ``extents.top`` + BLEED) from the top left; held
+    compressed once :meth:`pack` is called (a picture is mostly white)."""
+
+    def __init__(self, tile: str, extents: Extents, pixels: np.ndarray):
+        self.tile = tile
+        self.extents = extents
+        self.shape = pixels.shape
+        self._pixels: np.ndarray | None = pixels
+        self._packed: bytes | None = None
+
+    def pack(self) -> CellImage:
+        """Hold the pixels compressed from now on (to keep many, or send them)."""
+        if self._packed is None:
+            self._packed = zlib.compress(self._pixels, 1)
+            self._pixels = None
+        return self
+
+    def pixels(self) -> np.ndarray:
+        """The picture's pixels (rows, columns, RGBA)."""
+        if self._pixels is not None:
+            return self._pixels
+        return np.frombuffer(zlib.decompress(self._packed), np.uint8).reshape(self.shape)
+
+    def __getstate__(self) -> dict:
+        self.pack()
+        return self.__dict__
+
+
+def processes() -> int:
+    """How many processes draw a full mosaic's cells: the CPUs this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+class LookFigure:
+    """A figure with one decorated Axes, for the cells of one look: each cell's
+    decorations measured (:meth:`measure`) with the Axes at the same place of a figure
+    of the same size, then drawn (:meth:`draw`) on a figure cut to them."""
+
+    def __init__(self, first: Cell):
+        from matplotlib.axes import Axes
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        self.size = tuple(first.meta["size_px"])
+        dpi = first.meta["dpi"]
+        margin = round(MEASURE_MARGIN_IN * dpi)
+        self.place = (self.size[0] + 2 * margin, self.size[1] + 2 * margin, margin, margin)
+        self.fig = new_figure(self.place[0], self.place[1], dpi)
+        FigureCanvasAgg(self.fig)
+        self.renderer = text_renderer_at(dpi)
+        self.ax = Axes(self.fig, (0, 0, 1, 1), zorder=1)
+        self.fig.add_axes(self.ax)
+        self._put(*self.place)
+        decorate(self.ax, first, self.renderer)
+        self.image: TileImage | None = None
+
+    def _put(self, width: int, height: int, x0: int, y0: int) -> None:
+        """Resize the figure to ``width`` x ``height`` px and put the Axes at (x0, y0)."""
+        set_pixel_size(self.fig, width, height)
+        fw, fh = self.fig.bbox.width, self.fig.bbox.height
+        self.ax.set_position((x0 / fw, y0 / fh, self.size[0] / fw, self.size[1] / fh))
+
+    def measure(self, cell: Cell) -> Extents:
+        """How far ``cell``'s decorations (with its title) reach beyond its tile."""
+        self._put(*self.place)
+        # column names and values are shown as written: "$x$" is not mathtext here
+        self.ax.set_title(cell.title, parse_math=False)
+        return axes_extents(self.ax, self.renderer)
+
+    def draw(self, cell: Cell, extents: Extents, path: str) -> CellImage:
+        """``cell``'s picture (after :meth:`measure` of it): its tile ``path`` and its
+        decorations on a figure of its extents plus a bleed."""
+        e = extents
+        x0, y0 = e.left + BLEED, e.bottom + BLEED
+        width = x0 + self.size[0] + e.right + BLEED
+        height = y0 + self.size[1] + e.top + BLEED
+        self._put(width, height, x0, y0)
+        if self.image is None:
+            self.image = place_tile(self.fig, path, x0, y0)
+        self.image.move(path, x0, y0)
+        self.fig.canvas.draw()
+        return CellImage(cell.tile, e, np.array(self.fig.canvas.buffer_rgba()))
+
+
+def render_look(cells: list[Cell], paths: dict[str, str]) -> Iterable[CellImage]:
+    """The pictures of ``cells``, which share one look: one Axes decorated once, measured
+    and drawn with each cell's title over each cell's tile."""
+    figure = LookFigure(cells[0])
+    for cell in cells:
+        yield figure.draw(cell, figure.measure(cell), paths[cell.tile])
+
+
+def measure_cells(cells: list[Cell]) -> dict[str, Extents]:
+    """Every cell's extents, measured as :func:`render_look` measures them (nothing drawn)."""
+    out = {}
+    for group in look_groups(cells):
+        figure = LookFigure(group[0])
+        out.update((cell.tile, figure.measure(cell)) for cell in group)
+    return out
+
+
+def look_groups(cells: list[Cell], most: int | None = None) -> list[list[Cell]]:
+    """``cells`` grouped by look, in order of first appearance, each group cut into
+    parts of at most ``most`` cells."""
+    groups: dict[str, list[Cell]] = {}
+    for cell in cells:
+        groups.setdefault(look(cell), []).append(cell)
+    out = []
+    for group in groups.values():
+        step = most or len(group)
+        out += [group[i : i + step] for i in range(0, len(group), step)]
+    return out
+
+
+def _render_task(task: tuple[list[Cell], dict[str, str]]) -> list[CellImage]:
+    """In a worker process: one group's pictures (packed to be sent)."""
+    cells, paths = task
+    return [picture.pack() for picture in render_look(cells, paths)]
+
+
+def render_cells(
+    cells: list[Cell], paths: dict[str, str], workers: int = 1, pack: bool = False
+) -> dict[str, CellImage]:
+    """Every cell's picture, by tile; in ``workers`` forked processes when there are
+    enough cells (the same pixels: each picture depends on its cell alone), packed if
+    ``pack`` (as pictures drawn in other processes always are)."""
+    if workers <= 1 or len(cells) < PARALLEL_CELLS:
+        drawn = (picture for group in look_groups(cells) for picture in render_look(group, paths))
+        return {p.tile: p.pack() if pack else p for p in drawn}
+    import multiprocessing
+
+    most = max(1, min(TASK_CELLS, -(-len(cells) // (4 * workers))))
+    tasks = [(group, {c.tile: paths[c.tile] for c in group}) for group in look_groups(cells, most)]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return {p.tile: p for part in pool.imap_unordered(_render_task, tasks) for p in part}
+
+
+def _rect_figure(rect: Rect, dpi: float):
+    """A white figure of ``rect``'s size, ready to draw with Agg."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = new_figure(rect[3] - rect[2], rect[1] - rect[0], dpi)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _pixels(fig) -> np.ndarray:
+    fig.canvas.draw()
+    return np.array(fig.canvas.buffer_rgba())
+
+
+def render_header(layout: Layout, title: str, dpi: float) -> np.ndarray:
+    """The header rectangle's pixels: the suptitle centred over the grid."""
+    rect = layout.header_rect()
+    fig = _rect_figure(rect, dpi)
+    draw_header(fig, title, (layout.outer + layout.grid_right) / 2, rect[1] - layout.outer)
+    return _pixels(fig)
+
+
+def render_side(
+    layout: Layout,
+    cells: list[Cell],
+    manifest: Manifest,
+    grid: tuple[int, int],
+    size: SideSize,
+    dpi: float,
+) -> np.ndarray:
+    """The side rectangle's pixels: the colorbars and the legend right of the grid."""
+    rect = layout.side_rect()
+    fig = _rect_figure(rect, dpi)
+    bottom, top = layout.grid_span
+    x = layout.grid_right - rect[2]
+    draw_side(fig, cells, manifest, grid, layout.tile_px, size, layout.pad, x, (bottom, top))
+    return _pixels(fig)
+
+
+def paint_rect(block: np.ndarray, block_top: int, rect: Rect, pixels: np.ndarray | None) -> None:
+    """Put ``pixels`` (white if None) on the rows of ``rect`` that fall in ``block``."""
+    r0, r1, c0, c1 = rect
+    lo, hi = max(r0, block_top), min(r1, block_top + block.shape[0])
+    if lo < hi:
+        part = block[lo - block_top : hi - block_top, c0:c1]
+        part[...] = 255 if pixels is None else pixels[lo - r0 : hi - r0]
