@@ -240,3 +240,24 @@ def test_tiles_that_look_alike_share_one_axes_and_draw_as_their_own_axes_would(
     if fmt == "svg":
         assert len(layout.cells) == len(ids) == 6
         assert len({id(cell.ax) for cell in layout.cells.values()}) == looks
+
+
+def test_a_tile_on_agg_is_what_figimage_draws(tiles):
+    """An opaque tile goes to Agg's buffer as it is, as ``figimage`` would draw it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from tilegrid.figures import new_figure
+    from tilegrid.tileimages import place_tile
+
+    root, ids = tiles
+    path = str(root / "tiles" / f"{ids[1]}.png")
+    drawn = []
+    for place in (True, False):
+        fig = new_figure(160, 130, 72)
+        FigureCanvasAgg(fig)
+        if place:
+            place_tile(fig, path, 7, 5)
+        else:
+            fig.figimage(load_tile(path), 7, 5, origin="upper")
+        fig.canvas.draw()
+        drawn.append(np.array(fig.canvas.buffer_rgba()))
+    assert np.array_equal(*drawn)

@@ -244,3 +244,42 @@ def test_free_axes_one_changed_tile_redraws_one_cell_into_the_canvas(
     assert "composited 1 changed cell into the cached canvas" in _messages(caplog)
     assert drawn == ["t2"]
     assert kept == draw(grid, tmp_path / "fresh", tmp_path / "fresh" / "mosaic.png")
+
+
+# ---------------------------------------------------------------- drawn in parallel
+
+
+@pytest.fixture
+def in_parallel(monkeypatch):
+    """Draw every full mosaic's cells in two forked processes, however few."""
+    import tilegrid.pieces as pieces
+    import tilegrid.pngmosaic as pngmosaic
+
+    monkeypatch.setattr(pieces, "PARALLEL_CELLS", 0)
+    monkeypatch.setattr(pngmosaic, "processes", lambda: 2)
+
+
+def test_cells_drawn_in_other_processes_are_the_same(tmp_path, in_parallel):
+    grid = Grid(colorbar="own", legend=2, margin_titles=True)
+    parallel = draw(grid, tmp_path / "a", tmp_path / "a" / "mosaic.png")
+    import tilegrid.pngmosaic as pngmosaic
+
+    pngmosaic.processes = lambda: 1  # restored by monkeypatch
+    assert parallel == draw(grid, tmp_path / "b", tmp_path / "b" / "mosaic.png")
+
+
+def test_a_damaged_tile_drawn_in_another_process_is_named(tmp_path, in_parallel):
+    from conftest import assert_names_damaged_tile, truncate_tile
+
+    grid = Grid()
+    draw(grid, tmp_path, tmp_path / "out" / "mosaic.png")
+    damaged = tmp_path / "tiles" / "t1.png"
+    truncate_tile(damaged, "pixels")
+    with pytest.raises(Exception) as info:
+        write_mosaic(
+            str(tmp_path / "manifest.json"),
+            [str(tmp_path / "tiles" / f"{tid}.png") for tid in grid.ids()],
+            [str(tmp_path / "fresh" / "mosaic.png")],
+            {"title": "grid"},
+        )
+    assert_names_damaged_tile(info.value, damaged)

@@ -40,11 +40,31 @@ class TileImage(FigureImage):
         self.path, self.ox, self.oy = path, x0, y0
 
     def draw(self, renderer):
-        self.set_data(load_tile(self.path))
+        pixels = load_tile(self.path)
+        if self._copies(renderer, pixels):
+            # what figimage draws of an opaque tile at whole pixels, without resampling
+            gc = renderer.new_gc()
+            gc.set_clip_rectangle(self.get_figure(root=True).bbox)
+            renderer.draw_image(gc, self.ox, self.oy, pixels[::-1])
+            gc.restore()
+            return
+        self.set_data(pixels)
         try:
             super().draw(renderer)
         finally:
             self.set_data(self._EMPTY)
+
+    def _copies(self, renderer, pixels: np.ndarray) -> bool:
+        """Whether ``pixels`` can go to ``renderer`` as they are: an Agg renderer at the
+        figure's dpi, and an opaque tile (nothing to blend)."""
+        from matplotlib.backends.backend_agg import RendererAgg
+
+        fig = self.get_figure(root=True)
+        return (
+            isinstance(renderer, RendererAgg)
+            and renderer.dpi == fig.dpi
+            and bool((pixels[..., 3] == 255).all())
+        )
 
 
 def place_tile(fig, path: str, x0: int, y0: int) -> TileImage:
