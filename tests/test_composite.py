@@ -452,14 +452,14 @@ def test_a_run_changing_one_tile_composites_it_as_a_full_draw_would(built_copy, 
 
 
 @pytest.mark.workflow
-def test_a_run_changing_the_shared_limits_redraws_every_cell(built_copy, tmp_path):
+def test_a_run_changing_the_shared_limits_draws_in_full(built_copy, tmp_path):
     wf = built_copy(box_workflow, tmp_path / "wf")
     # one cell's range beyond the others': every tile's y axis changes
     _squeeze_cell(wf.path("data.parquet"), "south", "summer", 3.0)
     run = wf.run_ok()
     assert run.jobs("render") == 6
     log = wf.path("logs", "mosaic.log").read_text()
-    assert "composited 6 changed cells into the cached canvas" in log, log
+    assert "drawing the mosaic in full: 6 of 6 cells changed" in log, log
     assert wf.path("results", "mosaic.png").read_bytes() == _redrawn_in_full(wf)
 
 

@@ -190,7 +190,7 @@ def grids(draw_) -> Grid:
 
 @settings(
     derandomize=True,
-    max_examples=5,
+    max_examples=4,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
@@ -200,8 +200,8 @@ def grids(draw_) -> Grid:
 @example(grid=Grid(margin_titles=True, legend=3), changes=[("title", 3, "a tile")])
 @example(grid=Grid(shared=True), changes=[("suptitle", 0, "another"), ("limits", 0, 150.0)])
 def test_an_edited_mosaic_is_a_fresh_draws_byte_for_byte(tmp_path_factory, caplog, grid, changes):
-    """Each edit is composited unless the layout changed, and the mosaic and its cache
-    are a fresh draw's."""
+    """Each edit is composited unless the layout changed or most cells did, and the mosaic
+    and its cache are a fresh draw's."""
     root = tmp_path_factory.mktemp("edits")
     draw(grid, root / "kept", root / "kept" / "out" / "mosaic.png")
     for step, change in enumerate(changes):
@@ -210,7 +210,8 @@ def test_an_edited_mosaic_is_a_fresh_draws_byte_for_byte(tmp_path_factory, caplo
         with caplog.at_level(logging.INFO, "tilegrid.mosaic"):
             kept = draw(grid, root / "kept", root / "kept" / "out" / "mosaic.png")
         said = _messages(caplog)
-        assert "composited" in said or "in full: the layout changed (" in said, said
+        redrawn = ("in full: the layout changed (", "cells changed")  # most, or all
+        assert "composited" in said or any(why in said for why in redrawn), said
         fresh_out = root / f"fresh{step}" / "out" / "mosaic.png"
         assert kept == draw(grid, root / f"fresh{step}", fresh_out), (change, grid)
         assert cache_files(root / "kept" / "out" / "mosaic.png") == cache_files(fresh_out)

@@ -7,7 +7,8 @@ independent bands (:mod:`tilegrid.pngbands`).  :func:`composite` takes the recor
 and the copy the last run kept (:mod:`tilegrid.mosaiccache`) and:
 
 1. draws the cells whose key (all that decorates them, :func:`tilegrid.cells.cell_key`)
-   or tile PNG changed, and only those;
+   or tile PNG changed, and only those (when more than half changed, it gives up:
+   a full draw costs as much);
 2. lays the mosaic out again, from their new extents and the recorded ones of the
    others: if the layout is not the recorded one (a gutter grew or shrank, a tile
    moved), it gives up, and the mosaic is drawn in full (with the pictures drawn);
@@ -159,6 +160,8 @@ def composite(png: str, plan: Plan, pictures: dict[str, CellImage]) -> Composite
     if set(record["cells"]) != set(plan.paths):
         raise NoComposite("other tiles")
     changed = changed_cells(plan, record)
+    if len(changed) > len(plan.cells) // 2:  # a full draw is as fast, and holds less
+        raise NoComposite(f"{len(changed)} of {len(plan.cells)} cells changed")
     workers = processes() if len(changed) > PARALLEL_CHANGES else 1
     pictures.update(render_cells(changed, plan.paths, workers, pack=workers > 1))
     extents = {tile: Extents(*entry["extents"]) for tile, entry in record["cells"].items()}
