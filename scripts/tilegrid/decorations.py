@@ -9,6 +9,7 @@ and the Axes' pixel size, never of where the Axes sits on a figure.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -50,8 +51,10 @@ def text_renderer(fig):
     return text_renderer_at(fig.dpi)
 
 
+@functools.cache
 def text_renderer_at(dpi: float):
-    """An Agg renderer of one pixel at ``dpi``, for text metrics only."""
+    """An Agg renderer of one pixel at ``dpi``, for text metrics only: one per dpi and
+    process, so that matplotlib's cache of text metrics (by renderer) serves every cell."""
     from matplotlib.backends.backend_agg import RendererAgg
 
     return RendererAgg(1, 1, dpi)

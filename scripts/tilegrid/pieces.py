@@ -11,7 +11,7 @@ process that draws it, and a full draw and an incremental one paste the same
 pixels.  Cells that look alike (:func:`tilegrid.cells.look`) share one decorated
 Axes, each drawn with its own title, as one Axes per cell would draw it.
 
-A full draw renders the cells in forked processes (:data:`PROCESSES`); the header
+A full draw renders the cells in forked processes (:func:`processes`); the header
 and the side are drawn at their rectangles' size (:func:`render_header`,
 :func:`render_side`).
 """
@@ -79,19 +79,21 @@ def processes() -> int:
 
 class LookFigure:
     """A figure with one decorated Axes, for the cells of one look: each cell's
-    decorations measured (:meth:`measure`) with the Axes at the same place of a figure
-    of the same size, then drawn (:meth:`draw`) on a figure cut to them."""
+    decorations measured (:meth:`measure`) and drawn (:meth:`draw`) with the Axes at the
+    same place of a figure of the same size, and its picture cut out of that.
 
-    def __init__(self, first: Cell):
+    ``frames``: figures to draw on, by size, cleared and used again by the next look
+    (matplotlib caches text metrics by renderer: one figure, one renderer).
+    """
+
+    def __init__(self, first: Cell, frames: dict | None = None):
         from matplotlib.axes import Axes
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
 
         self.size = tuple(first.meta["size_px"])
         dpi = first.meta["dpi"]
         margin = round(MEASURE_MARGIN_IN * dpi)
         self.place = (self.size[0] + 2 * margin, self.size[1] + 2 * margin, margin, margin)
-        self.fig = new_figure(self.place[0], self.place[1], dpi)
-        FigureCanvasAgg(self.fig)
+        self.fig = _frame({} if frames is None else frames, self.place[0], self.place[1], dpi)
         self.renderer = text_renderer_at(dpi)
         self.ax = Axes(self.fig, (0, 0, 1, 1), zorder=1)
         self.fig.add_axes(self.ax)
@@ -114,32 +116,61 @@ class LookFigure:
 
     def draw(self, cell: Cell, extents: Extents, path: str) -> CellImage:
         """``cell``'s picture (after :meth:`measure` of it): its tile ``path`` and its
-        decorations on a figure of its extents plus a bleed."""
+        decorations, drawn at the place they were measured at, cut to their extents and
+        a bleed around them."""
         e = extents
-        x0, y0 = e.left + BLEED, e.bottom + BLEED
-        width = x0 + self.size[0] + e.right + BLEED
-        height = y0 + self.size[1] + e.top + BLEED
-        self._put(width, height, x0, y0)
+        width, height, x0, y0 = self.place
         if self.image is None:
             self.image = place_tile(self.fig, path, x0, y0)
         self.image.move(path, x0, y0)
         self.fig.canvas.draw()
-        return CellImage(cell.tile, e, np.array(self.fig.canvas.buffer_rgba()))
+        top = height - y0 - self.size[1]  # the tile's first row
+        rows = slice(top - e.top - BLEED, top + self.size[1] + e.bottom + BLEED)
+        cols = slice(x0 - e.left - BLEED, x0 + self.size[0] + e.right + BLEED)
+        pixels = self._cut(np.asarray(self.fig.canvas.buffer_rgba()), rows, cols)
+        return CellImage(cell.tile, e, pixels)
+
+    @staticmethod
+    def _cut(buffer: np.ndarray, rows: slice, cols: slice) -> np.ndarray:
+        """A copy of ``buffer``'s ``rows`` and ``cols``, white where they reach beyond it."""
+        out = np.full((rows.stop - rows.start, cols.stop - cols.start, 4), 255, np.uint8)
+        r0, c0 = max(rows.start, 0), max(cols.start, 0)
+        r1, c1 = min(rows.stop, buffer.shape[0]), min(cols.stop, buffer.shape[1])
+        if r0 < r1 and c0 < c1:
+            out[r0 - rows.start : r1 - rows.start, c0 - cols.start : c1 - cols.start] = buffer[
+                r0:r1, c0:c1
+            ]
+        return out
 
 
-def render_look(cells: list[Cell], paths: dict[str, str]) -> Iterable[CellImage]:
+def _frame(frames: dict, width: int, height: int, dpi: float):
+    """A white figure of ``width`` x ``height`` px from ``frames``, cleared, or a new one."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = frames.get((width, height, dpi))
+    if fig is not None:
+        fig.clear()
+        return fig
+    fig = frames[width, height, dpi] = new_figure(width, height, dpi)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def render_look(
+    cells: list[Cell], paths: dict[str, str], frames: dict | None = None
+) -> Iterable[CellImage]:
     """The pictures of ``cells``, which share one look: one Axes decorated once, measured
-    and drawn with each cell's title over each cell's tile."""
-    figure = LookFigure(cells[0])
+    and drawn with each cell's title over each cell's tile (``frames``: see LookFigure)."""
+    figure = LookFigure(cells[0], frames)
     for cell in cells:
         yield figure.draw(cell, figure.measure(cell), paths[cell.tile])
 
 
 def measure_cells(cells: list[Cell]) -> dict[str, Extents]:
     """Every cell's extents, measured as :func:`render_look` measures them (nothing drawn)."""
-    out = {}
+    out, frames = {}, {}
     for group in look_groups(cells):
-        figure = LookFigure(group[0])
+        figure = LookFigure(group[0], frames)
         out.update((cell.tile, figure.measure(cell)) for cell in group)
     return out
 
@@ -157,10 +188,11 @@ def look_groups(cells: list[Cell], most: int | None = None) -> list[list[Cell]]:
     return out
 
 
-def _render_task(task: tuple[list[Cell], dict[str, str]]) -> list[CellImage]:
-    """In a worker process: one group's pictures (packed to be sent)."""
-    cells, paths = task
-    return [picture.pack() for picture in render_look(cells, paths)]
+def _render_task(task: tuple[list[list[Cell]], dict[str, str]]) -> list[CellImage]:
+    """In a worker process: some groups' pictures (packed to be sent)."""
+    groups, paths = task
+    frames: dict = {}
+    return [p.pack() for cells in groups for p in render_look(cells, paths, frames)]
 
 
 def render_cells(
@@ -170,14 +202,27 @@ def render_cells(
     enough cells (the same pixels: each picture depends on its cell alone), packed if
     ``pack`` (as pictures drawn in other processes always are)."""
     if workers <= 1 or len(cells) < PARALLEL_CELLS:
-        drawn = (picture for group in look_groups(cells) for picture in render_look(group, paths))
+        frames: dict = {}
+        drawn = (p for group in look_groups(cells) for p in render_look(group, paths, frames))
         return {p.tile: p.pack() if pack else p for p in drawn}
     import multiprocessing
 
     most = max(1, min(TASK_CELLS, -(-len(cells) // (4 * workers))))
-    tasks = [(group, {c.tile: paths[c.tile] for c in group}) for group in look_groups(cells, most)]
+    tasks = []
+    for groups in _tasks(look_groups(cells, most), most):
+        tasks.append((groups, {c.tile: paths[c.tile] for group in groups for c in group}))
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         return {p.tile: p for part in pool.imap_unordered(_render_task, tasks) for p in part}
+
+
+def _tasks(groups: list[list[Cell]], most: int) -> list[list[list[Cell]]]:
+    """``groups`` put together in tasks of about ``most`` cells, in order."""
+    tasks: list[list[list[Cell]]] = [[]]
+    for group in groups:
+        if tasks[-1] and sum(map(len, tasks[-1])) + len(group) > most:
+            tasks.append([])
+        tasks[-1].append(group)
+    return tasks
 
 
 def _rect_figure(rect: Rect, dpi: float):
