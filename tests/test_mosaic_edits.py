@@ -165,11 +165,13 @@ def edit(grid: Grid, change: tuple) -> Grid:
     return replace(grid, tiles=tuple(tiles))
 
 
+#: a title reaching further beyond its tile than a cell's figure usually does
+LONG_TITLE = "a title much longer than its tile, reaching far beyond it on either side"
 CHANGES = st.one_of(
     st.tuples(st.just("pixels"), st.integers(0, 4), st.integers(1, 50)),
     st.tuples(st.just("limits"), st.integers(0, 4), st.sampled_from([3.0, 4.0, 12.0, 150.0])),
     st.tuples(st.just("colour"), st.integers(0, 4), st.sampled_from([10.0, 20.0, 1000.0])),
-    st.tuples(st.just("title"), st.integers(0, 4), st.sampled_from(["", "a tile", "a longer one"])),
+    st.tuples(st.just("title"), st.integers(0, 4), st.sampled_from(["", "a tile", LONG_TITLE])),
     st.tuples(st.just("suptitle"), st.just(0), st.sampled_from([None, "grid", "another"])),
     st.tuples(st.just("legend"), st.just(0), st.integers(0, 4)),
 )
@@ -199,6 +201,7 @@ def grids(draw_) -> Grid:
 @example(grid=Grid(wrap=True, tiles=(Tile(),) * 5, colorbar="shared"), changes=[("pixels", 4, 7)])
 @example(grid=Grid(margin_titles=True, legend=3), changes=[("title", 3, "a tile")])
 @example(grid=Grid(shared=True), changes=[("suptitle", 0, "another"), ("limits", 0, 150.0)])
+@example(grid=Grid(), changes=[("title", 1, LONG_TITLE), ("pixels", 1, 9)])
 def test_an_edited_mosaic_is_a_fresh_draws_byte_for_byte(tmp_path_factory, caplog, grid, changes):
     """Each edit is composited unless the layout changed or most cells did, and the mosaic
     and its cache are a fresh draw's."""
@@ -245,6 +248,25 @@ def test_free_axes_one_changed_tile_redraws_one_cell_into_the_canvas(
     assert "composited 1 changed cell into the cached canvas" in _messages(caplog)
     assert drawn == ["t2"]
     assert kept == draw(grid, tmp_path / "fresh", tmp_path / "fresh" / "mosaic.png")
+
+
+def test_a_cells_picture_is_the_same_wherever_the_cell_is(tmp_path):
+    """A cell is drawn at one place of one figure, whatever its place in the grid, and
+    only its pixels are moved: Agg is not invariant under whole-pixel moves."""
+    from tilegrid.cells import Cell
+    from tilegrid.figures import tilegrid_style
+    from tilegrid.pieces import render_cells
+
+    grid = Grid()
+    write_tile(tmp_path / "t.png", tile_meta(grid, 0), 3)
+    meta, facets = tile_meta(grid, 0), {}
+    cells = [Cell(f"t{i}", i // 3, i % 3, meta, facets, title="t") for i in range(5)]
+    paths = {c.tile: str(tmp_path / "t.png") for c in cells}
+    with tilegrid_style():
+        together = list(render_cells(cells, paths).values())
+        alone = [render_cells([cell], paths)[cell.tile] for cell in cells]
+    first = together[0].pixels()
+    assert all(np.array_equal(p.pixels(), first) for p in together + alone)
 
 
 # ---------------------------------------------------------------- drawn in parallel

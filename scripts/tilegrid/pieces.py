@@ -18,6 +18,7 @@ and the side are drawn at their rectangles' size (:func:`render_header`,
 
 from __future__ import annotations
 
+import math
 import os
 import zlib
 from collections.abc import Iterable
@@ -27,13 +28,13 @@ import numpy as np
 from .cells import Cell, look
 from .contracts import Manifest
 from .decorations import Extents, axes_extents, decorate, text_renderer_at
-from .figures import new_figure, set_pixel_size
+from .figures import new_figure
 from .gridlayout import BLEED, Layout, Rect
 from .sideparts import SideSize, draw_header, draw_side
 from .tileimages import TileImage, place_tile
 
-#: inches of figure around the Axes while its decorations are measured
-MEASURE_MARGIN_IN = 2.0
+#: inches of figure around a cell's Axes (more for a cell whose decorations reach further)
+MARGIN_IN = 2.0
 #: cells per task of a parallel draw (at most), and the fewest cells drawn in parallel
 TASK_CELLS = 32
 PARALLEL_CELLS = 16
@@ -79,68 +80,72 @@ def processes() -> int:
 
 class LookFigure:
     """A figure with one decorated Axes, for the cells of one look: each cell's
-    decorations measured (:meth:`measure`) and drawn (:meth:`draw`) with the Axes at the
-    same place of a figure of the same size, and its picture cut out of that.
+    decorations measured (:meth:`measure`) and drawn (:meth:`draw`) with the Axes at one
+    fixed place of a figure of one fixed size, and its picture cut out of that.
 
-    ``frames``: figures to draw on, by size, cleared and used again by the next look
-    (matplotlib caches text metrics by renderer: one figure, one renderer).
+    The place never depends on where the cell goes in the mosaic: Agg does not draw
+    the same pixels at every whole-pixel offset (an Axes placed by figure fractions
+    lands a few ulps beside its pixel, and a tick on a half pixel snaps to one side
+    or the other), so a cell is always drawn at the same offset and only its pixels
+    are moved.  ``margin``: inches of figure around the Axes; ``frames``: figures to
+    draw on, by size, cleared and used again by the next look (matplotlib caches text
+    metrics by renderer: one figure, one renderer).
     """
 
-    def __init__(self, first: Cell, frames: dict | None = None):
+    def __init__(self, first: Cell, frames: dict | None = None, margin: float = MARGIN_IN):
         from matplotlib.axes import Axes
 
         self.size = tuple(first.meta["size_px"])
         dpi = first.meta["dpi"]
-        margin = round(MEASURE_MARGIN_IN * dpi)
-        self.place = (self.size[0] + 2 * margin, self.size[1] + 2 * margin, margin, margin)
-        self.fig = _frame({} if frames is None else frames, self.place[0], self.place[1], dpi)
-        self.renderer = text_renderer_at(dpi)
-        self.ax = Axes(self.fig, (0, 0, 1, 1), zorder=1)
+        self.margin = round(margin * dpi)
+        width, height = self.size[0] + 2 * self.margin, self.size[1] + 2 * self.margin
+        self.fig = _frame({} if frames is None else frames, width, height, dpi)
+        fw, fh = self.fig.bbox.width, self.fig.bbox.height
+        box = (self.margin / fw, self.margin / fh, self.size[0] / fw, self.size[1] / fh)
+        self.ax = Axes(self.fig, box, zorder=1)
         self.fig.add_axes(self.ax)
-        self._put(*self.place)
+        self.renderer = text_renderer_at(dpi)
         decorate(self.ax, first, self.renderer)
         self.image: TileImage | None = None
 
-    def _put(self, width: int, height: int, x0: int, y0: int) -> None:
-        """Resize the figure to ``width`` x ``height`` px and put the Axes at (x0, y0)."""
-        set_pixel_size(self.fig, width, height)
-        fw, fh = self.fig.bbox.width, self.fig.bbox.height
-        self.ax.set_position((x0 / fw, y0 / fh, self.size[0] / fw, self.size[1] / fh))
-
     def measure(self, cell: Cell) -> Extents:
         """How far ``cell``'s decorations (with its title) reach beyond its tile."""
-        self._put(*self.place)
         # column names and values are shown as written: "$x$" is not mathtext here
         self.ax.set_title(cell.title, parse_math=False)
         return axes_extents(self.ax, self.renderer)
 
+    def holds(self, extents: Extents) -> bool:
+        """Whether decorations of ``extents`` and their bleed fit in the figure."""
+        return max(astuple(extents)) + BLEED <= self.margin
+
     def draw(self, cell: Cell, extents: Extents, path: str) -> CellImage:
         """``cell``'s picture (after :meth:`measure` of it): its tile ``path`` and its
-        decorations, drawn at the place they were measured at, cut to their extents and
-        a bleed around them."""
-        e = extents
-        width, height, x0, y0 = self.place
+        decorations, cut to their extents and a bleed around them."""
+        e, m = extents, self.margin
         if self.image is None:
-            self.image = place_tile(self.fig, path, x0, y0)
-        self.image.move(path, x0, y0)
+            self.image = place_tile(self.fig, path, m, m)
+        self.image.move(path, m, m)
         self.fig.canvas.draw()
-        top = height - y0 - self.size[1]  # the tile's first row
-        rows = slice(top - e.top - BLEED, top + self.size[1] + e.bottom + BLEED)
-        cols = slice(x0 - e.left - BLEED, x0 + self.size[0] + e.right + BLEED)
-        pixels = self._cut(np.asarray(self.fig.canvas.buffer_rgba()), rows, cols)
-        return CellImage(cell.tile, e, pixels)
+        buffer = np.asarray(self.fig.canvas.buffer_rgba())
+        rows = slice(m - e.top - BLEED, m + self.size[1] + e.bottom + BLEED)
+        cols = slice(m - e.left - BLEED, m + self.size[0] + e.right + BLEED)
+        return CellImage(cell.tile, e, buffer[rows, cols].copy())
 
-    @staticmethod
-    def _cut(buffer: np.ndarray, rows: slice, cols: slice) -> np.ndarray:
-        """A copy of ``buffer``'s ``rows`` and ``cols``, white where they reach beyond it."""
-        out = np.full((rows.stop - rows.start, cols.stop - cols.start, 4), 255, np.uint8)
-        r0, c0 = max(rows.start, 0), max(cols.start, 0)
-        r1, c1 = min(rows.stop, buffer.shape[0]), min(cols.stop, buffer.shape[1])
-        if r0 < r1 and c0 < c1:
-            out[r0 - rows.start : r1 - rows.start, c0 - cols.start : c1 - cols.start] = buffer[
-                r0:r1, c0:c1
-            ]
-        return out
+
+def astuple(extents: Extents) -> tuple[int, int, int, int]:
+    """``extents`` as (left, right, bottom, top)."""
+    return extents.left, extents.right, extents.bottom, extents.top
+
+
+def _measured(figure: LookFigure, cell: Cell, frames: dict) -> tuple[LookFigure, Extents]:
+    """``cell`` measured on ``figure``, or on a figure of its own with a margin of whole
+    inches wide enough for its decorations when they reach beyond ``figure``'s."""
+    extents = figure.measure(cell)
+    if figure.holds(extents):
+        return figure, extents
+    dpi = cell.meta["dpi"]
+    wider = LookFigure(cell, frames, math.ceil((max(astuple(extents)) + BLEED) / dpi))
+    return wider, wider.measure(cell)
 
 
 def _frame(frames: dict, width: int, height: int, dpi: float):
@@ -161,17 +166,20 @@ def render_look(
 ) -> Iterable[CellImage]:
     """The pictures of ``cells``, which share one look: one Axes decorated once, measured
     and drawn with each cell's title over each cell's tile (``frames``: see LookFigure)."""
+    frames = {} if frames is None else frames
     figure = LookFigure(cells[0], frames)
     for cell in cells:
-        yield figure.draw(cell, figure.measure(cell), paths[cell.tile])
+        drawing, extents = _measured(figure, cell, frames)
+        yield drawing.draw(cell, extents, paths[cell.tile])
 
 
 def measure_cells(cells: list[Cell]) -> dict[str, Extents]:
     """Every cell's extents, measured as :func:`render_look` measures them (nothing drawn)."""
-    out, frames = {}, {}
+    out: dict[str, Extents] = {}
+    frames: dict = {}
     for group in look_groups(cells):
         figure = LookFigure(group[0], frames)
-        out.update((cell.tile, figure.measure(cell)) for cell in group)
+        out.update((cell.tile, _measured(figure, cell, frames)[1]) for cell in group)
     return out
 
 

@@ -32,7 +32,15 @@ from .mosaiccache import (
     write_record,
 )
 from .outputs import write_bytes
-from .pieces import CellImage, paint_rect, processes, render_cells, render_header, render_side
+from .pieces import (
+    CellImage,
+    astuple,
+    paint_rect,
+    processes,
+    render_cells,
+    render_header,
+    render_side,
+)
 from .pngbands import Band, encode_image, png_bytes
 from .sideparts import SideSize
 
@@ -197,11 +205,6 @@ def store(png: str, plan: Plan, drawn: Drawn) -> None:
         "canvas": canvas,
     }
     write_record(png, record)
-
-
-def astuple(extents: Extents) -> tuple[int, int, int, int]:
-    """``extents`` as (left, right, bottom, top)."""
-    return extents.left, extents.right, extents.bottom, extents.top
 
 
 def write_png(png: str, plan: Plan) -> Layout:
