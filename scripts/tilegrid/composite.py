@@ -30,7 +30,7 @@ from typing import Any
 
 from .decorations import Extents
 from .gridlayout import Layout
-from .mosaiccache import NoComposite, draw_key, read_canvas, read_record
+from .mosaiccache import NoComposite, read_canvas, read_record
 from .pieces import CellImage, paint_rect, processes, render_cells
 from .pngbands import (
     Band,
@@ -155,7 +155,7 @@ def composite(png: str, plan: Plan, pictures: dict[str, CellImage]) -> Composite
     """
     record = read_record(png)
     text = png_text()
-    if record["draw"] != draw_key(text):
+    if record["draw"] != plan.draw_key:
         raise NoComposite("the mosaic's code, libraries or style changed")
     if set(record["cells"]) != set(plan.paths):
         raise NoComposite("other tiles")

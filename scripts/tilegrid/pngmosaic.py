@@ -20,7 +20,7 @@ import numpy as np
 
 from .cells import Cell, cell_key, make_cells
 from .codedeps import file_digest
-from .contracts import Manifest, TileMeta
+from .contracts import Manifest, TileMeta, TileMetaError
 from .decorations import Extents
 from .gridlayout import Layout, Rect, lay_out
 from .mosaiccache import (
@@ -84,6 +84,11 @@ class Plan:
     def keys(self) -> dict[str, str]:
         """Each cell's key (:func:`tilegrid.cells.cell_key`), by tile."""
         return {cell.tile: cell_key(cell) for cell in self.cells}
+
+    @functools.cached_property
+    def draw_key(self) -> str:
+        """The draw key (:func:`tilegrid.mosaiccache.draw_key`) of this mosaic."""
+        return draw_key(png_text())
 
     @functools.cached_property
     def digests(self) -> dict[str, str]:
@@ -195,7 +200,7 @@ def store(png: str, plan: Plan, drawn: Drawn) -> None:
         for cell in plan.cells
     }
     record = {
-        "draw": draw_key(png_text()),
+        "draw": plan.draw_key,
         "layout": drawn.layout.describe(),
         "dpi": plan.dpi,
         "cells": cells,
@@ -217,6 +222,10 @@ def write_png(png: str, plan: Plan) -> Layout:
         done = composite(png, plan, pictures)
     except NoComposite as why:
         log.info("drawing the mosaic in full: %s", why)
+    except TileMetaError:  # a damaged tile, named: a full draw would stop on it too
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, OSError) as exc:
+        log.info("drawing the mosaic in full: the cache is damaged (%s)", type(exc).__name__)
     else:
         store(png, plan, done.drawn)
         log.info("%s", done.summary())
