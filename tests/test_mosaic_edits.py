@@ -248,6 +248,14 @@ def test_free_axes_one_changed_tile_redraws_one_cell_into_the_canvas(
     assert "composited 1 changed cell into the cached canvas" in _messages(caplog)
     assert drawn == ["t2"]
     assert kept == draw(grid, tmp_path / "fresh", tmp_path / "fresh" / "mosaic.png")
+    grid = edit(grid, ("colour", 0, 20.0))  # its own colorbar: not the side's legend
+    caplog.clear()
+    drawn.clear()
+    with caplog.at_level(logging.INFO, "tilegrid.mosaic"):
+        kept = draw(grid, tmp_path / "kept", out)
+    assert "composited 1 changed cell into the cached canvas" in _messages(caplog)
+    assert drawn == ["t0"]
+    assert kept == draw(grid, tmp_path / "fresh2", tmp_path / "fresh2" / "mosaic.png")
 
 
 def test_a_cells_picture_is_the_same_wherever_the_cell_is(tmp_path):

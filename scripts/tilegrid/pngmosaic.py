@@ -74,10 +74,12 @@ class Plan:
 
     @property
     def dpi(self) -> float:
+        """The tiles' dpi, which the mosaic is drawn at."""
         return self.cells[0].meta["dpi"]
 
     @property
     def title(self) -> str | None:
+        """The mosaic's title (``mosaic.title``), if any."""
         return self.settings.get("title")
 
     @functools.cached_property
@@ -100,9 +102,11 @@ class Plan:
         return json_digest({"title": self.title, "dpi": self.dpi})
 
     def side_key(self) -> str:
-        """A digest of what the side draws: the legend, the shared colour scale, the grid's
-        shape and tile size (a colorbar's ticks follow its length)."""
-        shared = [c.meta["colorbar"] for c in self.cells if c.meta.get("colorbar")][:1]
+        """A digest of what the side draws: the legend, the shared colour scale (not the
+        tiles' own ones), the grid's shape and tile size (a colorbar's ticks follow its
+        length)."""
+        scales = [c.meta.get("colorbar") for c in self.cells if not c.own_colorbar]
+        shared = [scale for scale in scales if scale][:1]
         return json_digest(
             {
                 "legend": self.manifest.get("legend"),
