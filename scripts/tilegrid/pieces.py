@@ -38,6 +38,8 @@ MARGIN_IN = 2.0
 #: cells per task of a parallel draw (at most), and the fewest cells drawn in parallel
 TASK_CELLS = 32
 PARALLEL_CELLS = 16
+#: the most processes a full draw uses (each holds matplotlib: ~75 MB)
+MOST_PROCESSES = 8
 
 
 class CellImage:
@@ -71,11 +73,15 @@ class CellImage:
 
 
 def processes() -> int:
-    """How many processes draw a full mosaic's cells: the CPUs this process may use."""
+    """How many processes draw a full mosaic's cells (and threads encode its bands): the
+    CPUs this process may use, at most :data:`MOST_PROCESSES`; 1 without ``fork``."""
+    if not hasattr(os, "fork"):
+        return 1
     try:
-        return len(os.sched_getaffinity(0))
+        cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
-        return os.cpu_count() or 1
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MOST_PROCESSES))
 
 
 class LookFigure:
