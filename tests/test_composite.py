@@ -1,4 +1,5 @@
-"""The PNG mosaic composited from its cached canvas is the full draw's, byte for byte."""
+"""The PNG mosaic composited from its cached canvas is the full draw's, byte for byte,
+and a damaged cache is found before it is used."""
 
 from __future__ import annotations
 
@@ -22,8 +23,11 @@ from conftest import (
 )
 from PIL import Image
 from tilegrid.codedeps import file_digest
-from tilegrid.composite import CACHE_DIR, Canvas, decorated_interior, decoration_key
-from tilegrid.mosaic import write_mosaic
+from tilegrid.contracts import read_manifest, read_tile_meta
+from tilegrid.figures import tilegrid_style
+from tilegrid.mosaic import build_mosaic, write_mosaic
+from tilegrid.mosaiccache import CACHE_DIR
+from tilegrid.pngmosaic import plan_png
 from tilegrid.split import SplitSpec, run_split
 
 # alongside (conftest.py): runs in another process next to the others; nothing timed
@@ -109,7 +113,7 @@ def test_a_changed_tile_is_composited_into_the_canvas_as_a_full_draw_draws_it(
     caplog.clear()
     with caplog.at_level(logging.INFO, "tilegrid.mosaic"):
         composited = _draw(tiles, tmp_path / "a" / "mosaic.png")
-    assert "composited 1 changed tile into the cached canvas" in _messages(caplog)
+    assert "composited 1 changed cell into the cached canvas" in _messages(caplog)
     assert composited == _draw(tiles, tmp_path / "fresh" / "mosaic.png")
     for name in ("record.json", "canvas.png"):  # the cache is a fresh draw's too
         cached = (tmp_path / "a" / CACHE_DIR / name).read_bytes()
@@ -122,23 +126,24 @@ def test_nothing_changed_gives_the_canvas_itself(tiles, tmp_path, caplog):
     (tmp_path / "mosaic.png").unlink()
     with caplog.at_level(logging.INFO, "tilegrid.mosaic"):
         assert _draw(tiles, tmp_path / "mosaic.png") == first
-    assert "composited 0 changed tiles" in _messages(caplog)
+    assert "composited 0 changed cells" in _messages(caplog)
 
 
 @pytest.mark.parametrize("grid", sorted(KINDS), indirect=True)
-def test_a_tile_whose_pixels_under_its_axes_lines_changed_is_drawn_in_full(tiles, tmp_path, caplog):
+def test_a_tile_repainted_under_its_axes_lines_is_composited_as_a_full_draw_draws_it(
+    tiles, tmp_path, caplog
+):
     _draw(tiles, tmp_path / "a" / "mosaic.png")
     _paint(tiles[1] / f"{tiles[2][0]}.png", slice(None), slice(0, 1))  # under the left spine
+    _paint(tiles[1] / f"{tiles[2][5]}.png", slice(-2, None), slice(None))  # the bottom one
     with caplog.at_level(logging.INFO, "tilegrid.mosaic"):
-        redrawn = _draw(tiles, tmp_path / "a" / "mosaic.png")
-    assert f"drawing the mosaic in full: the pixels of tile {tiles[2][0]} under" in _messages(
-        caplog
-    )
-    assert redrawn == _draw(tiles, tmp_path / "fresh" / "mosaic.png")
+        composited = _draw(tiles, tmp_path / "a" / "mosaic.png")
+    assert "composited 2 changed cells into the cached canvas" in _messages(caplog)
+    assert composited == _draw(tiles, tmp_path / "fresh" / "mosaic.png")
 
 
 @pytest.mark.parametrize("grid", ["box"], indirect=True)
-def test_a_tile_that_is_not_opaque_is_drawn_in_full_and_leaves_no_cache(tiles, tmp_path, caplog):
+def test_a_tile_that_is_not_opaque_is_composited_as_a_full_draw_draws_it(tiles, tmp_path, caplog):
     _draw(tiles, tmp_path / "a" / "mosaic.png")
     path = tiles[1] / f"{tiles[2][2]}.png"
     with Image.open(path) as img:
@@ -146,22 +151,28 @@ def test_a_tile_that_is_not_opaque_is_drawn_in_full_and_leaves_no_cache(tiles, t
     pixels[10:20, 12:30, 3] = 128
     repaint_tile(path, Image.fromarray(pixels))
     with caplog.at_level(logging.INFO, "tilegrid.mosaic"):
-        redrawn = _draw(tiles, tmp_path / "a" / "mosaic.png")
-    messages = _messages(caplog)
-    assert f"drawing the mosaic in full: tile {tiles[2][2]} is not" in messages
-    assert f"no composite cache: the mosaic draws over tile {tiles[2][2]}" in messages
-    assert not (tmp_path / "a" / CACHE_DIR).exists()
-    assert redrawn == _draw(tiles, tmp_path / "fresh" / "mosaic.png")
+        composited = _draw(tiles, tmp_path / "a" / "mosaic.png")
+    assert "composited 1 changed cell into the cached canvas" in _messages(caplog)
+    assert composited == _draw(tiles, tmp_path / "fresh" / "mosaic.png")
 
 
 @pytest.mark.parametrize("grid", ["box"], indirect=True)
-def test_another_title_is_drawn_in_full(tiles, tmp_path, caplog):
+def test_another_title_of_the_same_height_redraws_the_header_only(tiles, tmp_path, caplog):
     _draw(tiles, tmp_path / "a" / "mosaic.png")
     _paint(tiles[1] / f"{tiles[2][1]}.png", slice(10, 20), slice(12, 30))
     with caplog.at_level(logging.INFO, "tilegrid.mosaic"):
-        redrawn = _draw(tiles, tmp_path / "a" / "mosaic.png", title="another")
-    assert "drawing the mosaic in full: the layout or decorations changed" in _messages(caplog)
-    assert redrawn == _draw(tiles, tmp_path / "fresh" / "mosaic.png", title="another")
+        composited = _draw(tiles, tmp_path / "a" / "mosaic.png", title="another")
+    assert "composited 1 changed cell and the header into" in _messages(caplog)
+    assert composited == _draw(tiles, tmp_path / "fresh" / "mosaic.png", title="another")
+
+
+@pytest.mark.parametrize("grid", ["box"], indirect=True)
+def test_a_title_of_two_lines_lays_the_mosaic_out_again_in_full(tiles, tmp_path, caplog):
+    _draw(tiles, tmp_path / "a" / "mosaic.png")
+    with caplog.at_level(logging.INFO, "tilegrid.mosaic"):
+        redrawn = _draw(tiles, tmp_path / "a" / "mosaic.png", title="two\nlines")
+    assert "drawing the mosaic in full: the layout changed (now" in _messages(caplog)
+    assert redrawn == _draw(tiles, tmp_path / "fresh" / "mosaic.png", title="two\nlines")
 
 
 def _write_in_place(path, at: float = 0.5, data: bytes = b"tilegrid") -> None:
@@ -179,20 +190,29 @@ def _edit_record(cache, edit) -> None:
 
 
 def _shift_origin(record, tile) -> None:
-    record["tiles"][tile]["origin"][0] += 3
+    record["layout"]["origins"][tile][0] += 3
 
 
 def _grow(record, tile) -> None:
-    record["tiles"][tile]["size"][1] += 1
+    record["layout"]["size"][1] += 1
 
 
 def _other_canvas_digest(record) -> None:
-    record["canvas"]["sha256"] = "0" * 64
+    record["canvas"] = "0" * 64
 
 
 def _new_tile_digest(record, tile, folder) -> None:
     """The changed tile's digest as its new PNG's: it looks unchanged."""
-    record["tiles"][tile]["png"] = file_digest(str(folder / f"{tile}.png"))
+    record["cells"][tile]["png"] = file_digest(str(folder / f"{tile}.png"))
+
+
+def _other_band(record) -> None:
+    """A band's Adler-32 changed (its bytes would be the copy's but another stream's)."""
+    record["bands"][1][1] ^= 1
+
+
+def _wider_gutter(record) -> None:
+    record["layout"]["cols"][0][0] += 10
 
 
 def _garbage(path) -> None:
@@ -245,6 +265,8 @@ DAMAGES = {
         lambda c, t, f: _edit_record(c, lambda r: _new_tile_digest(r, t, f)),
         RECORD_CHANGED,
     ),
+    "record band edited": (lambda c, t, f: _edit_record(c, _other_band), RECORD_CHANGED),
+    "record gutter edited": (lambda c, t, f: _edit_record(c, _wider_gutter), RECORD_CHANGED),
     "cache deleted": (lambda c, t, f: shutil.rmtree(c), "no cached canvas"),
     "cache a file": (lambda c, t, f: _replace(c, file=True), "no cached canvas"),
     "canvas a folder": (
@@ -318,7 +340,7 @@ def test_a_damaged_tile_stops_the_composite_naming_it_and_the_cache_stays(
 
 
 @pytest.mark.parametrize("grid", ["box"], indirect=True)
-def test_a_pdf_beside_the_png_draws_in_full_and_the_png_is_the_same(tiles, tmp_path, caplog):
+def test_a_pdf_beside_the_png_is_drawn_in_full_and_the_png_composited(tiles, tmp_path, caplog):
     manifest, folder, ids = tiles
     png = _draw(tiles, tmp_path / "mosaic.png")
     with caplog.at_level(logging.INFO, "tilegrid.mosaic"):
@@ -328,43 +350,61 @@ def test_a_pdf_beside_the_png_draws_in_full_and_the_png_is_the_same(tiles, tmp_p
             [str(tmp_path / "mosaic.png"), str(tmp_path / "mosaic.pdf")],
             {"title": "t", "margin_titles": True},
         )
-    assert "drew the mosaic" in _messages(caplog)
+    assert "composited 0 changed cells" in _messages(caplog)
+    assert "drew mosaic.pdf in full" in _messages(caplog)
     assert (tmp_path / "mosaic.png").read_bytes() == png
 
 
-def test_the_decoration_key_ignores_row_counts_but_not_what_the_mosaic_draws():
+@pytest.mark.parametrize("grid", sorted(KINDS), indirect=True)
+@pytest.mark.parametrize(
+    "settings", [{"title": "t", "margin_titles": True}, {"title": None, "margin_titles": False}]
+)
+def test_the_png_pieces_are_the_one_figure_of_the_pdf_and_svg_drawn_with_agg(
+    tiles, tmp_path, settings
+):
+    """The PDF and SVG mosaics' one figure is laid out as the PNG, and drawn with Agg it
+    is the PNG's pixels: every tile in place, its decorations the same, but where
+    Agg snaps a tick on a half pixel to the other side (a figure-fraction position
+    lands a few ulps beside its pixel, differently on a figure of another size)."""
+    manifest, folder, ids = tiles
+    _draw(tiles, tmp_path / "mosaic.png", **settings)
+    paths = {i: str(folder / f"{i}.png") for i in ids}
+    metas = {i: read_tile_meta(p) for i, p in paths.items()}
+    with tilegrid_style():
+        fig, layout = build_mosaic(read_manifest(manifest), metas, paths, settings, True, True)
+        fig.canvas.draw()
+        whole = np.asarray(fig.canvas.buffer_rgba())
+    with Image.open(tmp_path / "mosaic.png") as img:
+        png = np.asarray(img)
+    assert png.shape == whole.shape
+    differ = (png != whole).any(axis=2)
+    assert differ.mean() < 0.002, differ.sum()
+    for tile, (x0, y0) in layout.origins.items():
+        width, height = metas[tile]["size_px"]
+        top = layout.height - y0 - height
+        assert not differ[top + 3 : top + height - 3, x0 + 3 : x0 + width - 3].any(), tile
+
+
+def test_a_cells_key_ignores_its_row_count_but_not_what_it_draws():
     axis = {"lim": [0.0, 1.0], "scale": "linear", "label": "v", "ticks": None, "ticklabels": None}
-    tile = {"row_index": None, "col_index": 0, "facets": {}, "rows": 4}
-    manifest = {"row": None, "col": None, "shape": [1, 2], "kind": "box", "input_rows": 9}
-    manifest |= {"dropped": {}, "tiles": [{"id": t, **tile} for t in "ab"]}
     meta = {"x": axis, "y": axis, "title": "", "size_px": [10, 8], "dpi": 72, "rows": 4}
+    tile = {"row_index": 0, "facets": {"col": {"var": "c", "value": 1}}, "rows": 4}
+    manifest = {"row": None, "col": {"var": "c", "levels": [1, 2]}, "shape": [1, 2], "kind": "box"}
+    manifest |= {"input_rows": 9, "dropped": {}}
+
+    def keys(metas, settings=None, sharey=False, slots=(0, 1)):
+        tiles = [{"id": t, **tile, "col_index": c} for t, c in zip("ab", slots)]
+        plan = plan_png({**manifest, "tiles": tiles}, metas, {}, settings or {}, False, sharey)
+        return plan.keys
+
     metas = {t: {**meta, "tile": t} for t in "ab"}
-
-    def key(manifest=manifest, metas=metas, settings=None, sharey=True):
-        return decoration_key(manifest, metas, settings or {"title": "t"}, True, sharey)
-
-    counted = {**manifest, "input_rows": 12, "dropped": {"non_finite": 3}}
-    counted["tiles"] = [{**t, "rows": 5, "dropped": {"non_finite": 1}} for t in manifest["tiles"]]
-    assert key(counted, {t: {**m, "rows": 5} for t, m in metas.items()}) == key()
+    base = keys(metas)
+    assert keys({t: {**m, "rows": 5} for t, m in metas.items()}) == base
+    assert keys(metas, slots=(1, 0))["a"] != base["a"]  # right of b: no y label
     moved = {**metas, "b": {**metas["b"], "y": {**axis, "lim": [0.0, 2.0]}}}
-    assert key(metas=moved) != key()
-    assert key(settings={"title": "another"}) != key()
-    assert key(sharey=False) != key()
-    assert key({**manifest, "legend": {"title": "h", "labels": [1], "colors": ["red"]}}) != key()
-
-
-def test_a_drawing_over_a_tile_but_its_axes_lines_is_found():
-    canvas = Canvas(20, 10, {"a": (2, 1), "b": (11, 1)})
-    tiles = {t: np.full((8, 7, 4), 255, np.uint8) for t in canvas.origins}
-    lines = {"a": [(0, 8, 0, 2)], "b": [(0, 8, 0, 2), (6, 8, 0, 7)]}
-    pixels = np.zeros((10, 20, 4), np.uint8)
-    pixels[1:9, 2:9] = 255
-    pixels[1:9, 11:18] = 255
-    assert decorated_interior(pixels, canvas, tiles, lines) is None
-    pixels[8, 15] = 0  # under b's bottom line
-    assert decorated_interior(pixels, canvas, tiles, lines) is None
-    pixels[4, 14] = 0  # inside b
-    assert decorated_interior(pixels, canvas, tiles, lines) == "b"
+    assert keys(moved)["a"] == base["a"] and keys(moved)["b"] != base["b"]
+    assert keys(metas, {"col_template": "{col_name}"}) != base
+    assert keys(metas, sharey=True)["b"] != base["b"]  # its y tick labels are the left tile's
 
 
 # ---------------------------------------------------------------- the workflow
@@ -413,7 +453,7 @@ def test_a_run_changing_one_tile_composites_it_as_a_full_draw_would(built_copy, 
     _squeeze_cell(wf.path("data.parquet"), "south", "summer", 0.8)
     run = wf.run_ok()
     assert run.jobs("render") == 1 and run.jobs("mosaic") == 1
-    assert "composited 1 changed tile" in wf.path("logs", "mosaic.log").read_text()
+    assert "composited 1 changed cell" in wf.path("logs", "mosaic.log").read_text()
     composited = wf.path("results", "mosaic.png").read_bytes()
     record = wf.path("results", CACHE_DIR, "record.json").read_bytes()
     assert composited == _redrawn_in_full(wf)
@@ -428,7 +468,7 @@ def test_a_run_changing_the_shared_limits_draws_in_full(built_copy, tmp_path):
     run = wf.run_ok()
     assert run.jobs("render") == 6
     log = wf.path("logs", "mosaic.log").read_text()
-    assert "drawing the mosaic in full: the layout or decorations changed" in log, log
+    assert "drawing the mosaic in full: 6 of 6 cells changed" in log, log
     assert wf.path("results", "mosaic.png").read_bytes() == _redrawn_in_full(wf)
 
 
@@ -445,7 +485,7 @@ def test_a_write_into_the_cached_canvas_leaves_the_mosaic_and_the_next_run_draws
 ):
     wf = built_copy(box_workflow, tmp_path / "wf")
     _squeeze_cell(wf.path("data.parquet"), "south", "summer", 0.8)
-    assert "composited 1 changed tile" in _log_of_run(wf)  # the cache as a run leaves it
+    assert "composited 1 changed cell" in _log_of_run(wf)  # the cache as a run leaves it
     mosaic = wf.path("results", "mosaic.png")
     before = mosaic.read_bytes(), mosaic.stat().st_mtime_ns
     _write_in_place(wf.path("results", CACHE_DIR, "canvas.png"))

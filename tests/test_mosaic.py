@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from conftest import assert_names_damaged_tile, small_table, strip_tile_meta, truncate_tile
 from PIL import Image
+from tilegrid.cells import Cell, grid_shape_and_positions, outer_flags
 from tilegrid.contracts import TileMetaError, read_tile_meta
-from tilegrid.mosaic import (
-    Cell,
-    grid_shape_and_positions,
-    load_tile,
-    outer_flags,
-    tile_size,
-    write_mosaic,
-)
+from tilegrid.mosaic import load_tile, tile_size, write_mosaic
 from tilegrid.render import render_tile
 from tilegrid.split import SplitSpec, run_split
 
@@ -217,9 +212,12 @@ def test_tiles_that_look_alike_share_one_axes_and_draw_as_their_own_axes_would(
     """The fast path (one Axes per look) against the plain one (one Axes per tile).
 
     2 x 3 tiles look four ways (y label or not, x label or not; the title is
-    each tile's own), six with margin titles (the right column's row names).
+    each tile's own), six with margin titles (the right column's row names).  The
+    PNG draws each look's cells with one Axes, the SVG's figure holds one per look.
     """
     import tilegrid.mosaic as mosaic
+    import tilegrid.pieces as pieces
+    from tilegrid.cells import make_cells
 
     root, ids = tiles
     settings = dict(settings)
@@ -228,21 +226,38 @@ def test_tiles_that_look_alike_share_one_axes_and_draw_as_their_own_axes_would(
     own = tmp_path / "own" / f"m.{fmt}"
     for path in (shared, own):
         path.parent.mkdir()
-    layout = write_mosaic(
-        str(root / "shards" / "manifest.json"),
-        [str(root / "tiles" / f"{i}.png") for i in ids],
-        [str(shared)],
-        settings,
-        sharey=sharey,
-    )
-    monkeypatch.setattr(mosaic, "look", lambda cell: cell.tile)
-    write_mosaic(
-        str(root / "shards" / "manifest.json"),
-        [str(root / "tiles" / f"{i}.png") for i in ids],
-        [str(own)],
-        settings,
-        sharey=sharey,
-    )
+    pngs = [str(root / "tiles" / f"{i}.png") for i in ids]
+    manifest = str(root / "shards" / "manifest.json")
+    layout = write_mosaic(manifest, pngs, [str(shared)], settings, sharey=sharey)
+    for module in (mosaic, pieces):
+        monkeypatch.setattr(module, "look", lambda cell: cell.tile)
+    write_mosaic(manifest, pngs, [str(own)], settings, sharey=sharey)
     assert shared.read_bytes() == own.read_bytes()
-    assert len(layout.cells) == len(ids) == 6
-    assert len({id(cell.ax) for cell in layout.cells.values()}) == looks
+    monkeypatch.undo()
+    metas = {i: read_tile_meta(p) for i, p in zip(ids, pngs)}
+    _, cells = make_cells(json.loads(Path(manifest).read_text()), metas, settings, True, sharey)
+    assert len(pieces.look_groups(cells)) == looks
+    if fmt == "svg":
+        assert len(layout.cells) == len(ids) == 6
+        assert len({id(cell.ax) for cell in layout.cells.values()}) == looks
+
+
+def test_a_tile_on_agg_is_what_figimage_draws(tiles):
+    """An opaque tile goes to Agg's buffer as it is, as ``figimage`` would draw it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from tilegrid.figures import new_figure
+    from tilegrid.tileimages import place_tile
+
+    root, ids = tiles
+    path = str(root / "tiles" / f"{ids[1]}.png")
+    drawn = []
+    for place in (True, False):
+        fig = new_figure(160, 130, 72)
+        FigureCanvasAgg(fig)
+        if place:
+            place_tile(fig, path, 7, 5)
+        else:
+            fig.figimage(load_tile(path), 7, 5, origin="upper")
+        fig.canvas.draw()
+        drawn.append(np.array(fig.canvas.buffer_rgba()))
+    assert np.array_equal(*drawn)

@@ -320,7 +320,7 @@ def scale_colorbar(info: dict[str, Any]) -> dict[str, Any]:
 def hue_colorbar(found: dict[str, Any] | None) -> dict[str, Any] | None:
     """A numeric hue's colorbar (the manifest's legend of type colorbar), as the page
     draws it: steps of equal height at ``edges``, or the colormap's samples over ``lim``
-    (as :func:`tilegrid.mosaic.hue_mappable`)."""
+    (as :func:`tilegrid.sideparts.hue_mappable`)."""
     import numpy as np
 
     if not found or found.get("type") != "colorbar" or not found.get("colors"):
