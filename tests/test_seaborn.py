@@ -487,3 +487,56 @@ def test_line_estimators_and_bands_equal_seaborns_on_gapminder(tmp_path, estimat
         assert np.allclose(hi, expected["lifeExpmax"], rtol=1e-9, atol=0), continent
         y_lo, y_hi = sidecar["y"]["lim"]
         assert y_lo <= min(lo.min(), est.min()) and max(hi.max(), est.max()) <= y_hi
+
+
+# ---------------------------------------------------------------- hist multiple
+
+
+def _rectangles(patches) -> np.ndarray:
+    """Each bar's (left, width, bottom, top), sorted, of bars with a height."""
+    rows = [
+        (p.get_x(), p.get_width(), p.get_y(), p.get_y() + p.get_height())
+        for p in patches
+        if p.get_height() > 0
+    ]
+    return np.array(sorted(rows))
+
+
+@pytest.mark.parametrize(
+    "multiple, log", [("stack", False), ("fill", False), ("dodge", False), ("dodge", True)]
+)
+def test_hist_multiple_places_bars_as_displot(penguins, penguins_parquet, tmp_path, multiple, log):
+    """Bills by species (hue) per island: every bar's edges, bottom and top equal
+    displot's (1e-9; dodged on a log axis: split in log space), and the shared y limit
+    holds the tallest stack (fill: 0 to 1)."""
+    from tilegrid.kinds import hist
+
+    column = "bill_length_mm"
+    options = {"multiple": multiple, "log_scale": log}
+    spec = {"col": "island", "kind": "hist", "x": column, "hue": "species"}
+    ids = _split(penguins_parquet, tmp_path, options=options, **spec)
+    grid = sns.displot(
+        penguins, x=column, hue="species", col="island", multiple=multiple, log_scale=log
+    )
+    try:
+        seaborn = {island: _rectangles(ax.patches) for island, ax in _axes_by_title(grid).items()}
+    finally:
+        plt.close(grid.figure)
+    tops = []
+    for island, tid in ids.items():
+        sidecar = read_sidecar(str(tmp_path / f"{tid}.json"))
+        table = read_shard(str(tmp_path / f"{tid}.arrow"))
+        fig, ax = plt.subplots()
+        try:
+            hist.draw(ax, table, sidecar, _options("hist", **options))
+            mine = _rectangles(ax.patches)
+        finally:
+            plt.close(fig)
+        assert mine.shape == seaborn[island].shape, island
+        assert np.allclose(mine, seaborn[island], rtol=1e-9, atol=1e-9), island
+        tops.append(mine[:, 3].max())
+        lim = sidecar["y"]["lim"]
+    if multiple == "fill":
+        assert lim == [0.0, 1.0]
+    else:
+        assert max(tops) <= lim[1] <= 1.06 * max(tops)
