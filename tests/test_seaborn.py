@@ -540,3 +540,53 @@ def test_hist_multiple_places_bars_as_displot(penguins, penguins_parquet, tmp_pa
         assert lim == [0.0, 1.0]
     else:
         assert max(tops) <= lim[1] <= 1.06 * max(tops)
+
+
+# ---------------------------------------------------------------- count
+
+
+@pytest.mark.parametrize("stat", ["count", "percent", "proportion"])
+def test_count_bars_equal_catplots(penguins, penguins_parquet, tmp_path, stat):
+    """Penguins per species and sex, by island: every bar's position and height equal
+    catplot(kind="count")'s (1e-12; shares of all the figure's rows, as catplot's),
+    and the shared y limit holds the tallest."""
+    from tilegrid.kinds import count
+
+    options = {"stat": stat}
+    spec = {"col": "island", "kind": "count", "x": "species", "hue": "sex"}
+    ids = _split(penguins_parquet, tmp_path, options=options, **spec)
+    kept = penguins.dropna(subset=["sex"])  # a row of no hue level is dropped by both
+    grid = sns.catplot(kept, x="species", hue="sex", col="island", kind="count", stat=stat)
+    try:
+        seaborn = {
+            island: sorted(
+                (round(p.get_x() + p.get_width() / 2, 9), p.get_height())
+                for p in ax.patches
+                if p.get_height() > 0
+            )
+            for island, ax in _axes_by_title(grid).items()
+        }
+    finally:
+        plt.close(grid.figure)
+    for island, tid in ids.items():
+        sidecar = read_sidecar(str(tmp_path / f"{tid}.json"))
+        fig, ax = plt.subplots()
+        try:
+            count.draw(
+                ax,
+                read_shard(str(tmp_path / f"{tid}.arrow")),
+                sidecar,
+                _options("count", **options),
+            )
+            mine = sorted(
+                (round(p.get_x() + p.get_width() / 2, 9), p.get_height()) for p in ax.patches
+            )
+        finally:
+            plt.close(fig)
+        assert len(mine) == len(seaborn[island]), island
+        assert np.allclose(mine, seaborn[island], rtol=1e-12, atol=1e-12), island
+        assert (
+            max(h for _, h in mine)
+            <= sidecar["y"]["lim"][1]
+            <= 1.06 * max(h for values in seaborn.values() for _, h in values)
+        )
