@@ -590,3 +590,58 @@ def test_count_bars_equal_catplots(penguins, penguins_parquet, tmp_path, stat):
             <= sidecar["y"]["lim"][1]
             <= 1.06 * max(h for values in seaborn.values() for _, h in values)
         )
+
+
+# ---------------------------------------------------------------- violin inner
+
+
+def _sticks(ax) -> np.ndarray:
+    """Every inner stick as (centre, value, half-width), sorted."""
+    from matplotlib.collections import LineCollection
+
+    rows = []
+    for collection in ax.collections:
+        if isinstance(collection, LineCollection):
+            for (x0, y0), (x1, _) in collection.get_segments():
+                rows.append((round((x0 + x1) / 2, 9), y0, abs(x1 - x0) / 2))
+    return np.array(sorted(rows))
+
+
+@pytest.mark.parametrize("inner", ["stick", "point"])
+def test_violin_inner_sticks_and_points_equal_catplots(penguins, penguins_parquet, tmp_path, inner):
+    """inner "stick": a line at every value across the violin (its ends within 2% of
+    the violin's half-width of seaborn's: the binned KDE is within 1% of the peak);
+    "point": a dot at every value on the centre line, exactly."""
+    from matplotlib.collections import PathCollection
+    from tilegrid.kinds import violin
+
+    options = {"inner": inner}
+    spec = {"col": "island", "kind": "violin", "x": "species", "y": "body_mass_g"}
+    ids = _split(penguins_parquet, tmp_path, options=options, **spec)
+    grid = sns.catplot(
+        penguins, x="species", y="body_mass_g", col="island", kind="violin", inner=inner
+    )
+
+    def points(ax):
+        dots = [c.get_offsets() for c in ax.collections if isinstance(c, PathCollection)]
+        return np.array(sorted(map(tuple, np.concatenate(dots))))
+
+    read = _sticks if inner == "stick" else points
+    try:
+        seaborn = {island: read(ax) for island, ax in _axes_by_title(grid).items()}
+    finally:
+        plt.close(grid.figure)
+    for island, tid in ids.items():
+        sidecar = read_sidecar(str(tmp_path / f"{tid}.json"))
+        fig, ax = plt.subplots()
+        try:
+            table = read_shard(str(tmp_path / f"{tid}.arrow"))
+            violin.draw(ax, table, sidecar, _options("violin", **options))
+            mine = read(ax)
+        finally:
+            plt.close(fig)
+        assert mine.shape == seaborn[island].shape and len(mine) > 40, island
+        assert np.array_equal(mine[:, 1], seaborn[island][:, 1]), island  # the values
+        assert np.allclose(mine[:, 0], seaborn[island][:, 0], rtol=0, atol=1e-12), island
+        if inner == "stick":
+            assert np.abs(mine[:, 2] - seaborn[island][:, 2]).max() <= 0.02 * 0.4, island
