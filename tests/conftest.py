@@ -385,6 +385,8 @@ SPECS = {
     "kde": {"x": "v"},
     "ecdf": {"x": "v"},
     "scatter": {"x": "u", "y": "v"},
+    "strip": {"x": "g", "y": "v"},
+    "swarm": {"x": "g", "y": "v"},
     "line": {"x": "u", "y": "v"},
     "density": {"x": "u", "y": "v"},
     "hexbin": {"x": "u", "y": "v"},

@@ -645,3 +645,103 @@ def test_violin_inner_sticks_and_points_equal_catplots(penguins, penguins_parque
         assert np.allclose(mine[:, 0], seaborn[island][:, 0], rtol=0, atol=1e-12), island
         if inner == "stick":
             assert np.abs(mine[:, 2] - seaborn[island][:, 2]).max() <= 0.02 * 0.4, island
+
+
+# ---------------------------------------------------------------- strip and swarm
+
+
+def _points_by_slot(ax, centres) -> dict[float, np.ndarray]:
+    """{slot centre: [(x offset from it, value)]} of every point drawn, each point in the
+    slot whose centre is nearest."""
+    from matplotlib.collections import PathCollection
+
+    xy = np.concatenate([c.get_offsets() for c in ax.collections if isinstance(c, PathCollection)])
+    slot = np.abs(xy[:, :1] - np.asarray(centres)[None, :]).argmin(axis=1)
+    return {
+        float(c): np.array(sorted(zip(xy[slot == k, 0] - c, xy[slot == k, 1])))
+        for k, c in enumerate(centres)
+        if (slot == k).any()
+    }
+
+
+@pytest.mark.parametrize("dodge", [False, True])
+def test_strip_points_equal_catplots(penguins, penguins_parquet, tmp_path, dodge):
+    """Every value a point in its category (and, dodged, its hue level's slot), the
+    same values as catplot(kind="strip") draws; the jitter uniform within the same
+    half-width (seaborn's 0.1, divided by the hue levels when dodged): both reach
+    within 5% of it, and the standard deviation of all offsets is a uniform's
+    (half-width / sqrt(3)) within 10% for both (333 points: 3 of its own errors)."""
+    from tilegrid.kinds import strip
+
+    options = {"dodge": dodge}
+    spec = {"col": "island", "kind": "strip", "x": "species", "y": "body_mass_g", "hue": "sex"}
+    ids = _split(penguins_parquet, tmp_path, options=options, **spec)
+    kept = penguins.dropna(subset=["sex"])
+    centres = [i + d for i in range(3) for d in ((-0.2, 0.2) if dodge else (0.0,))]
+    grid = sns.catplot(
+        kept, x="species", y="body_mass_g", hue="sex", col="island", kind="strip", dodge=dodge
+    )
+    try:
+        seaborn = {isl: _points_by_slot(ax, centres) for isl, ax in _axes_by_title(grid).items()}
+    finally:
+        plt.close(grid.figure)
+    half = 0.05 if dodge else 0.1
+    offsets = {"mine": [], "seaborn": []}
+    for island, tid in ids.items():
+        sidecar = read_sidecar(str(tmp_path / f"{tid}.json"))
+        fig, ax = plt.subplots()
+        try:
+            table = read_shard(str(tmp_path / f"{tid}.arrow"))
+            strip.draw(ax, table, sidecar, _options("strip", **options))
+            mine = _points_by_slot(ax, centres)
+        finally:
+            plt.close(fig)
+        assert set(mine) == set(seaborn[island]), island
+        for centre, points in mine.items():
+            theirs = seaborn[island][centre]
+            assert np.array_equal(np.sort(points[:, 1]), np.sort(theirs[:, 1])), centre
+            for found in (points[:, 0], theirs[:, 0]):
+                assert np.abs(found).max() <= half + 1e-12
+            offsets["mine"].append(points[:, 0])
+            offsets["seaborn"].append(theirs[:, 0])
+    for found in offsets.values():
+        assert np.abs(np.concatenate(found)).max() >= 0.95 * half
+        assert np.concatenate(found).std() == pytest.approx(half / np.sqrt(3), rel=0.1)
+
+
+@pytest.mark.parametrize("dodge", [False, True])
+def test_swarm_points_equal_swarmplots(penguins, penguins_parquet, tmp_path, dodge):
+    """Every point where seaborn's swarmplot puts it (1e-9), on axes of the tile's size
+    and limits: the same beeswarm, in the same pixels (all 333 penguins fit)."""
+    from matplotlib.collections import PathCollection
+    from tilegrid.kinds import swarm
+
+    options = {"dodge": dodge}
+    spec = {"col": "island", "kind": "swarm", "x": "species", "y": "body_mass_g", "hue": "sex"}
+    ids = _split(penguins_parquet, tmp_path, options=options, **spec)
+    for island, tid in ids.items():
+        sidecar = read_sidecar(str(tmp_path / f"{tid}.json"))
+        rows = penguins[(penguins.island == island)].dropna(subset=["sex"])
+        placed = []
+        for draw_with in ("seaborn", "tilegrid"):
+            fig = plt.figure(figsize=(6, 4), dpi=100)
+            ax = fig.add_axes((0, 0, 1, 1))
+            try:
+                if draw_with == "seaborn":
+                    sns.swarmplot(
+                        rows, x="species", y="body_mass_g", hue="sex", dodge=dodge, ax=ax,
+                        order=sidecar["x"]["categories"], hue_order=sidecar["hue"]["levels"],
+                    )  # fmt: skip
+                    ax.set_ylim(*sidecar["y"]["lim"])
+                    fig.canvas.draw()  # seaborn swarms when drawn
+                else:
+                    table = read_shard(str(tmp_path / f"{tid}.arrow"))
+                    swarm.draw(ax, table, sidecar, _options("swarm", **options))
+                xy = np.concatenate(
+                    [c.get_offsets() for c in ax.collections if isinstance(c, PathCollection)]
+                )
+                placed.append(np.array(sorted((y, x) for x, y in xy)))
+            finally:
+                plt.close(fig)
+        assert placed[0].shape == placed[1].shape == (len(rows), 2), island
+        assert np.allclose(placed[0], placed[1], rtol=0, atol=1e-9), island
