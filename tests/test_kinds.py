@@ -489,3 +489,50 @@ def test_a_swarm_of_many_rows_is_a_sample_by_rank_that_fits(tmp_path):
     assert mine[0] == values.min() and mine[-1] == values.max()
     ranks = np.searchsorted(np.sort(values), mine)  # evenly spaced ranks
     assert np.ptp(np.diff(ranks)) <= 2
+
+
+#: options of issue 29's words, each rendered with hue through a whole split and mosaic
+WORDS = [
+    ("bar", {"estimator": ["quantile", 0.9], "errorbar": ["pi", 50]}),
+    ("point", {"estimator": "std", "errorbar": ["ci", 90], "n_boot": 200, "seed": 3}),
+    ("line", {"estimator": "median", "errorbar": ["pi", 50]}),
+    ("hist", {"multiple": "stack", "element": "step"}),
+    ("hist", {"multiple": "fill"}),
+    ("hist", {"multiple": "dodge"}),
+    ("violin", {"inner": "stick"}),
+    ("violin", {"inner": "point", "log_scale": True}),
+    ("box", {"log_scale": True}),
+    ("boxen", {"log_scale": True}),
+    ("bar", {"log_scale": True, "estimator": "max"}),
+    ("point", {"log_scale": True}),
+    ("kde", {"log_scale": True}),
+    ("count", {"stat": "percent"}),
+    ("strip", {"dodge": True, "jitter": 0.3}),
+    ("swarm", {"dodge": True}),
+]
+
+
+@pytest.mark.parametrize("kind, options", WORDS, ids=lambda v: str(v))
+def test_the_new_words_render_every_tile_and_the_mosaic(tmp_path, kind, options):
+    """Values of v go below zero: on a log axis those rows are left out of the drawing
+    (seaborn has no place for them), and the limits the split agrees are positive."""
+    pq.write_table(_table(), tmp_path / "d.parquet")
+    spec = {**SPECS[kind]}
+    spec.pop("options", None)
+    result = run_split(
+        SplitSpec(
+            data=str(tmp_path / "d.parquet"), row="r", col="f", kind=kind, hue="h",
+            options=options, **spec,
+        ),
+        str(tmp_path / "s"),
+    )  # fmt: skip
+    metas, paths = render_tiles(
+        tmp_path / "s", tmp_path, result.tiles, {"kind": kind, "options": options}, TILE
+    )
+    manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
+    fig, layout = build_mosaic(manifest, metas, paths, {"title": kind})
+    assert len(layout.cells) == len(result.tiles) == 4
+    if options.get("log_scale"):
+        axis = "x" if kind == "kde" else "y"
+        for meta in metas.values():
+            assert meta[axis]["scale"] == "log" and meta[axis]["lim"][0] > 0

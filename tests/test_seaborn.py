@@ -745,3 +745,213 @@ def test_swarm_points_equal_swarmplots(penguins, penguins_parquet, tmp_path, dod
                 plt.close(fig)
         assert placed[0].shape == placed[1].shape == (len(rows), 2), island
         assert np.allclose(placed[0], placed[1], rtol=0, atol=1e-9), island
+
+
+# ---------------------------------------------------------------- log_scale
+
+
+def _tile_and_seaborn(
+    penguins, penguins_parquet, tmp_path, kind, read, seaborn_only=None, **options
+):
+    """{island: (tilegrid's numbers, seaborn's, the tile's sidecar)} read by ``read(ax)``
+    from each island's tile drawn by kind ``kind`` and from catplot's facet with the same
+    options (and ``seaborn_only``)."""
+    from tilegrid.kinds import get_kind
+
+    spec = {"col": "island", "kind": kind, "x": "species", "y": "body_mass_g"}
+    ids = _split(penguins_parquet, tmp_path, options=options, **spec)
+    seaborn_kws = {k: v for k, v in options.items() if k != "log_scale"}
+    seaborn_kws.update(seaborn_only or {})
+    grid = sns.catplot(
+        penguins, x="species", y="body_mass_g", col="island", kind=kind, seed=0,
+        log_scale=options.get("log_scale"), **seaborn_kws,
+    )  # fmt: skip
+    try:
+        seaborn = {island: read(ax) for island, ax in _axes_by_title(grid).items()}
+    finally:
+        plt.close(grid.figure)
+    out = {}
+    for island, tid in ids.items():
+        sidecar = read_sidecar(str(tmp_path / f"{tid}.json"))
+        fig, ax = plt.subplots()
+        try:
+            table = read_shard(str(tmp_path / f"{tid}.arrow"))
+            get_kind(kind).draw(ax, table, sidecar, _options(kind, **options))
+            out[island] = (read(ax), seaborn[island], sidecar)
+        finally:
+            plt.close(fig)
+    return out
+
+
+def _bar_tops(ax) -> np.ndarray:
+    return np.array(
+        sorted((round(p.get_x() + p.get_width() / 2), p.get_height()) for p in ax.patches)
+    )
+
+
+def _error_bars(ax) -> np.ndarray:
+    """Each vertical error bar's (x, low, high), from lines (seaborn) or collections."""
+    rows = [
+        (round(float(line.get_xdata()[0])), *sorted(line.get_ydata()))
+        for line in ax.lines
+        if len(line.get_xdata()) == 2 and line.get_xdata()[0] == line.get_xdata()[1]
+    ]
+    for collection in ax.collections:
+        for (x0, y0), (_, y1) in getattr(collection, "get_segments", lambda: [])():
+            rows.append((round(float(x0)), min(y0, y1), max(y0, y1)))
+    return np.array(sorted(row for row in rows if np.isfinite(row).all()))
+
+
+@pytest.mark.parametrize("kind", ["bar", "point"])
+def test_bar_and_point_on_a_log_axis_aggregate_the_logs_as_catplot(
+    penguins, penguins_parquet, tmp_path, kind
+):
+    """log_scale: the estimate is 10 to the mean of the logs (the geometric mean, 1e-9),
+    the 95% interval that of the logs' (Student's t from 30 values, within 10% of its
+    half-width in logs of seaborn's bootstrap of 10,000), and the shared log axis holds
+    them."""
+
+    def read(ax):
+        tops = _bar_tops(ax) if kind == "bar" else np.array(
+            [(round(x), y) for line in ax.lines if line.get_marker() == "o"
+             for x, y in zip(line.get_xdata(), line.get_ydata()) if np.isfinite(y)]
+        )  # fmt: skip
+        return tops, _error_bars(ax)
+
+    found = _tile_and_seaborn(
+        penguins, penguins_parquet, tmp_path, kind, read, {"n_boot": 10000}, log_scale=True
+    )
+    for island, ((tops, bars), (sns_tops, sns_bars), sidecar) in found.items():
+        assert np.allclose(tops, sns_tops, rtol=1e-9), island
+        assert bars.shape == sns_bars.shape, island
+        half = np.log10(sns_bars[:, 2] / sns_bars[:, 1]) / 2
+        for end in (1, 2):
+            error = np.abs(np.log10(bars[:, end] / sns_bars[:, end]))
+            assert (error <= 0.1 * half).all(), (island, bars, sns_bars)
+        lo, hi = sidecar["y"]["lim"]
+        assert sidecar["y"]["scale"] == "log" and 0 < lo <= bars[:, 1].min()
+        assert bars[:, 2].max() <= hi
+
+
+def test_box_on_a_log_axis_has_the_logs_quartiles_as_catplot(penguins, penguins_parquet, tmp_path):
+    """log_scale: quartiles and whiskers of log10 of the values (1.5 IQR of the logs),
+    drawn at 10 to their power, as catplot's (1e-9); the shared log axis holds them."""
+
+    def read(ax):
+        rows = []
+        for line in ax.lines:
+            ys = line.get_ydata()
+            if len(ys) == 2:
+                rows.append(tuple(sorted(ys)))
+        for patch in ax.patches:
+            ys = patch.get_path().transformed(patch.get_patch_transform()).vertices[:, 1]
+            rows.append((ys.min(), ys.max()))
+        return np.array(sorted(rows))
+
+    found = _tile_and_seaborn(penguins, penguins_parquet, tmp_path, "box", read, log_scale=True)
+    for island, (mine, seaborn, sidecar) in found.items():
+        assert mine.shape == seaborn.shape, island
+        assert np.allclose(mine, seaborn, rtol=1e-9), island
+        lo, hi = sidecar["y"]["lim"]
+        assert sidecar["y"]["scale"] == "log" and 0 < lo <= mine.min() and mine.max() <= hi
+
+
+def _vertical_spans(ax) -> np.ndarray:
+    """Every vertical line's (x, low, high), drawn as a Line2D or in a LineCollection."""
+    from matplotlib.collections import LineCollection
+
+    rows = [
+        (round(float(line.get_xdata()[0]), 6), *sorted(line.get_ydata()))
+        for line in ax.lines
+        if len(line.get_xdata()) == 2 and line.get_xdata()[0] == line.get_xdata()[1]
+    ]
+    for collection in ax.collections:
+        if isinstance(collection, LineCollection):
+            for (x0, y0), (x1, y1) in collection.get_segments():
+                if x0 == x1:
+                    rows.append((round(float(x0), 6), min(y0, y1), max(y0, y1)))
+    return np.array(sorted(rows))
+
+
+def _bodies(ax) -> np.ndarray:
+    """Each filled body's (centre, lowest, highest point)."""
+    from matplotlib.collections import PolyCollection
+
+    rows = []
+    for collection in ax.collections:
+        if isinstance(collection, PolyCollection):
+            for path in collection.get_paths():
+                xs, ys = path.vertices.T
+                rows.append((round(float(np.mean([xs.min(), xs.max()]))), ys.min(), ys.max()))
+    return np.array(sorted(rows))
+
+
+def test_violin_on_a_log_axis_is_the_logs_violin_as_catplot(penguins, penguins_parquet, tmp_path):
+    """log_scale: each violin is the KDE of log10 of the values (its ends, the data's
+    extremes -+ cut bandwidths of the logs, within 1e-9 of catplot's in logs) and its box
+    the logs' quartiles and 1.5 IQR whiskers (1e-9); the shared log axis holds them."""
+
+    def read(ax):
+        return _bodies(ax), _vertical_spans(ax)
+
+    found = _tile_and_seaborn(penguins, penguins_parquet, tmp_path, "violin", read, log_scale=True)
+    for island, ((bodies, boxes), (sns_bodies, sns_boxes), sidecar) in found.items():
+        assert bodies.shape == sns_bodies.shape and boxes.shape == sns_boxes.shape, island
+        assert np.allclose(np.log10(bodies[:, 1:]), np.log10(sns_bodies[:, 1:]), atol=1e-9)
+        assert np.allclose(boxes, sns_boxes, rtol=1e-9), island
+        lo, hi = sidecar["y"]["lim"]
+        assert sidecar["y"]["scale"] == "log" and 0 < lo <= bodies[:, 1].min()
+        assert bodies[:, 2].max() <= hi
+
+
+def test_boxen_on_a_log_axis_has_the_logs_letter_values_as_catplot(
+    penguins, penguins_parquet, tmp_path
+):
+    """log_scale: every box edge and median is a letter value of log10 of the values,
+    drawn at 10 to its power, as catplot's (1e-9); the shared log axis holds them."""
+    from matplotlib.collections import PatchCollection
+
+    def read(ax):
+        paths = [p for c in ax.collections if isinstance(c, PatchCollection) for p in c.get_paths()]
+        edges = [
+            (round(float(p.vertices[:, 0].mean())), p.vertices[:, 1].min(), p.vertices[:, 1].max())
+            for p in paths
+        ]
+        medians = sorted(line.get_ydata()[0] for line in ax.lines)
+        return np.array(sorted(edges)), np.array(medians)
+
+    found = _tile_and_seaborn(penguins, penguins_parquet, tmp_path, "boxen", read, log_scale=True)
+    for island, ((boxes, medians), (sns_boxes, sns_medians), sidecar) in found.items():
+        assert boxes.shape == sns_boxes.shape and len(boxes) >= 3, island
+        assert np.allclose(boxes, sns_boxes, rtol=1e-9), island
+        assert np.allclose(medians, sns_medians, rtol=1e-9), island
+        lo, hi = sidecar["y"]["lim"]
+        assert sidecar["y"]["scale"] == "log" and 0 < lo <= boxes[:, 1].min()
+        assert boxes[:, 2].max() <= hi
+
+
+def test_kde_on_a_log_axis_is_the_logs_density_as_displot(penguins, penguins_parquet, tmp_path):
+    """log_scale: the KDE of log10 of the values, a density per unit of log10: its peak
+    within 1% of displot's, its ends within 1e-9 in logs; the shared x limits (from the
+    split's pass over the shards) hold every curve and are positive."""
+    ids = _split(
+        penguins_parquet, tmp_path, col="island", kind="kde", x="body_mass_g",
+        options={"log_scale": True},
+    )  # fmt: skip
+    grid = sns.displot(penguins, x="body_mass_g", col="island", kind="kde", log_scale=True)
+    try:
+        seaborn = {
+            island: (ax.lines[0].get_xdata(), ax.lines[0].get_ydata())
+            for island, ax in _axes_by_title(grid).items()
+        }
+    finally:
+        plt.close(grid.figure)
+    for island, tid in ids.items():
+        sidecar = read_sidecar(str(tmp_path / f"{tid}.json"))
+        table = read_shard(str(tmp_path / f"{tid}.arrow"))
+        ((_, xs, density),) = curves(table, sidecar, _options("kde", log_scale=True))
+        sns_xs, sns_density = seaborn[island]
+        assert density.max() == pytest.approx(sns_density.max(), rel=0.01), island
+        assert np.allclose(np.log10([xs[0], xs[-1]]), np.log10([sns_xs[0], sns_xs[-1]]))
+        lo, hi = sidecar["x"]["lim"]
+        assert sidecar["x"]["scale"] == "log" and 0 < lo <= xs[0] and xs[-1] <= hi

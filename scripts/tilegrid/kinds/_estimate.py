@@ -268,3 +268,35 @@ OPTION_RULES = {
         "an integer >= 0",
     ),
 }
+
+
+def group_estimates(groups: list[np.ndarray], options: dict[str, Any], log: bool = False):
+    """``(estimate, low, high)`` of each group as bar and point draw it (NaN: none).
+
+    On a log axis (``log``) seaborn aggregates log10 of the values and draws 10 to the
+    power of the estimate and its interval: a mean is the geometric mean, a standard
+    deviation the geometric one; a count stays the rows counted.
+    """
+    name, _ = parse_estimator(options["estimator"])
+    out = []
+    for values in groups:
+        if log:
+            values = np.log10(values[values > 0])
+        if not values.size:
+            out.append((math.nan, math.nan, math.nan))
+            continue
+        found = estimate(
+            values, options["estimator"], options["errorbar"], options["n_boot"], options["seed"]
+        )
+        if log and name != "count":
+            found = tuple(10.0**v for v in found)
+        out.append(found)
+    return out
+
+
+def drawn_extent(groups: list[np.ndarray], options: dict[str, Any], log: bool = False):
+    """``{"y": (low, high)}``: what :func:`group_estimates` draws, for the shared limit of
+    a log axis (the split's pass over the shards); ``{}`` when nothing is drawn."""
+    ends = np.array(group_estimates(groups, options, log), dtype=float).ravel()
+    ends = ends[np.isfinite(ends) & (ends > 0)] if log else ends[np.isfinite(ends)]
+    return {"y": (float(ends.min()), float(ends.max()))} if ends.size else {}
