@@ -2,7 +2,8 @@
 
 Where x values repeat, y is aggregated per x value (``estimator`` and its
 ``errorbar`` band as bar and point: :mod:`tilegrid.kinds._estimate`; a mean or sum
-from per-value sums, any other estimator from each value's rows).  Above
+from per-value sums, any other estimator from each value's rows; on a log axis of
+log10 of the values, as seaborn).  Above
 ``max_vertices`` distinct x values a line is aggregated per pixel column instead,
 so it stays a few hundred vertices.
 
@@ -143,15 +144,30 @@ def bands(table, sidecar: Sidecar, options: dict[str, Any], columns: int):
     itself where an x value has a single row.
     """
     xs_spec, ys_spec = sidecar["x"], sidecar["y"]
-    lo_x, hi_x = xs_spec["lim"]
+    log_x, log_y = (spec.get("scale") == "log" for spec in (xs_spec, ys_spec))
+    lo_x, hi_x = np.log10(xs_spec["lim"]) if log_x else xs_spec["lim"]
     out = []
     for color, x, y in by_hue(table, sidecar, xs_spec["column"], ys_spec["column"]):
+        x, y = on_log_axes(x, y, log_x, log_y)
         keys = x
         if np.unique(x).size > options["max_vertices"]:  # aggregate per pixel column
             keys = np.floor((x - lo_x) / (hi_x - lo_x) * columns)
         px, est, lo, hi, n = aggregate(x, y, keys, options)
-        out.append((color, px, est, np.where(n > 1, lo, est), np.where(n > 1, hi, est), n))
+        lo, hi = np.where(n > 1, lo, est), np.where(n > 1, hi, est)
+        if log_y:
+            est, lo, hi = 10.0**est, 10.0**lo, 10.0**hi
+        out.append((color, 10.0**px if log_x else px, est, lo, hi, n))
     return out
+
+
+def on_log_axes(x: np.ndarray, y: np.ndarray, log_x: bool, log_y: bool):
+    """``(x, y)`` as seaborn aggregates them: log10 of the values of a log axis (the
+    rows with a value there that is not positive left out), else the values."""
+    if not (log_x or log_y):
+        return x, y
+    keep = ((x > 0) if log_x else True) & ((y > 0) if log_y else True)
+    x, y = x[keep], y[keep]
+    return (np.log10(x) if log_x else x), (np.log10(y) if log_y else y)
 
 
 def pixel_columns(sidecar: Sidecar, ax=None) -> int:
