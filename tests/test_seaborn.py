@@ -9,6 +9,8 @@ its figure-level functions draw. Tolerances are stated per test; the README's
 
 from __future__ import annotations
 
+import json
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -999,3 +1001,46 @@ def test_line_on_a_log_axis_aggregates_the_logs_as_lineplot(tmp_path):
         tolerance = 1e-9 if n.max() < 30 else 0.15 * (theirs[:, 1:] - theirs[:, :1]) / 2
         assert (np.abs(ends - theirs) <= tolerance).all(), continent
         assert sidecar["y"]["lim"][0] > 0 and sidecar["y"]["lim"][1] >= hi.max()
+
+
+# ---------------------------------------------------------------- hue_norm
+
+
+def test_hue_norm_colours_a_numeric_hue_as_relplot(penguins, penguins_parquet, tmp_path):
+    """hue_norm (3500, 5000) g: every marker's colour is relplot's, masses beyond the
+    range the colormap's ends (within 2/255: 1.1/255 measured, the colormap's own
+    sampling of seaborn's cubehelix); the legend's colorbar spans the range."""
+    from matplotlib.colors import to_rgba_array
+    from tilegrid.kinds import scatter
+
+    spec = {"col": "island", "kind": "scatter", "x": "bill_length_mm", "y": "bill_depth_mm"}
+    ids = _split(penguins_parquet, tmp_path, hue="body_mass_g", hue_norm=[3500, 5000], **spec)
+    grid = sns.relplot(
+        penguins, x="bill_length_mm", y="bill_depth_mm", hue="body_mass_g", col="island",
+        hue_norm=(3500, 5000),
+    )  # fmt: skip
+
+    def points(ax):
+        collection = ax.collections[0]
+        xy = collection.get_offsets()
+        colors = to_rgba_array(collection.get_facecolors())
+        return np.array(sorted(map(tuple, np.c_[xy, colors[:, :3]])))
+
+    try:
+        seaborn = {island: points(ax) for island, ax in _axes_by_title(grid).items()}
+    finally:
+        plt.close(grid.figure)
+    for island, tid in ids.items():
+        sidecar = read_sidecar(str(tmp_path / f"{tid}.json"))
+        fig, ax = plt.subplots()
+        try:
+            scatter.draw(
+                ax, read_shard(str(tmp_path / f"{tid}.arrow")), sidecar, _options("scatter")
+            )
+            mine = points(ax)
+        finally:
+            plt.close(fig)
+        assert mine.shape == seaborn[island].shape, island
+        assert np.allclose(mine, seaborn[island], rtol=0, atol=2 / 255), island
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["legend"]["lim"] == [3500.0, 5000.0]

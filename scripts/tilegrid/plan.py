@@ -46,6 +46,9 @@ class SplitSpec:
     y: str | None = None
     hue: str | None = None
     hue_order: list[Any] | None = None
+    #: a numeric hue's colormap range ``[vmin, vmax]`` (seaborn's ``hue_norm``), else
+    #: the grid's range of its values
+    hue_norm: list[float] | None = None
     palette: Any = None
     options: dict[str, Any] = field(default_factory=dict)
     sharex: bool | str = True

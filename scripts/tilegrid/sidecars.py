@@ -138,8 +138,10 @@ def hue_mapping(plan: SplitPlan, levels: pa.Array | None, stats: list[TileStats]
     """The hue colors of the whole grid, fixed here so every tile agrees.
 
     A categorical hue (``levels``) gets one color per level; a numeric hue
-    (no levels) a colormap over the grid-wide range of its values and the
-    bounded groups of :func:`tilegrid.palettes.numeric_hue`.
+    (no levels) a colormap over the grid-wide range of its values, or over
+    ``hue_norm`` (seaborn's: values beyond it get the colormap's end colours, and
+    join the outer groups), and the bounded groups of
+    :func:`tilegrid.palettes.numeric_hue`.
     """
     from .palettes import PaletteError, numeric_hue, palette_colors
 
@@ -147,6 +149,8 @@ def hue_mapping(plan: SplitPlan, levels: pa.Array | None, stats: list[TileStats]
     try:
         if levels is None:
             lim = union((m.min, m.max) for s in stats for m in s.all("hue"))
+            if spec.hue_norm is not None:
+                lim = (float(spec.hue_norm[0]), float(spec.hue_norm[1]))
             return numeric_hue(spec.hue, spec.hue_palette, lim, plan.hue_is_integer)
         names = [json_value(v) for v in levels]
         colors = palette_colors(spec.hue_palette, len(names), names)
