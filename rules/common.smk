@@ -266,7 +266,7 @@ def scan_units(wildcards):
 def scan_spec():
     """What a scan needs of the split's spec: not the other files, nor what only the
     gather decides (sharing, palette, tile size, the tile limit)."""
-    skip = ("data", "palette", "sharex", "sharey", "sharec", "max_tiles", "tile_px")
+    skip = ("data", "palette", "hue_norm", "sharex", "sharey", "sharec", "max_tiles", "tile_px")
     return {k: v for k, v in split_spec().items() if k not in skip}
 
 
@@ -304,6 +304,7 @@ def split_spec():
         "y": plot["y"],
         "hue": plot["hue"],
         "hue_order": plot["hue_order"],
+        "hue_norm": plot["hue_norm"],
         "palette": plot["palette"],
         "options": plot["options"],
         "sharex": config["sharex"],

@@ -184,7 +184,6 @@ def wait_for_no_process_in(folder: Path, seconds: float) -> list[str]:
     return left
 
 
-
 def render_tiles(shards: Path, out: Path, tiles, plot: dict, tile: dict):
     """Render every tile of a split (its shards and sidecars in ``shards``) into ``out``,
     in this process: ``({id: TileMeta dict}, {id: PNG path})``, as the mosaic reads them."""
@@ -379,12 +378,15 @@ SPECS = {
     "violin": {"x": "g", "y": "v"},
     "box": {"x": "g", "y": "v"},
     "boxen": {"x": "g", "y": "v"},
+    "count": {"x": "g"},
     "bar": {"x": "g", "y": "v"},
     "point": {"x": "g", "y": "v"},
     "hist": {"x": "v"},
     "kde": {"x": "v"},
     "ecdf": {"x": "v"},
     "scatter": {"x": "u", "y": "v"},
+    "strip": {"x": "g", "y": "v"},
+    "swarm": {"x": "g", "y": "v"},
     "line": {"x": "u", "y": "v"},
     "density": {"x": "u", "y": "v"},
     "hexbin": {"x": "u", "y": "v"},

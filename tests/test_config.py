@@ -39,6 +39,10 @@ CASES = {
         "config key 'plot.hue': column 'grp' is not in data file 'data.parquet' (did you mean",
     ),
     "unknown kind": ({"plot": {"kind": "violine"}}, "unknown kind 'violine'"),
+    "hue_norm backwards": (
+        {"plot": {"hue_norm": [5, 1]}},
+        "config key 'plot.hue_norm': [5, 1] is not [vmin, vmax], vmin < vmax",
+    ),
     "chunks with facets": ({"facet": {"chunks": 4}}, "'facet.chunks' cannot be combined"),
     "unknown option": (
         {"plot": {"options": {"bw": 1}}},

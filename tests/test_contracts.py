@@ -67,9 +67,9 @@ def test_optional_hooks_a_kind_defines_have_the_right_shape(name):
 
 
 def test_a_kind_without_optional_hooks_gets_their_defaults():
-    kind = get_kind("box")  # defines none of COLOR, HUE_BY_VALUE, scales, binned_extents
+    kind = get_kind("strip")  # defines none of COLOR, HUE_BY_VALUE, scales, binned_extents
     assert (kind.color, kind.hue_by_value, kind.binned_extents) == (False, False, None)
-    assert kind.scales({}) == {}
+    assert kind.scales({}) == {} and kind.binned_pass({}) and not kind.counts_rows
 
 
 def test_contract_files_have_one_layout(tmp_path):

@@ -6,6 +6,7 @@ Everything here runs when the workflow is parsed, before any job starts.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 from typing import Any
@@ -95,11 +96,21 @@ def check_config(
         if not _role_column(plot, role):
             raise ConfigError(f"config key {_role_key(role)!r}: kind {plot['kind']!r} needs it")
     check_palette(plot.get("palette"), plot.get("hue_order"))
+    check_hue_norm(plot.get("hue_norm"))
     check_tile_size(config["tile"])
     check_print_size(config["tile"], config["mosaic"])
     check_templates(config["mosaic"])
     if check_data:
         check_columns(config, kind, table)
+
+
+def check_hue_norm(norm: list[float] | None) -> None:
+    """``plot.hue_norm`` is a range of two increasing finite numbers, or null."""
+    if norm is None:
+        return
+    lo, hi = (float(v) for v in norm)  # two numbers: the schema checked
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise ConfigError(f"config key 'plot.hue_norm': {norm!r} is not [vmin, vmax], vmin < vmax")
 
 
 def check_palette(palette: Any, hue_order: list[Any] | None = None) -> None:

@@ -40,7 +40,7 @@ def finish_split(
     sidecars = make_sidecars(plan, grid, levels, stats)
     if plan.kind.shared_bins is not None:
         share_bins(plan, grid, sidecars, stats, out_dir)
-    if plan.kind.binned_extents is not None:
+    if plan.kind.binned_extents is not None and plan.kind.binned_pass(plan.spec.options):
         refine_binned(plan, grid, sidecars, out_dir)
     for tid, sidecar in zip(grid.ids, sidecars):
         write_sidecar(sidecar_path(out_dir, tid), sidecar)

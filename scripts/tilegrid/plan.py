@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from .kinds import PlotKind, get_kind, resolve_options, role_columns, role_types
 from .levels import value_type
+from .stats import ROWS
 
 #: a tile's [width, height] in pixels under the schema's defaults (3.0 x 1.333 x 100)
 DEFAULT_TILE_PX = (400, 300)
@@ -45,6 +46,9 @@ class SplitSpec:
     y: str | None = None
     hue: str | None = None
     hue_order: list[Any] | None = None
+    #: a numeric hue's colormap range ``[vmin, vmax]`` (seaborn's ``hue_norm``), else
+    #: the grid's range of its values
+    hue_norm: list[float] | None = None
     palette: Any = None
     options: dict[str, Any] = field(default_factory=dict)
     sharex: bool | str = True
@@ -84,7 +88,8 @@ class SplitPlan:
     categorical_roles: list[str]
     #: the column of each categorical role, in the same order (a column may repeat)
     category_columns: list[str]
-    #: roles kept as numbers (their moments are merged per tile and category)
+    #: roles kept as numbers (their moments are merged per tile and category); with
+    #: the kind's ``COUNTS_ROWS`` also :data:`ROWS`, of no column (its moments count rows)
     numeric_roles: list[str]
     #: columns whose levels the first pass collects: facets, then categorical roles
     level_columns: list[str]
@@ -122,14 +127,16 @@ def make_plan(spec: SplitSpec, schema: pa.Schema) -> SplitPlan:
         shard = list(dict.fromkeys(columns.values()))
     hue_is_integer = bool(spec.hue) and pa.types.is_integer(value_type(schema.field(spec.hue).type))
     x_is_integer = bool(spec.x) and pa.types.is_integer(value_type(schema.field(spec.x).type))
+    kind = get_kind(spec.kind)
+    numeric = [r for r, t in roles.items() if t == "numeric"] + ([ROWS] if kind.counts_rows else [])
     return SplitPlan(
         spec=spec,
-        kind=get_kind(spec.kind),
+        kind=kind,
         columns=columns,
         roles=roles,
         categorical_roles=categorical,
         category_columns=category_columns,
-        numeric_roles=[r for r, t in roles.items() if t == "numeric"],
+        numeric_roles=numeric,
         level_columns=list(dict.fromkeys(spec.facets + category_columns)),
         shard_columns=shard,
         hue_is_integer=hue_is_integer,

@@ -125,12 +125,15 @@ def preprocess(table, spec: str):
 
 
 def apply_sidecar_axes(ax, sidecar: Sidecar, categorical: bool = True) -> None:
-    """Set the limits (and, if ``categorical``, the category ticks) agreed for this tile."""
+    """Set the scale and limits (and, if ``categorical``, the category ticks) agreed for
+    this tile: a log axis is one in a tile with nothing drawn too."""
     for name in ("x", "y"):
         axis = sidecar.get(name) or {}
         is_categorical = axis.get("type") == "categorical"
         if is_categorical and not categorical:
             continue
+        if axis.get("scale") == "log" and getattr(ax, f"get_{name}scale")() != "log":
+            getattr(ax, f"set_{name}scale")("log")
         lim = axis.get("lim")
         if lim is not None:
             getattr(ax, f"set_{name}lim")(*lim)

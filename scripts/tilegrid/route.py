@@ -175,7 +175,10 @@ class ScanRouter:
         group = self.groups.ids(digits, n)
         values, inexact = {}, {}
         for role in self.plan.numeric_roles:
-            name = self.plan.columns[role]
+            name = self.plan.columns.get(role)
+            if name is None:  # the rows role (COUNTS_ROWS): each row once, for its count
+                values[role] = np.zeros(n)
+                continue
             values[role] = numeric(batch.column(name), name)
             big = inexact_integers(batch.column(name))
             if big is not None:

@@ -68,13 +68,20 @@ def stable(values: Iterable[float], digits: int = 10) -> list[float]:
     return [float(f"{v:.{digits}g}") for v in values]
 
 
-def axis_limits(extent, scale: str, sticky: float | None = None) -> list[float]:
-    """Axis limits from an extent: margins on both sides, none beyond a sticky edge (0)."""
+def axis_limits(extent, scale: str, sticky=None) -> list[float]:
+    """Axis limits from an extent: margins on both sides, none beyond a sticky edge.
+
+    ``sticky``: a lower edge (0, where bars stand), or a ``(low, high)`` pair, either
+    None (a histogram of shares, ``multiple: fill``, spans exactly 0 to 1).
+    """
     if extent is None:
         return with_margin(np.nan, np.nan, scale=scale)
     lim = with_margin(*stable(extent), scale=scale)
-    if sticky is not None:
-        lim = [max(lim[0], sticky) if extent[0] >= sticky else lim[0], lim[1]]
+    low, high = sticky if isinstance(sticky, (list, tuple)) else (sticky, None)
+    if low is not None and extent[0] >= low:
+        lim[0] = max(lim[0], low)
+    if high is not None and extent[1] <= high:
+        lim[1] = min(lim[1], high)
     return stable(lim)
 
 

@@ -138,8 +138,10 @@ def hue_mapping(plan: SplitPlan, levels: pa.Array | None, stats: list[TileStats]
     """The hue colors of the whole grid, fixed here so every tile agrees.
 
     A categorical hue (``levels``) gets one color per level; a numeric hue
-    (no levels) a colormap over the grid-wide range of its values and the
-    bounded groups of :func:`tilegrid.palettes.numeric_hue`.
+    (no levels) a colormap over the grid-wide range of its values, or over
+    ``hue_norm`` (seaborn's: values beyond it get the colormap's end colours, and
+    join the outer groups), and the bounded groups of
+    :func:`tilegrid.palettes.numeric_hue`.
     """
     from .palettes import PaletteError, numeric_hue, palette_colors
 
@@ -147,6 +149,8 @@ def hue_mapping(plan: SplitPlan, levels: pa.Array | None, stats: list[TileStats]
     try:
         if levels is None:
             lim = union((m.min, m.max) for s in stats for m in s.all("hue"))
+            if spec.hue_norm is not None:
+                lim = (float(spec.hue_norm[0]), float(spec.hue_norm[1]))
             return numeric_hue(spec.hue, spec.hue_palette, lim, plan.hue_is_integer)
         names = [json_value(v) for v in levels]
         colors = palette_colors(spec.hue_palette, len(names), names)
@@ -202,8 +206,10 @@ def refine_binned(plan: SplitPlan, grid: Grid, sidecars: list[Sidecar], out_dir:
     """Pass 3, binned kinds: shared limits from what each tile's shard gives when drawn.
 
     A y extent is a count from 0 (histogram heights, KDE peaks) or, for kinds
-    whose ``binned_y`` is "data", an interval of values (line's bands), which
-    then replaces the data range of the partition pass.
+    whose ``binned_y`` is "data", an interval of values (line's bands, what a
+    categorical kind draws on a log axis), which then replaces the data range of
+    the partition pass.  An x extent is always an interval of values (a KDE's
+    support on a log axis).
     """
     spec = plan.spec
     extents = []
@@ -213,22 +219,23 @@ def refine_binned(plan: SplitPlan, grid: Grid, sidecars: list[Sidecar], out_dir:
             continue
         table = read_shard(os.path.join(out_dir, f"{tid}{SUFFIX}"))
         extents.append(plan.kind.binned_extents(table, sc, spec.options))
-    for axis, share in (("y", spec.sharey), ("c", spec.sharec)):
+    for axis, share in (("x", spec.sharex), ("y", spec.sharey), ("c", spec.sharec)):
         if not any(axis in e for e in extents):
             continue
-        groups = share_groups(grid.keys, share if axis == "y" else bool(share))
+        groups = share_groups(grid.keys, bool(share) if axis == "c" else share)
         if axis == "c" and any("c_hist" in e for e in extents):
             _share_quantiles(sidecars, [e.get("c_hist") for e in extents], groups)
+        data = axis == "x" or plan.kind.binned_y == "data"
         for sc, lim in zip(sidecars, shared([e.get(axis) for e in extents], groups)):
             if axis == "c":
                 sc["c"]["lim"] = color_limits(lim)
-            elif plan.kind.binned_y == "data" and (share is not False or not plan.user_code):
-                sc["y"]["extent"] = stable(lim) if lim else None
-                sc["y"]["lim"] = axis_limits(lim, sc["y"]["scale"])
-            elif share is not False and plan.kind.binned_y == "count":
+            elif data and (share is not False or not plan.user_code):
+                sc[axis]["extent"] = stable(lim) if lim else None
+                sc[axis]["lim"] = axis_limits(lim, sc[axis]["scale"])
+            elif share is not False and not data:
                 sc["y"]["lim"] = count_limits(lim)
             else:
-                sc["y"]["lim"] = None
+                sc[axis]["lim"] = None
 
 
 def _share_quantiles(sidecars: list[Sidecar], hists: list, groups: list[int]) -> None:

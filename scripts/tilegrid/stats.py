@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+#: the numeric role of no column whose moments count rows (kinds with ``COUNTS_ROWS``)
+ROWS = "rows"
+
 
 def _scale_of(lo: float, hi: float) -> float:
     """A power of two that brings values near the float limits down to about 1."""

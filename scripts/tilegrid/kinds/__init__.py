@@ -6,7 +6,8 @@ A kind is a module of this package (one whose name does not start with "_").
 :class:`~tilegrid.kinds._protocol.PlotKind`, which :func:`get_kind` returns,
 adds the defaults of the optional ones (``REQUIRED``, ``COLOR``,
 ``HUE_BY_VALUE``, ``scales``, ``binned_extents``, ``figure_norm``, ``BINNED_Y``,
-``PIXEL_GRID``).
+``PIXEL_GRID``, ``shared_bins``, ``DROP_EMPTY_CATEGORIES``, ``binned_pass``,
+``COUNTS_ROWS``).
 """
 
 from __future__ import annotations

@@ -223,3 +223,36 @@ def norm_total(sidecar: Sidecar, tile_total: float, options: dict[str, Any]) -> 
     if options["common_norm"] is True and sidecar.get("norm_rows"):
         return float(sidecar["norm_rows"])
     return tile_total
+
+
+def value_log(options: dict[str, Any]) -> bool:
+    """Whether a categorical kind's value axis (y) is logarithmic (``log_scale: true``)."""
+    return options.get("log_scale") is True
+
+
+def value_scales(options: dict[str, Any]) -> dict[str, str]:
+    """The ``scales`` hook of a categorical kind: ``log_scale: true`` makes y a log axis."""
+    return {"y": "log"} if value_log(options) else {}
+
+
+def log_pass(options: dict[str, Any]) -> bool:
+    """The ``binned_pass`` hook of a kind whose limits on a log axis come from its shards."""
+    return bool(log_axes(options))
+
+
+def log10_positive(values: np.ndarray) -> np.ndarray:
+    """log10 of the positive values, what seaborn computes on along a log axis (zero and
+    negative values have no place there)."""
+    return np.log10(values[values > 0])
+
+
+def positive_range(table, sidecar: Sidecar, axis: str = "y") -> dict[str, tuple[float, float]]:
+    """``{axis: (low, high)}``: the range of the tile's positive values of ``axis``, the
+    extent of what a box or letter-value plot draws on a log axis (or ``{}``)."""
+    values = numeric_of(table, sidecar[axis]["column"])
+    values = values[values > 0]
+    return {axis: (float(values.min()), float(values.max()))} if values.size else {}
+
+
+#: the check of a categorical kind's ``log_scale`` (for :func:`check`)
+LOG_SCALE_RULE = (lambda v: isinstance(v, bool), "true or false (a log y axis)")

@@ -62,6 +62,11 @@ def tile_norm(options: Options) -> bool:
     return False
 
 
+def always(options: Options) -> bool:
+    """The default ``binned_pass``: a kind with ``binned_extents`` needs its pass always."""
+    return True
+
+
 #: the optional hooks: the module's name for each, and (below) its default
 OPTIONAL_HOOKS = {
     "required": "REQUIRED",
@@ -74,6 +79,8 @@ OPTIONAL_HOOKS = {
     "pixel_grid": "PIXEL_GRID",
     "shared_bins": "shared_bins",
     "drop_empty_categories": "DROP_EMPTY_CATEGORIES",
+    "binned_pass": "binned_pass",
+    "counts_rows": "COUNTS_ROWS",
 }
 
 
@@ -110,6 +117,11 @@ class PlotKind:
       (not categorical) column none of whose rows has a value drawn is no category
       of the axes (a pivot's semantics: seaborn's heatmap of ``pivot_table``);
       False by default (seaborn's catplot keeps such a category, empty).
+    - ``binned_pass(options)`` (``binned_pass``): whether these options need the
+      pass of ``binned_extents`` (e.g. only on a log axis); True by default.
+    - ``counts_rows`` (``COUNTS_ROWS``): the split counts the rows of each tile and
+      category as the moments of a role of no column, ``"rows"`` (kind count, which
+      has no numeric role); False by default.
     """
 
     name: str
@@ -128,6 +140,8 @@ class PlotKind:
     pixel_grid: bool = False
     shared_bins: Callable[[Any, Options], Bins] | None = None
     drop_empty_categories: bool = False
+    binned_pass: Callable[[Options], bool] = always
+    counts_rows: bool = False
 
     @classmethod
     def of(cls, name: str, module: Kind) -> PlotKind:

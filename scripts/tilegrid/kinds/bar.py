@@ -1,24 +1,37 @@
 """Bars of an estimate per category with analytic error bars, as seaborn's ``barplot``.
 
-The error bar of the mean is Student-t's confidence interval (``("ci", 95)``
-by default), of the median the order-statistic interval; no bootstrap over
-millions of rows.
+``estimator`` and ``errorbar`` as seaborn (:mod:`tilegrid.kinds._estimate`): the
+confidence interval is seaborn's seeded bootstrap below 30 values a group, and
+its closed form above (Student's t for a mean): no bootstrap over millions of rows.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..contracts import Sidecar
 from ..stats import TileStats
 from . import _estimate
-from ._common import categorical_groups, check, dodge, in_range, positive
+from ._common import (
+    LOG_SCALE_RULE,
+    categorical_groups,
+    check,
+    dodge,
+    in_range,
+    log_pass,
+    positive,
+    value_log,
+    value_scales,
+)
 
 ROLES = {"x": "categorical", "y": "numeric"}
 REQUIRED = ("y",)
 OPTIONS: dict[str, Any] = {
     "estimator": "mean",
     "errorbar": ["ci", 95],
+    "n_boot": 1000,
+    "seed": 0,
     "width": 0.8,
     "color": "#4c72b0",
     "alpha": 1.0,
@@ -27,7 +40,10 @@ OPTIONS: dict[str, Any] = {
     "err_linewidth": 1.5,
     "capsize": 0.0,
     "order": None,
+    "log_scale": False,
 }
+#: on a log axis the shared limits are what is drawn, measured on the shards
+BINNED_Y = "data"
 
 
 def check_options(options: dict[str, Any]) -> None:
@@ -36,6 +52,7 @@ def check_options(options: dict[str, Any]) -> None:
         options,
         {
             **_estimate.OPTION_RULES,
+            "log_scale": LOG_SCALE_RULE,
             "width": (in_range(0.01, 1.0), "a number in (0, 1]"),
             "alpha": (in_range(0, 1), "a number in [0, 1]"),
             "err_linewidth": (positive, "a positive number"),
@@ -44,23 +61,36 @@ def check_options(options: dict[str, Any]) -> None:
     )
 
 
+scales = value_scales
+binned_pass = log_pass
+
+
 def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, Any]:
-    """From 0 to the furthest error bar; bars stand on 0 (no margin below it)."""
+    """From 0 to the furthest error bar; bars stand on 0 (no margin below it).  On a log
+    axis what is drawn is measured on the shards (:func:`binned_extents`)."""
     span = _estimate.extent(stats, options["estimator"], options["errorbar"])
-    if span is None:
+    if span is None or value_log(options):
         return {}
     return {"y": (min(0.0, span[0]), max(0.0, span[1])), "y_sticky": 0.0}
+
+
+def binned_extents(table, sidecar: Sidecar, options: dict[str, Any]) -> dict[str, Any]:
+    """On a log axis (the only pass that asks): the estimates and error bars drawn."""
+    groups, *_ = categorical_groups(table, sidecar)
+    return _estimate.drawn_extent(groups, options, log=True)
 
 
 def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:
     """One bar per x category (dodged by hue) with its error bar."""
     groups, _, n_h, hue_colors = categorical_groups(table, sidecar)
     offsets, slot = dodge(n_h, options["width"])
-    for g, values in enumerate(groups):
-        if not values.size:
+    log = value_log(options)
+    if log:  # bars from the axis' foot to 10 to the power of the logs' estimate
+        ax.set_yscale("log")
+    for g, (est, lo, hi) in enumerate(_estimate.group_estimates(groups, options, log)):
+        if not math.isfinite(est):  # no rows, or the std or var of a single value
             continue
         i, j = divmod(g, n_h)
-        est, lo, hi = _estimate.estimate(values, options["estimator"], options["errorbar"])
         pos = i + offsets[j]
         ax.bar(
             pos,

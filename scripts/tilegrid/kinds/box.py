@@ -2,7 +2,9 @@
 
 Whiskers reach the furthest values within ``whis`` IQRs of the box; values
 beyond are drawn as fliers, at most ``max_fliers`` per box (evenly spaced by
-rank, always including the extremes), so millions of outliers stay cheap.
+rank, always including the extremes), so millions of outliers stay cheap.  With
+``log_scale`` the statistics are those of log10 of the positive values, as
+seaborn's on a log axis.
 """
 
 from __future__ import annotations
@@ -13,7 +15,19 @@ import numpy as np
 
 from ..contracts import Sidecar
 from ..stats import TileStats
-from ._common import categorical_groups, check, dodge, in_range, positive
+from ._common import (
+    LOG_SCALE_RULE,
+    categorical_groups,
+    check,
+    dodge,
+    in_range,
+    log10_positive,
+    log_pass,
+    positive,
+    positive_range,
+    value_log,
+    value_scales,
+)
 from ._select import percentiles
 
 ROLES = {"x": "categorical", "y": "numeric"}
@@ -28,7 +42,12 @@ OPTIONS: dict[str, Any] = {
     "showfliers": True,
     "max_fliers": 1000,
     "order": None,
+    "log_scale": False,
 }
+#: on a log axis the shared limits are the positive values' range, found in the shards
+BINNED_Y = "data"
+scales = value_scales
+binned_pass = log_pass
 
 
 def check_options(options: dict[str, Any]) -> None:
@@ -41,14 +60,33 @@ def check_options(options: dict[str, Any]) -> None:
             "linewidth": (positive, "a positive number"),
             "fliersize": (in_range(0, 100), "a number in [0, 100]"),
             "max_fliers": (lambda v: isinstance(v, int) and v >= 0, "an integer >= 0"),
+            "log_scale": LOG_SCALE_RULE,
         },
     )
 
 
 def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
-    """The data range: whiskers and fliers stay within it."""
+    """The data range: whiskers and fliers stay within it (on a log axis, the positive
+    values': :func:`binned_extents`)."""
     ms = stats.all("y")
-    return {"y": (min(m.min for m in ms), max(m.max for m in ms))} if ms else {}
+    if not ms or value_log(options):
+        return {}
+    return {"y": (min(m.min for m in ms), max(m.max for m in ms))}
+
+
+def binned_extents(table, sidecar: Sidecar, options: dict[str, Any]) -> dict[str, Any]:
+    """On a log axis (the only pass that asks): the range of the positive values."""
+    return positive_range(table, sidecar)
+
+
+def log_box_stats(values: np.ndarray, whis: float, max_fliers: int) -> dict[str, Any] | None:
+    """:func:`box_stats` on a log axis, as seaborn: of log10 of the positive values, drawn
+    at 10 to their power (whiskers reach ``whis`` IQRs of the logs); None without any."""
+    logs = log10_positive(values)
+    if not logs.size:
+        return None
+    st = box_stats(logs, whis, max_fliers)
+    return {k: 10.0**v for k, v in st.items()}
 
 
 def box_stats(values: np.ndarray, whis: float, max_fliers: int) -> dict[str, Any]:
@@ -76,13 +114,21 @@ def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:
     groups, _, n_h, hue_colors = categorical_groups(table, sidecar)
     offsets, slot = dodge(n_h, options["width"])
     edge, lw = options["linecolor"], options["linewidth"]
+    log = value_log(options)
+    if log:
+        ax.set_yscale("log")
     for g, values in enumerate(groups):
         if not values.size:
             continue
         i, j = divmod(g, n_h)
         color = hue_colors[j] if hue_colors else options["color"]
+        stats = (log_box_stats if log else box_stats)(
+            values, options["whis"], options["max_fliers"]
+        )
+        if stats is None:
+            continue
         ax.bxp(
-            [box_stats(values, options["whis"], options["max_fliers"])],
+            [stats],
             positions=[i + offsets[j]],
             widths=[slot * 0.9 if n_h > 1 else slot],
             patch_artist=True,

@@ -48,7 +48,22 @@ import numpy as np
 
 from ..contracts import Sidecar
 from ..stats import TileStats
-from ._common import categorical_groups, check, data_ranges, dodge, in_range, no_data, positive
+from ._common import (
+    LOG_SCALE_RULE,
+    categorical_groups,
+    check,
+    data_ranges,
+    dodge,
+    in_range,
+    log10_positive,
+    log_pass,
+    no_data,
+    positive,
+    positive_range,
+    value_log,
+    value_scales,
+)
+from ._husl import light_tint
 
 ROLES = {"x": "categorical", "y": "numeric"}
 REQUIRED = ("y",)
@@ -66,7 +81,12 @@ OPTIONS: dict[str, Any] = {
     "fliersize": 5.0,
     "max_fliers": 1000,
     "order": None,
+    "log_scale": False,
 }
+#: on a log axis the shared limits are the positive values' range, found in the shards
+BINNED_Y = "data"
+scales = value_scales
+binned_pass = log_pass
 K_DEPTHS = ("tukey", "proportion", "trustworthy", "full")
 WIDTH_METHODS = ("exponential", "linear", "area")
 #: deepest integer ``k_depth``: tails of 2 ** -61 are below any float sample's resolution
@@ -104,13 +124,20 @@ def check_options(options: dict[str, Any]) -> None:
             "showfliers": (lambda v: isinstance(v, bool), "true or false"),
             "fliersize": (in_range(0, 100), "a number in [0, 100]"),
             "max_fliers": (lambda v: isinstance(v, int) and v >= 0, "an integer >= 0"),
+            "log_scale": LOG_SCALE_RULE,
         },
     )
 
 
 def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
-    """The data range: every letter value and outlier lies within it."""
-    return data_ranges(stats, ("y",))
+    """The data range: every letter value and outlier lies within it (on a log axis the
+    positive values', :func:`binned_extents`)."""
+    return {} if value_log(options) else data_ranges(stats, ("y",))
+
+
+def binned_extents(table, sidecar: Sidecar, options: dict[str, Any]) -> dict[str, Any]:
+    """On a log axis (the only pass that asks): the range of the positive values."""
+    return positive_range(table, sidecar)
 
 
 # ---------------------------------------------------------------- statistics
@@ -218,71 +245,6 @@ def box_widths(lv: LetterValues, width: float, method: str) -> np.ndarray:
     return rel / rel.max() * width
 
 
-def _husl_bounds(lightness: float) -> list[tuple[float, float]]:
-    """The six lines (slope, intercept) bounding the sRGB gamut in the (u, v) chroma
-    plane at CIELUV lightness ``lightness``."""
-    sub = (lightness + 16) ** 3 / 1560896
-    if sub <= _EPSILON:
-        sub = lightness / _KAPPA
-    lines = []
-    for m1, m2, m3 in _XYZ_TO_RGB:
-        for t in (0.0, 1.0):
-            top1 = (284517 * m1 - 94839 * m3) * sub
-            top2 = (838422 * m3 + 769860 * m2 + 731718 * m1) * lightness * sub
-            top2 -= 769860 * t * lightness
-            bottom = (632260 * m3 - 126452 * m2) * sub + 126452 * t
-            lines.append((top1 / bottom, top2 / bottom))
-    return lines
-
-
-def _max_chroma(lightness: float, hue_deg: float) -> float:
-    """The largest CIELUV chroma inside sRGB at this lightness and hue (HUSL's 100 %)."""
-    h = math.radians(hue_deg)
-    reach = [b / (math.sin(h) - m * math.cos(h)) for m, b in _husl_bounds(lightness)]
-    return min(r for r in reach if r >= 0)
-
-
-_XYZ_TO_RGB = ((3.2406, -1.5372, -0.4986), (-0.9689, 1.8758, 0.0415), (0.0557, -0.2040, 1.0570))
-_RGB_TO_XYZ = ((0.4124, 0.3576, 0.1805), (0.2126, 0.7152, 0.0722), (0.0193, 0.1192, 0.9505))
-_REF_U, _REF_V = 0.19784, 0.46834  # D65 white point in (u', v')
-_EPSILON, _KAPPA = 0.008856, 903.3
-
-
-def light_tint(color: Any) -> tuple[float, float, float]:
-    """The light end of seaborn's ``light_palette(color)``: the colour's HUSL hue at
-    15 % of its HUSL saturation and lightness 95, as sRGB."""
-    from matplotlib.colors import to_rgb
-
-    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(color)]
-    x, y, z = (sum(m * c for m, c in zip(row, lin)) for row in _RGB_TO_XYZ)
-    light = 116 * y ** (1 / 3) - 16 if y > _EPSILON else y * _KAPPA
-    if light < 1e-8 or x + 15 * y + 3 * z == 0:  # black: no hue, no saturation
-        hue, saturation = 0.0, 0.0
-    else:
-        denom = x + 15 * y + 3 * z
-        u = 13 * light * (4 * x / denom - _REF_U)
-        v = 13 * light * (9 * y / denom - _REF_V)
-        hue = math.degrees(math.atan2(v, u)) % 360
-        saturation = math.hypot(u, v) / _max_chroma(light, hue) if light < 99.9999999 else 0.0
-    return _husl_rgb(hue, 0.15 * saturation, 95.0)
-
-
-def _husl_rgb(hue: float, saturation: float, light: float) -> tuple[float, float, float]:
-    """sRGB (clipped to [0, 1]) of HUSL ``hue`` (degrees), ``saturation`` (0-1), ``light``."""
-    chroma = _max_chroma(light, hue) * saturation
-    u = chroma * math.cos(math.radians(hue)) / (13 * light) + _REF_U
-    v = chroma * math.sin(math.radians(hue)) / (13 * light) + _REF_V
-    y = ((light + 16) / 116) ** 3 if light > 8 else light / _KAPPA
-    x = 9 * y * u / (4 * v)
-    z = y * (12 - 3 * u - 20 * v) / (4 * v)
-    rgb = []
-    for row in _XYZ_TO_RGB:
-        c = row[0] * x + row[1] * y + row[2] * z
-        c = 12.92 * c if c <= 0.0031308 else 1.055 * c ** (1 / 2.4) - 0.055
-        rgb.append(min(max(c, 0.0), 1.0))
-    return rgb[0], rgb[1], rgb[2]
-
-
 def level_colors(color: Any, lv: LetterValues) -> np.ndarray:
     """RGBA fill of each box: ``2 ** (-e / 3)`` of the way from :func:`light_tint` to
     ``color``, ``e`` levels out from the quartile box (through a 256-colour map, as
@@ -317,18 +279,29 @@ def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:
         return
     offsets, slot = dodge(n_h, options["width"])
     linecolor = options["linecolor"] or auto_linecolor(hue_colors or [options["color"]])
+    log = value_log(options)
+    if log:  # seaborn's letter values of log10 of the values, drawn at 10 to their power
+        ax.set_yscale("log")
     for g, values in present:
         i, j = divmod(g, n_h)
         color = hue_colors[j] if hue_colors else options["color"]
-        lv = letter_values(values, options)
-        _draw_one(ax, i + offsets[j], lv, slot, color, linecolor, options)
+        values = log10_positive(values) if log else values
+        if values.size:
+            lv = letter_values(values, options)
+            _draw_one(ax, i + offsets[j], lv, slot, color, linecolor, options, log)
 
 
-def _draw_one(ax, pos: float, lv: LetterValues, width: float, color, linecolor, options) -> None:
+def _draw_one(
+    ax, pos: float, lv: LetterValues, width: float, color, linecolor, options, log: bool
+) -> None:
+    from dataclasses import replace
+
     from matplotlib.collections import PatchCollection
     from matplotlib.patches import Rectangle
 
-    widths = box_widths(lv, width, options["width_method"])
+    widths = box_widths(lv, width, options["width_method"])  # of the values' logs on a log axis
+    if log:
+        lv = replace(lv, values=10.0**lv.values, median=10.0**lv.median, fliers=10.0**lv.fliers)
     boxes = [
         Rectangle((pos - w / 2, lo), w, hi - lo)
         for w, lo, hi in zip(widths, lv.values[:-1], lv.values[1:])

@@ -1,4 +1,5 @@
-"""Histograms, as seaborn's ``displot(kind="hist")`` (x numeric; hue layered).
+"""Histograms, as seaborn's ``displot(kind="hist")`` (x numeric; hue layered, stacked,
+filled or dodged: ``multiple``).
 
 The bins are the whole grid's: the split streams every kept x value once more
 and fixes them in each sidecar (``bins``, see :func:`shared_bins`), so every
@@ -20,7 +21,8 @@ import numpy as np
 from .. import binning
 from ..contracts import Bins, Sidecar
 from ..stats import TileStats
-from ._common import by_hue, check, data_ranges, in_range, log_scales, norm_total
+from ._common import check, data_ranges, hue_of, in_range, log_scales, norm_total, numeric_of
+from ._multiple import MULTIPLES, arrange, draw_bars, tallest
 
 ROLES = {"x": "numeric"}
 REQUIRED = ("x",)
@@ -36,6 +38,7 @@ OPTIONS: dict[str, Any] = {
     "color": "#4c72b0",
     "linewidth": 0.5,
     "log_scale": False,
+    "multiple": "layer",
 }
 LABELS = {"frequency": "Frequency", "proportion": "Proportion", "probability": "Probability"}
 
@@ -53,6 +56,7 @@ def check_options(options: dict[str, Any]) -> None:
             "discrete": (lambda v: v is True or v is False or v == "auto", 'true, false or "auto"'),
             "stat": (lambda v: v in STATS, "one of " + ", ".join(STATS)),
             "element": (lambda v: v in ("bars", "step"), "bars or step"),
+            "multiple": (lambda v: v in MULTIPLES, "one of " + ", ".join(MULTIPLES)),
             "alpha": (lambda v: v is None or in_range(0, 1)(v), "null or a number in [0, 1]"),
             "common_norm": (lambda v: v in (True, False, "tile"), 'true, false or "tile"'),
         },
@@ -87,11 +91,18 @@ scales = log_scales
 
 
 def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, Any]:
-    """The data range of x; bars stand on 0."""
+    """The data range of x; bars stand on 0 (``multiple: fill`` with hue: from 0 to 1)."""
     ranges = data_ranges(stats, ("x",))
     if not ranges:
         return {}
+    if filled(options, "hue" in stats.cat_roles or "hue" in stats.moments):
+        return {**ranges, "y": (0.0, 1.0), "y_sticky": [0.0, 1.0]}
     return {**ranges, "y_sticky": 0.0}
+
+
+def filled(options: dict[str, Any], hue: bool) -> bool:
+    """Whether the bars are shares of each bin (``multiple: fill``; seaborn's needs a hue)."""
+    return options["multiple"] == "fill" and hue
 
 
 def figure_norm(options: dict[str, Any]) -> bool:
@@ -136,14 +147,34 @@ def bin_edges(sidecar: Sidecar, options: dict[str, Any]) -> np.ndarray:
 
 def heights(table, sidecar: Sidecar, options: dict[str, Any]):
     """``(edges, [(color, heights)])`` per hue level, normalised by ``stat``."""
+    edges, layers, _ = level_heights(table, sidecar, options)
+    return edges, [(color, h) for _, color, h in layers]
+
+
+def hue_layers(table, sidecar: Sidecar) -> tuple[list[tuple[int, Any, np.ndarray]], int]:
+    """``([(level, color, x)], levels)``: the x values of each hue level present, with its
+    index among the grid's ``levels`` (one level, color None, without hue)."""
+    x = numeric_of(table, sidecar["x"]["column"])
+    codes, colors = hue_of(table, sidecar)
+    if codes is None:
+        return [(0, None, x)], 1
+    layers = []
+    for level, color in enumerate(colors):
+        mask = codes == level
+        if mask.any():
+            layers.append((level, color, x[mask]))
+    return layers, len(colors)
+
+
+def level_heights(table, sidecar: Sidecar, options: dict[str, Any]):
+    """``(edges, [(level, color, heights)], levels)``: :func:`heights` with each layer's hue
+    level and the grid's count of them."""
     edges = bin_edges(sidecar, options)
-    layers = [
-        (c, binning.counts(x, sidecar["bins"]).astype(float))
-        for c, x in by_hue(table, sidecar, sidecar["x"]["column"])
-    ]
-    total = norm_total(sidecar, sum(h.sum() for _, h in layers), options)
+    layers, n_levels = hue_layers(table, sidecar)
+    layers = [(lv, c, binning.counts(x, sidecar["bins"]).astype(float)) for lv, c, x in layers]
+    total = norm_total(sidecar, sum(h.sum() for _, _, h in layers), options)
     out = []
-    for color, h in layers:
+    for level, color, h in layers:
         norm = total if options["common_norm"] in (True, "tile") else h.sum()
         stat = options["stat"]
         if stat in ("probability", "proportion"):
@@ -154,20 +185,38 @@ def heights(table, sidecar: Sidecar, options: dict[str, Any]):
             h = h / max(norm, 1) / np.diff(edges)
         elif stat == "frequency":
             h = h / np.diff(edges)
-        out.append((color, h))
-    return edges, out
+        out.append((level, color, h))
+    return edges, out, n_levels
+
+
+def arranged(table, sidecar: Sidecar, options: dict[str, Any]):
+    """Each hue level's bars as ``multiple`` places them (:mod:`tilegrid.kinds._multiple`)."""
+    edges, layers, n_levels = level_heights(table, sidecar, options)
+    multiple = options["multiple"] if sidecar.get("hue") else "layer"
+    return arrange(edges, layers, n_levels, multiple, log=bool(sidecar["bins"]["log"]))
 
 
 def binned_extents(table, sidecar: Sidecar, options: dict[str, Any]) -> dict[str, Any]:
-    """The tallest bar, for a shared y limit."""
+    """The tallest bar (stacked: the tallest stack), for a shared y limit; none for
+    shares of each bin (``multiple: fill``), which span 0 to 1."""
+    if filled(options, bool(sidecar.get("hue"))):
+        return {}
+    if options["multiple"] in ("stack", "fill"):
+        return {"y": (0.0, tallest(arranged(table, sidecar, options)))}
     _, layers = heights(table, sidecar, options)
     return {"y": (0.0, max((h.max() for _, h in layers if h.size), default=0.0))}
 
 
 def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:
-    """Bars (or steps) per hue level, layered with transparency when there is hue."""
+    """Bars (or steps) per hue level: layered with transparency, or stacked, filled or
+    dodged (``multiple``)."""
     if sidecar["x"].get("scale") == "log":
         ax.set_xscale("log")
+    if options["multiple"] != "layer" and sidecar.get("hue"):
+        alpha = options["alpha"] if options["alpha"] is not None else 0.75
+        draw_bars(ax, arranged(table, sidecar, options), options, alpha)
+        ax.set_ylabel(LABELS.get(options["stat"], options["stat"].capitalize()))
+        return
     edges, layers = heights(table, sidecar, options)
     alpha = options["alpha"] if options["alpha"] is not None else (0.5 if len(layers) > 1 else 0.75)
     for color, h in layers:

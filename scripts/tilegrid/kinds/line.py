@@ -1,9 +1,11 @@
 """Lines through x-sorted data, as seaborn's ``lineplot``.
 
-Where x values repeat, y is aggregated per x value (``estimator`` mean, with an
-``errorbar`` band: analytic, or seaborn's bootstrap for an x value of fewer than
-``BOOTSTRAP_BELOW`` rows, as bar and point). Above ``max_vertices`` distinct x values a line
-is aggregated per pixel column instead, so it stays a few hundred vertices.
+Where x values repeat, y is aggregated per x value (``estimator`` and its
+``errorbar`` band as bar and point: :mod:`tilegrid.kinds._estimate`; a mean or sum
+from per-value sums, any other estimator from each value's rows; on a log axis of
+log10 of the values, as seaborn).  Above
+``max_vertices`` distinct x values a line is aggregated per pixel column instead,
+so it stays a few hundred vertices.
 
 The shared y limit holds exactly what is drawn, the estimates and their bands:
 the split aggregates each tile's shard as :func:`draw` does (:func:`bands`, in
@@ -20,7 +22,7 @@ import numpy as np
 from ..contracts import Sidecar
 from ..stats import Moments, TileStats
 from . import _estimate
-from ._common import by_hue, check, data_ranges, in_range, log_scales, positive
+from ._common import by_hue, check, data_ranges, in_range, log_scales, positive, split_by
 
 ROLES = {"x": "numeric", "y": "numeric"}
 REQUIRED = ("x", "y")
@@ -31,6 +33,8 @@ PIXEL_GRID = True
 OPTIONS: dict[str, Any] = {
     "estimator": "mean",
     "errorbar": ["ci", 95],
+    "n_boot": 1000,
+    "seed": 0,
     "color": "#4c72b0",
     "linewidth": 1.5,
     "alpha": 0.2,
@@ -44,11 +48,7 @@ def check_options(options: dict[str, Any]) -> None:
     check(
         options,
         {
-            "estimator": (lambda v: v in ("mean", "sum"), "mean or sum"),
-            "errorbar": (
-                _estimate.valid_errorbar,
-                'null, "ci", "se", "sd", "pi" or [method, level]',
-            ),
+            **_estimate.OPTION_RULES,
             "linewidth": (positive, "a positive number"),
             "alpha": (in_range(0, 1), "a number in [0, 1]"),
             "max_vertices": (lambda v: isinstance(v, int) and v >= 2, "an integer >= 2"),
@@ -65,22 +65,44 @@ def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, tuple[float,
 
 
 def aggregate(x: np.ndarray, y: np.ndarray, keys: np.ndarray, options: dict[str, Any]):
-    """Per distinct key: x position, estimate, band low and high."""
+    """Per distinct key: x position, estimate, band low and high, and count."""
     uniq, inverse = unique_inverse(keys)
     n = np.bincount(inverse)
     xs = np.bincount(inverse, x) / n
-    sums = np.bincount(inverse, y)
-    mean = sums / n
+    name, _ = _estimate.parse_estimator(options["estimator"])
+    method, _ = _estimate.parse_errorbar(options["errorbar"])
+    if name in ("mean", "sum") and method != "pi":
+        est, lo, hi = moment_bands(y, inverse, n, options)
+    else:
+        est, lo, hi = value_bands(y, inverse, n, options)
+    return xs, est, lo, hi, n
+
+
+def moment_bands(y: np.ndarray, inverse: np.ndarray, n: np.ndarray, options: dict[str, Any]):
+    """Mean or sum and its band per group, from per-group sums (one pass of bincounts)."""
+    mean = np.bincount(inverse, y) / n
     var = np.maximum(np.bincount(inverse, y * y) / n - mean * mean, 0)
-    est, lo, hi = np.empty(uniq.size), np.empty(uniq.size), np.empty(uniq.size)
-    for i in range(uniq.size):
+    est, lo, hi = np.empty(n.size), np.empty(n.size), np.empty(n.size)
+    for i in range(n.size):
         m = Moments(int(n[i]), float(mean[i]), float(var[i]), float("nan"), float("nan"))
         est[i], lo[i], hi[i] = _estimate.from_moments(m, options["estimator"], options["errorbar"])
     _, level = _estimate.parse_errorbar(options["errorbar"])
     for i, values in small_groups(y, inverse, n, options):
         # seaborn's bootstrap where the t interval of a few values is far too wide
-        _, lo[i], hi[i] = _estimate.bootstrap(values, options["estimator"], level)
-    return xs, est, lo, hi, n
+        lo[i], hi[i] = _estimate.bootstrap_interval(
+            values, options["estimator"], float("nan"), level, options["n_boot"], options["seed"]
+        )
+    return est, lo, hi
+
+
+def value_bands(y: np.ndarray, inverse: np.ndarray, n: np.ndarray, options: dict[str, Any]):
+    """Any estimator and band per group, from each group's values (O(rows) in all)."""
+    out = np.empty((3, n.size))
+    for i, values in enumerate(split_by(inverse, y, n.size)):
+        out[:, i] = _estimate.estimate(
+            values, options["estimator"], options["errorbar"], options["n_boot"], options["seed"]
+        )
+    return out[0], out[1], out[2]
 
 
 def small_groups(y: np.ndarray, inverse: np.ndarray, n: np.ndarray, options: dict[str, Any]):
@@ -122,15 +144,30 @@ def bands(table, sidecar: Sidecar, options: dict[str, Any], columns: int):
     itself where an x value has a single row.
     """
     xs_spec, ys_spec = sidecar["x"], sidecar["y"]
-    lo_x, hi_x = xs_spec["lim"]
+    log_x, log_y = (spec.get("scale") == "log" for spec in (xs_spec, ys_spec))
+    lo_x, hi_x = np.log10(xs_spec["lim"]) if log_x else xs_spec["lim"]
     out = []
     for color, x, y in by_hue(table, sidecar, xs_spec["column"], ys_spec["column"]):
+        x, y = on_log_axes(x, y, log_x, log_y)
         keys = x
         if np.unique(x).size > options["max_vertices"]:  # aggregate per pixel column
             keys = np.floor((x - lo_x) / (hi_x - lo_x) * columns)
         px, est, lo, hi, n = aggregate(x, y, keys, options)
-        out.append((color, px, est, np.where(n > 1, lo, est), np.where(n > 1, hi, est), n))
+        lo, hi = np.where(n > 1, lo, est), np.where(n > 1, hi, est)
+        if log_y:
+            est, lo, hi = 10.0**est, 10.0**lo, 10.0**hi
+        out.append((color, 10.0**px if log_x else px, est, lo, hi, n))
     return out
+
+
+def on_log_axes(x: np.ndarray, y: np.ndarray, log_x: bool, log_y: bool):
+    """``(x, y)`` as seaborn aggregates them: log10 of the values of a log axis (the
+    rows with a value there that is not positive left out), else the values."""
+    if not (log_x or log_y):
+        return x, y
+    keep = ((x > 0) if log_x else True) & ((y > 0) if log_y else True)
+    x, y = x[keep], y[keep]
+    return (np.log10(x) if log_x else x), (np.log10(y) if log_y else y)
 
 
 def pixel_columns(sidecar: Sidecar, ax=None) -> int:
@@ -146,7 +183,7 @@ def binned_extents(table, sidecar: Sidecar, options: dict[str, Any]) -> dict[str
     shown = options["errorbar"] is not None
     lows, highs = [], []
     for _, _, est, lo, hi, _ in bands(table, sidecar, options, pixel_columns(sidecar)):
-        lows += [est, lo] if shown else [est]  # a band that is NaN ("pi") is not drawn
+        lows += [est, lo] if shown else [est]  # NaN (the std of one value) is not drawn
         highs += [est, hi] if shown else [est]
     if not lows:
         return {}

@@ -9,20 +9,35 @@ import numpy as np
 from ..contracts import Sidecar
 from ..stats import TileStats
 from . import _estimate
-from ._common import categorical_groups, check, dodge, in_range, positive
+from ._common import (
+    LOG_SCALE_RULE,
+    categorical_groups,
+    check,
+    dodge,
+    in_range,
+    log_pass,
+    positive,
+    value_log,
+    value_scales,
+)
 
 ROLES = {"x": "categorical", "y": "numeric"}
 REQUIRED = ("y",)
 OPTIONS: dict[str, Any] = {
     "estimator": "mean",
     "errorbar": ["ci", 95],
+    "n_boot": 1000,
+    "seed": 0,
     "dodge": 0.0,
     "color": "#4c72b0",
     "markersize": 6.0,
     "linewidth": 1.5,
     "join": True,
     "order": None,
+    "log_scale": False,
 }
+#: on a log axis the shared limits are what is drawn, measured on the shards
+BINNED_Y = "data"
 
 
 def check_options(options: dict[str, Any]) -> None:
@@ -31,6 +46,7 @@ def check_options(options: dict[str, Any]) -> None:
         options,
         {
             **_estimate.OPTION_RULES,
+            "log_scale": LOG_SCALE_RULE,
             "dodge": (in_range(0, 1), "a number in [0, 1]"),
             "markersize": (positive, "a positive number"),
             "linewidth": (positive, "a positive number"),
@@ -38,10 +54,20 @@ def check_options(options: dict[str, Any]) -> None:
     )
 
 
+scales = value_scales
+binned_pass = log_pass
+
+
 def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
-    """The span of every error bar."""
+    """The span of every error bar (on a log axis: :func:`binned_extents`)."""
     span = _estimate.extent(stats, options["estimator"], options["errorbar"])
-    return {"y": span} if span else {}
+    return {"y": span} if span and not value_log(options) else {}
+
+
+def binned_extents(table, sidecar: Sidecar, options: dict[str, Any]) -> dict[str, Any]:
+    """On a log axis (the only pass that asks): the estimates and error bars drawn."""
+    groups, *_ = categorical_groups(table, sidecar)
+    return _estimate.drawn_extent(groups, options, log=True)
 
 
 def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:
@@ -52,17 +78,20 @@ def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:
     """
     groups, n_x, n_h, hue_colors = categorical_groups(table, sidecar)
     offsets, _ = dodge(n_h, options["dodge"]) if options["dodge"] else (np.zeros(n_h), 0)
+    log = value_log(options)
+    if log:
+        ax.set_yscale("log")
+    found = _estimate.group_estimates(groups, options, log)
     for j in range(n_h):
         color = hue_colors[j] if hue_colors else options["color"]
         xs, ests = [], []
         for i in range(n_x):
-            values = groups[i * n_h + j]
-            if not values.size:
-                if xs:  # a gap: the line stops here and starts again after it
+            est, lo, hi = found[i * n_h + j]
+            if np.isnan(est):  # no rows (or the std of one): the line stops and starts again
+                if xs:
                     xs.append(i + offsets[j])
                     ests.append(np.nan)
                 continue
-            est, lo, hi = _estimate.estimate(values, options["estimator"], options["errorbar"])
             pos = i + offsets[j]
             ax.vlines(pos, lo, hi, color=color, lw=options["linewidth"], zorder=2)
             xs.append(pos)

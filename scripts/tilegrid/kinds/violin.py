@@ -3,7 +3,9 @@
 Statistics follow seaborn's ``violinplot``: Scott's bandwidth scaled by
 ``bw_adjust``, the density drawn over the data range extended by ``cut``
 bandwidths, ``density_norm`` "area" (equal areas) / "count" / "width", and an
-inner box (quartiles, 1.5 IQR whiskers, median point) or quartile lines.
+inner box (quartiles, 1.5 IQR whiskers, median point), quartile lines, a stick
+or a dot per value.  With ``log_scale`` every statistic is of log10 of the
+positive values, drawn at 10 to its power, as seaborn's on a log axis.
 """
 
 from __future__ import annotations
@@ -16,7 +18,15 @@ import numpy as np
 from .. import kde
 from ..contracts import Sidecar
 from ..stats import Moments, TileStats
-from ._common import categorical_groups, dodge, no_data
+from ._common import (
+    categorical_groups,
+    dodge,
+    log10_positive,
+    log_pass,
+    no_data,
+    value_log,
+    value_scales,
+)
 from ._select import percentiles
 
 ROLES = {"x": "categorical", "y": "numeric"}
@@ -34,8 +44,16 @@ OPTIONS: dict[str, Any] = {
     "linewidth": 1.0,
     "linecolor": "#3a3a3a",
     "order": None,
+    "log_scale": False,
 }
-INNER = ("box", "quart", None)
+#: on a log axis the shared limits come from the shards (the logs' bandwidths)
+BINNED_Y = "data"
+scales = value_scales
+binned_pass = log_pass
+INNER = ("box", "quart", "stick", "point", None)
+#: ``inner`` stick and point draw every value up to this many in a violin; beyond,
+#: one per occupied quarter of a pixel row (:func:`inner_values`), the same picture
+INNER_ALL = 2000
 DENSITY_NORM = ("area", "count", "width")
 
 
@@ -57,8 +75,10 @@ def check_options(options: dict[str, Any]) -> None:
         raise OptionError(f"plot.options.gridsize: {options['gridsize']!r} is not an integer >= 2")
     if options["inner"] not in INNER:
         raise OptionError(
-            f"plot.options.inner: {options['inner']!r} is not one of box, quart, null"
+            f"plot.options.inner: {options['inner']!r} is not one of box, quart, stick, point, null"
         )
+    if not isinstance(options["log_scale"], bool):
+        raise OptionError(f"plot.options.log_scale: {options['log_scale']!r} is not true or false")
     if options["density_norm"] not in DENSITY_NORM:
         raise OptionError(
             f"plot.options.density_norm: {options['density_norm']!r} is not one of "
@@ -73,9 +93,22 @@ def value_extent(moments: Moments, options: dict[str, Any]) -> tuple[float, floa
 
 
 def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
-    """The y interval every violin of the tile needs."""
+    """The y interval every violin of the tile needs (on a log axis: :func:`binned_extents`)."""
     spans = [value_extent(m, options) for m in stats.all("y")]
-    return {"y": (min(s[0] for s in spans), max(s[1] for s in spans))} if spans else {}
+    if not spans or value_log(options):
+        return {}
+    return {"y": (min(s[0] for s in spans), max(s[1] for s in spans))}
+
+
+def binned_extents(table, sidecar: Sidecar, options: dict[str, Any]) -> dict[str, Any]:
+    """On a log axis (the only pass that asks): every violin's interval, its KDE's support
+    on log10 of its positive values (their bandwidth needs the logs' spread)."""
+    groups, *_ = categorical_groups(table, sidecar)
+    logs = [log10_positive(v) for v in groups]
+    spans = [value_extent(Moments.of(v), options) for v in logs if v.size]
+    if not spans:
+        return {}
+    return {"y": (10.0 ** min(s[0] for s in spans), 10.0 ** max(s[1] for s in spans))}
 
 
 @dataclass
@@ -159,6 +192,10 @@ def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:
     """Draw this tile's violins: one per x category, dodged by hue when there is one."""
     categories = sidecar["x"].get("categories") or []
     groups, _, n_h, hue_colors = categorical_groups(table, sidecar)
+    log = value_log(options)
+    if log:  # seaborn's violins of log10 of the values, drawn at 10 to their power
+        ax.set_yscale("log")
+        groups = [log10_positive(v) for v in groups]
     present = [(g, v) for g, v in enumerate(groups) if v.size]
     if not present:
         no_data(ax)
@@ -167,24 +204,39 @@ def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:
     offsets, slot = dodge(n_h, options["width"])
     stats = [violin_stats(v, options) for _, v in present]
     widths = violin_widths(stats, slot, options["density_norm"])
-    for (g, _), st, w in zip(present, stats, widths):
+    rows = pixel_rows(ax, sidecar, log)
+    inv = _power_of_ten if log else _same
+    for (g, values), st, w in zip(present, stats, widths):
         i, j = divmod(g, n_h)
         color = colors[j] if hue_colors else colors[i]
-        _draw_one(ax, i + offsets[j], st, w, color, options)
+        _draw_one(ax, i + offsets[j], st, w, color, options, inv)
+        if options["inner"] in ("stick", "point") and st.coords.size > 1:
+            marks = inner_values(values, rows)
+            _inner_observations(ax, i + offsets[j], st, w, marks, options, inv)
 
 
-def _draw_one(ax, pos: int, st: ViolinStats, width: float, color, options: dict[str, Any]) -> None:
+def _same(values):
+    """The values as drawn on a linear axis: themselves."""
+    return values
+
+
+def _power_of_ten(values):
+    """The values as drawn on a log axis, from their logs: 10 to their power."""
+    return 10.0**values
+
+
+def _draw_one(ax, pos: int, st: ViolinStats, width: float, color, options, inv=_same) -> None:
     lw, edge = options["linewidth"], options["linecolor"]
     if st.coords.size == 1:
-        ax.hlines(st.coords[0], pos - width / 2, pos + width / 2, color=edge, lw=lw * 1.5)
+        ax.hlines(inv(st.coords[0]), pos - width / 2, pos + width / 2, color=edge, lw=lw * 1.5)
     else:
         vp = {
-            "coords": st.coords,
+            "coords": inv(st.coords),
             "vals": st.density,
-            "mean": st.mean,
-            "median": st.median,
-            "min": st.min,
-            "max": st.max,
+            "mean": inv(st.mean),
+            "median": inv(st.median),
+            "min": inv(st.min),
+            "max": inv(st.max),
         }
         parts = ax.violin(
             [vp],
@@ -198,19 +250,60 @@ def _draw_one(ax, pos: int, st: ViolinStats, width: float, color, options: dict[
             body.set_linewidth(lw)
             body.set_edgecolor(edge)
     if options["inner"] == "box":
-        _inner_box(ax, pos, st, lw, edge)
+        _inner_box(ax, pos, st, lw, edge, inv)
     elif options["inner"] == "quart":
-        _inner_quartiles(ax, pos, st, width, lw, edge)
+        _inner_quartiles(ax, pos, st, width, lw, edge, inv)
 
 
-def _inner_box(ax, pos: int, st: ViolinStats, lw: float, edge) -> None:
-    ax.vlines(pos, st.whisker_lo, st.whisker_hi, color=edge, lw=lw * 1.5, zorder=3)
-    ax.vlines(pos, st.q1, st.q3, color=edge, lw=lw * 5, zorder=3)
-    ax.scatter([pos], [st.median], s=(lw * 3.5) ** 2, color="white", zorder=4, linewidths=0)
+def _inner_box(ax, pos: int, st: ViolinStats, lw: float, edge, inv) -> None:
+    ax.vlines(pos, inv(st.whisker_lo), inv(st.whisker_hi), color=edge, lw=lw * 1.5, zorder=3)
+    ax.vlines(pos, inv(st.q1), inv(st.q3), color=edge, lw=lw * 5, zorder=3)
+    ax.scatter([pos], [inv(st.median)], s=(lw * 3.5) ** 2, color="white", zorder=4, linewidths=0)
 
 
-def _inner_quartiles(ax, pos: int, st: ViolinStats, width: float, lw: float, edge) -> None:
+def _inner_quartiles(ax, pos: int, st: ViolinStats, width: float, lw: float, edge, inv) -> None:
     peak = st.density.max() if st.density.size else 1.0
     for value, style in ((st.q1, (0, (3, 2))), (st.median, "-"), (st.q3, (0, (3, 2)))):
         half = width / 2 * np.interp(value, st.coords, st.density) / peak
-        ax.hlines(value, pos - half, pos + half, color=edge, lw=lw, linestyles=style, zorder=3)
+        ax.hlines(inv(value), pos - half, pos + half, color=edge, lw=lw, linestyles=style, zorder=3)
+
+
+def pixel_rows(ax, sidecar: Sidecar, log: bool = False) -> tuple[float, float, int] | None:
+    """``(low, high, rows)``: the tile's y limits (their logs on a log axis, where the
+    marks are placed in logs) and its height in pixels, or None."""
+    lim = sidecar["y"].get("lim")
+    if not lim:
+        return None
+    low, high = (np.log10(lim[0]), np.log10(lim[1])) if log else (lim[0], lim[1])
+    return float(low), float(high), max(int(ax.figure.bbox.height), 1)
+
+
+def inner_values(values: np.ndarray, rows: tuple[float, float, int] | None) -> np.ndarray:
+    """The values ``inner`` stick or point marks: all of them up to :data:`INNER_ALL`;
+    beyond, the centre of each occupied eighth of a pixel row of the tile, whose mark
+    covers those of the values in it (O(n): a count per eighth of a row)."""
+    if values.size <= INNER_ALL or rows is None:
+        return values
+    low, high, height = rows
+    cells = 8 * height
+    index = np.floor((values - low) / (high - low) * cells).astype(np.int64)
+    occupied = np.flatnonzero(np.bincount(index[(index >= 0) & (index < cells)], minlength=cells))
+    return low + (occupied + 0.5) * ((high - low) / cells)
+
+
+def _inner_observations(ax, pos: float, st: ViolinStats, width: float, values, options, inv=_same):
+    """seaborn's inner "stick" (a line across the violin at each value, as wide as the
+    violin there, half the outline's width) or "point" (a dot on the centre line)."""
+    from matplotlib.collections import LineCollection
+
+    lw, edge = options["linewidth"], options["linecolor"]
+    if options["inner"] == "point":
+        ax.scatter(np.full(values.size, pos), inv(values), s=(lw * 2) ** 2, color=edge, zorder=3)
+        return
+    peak = st.density.max()
+    half = width / 2 * np.interp(values, st.coords, st.density) / peak
+    at = inv(values)
+    segments = np.stack(
+        [np.stack([pos - half, at], axis=1), np.stack([pos + half, at], axis=1)], axis=1
+    )
+    ax.add_collection(LineCollection(segments, colors=edge, linewidths=lw / 2), autolim=False)
