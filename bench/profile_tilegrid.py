@@ -65,7 +65,7 @@ def import_cost() -> None:
     """Top imports of a render job (python -X importtime), cumulative microseconds."""
     code = (
         f"import sys; sys.path.insert(0, {str(ROOT / 'scripts')!r}); "
-        "import tilegrid.render, tilegrid.logs"
+        "import tilegrid.render.tile, tilegrid.core.logs"
     )
     err = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True
@@ -87,8 +87,8 @@ def main() -> None:
     parser.add_argument("--skip-split", action="store_true")
     args = parser.parse_args()
     import_cost()
-    from tilegrid.render import render_tile
-    from tilegrid.split import split_from_params
+    from tilegrid.render.tile import render_tile
+    from tilegrid.split.job import split_from_params
 
     with tempfile.TemporaryDirectory(prefix="tilegrid-profile-") as tmp:
         shards = os.path.join(tmp, "shards")

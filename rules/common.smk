@@ -14,10 +14,11 @@ from snakemake.utils import validate
 TILEGRID = Path(str(workflow.current_basedir)).parent
 sys.path.insert(0, str(TILEGRID / "scripts"))
 
-from tilegrid import contents  # noqa: E402
-from tilegrid.codedeps import closure, files_digest  # noqa: E402
-from tilegrid.contracts import TileMetaError, read_tile_meta  # noqa: E402
-from tilegrid.config import (  # noqa: E402
+from tilegrid.table import contents  # noqa: E402
+from tilegrid.core.tasks import task_module  # noqa: E402
+from tilegrid.workflow.code import closure, files_digest, script_modules  # noqa: E402
+from tilegrid.core.contracts import TileMetaError, read_tile_meta  # noqa: E402
+from tilegrid.workflow.config import (  # noqa: E402
     ConfigError,
     check_config,
     data_is_generated,
@@ -135,14 +136,18 @@ def check_writable(folders=("results", SHARDS, TILES, "logs", "benchmarks", ".")
 check_writable()
 
 
-def code_files(*modules):
-    """The package files a job runs: the import closure of its entry ``modules``.
+def code_files(script, tasks=()):
+    """The package files a rule's job runs: the import closure of what its rule
+    ``script`` imports and of the ``tasks`` it hands to the warm worker (named, not
+    imported: see tilegrid.core.tasks).
 
     Inputs of the rule, so a change to any of them reruns it (Snakemake's code
     trigger only watches a rule's own script). Paths are relative to the working
     folder when inside it, so a copied or moved folder is not a change of input.
     """
-    return [local(_relative(f)) for f in closure(list(modules))]
+    modules = script_modules(TILEGRID / "scripts" / script)
+    modules += [task_module(task) for task in tasks]
+    return [local(_relative(f)) for f in closure(modules)]
 
 
 def _relative(path):
@@ -152,7 +157,7 @@ def _relative(path):
 
 
 def split_code():
-    return code_files("split", "logs", "worker")
+    return code_files("split.py")
 
 
 def render_code():
@@ -160,7 +165,7 @@ def render_code():
     plot = config["plot"]
     specs = [plot["function"] if plot["kind"] == "custom" else None, plot["preprocess"]]
     user = [spec.rpartition(":")[0] for spec in specs if spec]
-    return code_files("render_job", "worker", "logs", "render") + user
+    return code_files("render.py", tasks=["render_json"]) + user
 
 
 def render_code_digest():
@@ -174,7 +179,7 @@ def render_code_digest():
 
 
 def mosaic_code():
-    return code_files("mosaic", "worker", "logs")
+    return code_files("mosaic.py", tasks=["mosaic"])
 
 
 def data_paths():
@@ -219,7 +224,7 @@ def scan_parts_by_id():
 
 
 SCAN_PARTS = scan_parts_by_id()
-#: the content digest of what each part reads (tilegrid.contents), hashed only when a
+#: the content digest of what each part reads (tilegrid.table.contents), hashed only when a
 #: file's stat changed: a whole file, or the bytes of a range of its row groups
 DATA_CONTENT = (
     {}
@@ -271,7 +276,7 @@ def scan_spec():
 
 
 def scan_code():
-    return code_files("scan", "logs")
+    return code_files("scan.py")
 
 
 def render_mem_mb(wildcards, input, attempt):
@@ -518,7 +523,7 @@ def render_entry():
 
 
 #: the render jobs' command: a bare interpreter (no Snakemake to import, no job to
-#: unpickle) that asks the warm render worker; see scripts/tilegrid/render_job.py
+#: unpickle) that asks the warm render worker; see scripts/tilegrid/render/job.py
 RENDER_COMMAND = (
     "python3 {input.entry:q}"
     " --shard {input.shard:q} --sidecar {input.sidecar:q}"

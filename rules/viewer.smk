@@ -1,4 +1,4 @@
-# The zoomable page results/mosaic.html (see scripts/tilegrid/viewer.py).
+# The zoomable page results/mosaic.html (see scripts/tilegrid/viewer/page.py).
 # Its image pyramid is built in blocks of 8 x 8 tiles, one job per block, so a
 # one-tile change redraws that tile's block and then the page, nothing else.
 
@@ -9,7 +9,7 @@ include: "viewer_common.smk"
 rule viewer_block:
     input:
         tiles=viewer_block_tiles,
-        code=code_files("viewer", "logs"),
+        code=code_files("viewer_block.py"),
     output:
         levels=viewer_block_levels(),
     log:
@@ -30,7 +30,7 @@ rule viewer_block:
 rule viewer:
     input:
         unpack(viewer_inputs),
-        code=code_files("viewer", "logs") + viewer_assets(),
+        code=code_files("viewer.py") + viewer_assets(),
     output:
         page=report(
             "results/mosaic.html",

@@ -1,6 +1,6 @@
 # Input functions of rules/viewer.smk, in a file of their own: `snakemake --lint`
 # objects to rules and functions in one file. They may move into common.smk.
-from tilegrid.viewer import blocks, level_count, tile_px
+from tilegrid.viewer.page import blocks, level_count, tile_px
 
 VIEWER = "results/viewer"
 
@@ -46,7 +46,7 @@ def viewer_inputs(wildcards):
 
 def viewer_assets():
     """The page's template, style and script (inputs, so an edit rebuilds the page)."""
-    folder = TILEGRID / "scripts" / "tilegrid" / "viewer"
+    folder = TILEGRID / "scripts" / "tilegrid" / "viewer" / "assets"
     files = [os.path.abspath(p) for p in sorted(folder.glob("viewer.*"))]
     return [
         local(p if os.path.relpath(p).startswith(os.pardir) else os.path.relpath(p)) for p in files

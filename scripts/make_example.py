@@ -1,11 +1,11 @@
-"""Rule script: write the bundled example table (see tilegrid.example)."""
+"""Rule script: write the bundled example table (see tilegrid.workflow.example)."""
 
 import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 
-from tilegrid.example import write_example
-from tilegrid.logs import run_job
+from tilegrid.core.logs import run_job
+from tilegrid.workflow.example import write_example
 
 run_job(
     write_example,

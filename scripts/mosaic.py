@@ -12,8 +12,8 @@ import sys
 # append: the worker's child writes to the same log (Snakemake removed the old one)
 sys.stderr = open(snakemake.log[0], "a", buffering=1)
 
-from tilegrid.contracts import prune_stale_tiles
-from tilegrid.outputs import sweep, sweep_folder
+from tilegrid.core.contracts import prune_stale_tiles
+from tilegrid.core.outputs import sweep, sweep_folder
 from tilegrid.worker import run_task
 
 run_task(
@@ -32,7 +32,7 @@ run_task(
 
 # the last step: tiles of facet values no longer in the data are no job's output,
 # so Snakemake never removes them; nor the temporary files a killed writer left (see
-# tilegrid.outputs), which no rerun renames into place: those in the tiles folders
+# tilegrid.core.outputs), which no rerun renames into place: those in the tiles folders
 # (every tile of this run is drawn, they are this job's inputs) and those of the
 # mosaic itself, in every format (this job is their only writer)
 tiles = os.path.dirname(snakemake.input.pngs[0]) if snakemake.input.pngs else None

@@ -1,14 +1,14 @@
-"""Rule script: scan one input file for a split per file (see tilegrid.scan)."""
+"""Rule script: scan one input file for a split per file (see tilegrid.split.scan)."""
 
 import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 
-from tilegrid.logs import reuse_freed_memory, run_job, without_pandas
+from tilegrid.core.logs import reuse_freed_memory, run_job, without_pandas
 
 without_pandas()  # the split never uses it
 reuse_freed_memory()
-from tilegrid.scan import scan_from_params
+from tilegrid.split.scan import scan_from_params
 
 run_job(
     scan_from_params,

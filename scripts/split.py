@@ -1,15 +1,15 @@
 """Rule script: split the table into shards, sidecars and a manifest (see tilegrid.split),
-whole or by gathering the scans of its files (see tilegrid.gather)."""
+whole or by gathering the scans of its files (see tilegrid.split.gather)."""
 
 import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 
-from tilegrid.logs import reuse_freed_memory, run_job, without_pandas
+from tilegrid.core.logs import reuse_freed_memory, run_job, without_pandas
 
 without_pandas()  # the split never uses it
 reuse_freed_memory()
-from tilegrid.split import split_job
+from tilegrid.split.job import split_job
 from tilegrid.worker import prestart
 
 prestart()  # the render jobs' warm worker warms up while the table is split

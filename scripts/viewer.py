@@ -7,9 +7,9 @@ sys.stderr = open(snakemake.log[0], "w", buffering=1)
 
 import os
 
-from tilegrid.logs import run_job
-from tilegrid.outputs import sweep_folder
-from tilegrid.viewer import write_page
+from tilegrid.core.logs import run_job
+from tilegrid.core.outputs import sweep_folder
+from tilegrid.viewer.page import write_page
 
 run_job(
     write_page,

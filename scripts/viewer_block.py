@@ -5,8 +5,8 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 
-from tilegrid.logs import run_job
-from tilegrid.viewer import write_block
+from tilegrid.core.logs import run_job
+from tilegrid.viewer.page import write_block
 
 run_job(
     write_block,

@@ -31,13 +31,16 @@ HOLD_SECONDS = 120
 #: they hold before they write anything, so a child that outlived its job would write all
 #: its work afterwards; viewer holds with a temporary file written, about to rename it.
 POINTS: dict[tuple[str, str], tuple[int, dict[str, str | tuple[str, ...] | None]]] = {
-    ("tilegrid.scan", "write_arrays"): (0, {"scan": None}),  # rows routed, no index yet
-    ("tilegrid.filetimes", "keep_times"): (0, {"split": None}),  # shards written
-    ("tilegrid.outputs", "writing"): (
+    ("tilegrid.split.scan", "write_arrays"): (0, {"scan": None}),  # rows routed, no index yet
+    ("tilegrid.split.filetimes", "keep_times"): (0, {"split": None}),  # shards written
+    ("tilegrid.core.outputs", "writing"): (
         0,
         {"render": "results/tiles/", "mosaic": "results/mosaic.png"},
     ),
-    ("tilegrid.outputs", "replace"): (1, {"viewer": ("results/viewer/", "results/mosaic.html")}),
+    ("tilegrid.core.outputs", "replace"): (
+        1,
+        {"viewer": ("results/viewer/", "results/mosaic.html")},
+    ),
 }
 
 

@@ -10,9 +10,9 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 from PIL import Image
-from tilegrid.contracts import read_tile_meta
-from tilegrid.render import render_tile
-from tilegrid.split import SplitError, SplitSpec, run_split
+from tilegrid.core.contracts import read_tile_meta
+from tilegrid.render.tile import render_tile
+from tilegrid.split.job import SplitError, SplitSpec, run_split
 from tilegrid.table import TableError, iter_batches, read_schema
 
 TILE = {"height": 1.0, "aspect": 1.0, "dpi": 50}

@@ -68,10 +68,16 @@ def fake_results(walls: dict[str, dict[str, float]], keys: dict[str, str]) -> di
         for method, seconds in methods.items():
             if method.startswith("tilegrid "):
                 phase = method.split()[1]
-                res["tilegrid"][phase] = {"wall": seconds, "job_rss_max_mb": 400.0}
+                jobs = {"split": 1, "render": 1, "mosaic": 1} if phase == "incremental" else {}
+                res["tilegrid"][phase] = {
+                    "wall": seconds,
+                    "rss_max_proc_mb": 300.0,
+                    "render_rss_max_mb": 400.0,
+                    "jobs_run": jobs,
+                }
             else:
                 res[method] = {"wall": seconds}
-    sizes[keys["huge"]]["tilegrid"]["full"].update(job_rss_max_mb=1500.0, mosaic_rss_mb=1500.0)
+    sizes[keys["huge"]]["tilegrid"]["full"].update(mosaic_rss_mb=1500.0)
     return {"sizes": sizes}
 
 
@@ -85,7 +91,7 @@ def test_targets_table_verdicts():
             "seaborn": 200.0,
             "pool": 100.0,
             "tilegrid full": 12.5,
-            "tilegrid incremental": 4.0,
+            "tilegrid incremental": 5.0,
             "tilegrid noop": 1.5,
         },
         "folder": {"tilegrid full": 12.0, "tilegrid incremental": 3.0, "tilegrid noop": 1.0},
@@ -96,10 +102,12 @@ def test_targets_table_verdicts():
     }
     rows = run.target_rows(fake_results(walls, keys), sizes, keys, 100, (32, 32))
     met = [r["met"] for r in rows]
-    # pool 8x (< 10), seaborn 16x (< 20), floor 3.1x (> 2.5), cell 0.32 (<= 1/3),
-    # folder 0.25 (> 1/5), tiles 60 / 6 / 2 s, small 1.45x, largest job 400 MB at 1e8
-    # and 1500 MB at 3e8, datashader (no target)
-    assert met == [False, False, False, True, False, True, False, True, True, True, False, None]
+    # pool 8x (< 10), largest process 400 MB, one cell 1.25x the floor (> 1.2), tiles
+    # 60 / 6 / 2 s, folder 0.96x, small 1.45x, 400 MB at 1e7 and 1e8, 1500 MB (the
+    # mosaic job) at 3e8, datashader (no target)
+    assert met == [False, True, False, True, False, True, True, True, True, True, False, None]
+    assert rows[2]["shown"].startswith("1.25x (5.0 s / 4.0 s), 1 render job")
+    assert rows[-2]["shown"].startswith("1500 MB (the mosaic job")
     assert rows[0]["shown"] == "8.00x (100.0 s / 12.5 s)"
     assert rows[-1]["value"] == pytest.approx(2.0)
     text = run.targets_markdown(
@@ -115,7 +123,7 @@ def test_targets_table_verdicts():
         }
     )
     assert "CPU: Test CPU (2 cores)" in text
-    assert text.count("| **no** |") == 6
+    assert text.count("| **no** |") == 4
 
 
 def test_a_missing_run_is_neither_met_nor_missed():

@@ -9,11 +9,14 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
-from tilegrid.codedeps import PACKAGE, closure, imported_modules
+from tilegrid.core.tasks import task_module
+from tilegrid.workflow.code import PACKAGE, closure, imported_modules, script_modules
 
-SPLIT = ["split", "logs", "worker"]
-RENDER = ["render_job", "worker", "logs", "render"]
-MOSAIC = ["mosaic", "worker", "logs"]
+#: each rule's entries, as rules/common.smk names them: its script's imports and the
+#: tasks it hands to the warm worker
+SPLIT = script_modules(REPO / "scripts" / "split.py")
+RENDER = script_modules(REPO / "scripts" / "render.py") + [task_module("render_json")]
+MOSAIC = script_modules(REPO / "scripts" / "mosaic.py") + [task_module("mosaic")]
 
 
 def _names(files: list[Path]) -> set[str]:
@@ -21,8 +24,8 @@ def _names(files: list[Path]) -> set[str]:
 
 
 def test_the_shard_format_module_is_in_the_split_and_render_code():
-    assert "shardio.py" in _names(closure(SPLIT))
-    assert "shardio.py" in _names(closure(RENDER))
+    assert "core/shards.py" in _names(closure(SPLIT))
+    assert "core/shards.py" in _names(closure(RENDER))
 
 
 def test_every_kind_is_in_the_code_of_rules_that_load_kinds_by_name():
@@ -31,8 +34,31 @@ def test_every_kind_is_in_the_code_of_rules_that_load_kinds_by_name():
 
 
 def test_the_mosaic_is_not_in_the_render_code_so_restyling_it_redraws_no_tile():
-    assert "mosaic.py" not in _names(closure(RENDER))
-    assert "split.py" not in _names(closure(RENDER))
+    assert "mosaic/figure.py" not in _names(closure(RENDER))
+    assert "split/job.py" not in _names(closure(RENDER))
+
+
+def test_the_worker_brings_no_plotting_code_into_the_split_code():
+    """The worker runs tasks named by strings: starting it makes the split depend on no
+    kind's drawing, nor the warm-up's preloads on anything."""
+    split = _names(closure(SPLIT))
+    assert "worker.py" in split
+    assert not {"render/tile.py", "render/warm.py", "mosaic/figure.py"} & split
+    assert "render/warm.py" not in _names(closure(RENDER)) | _names(closure(MOSAIC))
+
+
+def test_a_rule_scripts_imports_are_its_entries(tmp_path):
+    script = tmp_path / "job.py"
+    script.write_text(
+        "import sys\nfrom tilegrid.core.logs import run_job\n"
+        "def main():\n    import tilegrid.split.scan\n    from tilegrid.render import job\n"
+    )
+    assert script_modules(script) == [
+        "core.logs",
+        "render",
+        "render.job",
+        "split.scan",
+    ]
 
 
 def test_relative_and_absolute_imports_are_followed(tmp_path):
@@ -68,7 +94,7 @@ split_job({"data": "t.parquet", "col": "g", "x": "g", "y": "v"}, "shards", [], N
 
 _RENDER_PROBE = """
 import json
-from tilegrid.render_job import main
+from tilegrid.render.job import main
 tid = json.load(open("shards/manifest.json"))["tiles"][0]["id"]
 plot = {"kind": "violin", "x": "g", "y": "v", "function": None, "preprocess": None, "options": {}}
 args = {"shard": f"shards/{tid}.arrow", "sidecar": f"shards/{tid}.json", "plot": json.dumps(plot),
@@ -117,8 +143,8 @@ def test_every_module_the_split_and_a_render_import_is_in_their_code_lists(tmp_p
 @pytest.mark.workflow
 def test_editing_the_shard_format_module_reruns_the_split_and_every_tile(built):
     workflow = built  # the small workflow after a complete run
-    shardio = workflow.path("scripts", "tilegrid", "shardio.py")
+    shardio = workflow.path("scripts", "tilegrid", "core", "shards.py")
     shardio.write_text(shardio.read_text() + "\n# a change to the shard format\n")
     run = workflow.run_ok("-n")
     assert run.jobs("split") == 1
-    assert "shardio.py" in run.output
+    assert "core/shards.py" in run.output

@@ -77,10 +77,11 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tilegrid import gather, split
-from tilegrid.ids import canonical_value
-from tilegrid.shardio import read_shard
-from tilegrid.split import SplitError, SplitSpec, run_split
+from tilegrid.core.ids import canonical_value
+from tilegrid.core.shards import read_shard
+from tilegrid.split import gather
+from tilegrid.split import job as split
+from tilegrid.split.job import SplitError, SplitSpec, run_split
 from tilegrid.table import formats
 
 REASONS = (

@@ -1,5 +1,5 @@
 """Content decides (issue 25, item 2): a data file is read again exactly when its bytes
-changed, whatever its time (tilegrid.contents)."""
+changed, whatever its time (tilegrid.table.contents)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import small_table
-from tilegrid import contents
+from tilegrid.table import contents
 
 # ---------------------------------------------------------------- digests, by stat
 

@@ -11,12 +11,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import png_chunks, small_table, strip_tile_meta
-from tilegrid import contracts
-from tilegrid.contracts import prune_stale_tiles
+from tilegrid.core import contracts
+from tilegrid.core.contracts import prune_stale_tiles
 from tilegrid.kinds import KINDS, Kind, PlotKind, get_kind
 from tilegrid.kinds._protocol import OPTIONAL_HOOKS
-from tilegrid.render import render_tile
-from tilegrid.split import SplitSpec, run_split
+from tilegrid.render.tile import render_tile
+from tilegrid.split.job import SplitSpec, run_split
 
 MODULES = {name: importlib.import_module(f"tilegrid.kinds.{name}") for name in KINDS}
 
@@ -182,7 +182,7 @@ META = contracts.TileMeta(
 
 def _saved_tile(path, meta=META) -> None:
     """A tile PNG as the render saves one: its metadata in a text chunk."""
-    from tilegrid.figures import new_figure, save_figure
+    from tilegrid.render.figures import new_figure, save_figure
 
     fig = new_figure(30, 20, 100)
     fig.add_axes((0, 0, 1, 1)).plot([0, 1], [1, 0])
@@ -278,7 +278,7 @@ def test_a_tiles_bytes_are_checked_whole_without_decoding_them(tmp_path, damage,
 
 
 def test_text_chunks_are_refused_for_a_vector_figure(tmp_path):
-    from tilegrid.figures import new_figure, save_figure
+    from tilegrid.render.figures import new_figure, save_figure
 
     with pytest.raises(ValueError, match="PNG"):
         save_figure(new_figure(30, 20, 100), str(tmp_path / "t.pdf"), text={"tilegrid": "{}"})

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 from conftest import Workflow, small_table
-from tilegrid.split import SplitError, SplitSpec, run_split
+from tilegrid.split.job import SplitError, SplitSpec, run_split
 from tilegrid.table import TableError, has_rows, read_schema
 
 # workflow runs with no timing in them: they fill the Slurm tests' waits (conftest.py)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from conftest import SMALL_CONFIG, Run, Workflow, small_table, small_workflow
-from tilegrid.outputs import is_temp
+from tilegrid.core.outputs import is_temp
 
 # alongside (conftest.py): long real runs, none timed, beside the other tests
 pytestmark = [pytest.mark.workflow, pytest.mark.alongside]

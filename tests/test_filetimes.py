@@ -1,4 +1,4 @@
-"""Files the split writes again with the same bytes keep their time (tilegrid.filetimes),
+"""Files the split writes again with the same bytes keep their time (tilegrid.split.filetimes),
 so a tile is drawn again exactly when its shard's or sidecar's bytes changed, for
 shards of any size, without Snakemake's checksums (they stop at 1 MB)."""
 
@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import SMALL_CONFIG
-from tilegrid.filetimes import RECORD_DIR, keep_times, record_path
+from tilegrid.split.filetimes import RECORD_DIR, keep_times, record_path
 
 # alongside (conftest.py): runs in another process next to the others; nothing timed
 pytestmark = pytest.mark.alongside

@@ -18,13 +18,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image
-from tilegrid import binning
-from tilegrid.binning import RankSearch, ValueSource, edges_of, percentile, rule_bins
-from tilegrid.contracts import read_tile_meta
+from tilegrid.core import bins as binning
+from tilegrid.core.bins import RankSearch, ValueSource, edges_of, percentile, rule_bins
+from tilegrid.core.contracts import read_tile_meta
+from tilegrid.core.shards import read_shard
 from tilegrid.kinds import OptionError, resolve_options
 from tilegrid.kinds.hist import heights
-from tilegrid.shardio import read_shard
-from tilegrid.split import SplitError, SplitSpec, run_split
+from tilegrid.split.job import SplitError, SplitSpec, run_split
 
 EDGE_RTOL = 1e-12
 RNG = np.random.default_rng(12)

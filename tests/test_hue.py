@@ -14,12 +14,12 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import SPECS
 from PIL import Image
-from tilegrid.config import ConfigError, check_config
+from tilegrid.core.shards import read_shard
 from tilegrid.kinds._common import categorical_groups
-from tilegrid.mosaic import build_mosaic
-from tilegrid.render import render_tile
-from tilegrid.shardio import read_shard
-from tilegrid.split import SplitError, SplitSpec, run_split
+from tilegrid.mosaic.figure import build_mosaic
+from tilegrid.render.tile import render_tile
+from tilegrid.split.job import SplitError, SplitSpec, run_split
+from tilegrid.workflow.config import ConfigError, check_config
 
 REPO = Path(__file__).resolve().parent.parent
 TILE = {"height": 1.5, "aspect": 1.3, "dpi": 72}
@@ -95,7 +95,7 @@ def _rgb(color: str) -> np.ndarray:
     ],
 )
 def test_a_number_column_is_a_numeric_hue_as_seaborn_decides(dtype, palette, hue_order, numeric):
-    from tilegrid.palettes import hue_is_numeric
+    from tilegrid.core.palettes import hue_is_numeric
 
     assert hue_is_numeric(dtype, palette, hue_order) is numeric
 
@@ -146,7 +146,7 @@ def test_categorical_kinds_draw_a_bounded_number_of_hue_groups(tmp_path, kind):
 
 def test_an_integer_hue_with_few_values_gets_one_group_per_value(tmp_path):
     from matplotlib.colors import to_hex
-    from tilegrid.palettes import colormap
+    from tilegrid.core.palettes import colormap
 
     table = _table()
     table = table.set_column(4, "dose", pa.array(np.arange(table.num_rows) % 4 + 1))
@@ -174,7 +174,7 @@ def test_an_integer_hue_with_few_values_gets_one_group_per_value(tmp_path):
     ],
 )
 def test_hue_groups_cover_the_range_in_at_most_six_equal_bins(lo, hi, integer):
-    from tilegrid.palettes import HUE_BINS, group_codes, hue_edges
+    from tilegrid.core.palettes import HUE_BINS, group_codes, hue_edges
 
     edges = hue_edges(lo, hi, integer)
     widths = np.diff(edges)
@@ -202,7 +202,7 @@ def test_colors_are_a_function_of_the_value_not_of_the_level_index(tmp_path):
 
 
 def test_scatter_colors_each_point_by_its_value(tmp_path):
-    from tilegrid.palettes import colormap
+    from tilegrid.core.palettes import colormap
 
     # one big marker per tile and value, far apart, on a grid-wide range 0..100
     table = pa.table(
@@ -339,7 +339,7 @@ def test_a_palette_that_cannot_color_is_a_config_error(palette, message):
 
 def test_seaborn_cubehelix_strings_are_palettes():
     from matplotlib.colors import to_hex
-    from tilegrid.palettes import colormap
+    from tilegrid.core.palettes import colormap
 
     default = colormap(None)
     assert to_hex(default(0.0)) == "#edd1cb" and to_hex(default(1.0)) == "#2d1e3e"  # seaborn's

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from tilegrid.ids import tile_id
+from tilegrid.core.ids import tile_id
 
 SAFE = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}$")
 HOSTILE = [

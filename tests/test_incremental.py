@@ -233,18 +233,20 @@ def _import_closure(*roots: Path) -> frozenset[str]:
     return frozenset(f.relative_to(SCRIPTS / "tilegrid").as_posix() for f in seen)
 
 
-#: The package modules a tile's pixels can depend on: what ``render.py`` (which
+#: The package modules a tile's pixels can depend on: what ``render/tile.py`` (which
 #: draws a tile) imports, directly or not, plus the render job's own runner.
 #: Derived here from the source, independently of the rules' code lists.  Not
-#: the worker's warm-up imports (it preloads mosaic.py): a preload draws nothing.
-RENDER_CODE = _import_closure(SCRIPTS / "tilegrid" / "render.py") | {
+#: the worker's warm-up (it preloads the mosaic): a preload draws nothing.
+RENDER_CODE = _import_closure(SCRIPTS / "tilegrid" / "render" / "tile.py") | {
     "__init__.py",
-    "logs.py",
-    "render_job.py",
+    "core/__init__.py",
+    "core/logs.py",
+    "core/tasks.py",
+    "render/job.py",
     "worker.py",
 }
 #: modules the ``code`` step edits: two that draw, one split-only, one mosaic-only
-CODE_EDITS = ("shardio.py", "kinds/violin.py", "partition.py", "mosaic.py")
+CODE_EDITS = ("core/shards.py", "kinds/violin.py", "split/writer.py", "mosaic/figure.py")
 
 
 def tile_settings(config: dict) -> dict:
@@ -855,8 +857,8 @@ class Scenario:
             Step("delete", ("mosaic", 0)),
             Step("config", ("mosaic.title", "a new title")),
             Step("venv"),
-            Step("code", "mosaic.py"),
-            Step("code", "partition.py"),
+            Step("code", "mosaic/figure.py"),
+            Step("code", "split/writer.py"),
             Step("code", "kinds/violin.py"),
         ],
     )
@@ -979,5 +981,5 @@ def test_running_from_another_venv_rerenders_nothing(tiny, other_python):
 
 
 def test_the_code_steps_edit_modules_that_draw_and_modules_that_do_not():
-    assert {"shardio.py", "kinds/violin.py"} <= RENDER_CODE
-    assert not {"partition.py", "mosaic.py"} & RENDER_CODE
+    assert {"core/shards.py", "kinds/violin.py"} <= RENDER_CODE
+    assert not {"split/writer.py", "mosaic/figure.py"} & RENDER_CODE

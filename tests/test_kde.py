@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy import stats
-from tilegrid import kde
+from tilegrid.kinds import _kde as kde
 
 RNG = np.random.default_rng(0)
 DISTRIBUTIONS = {

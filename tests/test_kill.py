@@ -29,7 +29,8 @@ from conftest import (
     venv_seeing_ours,
     wait_for_no_process_in,
 )
-from tilegrid import outputs, worker
+from tilegrid import worker
+from tilegrid.core import outputs
 
 TESTS = Path(__file__).resolve().parent
 SCRIPTS = TESTS.parent / "scripts"
@@ -154,7 +155,7 @@ def sockets(tmp_path_factory):
 def test_a_job_killed_while_the_worker_draws_for_it_gets_nothing_written(tmp_path, sockets, sig):
     """The worker's child draws a tile for a job; the job is killed: the child ends at
     once, and even released it writes nothing."""
-    from tilegrid.split import SplitSpec, run_split
+    from tilegrid.split.job import SplitSpec, run_split
 
     pq.write_table(small_table(), tmp_path / "d.parquet")
     spec = SplitSpec(data=str(tmp_path / "d.parquet"), x="group", y="value")
@@ -391,7 +392,7 @@ def _differences(results: dict, fresh: dict) -> list[str]:
     return lines
 
 
-#: a process id no writer has: what a writer killed mid-write leaves (tilegrid.outputs)
+#: a process id no writer has: what a writer killed mid-write leaves (tilegrid.core.outputs)
 KILLED = 4194305
 
 

@@ -12,15 +12,15 @@ import pytest
 from conftest import SPECS, render_tiles
 from PIL import Image
 from scipy import stats
+from tilegrid.core.shards import read_shard, write_shard
 from tilegrid.kinds import KINDS, OptionError, resolve_options
 from tilegrid.kinds._estimate import estimate
 from tilegrid.kinds.box import box_stats
 from tilegrid.kinds.ecdf import ecdf_at
 from tilegrid.kinds.scatter import pixel_counts, shade
-from tilegrid.mosaic import build_mosaic
-from tilegrid.render import render_tile
-from tilegrid.shardio import read_shard, write_shard
-from tilegrid.split import SplitSpec, run_split
+from tilegrid.mosaic.figure import build_mosaic
+from tilegrid.render.tile import render_tile
+from tilegrid.split.job import SplitSpec, run_split
 
 TILE = {"height": 1.2, "aspect": 1.25, "dpi": 60}
 
@@ -333,8 +333,8 @@ def test_a_dictionary_encoded_shard_draws_the_same_tile_as_a_plain_one(tmp_path,
 @pytest.mark.parametrize("n", [3, 6, 10, 20, 29])
 @pytest.mark.parametrize("shape", ["normal", "one outlier", "two outliers", "lognormal"])
 def test_the_splits_bound_holds_the_bootstrap_interval_of_a_small_group(n, shape):
+    from tilegrid.core.stats import Moments
     from tilegrid.kinds._estimate import bootstrap_bound
-    from tilegrid.stats import Moments
 
     rng = np.random.default_rng(n)
     values = {
@@ -355,8 +355,8 @@ def test_the_splits_bound_holds_the_bootstrap_interval_of_a_small_group(n, shape
 def test_the_splits_bound_holds_every_estimators_interval(n, shape, estimator):
     """The split's y extent from a group's moments holds what kind bar draws of it, for
     every estimator and error bar: bootstrap below 30 values, closed forms above."""
+    from tilegrid.core.stats import Moments
     from tilegrid.kinds._estimate import interval_bound
-    from tilegrid.stats import Moments
 
     rng = np.random.default_rng(n)
     values = {

@@ -17,11 +17,11 @@ import pyarrow.parquet as pq
 import pytest
 from matplotlib.figure import Figure
 from scipy import stats
-from tilegrid.contracts import read_sidecar, read_tile_meta
+from tilegrid.core.contracts import read_sidecar, read_tile_meta
 from tilegrid.kinds import line, resolve_options
-from tilegrid.render import render_tile
-from tilegrid.sharing import MARGIN
-from tilegrid.split import SplitSpec, run_split
+from tilegrid.render.tile import render_tile
+from tilegrid.split.job import SplitSpec, run_split
+from tilegrid.split.sharing import MARGIN
 
 TILE = {"height": 1.5, "aspect": 1.5, "dpi": 60}
 

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from conftest import SMALL_CONFIG, small_table
-from tilegrid.split import SplitSpec, run_split
+from tilegrid.split.job import SplitSpec, run_split
 from tilegrid.table import TableError, input_files, is_many, iter_batches, read_schema
 
 # workflow runs with no timing in them: they fill the Slurm tests' waits (conftest.py)

@@ -11,11 +11,11 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import assert_names_damaged_tile, small_table, strip_tile_meta, truncate_tile
 from PIL import Image
-from tilegrid.cells import Cell, grid_shape_and_positions, outer_flags
-from tilegrid.contracts import TileMetaError, read_tile_meta
-from tilegrid.mosaic import load_tile, tile_size, write_mosaic
-from tilegrid.render import render_tile
-from tilegrid.split import SplitSpec, run_split
+from tilegrid.core.contracts import TileMetaError, read_tile_meta
+from tilegrid.mosaic.cells import Cell, grid_shape_and_positions, outer_flags
+from tilegrid.mosaic.figure import load_tile, tile_size, write_mosaic
+from tilegrid.render.tile import render_tile
+from tilegrid.split.job import SplitSpec, run_split
 
 TILE = {"height": 1.5, "aspect": 1.3, "dpi": 72}
 BORDER = 3
@@ -169,7 +169,7 @@ def test_col_wrap_wraps_a_column_only_grid():
 
 
 def test_decorations_stay_inside_the_figure_and_apart(tiles, tmp_path):
-    from tilegrid.mosaic import build_mosaic
+    from tilegrid.mosaic.figure import build_mosaic
 
     root, ids = tiles
     manifest = json.loads((root / "shards" / "manifest.json").read_text())
@@ -189,7 +189,7 @@ def test_decorations_stay_inside_the_figure_and_apart(tiles, tmp_path):
 
 
 def test_equal_tiles_get_equal_ticks(tiles):
-    from tilegrid.mosaic import build_mosaic
+    from tilegrid.mosaic.figure import build_mosaic
 
     root, ids = tiles
     manifest = json.loads((root / "shards" / "manifest.json").read_text())
@@ -215,9 +215,9 @@ def test_tiles_that_look_alike_share_one_axes_and_draw_as_their_own_axes_would(
     each tile's own), six with margin titles (the right column's row names).  The
     PNG draws each look's cells with one Axes, the SVG's figure holds one per look.
     """
-    import tilegrid.mosaic as mosaic
-    import tilegrid.pieces as pieces
-    from tilegrid.cells import make_cells
+    import tilegrid.mosaic.figure as mosaic
+    import tilegrid.mosaic.pieces as pieces
+    from tilegrid.mosaic.cells import make_cells
 
     root, ids = tiles
     settings = dict(settings)
@@ -245,8 +245,8 @@ def test_tiles_that_look_alike_share_one_axes_and_draw_as_their_own_axes_would(
 def test_a_tile_on_agg_is_what_figimage_draws(tiles):
     """An opaque tile goes to Agg's buffer as it is, as ``figimage`` would draw it."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from tilegrid.figures import new_figure
-    from tilegrid.tileimages import place_tile
+    from tilegrid.mosaic.tileimages import place_tile
+    from tilegrid.render.figures import new_figure
 
     root, ids = tiles
     path = str(root / "tiles" / f"{ids[1]}.png")

@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
-from tilegrid.contracts import tile_meta_text
-from tilegrid.mosaic import write_mosaic
+from tilegrid.core.contracts import tile_meta_text
+from tilegrid.mosaic.figure import write_mosaic
 
 TILE_PX = (48, 36)
 DPI = 40
@@ -228,7 +228,7 @@ def test_an_edited_mosaic_is_a_fresh_draws_byte_for_byte(tmp_path_factory, caplo
 def test_free_axes_one_changed_tile_redraws_one_cell_into_the_canvas(
     tmp_path, caplog, monkeypatch, wrap
 ):
-    import tilegrid.pieces as pieces
+    import tilegrid.mosaic.pieces as pieces
 
     grid = Grid(wrap=wrap, tiles=(Tile(),) * (5 if wrap else 4), colorbar="own", legend=2)
     out = tmp_path / "kept" / "mosaic.png"
@@ -261,9 +261,9 @@ def test_free_axes_one_changed_tile_redraws_one_cell_into_the_canvas(
 def test_a_cells_picture_is_the_same_wherever_the_cell_is(tmp_path):
     """A cell is drawn at one place of one figure, whatever its place in the grid, and
     only its pixels are moved: Agg is not invariant under whole-pixel moves."""
-    from tilegrid.cells import Cell
-    from tilegrid.figures import tilegrid_style
-    from tilegrid.pieces import render_cells
+    from tilegrid.mosaic.cells import Cell
+    from tilegrid.mosaic.pieces import render_cells
+    from tilegrid.render.figures import tilegrid_style
 
     grid = Grid()
     write_tile(tmp_path / "t.png", tile_meta(grid, 0), 3)
@@ -283,8 +283,8 @@ def test_a_cells_picture_is_the_same_wherever_the_cell_is(tmp_path):
 @pytest.fixture
 def in_parallel(monkeypatch):
     """Draw every full mosaic's cells in two forked processes, however few."""
-    import tilegrid.pieces as pieces
-    import tilegrid.pngmosaic as pngmosaic
+    import tilegrid.mosaic.pieces as pieces
+    import tilegrid.mosaic.png as pngmosaic
 
     monkeypatch.setattr(pieces, "PARALLEL_CELLS", 0)
     monkeypatch.setattr(pngmosaic, "processes", lambda: 2)
@@ -293,7 +293,7 @@ def in_parallel(monkeypatch):
 def test_cells_drawn_in_other_processes_are_the_same(tmp_path, in_parallel):
     grid = Grid(colorbar="own", legend=2, margin_titles=True)
     parallel = draw(grid, tmp_path / "a", tmp_path / "a" / "mosaic.png")
-    import tilegrid.pngmosaic as pngmosaic
+    import tilegrid.mosaic.png as pngmosaic
 
     pngmosaic.processes = lambda: 1  # restored by monkeypatch
     assert parallel == draw(grid, tmp_path / "b", tmp_path / "b" / "mosaic.png")

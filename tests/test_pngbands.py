@@ -8,8 +8,8 @@ import zlib
 import numpy as np
 import pytest
 from PIL import Image
-from tilegrid import pngbands
-from tilegrid.pngbands import (
+from tilegrid.mosaic import pngbands
+from tilegrid.mosaic.pngbands import (
     BAND_ROWS,
     adler32_combine,
     band_spans,

@@ -19,10 +19,10 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import render_tiles, small_table, small_workflow
 from PIL import Image
-from tilegrid.config import ConfigError, check_print_size
-from tilegrid.contracts import read_manifest, read_tile_meta
-from tilegrid.figures import tilegrid_style
-from tilegrid.mosaic import build_mosaic
+from tilegrid.core.contracts import read_manifest, read_tile_meta
+from tilegrid.mosaic.figure import build_mosaic
+from tilegrid.render.figures import tilegrid_style
+from tilegrid.workflow.config import ConfigError, check_print_size
 
 # alongside (conftest.py): real runs, none timed, in another process next to the others
 pytestmark = [pytest.mark.workflow, pytest.mark.alongside]
@@ -270,7 +270,7 @@ def test_print_tiles_of_other_kinds_have_their_tiles_axes_and_colorbar(tmp_path,
     """Each tile drawn in this process at the tile dpi and at print_dpi: the same axes
     and colorbar (the mosaic refuses a print tile whose axes differ)."""
     from tilegrid.kinds import resolve_options
-    from tilegrid.split import SplitSpec, run_split
+    from tilegrid.split.job import SplitSpec, run_split
 
     pq.write_table(small_table(rows_per_cell=60), tmp_path / "d.parquet")
     roles = {k: v for k, v in plot.items() if k in ("x", "y") and v}

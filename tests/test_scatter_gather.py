@@ -1,6 +1,7 @@
 """A split per input file (issue 14, item 2): scan each file, gather the scans.
 
-:func:`tilegrid.scan.scan_file` once per input file, then :func:`tilegrid.gather.gather`,
+:func:`tilegrid.split.scan.scan_part` once per input file, then
+:func:`tilegrid.split.gather.gather`,
 must write exactly what :func:`tilegrid.split.run_split` writes: every shard,
 sidecar and the manifest, byte for byte (so both invariants of the split hold
 for this path: rows conserved, and a rerun after an edit equals a fresh run).
@@ -26,7 +27,7 @@ import pytest
 from conftest import SPECS, Workflow, small_table
 from hypothesis import given
 from test_conservation import PROPERTY, Case, cases, small_batches, write_input
-from tilegrid.split import SplitError, SplitSpec, run_split
+from tilegrid.split.job import SplitError, SplitSpec, run_split
 from tilegrid.table import formats, open_table
 from tilegrid.table.units import ScanPart, scan_parts
 

@@ -20,12 +20,12 @@ from matplotlib import colormaps
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from PIL import Image
-from tilegrid.colornorms import count_quantiles, eq_hist_norm
-from tilegrid.contracts import read_sidecar
+from tilegrid.core.colornorms import count_quantiles, eq_hist_norm
+from tilegrid.core.contracts import read_sidecar
+from tilegrid.core.shards import read_shard
 from tilegrid.kinds import OptionError, resolve_options, scatter
-from tilegrid.mosaic import build_mosaic
-from tilegrid.shardio import read_shard
-from tilegrid.split import SplitSpec, run_split
+from tilegrid.mosaic.figure import build_mosaic
+from tilegrid.split.job import SplitSpec, run_split
 
 TILE_PX = [120, 90]
 TILE = {"height": 1.5, "aspect": 120 / 90, "dpi": 60}

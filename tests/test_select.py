@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from tilegrid import kde
+from tilegrid.kinds import _kde as kde
 from tilegrid.kinds._select import percentiles, value_bins
 
 QS = [0, 5, 25, 50, 75, 95, 100]

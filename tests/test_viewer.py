@@ -32,8 +32,8 @@ from conftest import (
 )
 from PIL import Image, ImageOps
 from PIL.PngImagePlugin import PngInfo
-from tilegrid.contracts import read_tile_meta, tile_meta_text
-from tilegrid.viewer import (
+from tilegrid.core.contracts import read_tile_meta, tile_meta_text
+from tilegrid.viewer.page import (
     BLOCK,
     block_image,
     drop_summary,
@@ -331,7 +331,7 @@ def table_32x32(per_cell: int = 30, seed: int = 3) -> pa.Table:
 
 
 def _render(args):
-    from tilegrid.render import render_tile
+    from tilegrid.render.tile import render_tile
 
     render_tile(*args)
 
@@ -404,8 +404,8 @@ def test_a_changed_tile_rewrites_only_its_blocks_pieces_and_equals_a_fresh_build
 
 
 def test_the_page_loads_nothing_from_outside():
-    html = (Path(__file__).parent.parent / "scripts/tilegrid/viewer/viewer.html").read_text()
-    js = (Path(__file__).parent.parent / "scripts/tilegrid/viewer/viewer.js").read_text()
+    html = (Path(__file__).parent.parent / "scripts/tilegrid/viewer/assets/viewer.html").read_text()
+    js = (Path(__file__).parent.parent / "scripts/tilegrid/viewer/assets/viewer.js").read_text()
     for text in (html, js):
         assert "http:" not in text and "https:" not in text and "//cdn" not in text
 

@@ -20,8 +20,8 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import SMALL_CONFIG, Workflow, small_table
 from tilegrid import worker
-from tilegrid.render import render_tile
-from tilegrid.split import SplitSpec, run_split
+from tilegrid.render.tile import render_tile
+from tilegrid.split.job import SplitSpec, run_split
 
 
 @pytest.fixture
@@ -155,9 +155,9 @@ def test_the_socket_name_changes_with_the_code_not_with_where_or_when_it_was_wri
     copy = _package_copy(tmp_path / "elsewhere" / "tilegrid")
     monkeypatch.setattr(worker, "PACKAGE", str(copy))
     assert worker.code_key() == before
-    os.utime(copy / "render.py", ns=(1, 1))
+    os.utime(copy / "render" / "tile.py", ns=(1, 1))
     assert worker.code_key() == before
-    for edit in ("render.py", "kinds/violin.py", "viewer/viewer.js"):
+    for edit in ("render/tile.py", "kinds/violin.py", "viewer/assets/viewer.js"):
         original = (copy / edit).read_bytes()
         (copy / edit).write_bytes(original + b"\n")
         assert worker.code_key() != before, edit
@@ -248,11 +248,11 @@ HEAVY = ("numpy", "pyarrow", "matplotlib", "pandas", "snakemake")
 
 
 def _entry_point(args, log, code="main(argv)", cwd=None, env=None):
-    """Run ``python -m tilegrid.render_job`` with the job's arguments, as the render rule does."""
+    """Run ``python -m tilegrid.render.job`` with the job's arguments, as the render rule does."""
     shard, sidecar, plot, size, png = args
     argv = ["--shard", shard, "--sidecar", sidecar, "--plot", json.dumps(plot)]
     argv += ["--tile", json.dumps(size), "--png", png, "--log", log]
-    program = f"import sys; from tilegrid.render_job import main; argv = {argv!r}; {code}"
+    program = f"import sys; from tilegrid.render.job import main; argv = {argv!r}; {code}"
     env = {**os.environ, "PYTHONPATH": str(SCRIPTS), "MPLBACKEND": "Agg", **(env or {})}
     return subprocess.run(
         [sys.executable, "-c", program],
@@ -300,7 +300,7 @@ def test_plot_settings_that_are_not_json_are_one_line(job, monkeypatch, worker_o
     log = str(folder / "bad.log")
     argv = ["--shard", shard, "--sidecar", sidecar, "--plot", "{kind: violin"]
     argv += ["--tile", json.dumps(size), "--png", png, "--log", log]
-    program = f"from tilegrid.render_job import main; main({argv!r})"
+    program = f"from tilegrid.render.job import main; main({argv!r})"
     env = {**os.environ, "PYTHONPATH": str(SCRIPTS), "MPLBACKEND": "Agg"}
     run = subprocess.run(
         [sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=120
@@ -360,7 +360,7 @@ def test_a_failing_tile_is_one_console_line_naming_the_tile_and_its_log(
 
 def test_the_entry_point_refuses_an_incomplete_command_line(tmp_path):
     run = subprocess.run(
-        [sys.executable, "-m", "tilegrid.render_job", "--shard", "x.arrow"],
+        [sys.executable, "-m", "tilegrid.render.job", "--shard", "x.arrow"],
         env={**os.environ, "PYTHONPATH": str(SCRIPTS)},
         capture_output=True,
         text=True,
@@ -374,7 +374,7 @@ def test_a_render_after_the_warm_up_imports_nothing_more(job):
     """What a render imports, the server imports once; forked children would repeat it."""
     _, args = job
     program = (
-        "import sys; from tilegrid import worker; from tilegrid.render import render_tile; "
+        "import sys; from tilegrid import worker; from tilegrid.render.tile import render_tile; "
         f"worker._warm_up(); before = set(sys.modules); render_tile(*{args('after')!r}); "
         "print(sorted(set(sys.modules) - before))"
     )

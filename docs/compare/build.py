@@ -71,10 +71,10 @@ REPO = HERE.parent.parent
 
 
 def _layout():
-    """tilegrid/layout.py loaded on its own, so that the package the measurements import
+    """tilegrid/workflow/copy.py loaded on its own, so that the package the measurements import
     later is the scratch copy's (the code that drew), not this checkout's."""
     spec = importlib.util.spec_from_file_location(
-        "tilegrid_layout", REPO / "scripts" / "tilegrid" / "layout.py"
+        "tilegrid_layout", REPO / "scripts" / "tilegrid" / "workflow" / "copy.py"
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -156,7 +156,7 @@ class Workflow:
 
     def tiles(self):
         """``(label, table, sidecar)`` per tile of the last run, in grid order."""
-        from tilegrid.shardio import read_shard
+        from tilegrid.core.shards import read_shard
 
         shards = self.root / "results" / "shards"
         manifest = json.loads((shards / "manifest.json").read_text())
@@ -176,7 +176,7 @@ class Workflow:
     def mosaic_figure(self, config: dict[str, Any]):
         """The mosaic rebuilt in this process (to measure its tick labels), or None."""
         try:
-            from tilegrid import mosaic
+            from tilegrid.mosaic import figure as mosaic
 
             tiles = self.root / "results" / "tiles"
             manifest = self.manifest()

@@ -11,7 +11,7 @@ The worker is an optimisation only; it never makes a run fail, slow or different
 
 - A child draws exactly what the job would draw in its own process: it takes
   the job's working folder, environment, ``sys.path`` and umask, and tilegrid
-  draws under matplotlib's built-in defaults (:func:`tilegrid.figures.tilegrid_style`),
+  draws under matplotlib's built-in defaults (:func:`tilegrid.render.figures.tilegrid_style`),
   not under the matplotlibrc of the folder that started the server.
 - The socket name holds a hash of the Python interpreter and of the package's
   files (their names and bytes), so a changed plotting code never meets an old
@@ -34,7 +34,7 @@ The worker is an optimisation only; it never makes a run fail, slow or different
   (Ctrl-C, SIGTERM or SIGKILL of its process group, whose process the forked child
   is not in) closes its connection, and the kernel then ends the child at once
   (:func:`_die_with_client`); nothing it drew is renamed into place, even in the
-  moment before that (the job guard of :mod:`tilegrid.outputs`), so a killed
+  moment before that (the job guard of :mod:`tilegrid.core.outputs`), so a killed
   run's work never lands after a later run's.
 - Anything that goes wrong on the way (no usable folder, a server that dies or
   hangs on start, a broken connection) makes the job render in its own process
@@ -55,6 +55,8 @@ import os
 import socket
 import sys
 import time
+
+from .core import tasks
 
 
 def _seconds(name: str, default: float) -> float:
@@ -131,7 +133,7 @@ def _sha256(data: bytes):
 
 
 def _warn(message: str) -> None:
-    from .logs import warn
+    from .core.logs import warn
 
     warn(f"warm worker not used: {message}; rendering in this process")
 
@@ -492,12 +494,12 @@ def prestart() -> None:
                 sock.close()
     except Exception as exc:  # noqa: BLE001 - an optimisation must not fail the split
         reason = str(exc) if isinstance(exc, WorkerUnavailable) else f"{type(exc).__name__}: {exc}"
-        from .logs import warn
+        from .core.logs import warn
 
         warn(f"warm worker not started: {note + '; ' if note else ''}{reason}")
         return
     if note:
-        from .logs import warn
+        from .core.logs import warn
 
         warn(f"warm worker: {note}")
 
@@ -551,14 +553,6 @@ def _umask() -> int:
     return mask
 
 
-#: what the worker can run: task name -> (module of the package, function)
-TASKS = {
-    "render": ("render", "render_tile"),
-    "render_json": ("render_job", "render_from_json"),
-    "mosaic": ("mosaic", "write_mosaic"),
-}
-
-
 def run_remote(args: list, log_path: str, task: str = "render") -> dict[str, object] | None:
     """Run ``task`` (a tile's render) through the warm worker; None when no worker could be used.
 
@@ -589,7 +583,7 @@ def run_remote(args: list, log_path: str, task: str = "render") -> dict[str, obj
         _warn(f"{note}; {reason}" if note else reason)
         return None
     if note:
-        from .logs import warn
+        from .core.logs import warn
 
         warn(f"warm worker: {note}")
     return answer
@@ -601,16 +595,16 @@ def run_task(args: list, log_path: str, task: str = "render") -> None:
     if answer is None:
         import resource
 
-        from .logs import reuse_freed_memory, run_job
+        from .core.logs import reuse_freed_memory, run_job
 
         reuse_freed_memory()
         started = time.perf_counter()
-        run_job(_task_function(task), *args, log_path=log_path)
+        run_job(tasks.task_function(task), *args, log_path=log_path)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         where = "in the job's own process"
         print(job_cost(task, where, time.perf_counter() - started, rss), file=sys.stderr)
     elif not answer["ok"]:
-        from .logs import report_failure
+        from .core.logs import report_failure
 
         report_failure(answer["error"], log_path)
     else:
@@ -625,44 +619,12 @@ def job_cost(task: str, where: str, seconds: float, max_rss_kb: int) -> str:
     return f"{done} {where} in {seconds:.3f} s, max RSS {max_rss_kb} KB"
 
 
-def _task_function(task: str):
-    import importlib
-
-    module, name = TASKS[task]
-    return getattr(importlib.import_module(f"{__package__}.{module}"), name)
-
-
 # ---------------------------------------------------------------- server
 
 
 def _warm_up() -> None:
-    """Import what rendering needs and draw once, so fonts and caches are loaded.
-
-    Whatever a render imports lazily must be imported here, or every forked
-    child imports it again: ``pq.read_table`` imports ``pyarrow.dataset`` (and
-    with it pandas, 0.3 s), kinds are imported by name, the KDE uses
-    ``numpy.fft``, and saving a PNG loads Pillow's plugins.
-    """
-    import io
-
-    import numpy.fft  # noqa: F401
-    import pyarrow.compute  # noqa: F401
-    import pyarrow.dataset  # noqa: F401
-    import pyarrow.ipc  # noqa: F401
-    import pyarrow.parquet  # noqa: F401
-
-    from . import levels, mosaic, palettes, render, render_job  # noqa: F401
-    from .figures import new_figure, tilegrid_style
-    from .kinds import KINDS, get_kind
-
-    for kind in KINDS:
-        get_kind(kind)
-    with tilegrid_style():  # load the fonts the tiles use
-        fig = new_figure(40, 30, 100)
-        ax = fig.add_axes((0, 0, 1, 1))
-        ax.plot([0, 1], [0, 1])
-        ax.text(0.5, 0.5, "warm")
-        fig.savefig(io.BytesIO(), format="png")
+    """Run the tasks' warm-up (:data:`tilegrid.core.tasks.WARM_UP`) before forking."""
+    tasks.resolve(tasks.WARM_UP)()
 
 
 def _adopt(request: dict[str, object]) -> None:
@@ -705,7 +667,7 @@ def _request_problem(request: object) -> str | None:
         value = request[field]
         if not isinstance(value, kind) or isinstance(value, bool):
             return f"{field} is not of type {kind.__name__}"
-    if request["task"] not in TASKS:
+    if request["task"] not in tasks.TASKS:
         return f"unknown task {request['task']!r}"
     if not (os.path.isabs(request["log"]) and os.path.isabs(request["cwd"])):
         return "log and cwd must be absolute paths"
@@ -748,7 +710,7 @@ def _die_with_client(conn: socket.socket) -> None:
     import fcntl
     import signal
 
-    from .outputs import set_guard
+    from .core.outputs import set_guard
 
     signal.signal(signal.SIGIO, signal.SIG_DFL)
     fd = conn.fileno()
@@ -760,10 +722,10 @@ def _die_with_client(conn: socket.socket) -> None:
 
 
 def _job_guard(conn: socket.socket):
-    """The job guard of :mod:`tilegrid.outputs` for the job at the other end of ``conn``:
+    """The job guard of :mod:`tilegrid.core.outputs` for the job at the other end of ``conn``:
     it raises ``JobGone`` once the job has gone, so no output is renamed into place for
     it (in the moment before SIGIO ends the child)."""
-    from .outputs import JobGone
+    from .core.outputs import JobGone
 
     def job_alive() -> None:
         if _client_gone(conn):
@@ -778,7 +740,7 @@ def _outlive_client(conn: socket.socket) -> None:
     import fcntl
     import signal
 
-    from .outputs import set_guard
+    from .core.outputs import set_guard
 
     fd = conn.fileno()
     fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_ASYNC)
@@ -795,8 +757,8 @@ def _handle(conn: socket.socket) -> None:
     import resource
     import traceback
 
-    from .logs import describe, log_to_stderr
-    from .outputs import JobGone
+    from .core.logs import describe, log_to_stderr
+    from .core.outputs import JobGone
 
     with conn, conn.makefile("rwb") as stream:
         request = _receive(stream)
@@ -814,7 +776,7 @@ def _handle(conn: socket.socket) -> None:
             log_to_stderr(console=False)
             started = time.perf_counter()
             try:
-                _task_function(request["task"])(*request["args"])
+                tasks.task_function(request["task"])(*request["args"])
                 answer: dict[str, object] = {"ok": True, "seconds": time.perf_counter() - started}
             except JobGone:  # the job was killed: no one to answer, nothing to report
                 os._exit(0)
@@ -932,7 +894,7 @@ def serve(path: str, lock_fd: int | None = None) -> None:
     """
     import signal
 
-    from .logs import reuse_freed_memory
+    from .core.logs import reuse_freed_memory
 
     reuse_freed_memory()  # the children inherit it: a large tile's arrays are reused
     _hold_package_copy(path)  # before it listens, so under the start lock

@@ -77,11 +77,11 @@ def role_types(spec: Any, schema: Any) -> dict[str, str]:
 
     A kind declares ``ROLES``; "auto" (kind custom) follows the column's type.
     Hue is numeric for a number column as seaborn decides (see
-    :func:`tilegrid.palettes.hue_is_numeric`): the split then keeps its values
+    :func:`tilegrid.core.palettes.hue_is_numeric`): the split then keeps its values
     and range instead of collecting its distinct values as levels.
     """
-    from ..levels import is_numeric_type
-    from ..palettes import hue_is_numeric
+    from ..core.levels import is_numeric_type
+    from ..core.palettes import hue_is_numeric
 
     declared = get_kind(spec.kind).roles
     types = {}

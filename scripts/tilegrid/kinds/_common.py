@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from ..contracts import Sidecar
-from ..stats import TileStats
+from ..core.contracts import Sidecar
+from ..core.stats import TileStats
 
 NO_DATA = "no data"
 
@@ -22,7 +22,7 @@ def codes_of(table, column: str, categories: list[Any]) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from ..levels import plain, value_type
+    from ..core.levels import plain, value_type
 
     col = table.column(column)
     dtype = value_type(col.type)
@@ -45,7 +45,7 @@ def _dictionary_codes(chunk, value_set, out: np.ndarray) -> None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from ..levels import plain
+    from ..core.levels import plain
 
     def lookup(values):
         found = pc.index_in(plain(values), value_set=value_set).fill_null(-1)
@@ -78,14 +78,14 @@ def hue_of(table, sidecar: Sidecar) -> tuple[np.ndarray | None, list[str]]:
     """Each row's hue code and the grid's hue colors, or (None, []) without hue.
 
     A categorical hue's codes index its levels; a numeric hue's index its
-    bounded groups (:func:`tilegrid.palettes.group_codes`), colored by value.
+    bounded groups (:func:`tilegrid.core.palettes.group_codes`), colored by value.
     Rows without a level or group get -1.
     """
     hue = sidecar.get("hue")
     if not hue:
         return None, []
     if is_continuous(hue):
-        from ..palettes import group_codes
+        from ..core.palettes import group_codes
 
         edges = hue.get("edges") or []
         return group_codes(numeric_of(table, hue["column"]), edges), hue.get("colors") or []

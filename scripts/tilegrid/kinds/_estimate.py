@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ..stats import Moments, TileStats
+from ..core.stats import Moments, TileStats
 from . import _intervals
 from ._tdist import t_quantile
 

@@ -24,7 +24,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from ..stats import Moments
+from ..core.stats import Moments
 
 #: the Cornish-Fisher skew term is kept within this share of ``|z|`` standard deviations
 SKEW_TERM = 0.5

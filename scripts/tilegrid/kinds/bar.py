@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..contracts import Sidecar
-from ..stats import TileStats
+from ..core.contracts import Sidecar
+from ..core.stats import TileStats
 from . import _estimate
 from ._common import (
     LOG_SCALE_RULE,

@@ -46,8 +46,8 @@ from typing import Any
 
 import numpy as np
 
-from ..contracts import Sidecar
-from ..stats import TileStats
+from ..core.contracts import Sidecar
+from ..core.stats import TileStats
 from ._common import (
     LOG_SCALE_RULE,
     categorical_groups,

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ..contracts import Sidecar
-from ..stats import ROWS, TileStats
+from ..core.contracts import Sidecar
+from ..core.stats import ROWS, TileStats
 from ._common import check, codes_of, dodge, hue_of, in_range, no_data
 
 ROLES = {"x": "categorical"}

@@ -14,8 +14,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from ..contracts import Sidecar
-from ..stats import TileStats
+from ..core.contracts import Sidecar
+from ..core.stats import TileStats
 from ._common import data_ranges
 
 ROLES: dict[str, str] = {}  # x and y follow their columns' types

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from ..contracts import Sidecar
-from ..stats import TileStats
+from ..core.contracts import Sidecar
+from ..core.stats import TileStats
 from ._common import check, data_ranges
 
 ROLES = {"x": "numeric", "y": "numeric"}

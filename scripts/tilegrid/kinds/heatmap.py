@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from ..contracts import Sidecar
-from ..stats import TileStats
+from ..core.contracts import Sidecar
+from ..core.stats import TileStats
 from ._common import check, codes_of, numeric_of
 
 ROLES = {"x": "categorical", "y": "categorical", "value": "numeric"}

@@ -5,7 +5,7 @@ The bins are the whole grid's: the split streams every kept x value once more
 and fixes them in each sidecar (``bins``, see :func:`shared_bins`), so every
 tile, whatever its facet, hue level or ``sharex``, bins with the same edges, as
 seaborn's ``common_bins=True`` does.  By default numpy's "auto" rule on all the
-data (:mod:`tilegrid.binning`, exact); whole numbers (an integer column, or
+data (:mod:`tilegrid.core.bins`, exact); whole numbers (an integer column, or
 floats that are all whole) get bins that never split an integer step, one bar
 centred on each integer when numpy's rule would ask for bins at most 1 wide
 (``discrete: auto``).  The bar heights that set a shared y limit are counted
@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import binning
-from ..contracts import Bins, Sidecar
-from ..stats import TileStats
+from ..core import bins as binning
+from ..core.contracts import Bins, Sidecar
+from ..core.stats import TileStats
 from ._common import check, data_ranges, hue_of, in_range, log_scales, norm_total, numeric_of
 from ._multiple import MULTIPLES, arrange, draw_bars, tallest
 

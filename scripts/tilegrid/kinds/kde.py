@@ -1,6 +1,6 @@
 """Kernel density curves, as seaborn's ``kdeplot`` (x numeric; one curve per hue level).
 
-The density is the binned KDE of :mod:`tilegrid.kde` (O(n)).  With
+The density is the binned KDE of :mod:`tilegrid.kinds._kde` (O(n)).  With
 ``common_norm: true`` (the default, as seaborn's ``displot``) each curve is
 scaled by its share of all the figure's rows, so every curve of the grid
 integrates to its rows' share and a small facet looks small; ``"tile"`` scales by
@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import kde as kde_lib
-from ..contracts import Sidecar
-from ..stats import Moments, TileStats
+from ..core.contracts import Sidecar
+from ..core.stats import Moments, TileStats
+from . import _kde as kde_lib
 from ._common import by_hue, check, in_range, log10_positive, log_scales, norm_total, positive
 
 ROLES = {"x": "numeric"}

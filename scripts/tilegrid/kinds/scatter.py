@@ -6,13 +6,13 @@ counted per pixel of the tile (np.bincount, O(n)) and the counts shaded
 (``sharec``), with one colorbar: the split counts every raster tile's pixels
 (the tile's size is in its sidecar, ``tile_px``) and agrees the count range and,
 for eq_hist, the quantiles of all the tiles' pixel counts
-(:mod:`tilegrid.colornorms`), so a count has one colour in every tile.
+(:mod:`tilegrid.core.colornorms`), so a count has one colour in every tile.
 
 With a categorical hue, each pixel's colour is the count-weighted mix of the
 hue colours, and its opacity shows the count on the same shared scale, from
 ``min_alpha`` (datashader's name and default, 40 of 255) for the sparsest pixels
 to opaque.  A numeric hue colours each point by its own value (the grid's
-colormap over the grid-wide range, see :mod:`tilegrid.palettes`); in the raster,
+colormap over the grid-wide range, see :mod:`tilegrid.core.palettes`); in the raster,
 a pixel gets the colour of the mean value of its points, its opacity as with a
 categorical hue.
 """
@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from ..contracts import Sidecar
-from ..stats import TileStats
+from ..core.contracts import Sidecar
+from ..core.stats import TileStats
 from ._common import by_hue, check, data_ranges, hue_values, in_range, log_scales, positive
 
 ROLES = {"x": "numeric", "y": "numeric"}
@@ -166,7 +166,7 @@ def levels(total: np.ndarray, sidecar: Sidecar, options: dict[str, Any]) -> np.n
     its quantiles); a sidecar without one (drawn outside the split) falls back
     to the tile's own counts.
     """
-    from ..colornorms import color_norm
+    from ..core.colornorms import color_norm
 
     scale = sidecar.get("c")
     if not scale or (options["norm"] == "eq_hist" and not scale.get("quantiles")):
@@ -193,7 +193,7 @@ def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> dict | None:
     level = levels(total, sidecar, options)
     show = _Raster(xs, ys, total.shape)
     if values is not None:  # numeric hue: each pixel the colour of its mean value
-        from ..palettes import value_colors
+        from ..core.palettes import value_colors
         from ._common import numeric_of
 
         x, y = numeric_of(table, xs["column"]), numeric_of(table, ys["column"])
@@ -227,7 +227,7 @@ def _markers(ax, table, sidecar: Sidecar, values, options: dict[str, Any]) -> No
     xs, ys = sidecar["x"], sidecar["y"]
     style = {"s": options["s"], "alpha": options["alpha"], "marker": options["marker"]}
     if values is not None:
-        from ..palettes import value_colors
+        from ..core.palettes import value_colors
         from ._common import numeric_of
 
         x, y = numeric_of(table, xs["column"]), numeric_of(table, ys["column"])

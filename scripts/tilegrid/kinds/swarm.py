@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from ..contracts import Sidecar
-from ..stats import TileStats
+from ..core.contracts import Sidecar
+from ..core.stats import TileStats
 from ._beeswarm import beeswarm, gutters
 from ._common import data_ranges, no_data, split_by
 from ._points import WIDTH, check_point_options, marker_kwargs, pixel_grid, tile_points

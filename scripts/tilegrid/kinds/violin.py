@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import kde
-from ..contracts import Sidecar
-from ..stats import Moments, TileStats
+from ..core.contracts import Sidecar
+from ..core.stats import Moments, TileStats
+from . import _kde as kde
 from ._common import (
     categorical_groups,
     dodge,
@@ -179,7 +179,7 @@ def category_colors(categories: list[str], options: dict[str, Any]) -> list[Any]
     This is the violin's own category palette, drawn without hue; ``plot.palette``
     (the hue's colors, fixed by the split) is another setting.
     """
-    from ..palettes import palette_colors
+    from ..core.palettes import palette_colors
 
     n = max(len(categories), 1)
     category_palette = options["palette"]

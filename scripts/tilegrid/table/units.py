@@ -1,7 +1,7 @@
 """How the table is cut into scan jobs: each a run of input units, read in one pass.
 
 A table is scanned in parts that run side by side (and on a cluster, each as its
-own job), then gathered into the shards (:mod:`tilegrid.gather`); a part whose
+own job), then gathered into the shards (:mod:`tilegrid.split.gather`); a part whose
 inputs did not change keeps its scan.  What a part reads never changes the
 split's outputs, only how its work is shared:
 
@@ -128,8 +128,8 @@ def row_group_ranges(sizes: list[int], range_rows: int) -> list[tuple[int, int]]
 
 
 def by_id(parts: list[ScanPart]) -> dict[str, ScanPart]:
-    """The parts by scan id (:func:`tilegrid.ids.scan_id`), in the table's order."""
-    from ..ids import scan_id
+    """The parts by scan id (:func:`tilegrid.core.ids.scan_id`), in the table's order."""
+    from ..core.ids import scan_id
 
     return {scan_id([(u.path, u.row_groups) for u in part.units]): part for part in parts}
 

@@ -1,0 +1,215 @@
+"""What the mosaic draws once for the whole grid: the suptitle above it, and right of it
+the colorbars (a shared colour scale, a numeric hue) and the hue legend.
+
+Each is measured on its own (:func:`header_height`, :func:`measure_side`), from the
+grid's settings and the manifest only, so the layout does not depend on the figure
+that draws them; :func:`draw_header` and :func:`draw_side` then put them on a figure
+(the one-figure mosaic, or the PNG mosaic's header and side rectangles) at the
+places the layout gives, in that figure's pixels.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from ..core.colornorms import color_norm
+from ..core.contracts import Manifest
+from .cells import Cell
+from .decorations import colorbar_ticks, text_renderer_at
+
+TITLE_SIZE = "large"
+#: how each kind's hue levels look in the legend (default: filled patches)
+LEGEND_STYLE = {"line": "line", "kde": "line", "ecdf": "line", "point": "line", "scatter": "marker"}
+#: the width of a side colorbar's bar, inches
+BAR_IN = 0.15
+
+
+@dataclass(frozen=True)
+class SideSize:
+    """The widths of what is right of the grid: each colorbar with its labels, the legend."""
+
+    bars: tuple[int, ...] = ()
+    legend: int | None = None
+
+    def width(self, pad: int) -> int:
+        """The side's whole width: each part after a pad."""
+        parts = [*self.bars, *([self.legend] if self.legend is not None else [])]
+        return sum(pad + part for part in parts)
+
+
+def suptitle(fig, title: str):
+    """The mosaic's title on ``fig``, top-aligned (placed by :func:`place_suptitle`)."""
+    return fig.suptitle(title, fontsize=TITLE_SIZE, va="top", parse_math=False)
+
+
+def header_height(title: str | None, dpi: float) -> float:
+    """The height in pixels of the suptitle ``title`` (0 without one)."""
+    if not title:
+        return 0.0
+    from matplotlib.figure import Figure
+
+    fig = Figure(dpi=dpi)
+    return suptitle(fig, title).get_window_extent(text_renderer_at(dpi)).height
+
+
+def draw_header(fig, title: str, center_x: float, top: float) -> None:
+    """The suptitle on ``fig``, centred at ``center_x``, its top at ``top`` (figure pixels)."""
+    text = suptitle(fig, title)
+    text.set_x(center_x / fig.bbox.width)
+    text.set_y(top / fig.bbox.height)
+
+
+@dataclass
+class SideColorbar:
+    """A colorbar right of the grid: its Axes and the width of its bar."""
+
+    ax: Any
+    bar_px: int
+
+
+def side_colorbars(
+    fig, cells: list[Cell], manifest: Manifest, grid, tile_px, pad: int
+) -> list[SideColorbar]:
+    """The colorbars right of the grid, on ``fig`` (placed by :func:`draw_side`): one for
+    the tiles' shared colour scale, one for a numeric hue."""
+    bars = [shared_colorbar(fig, cells, grid, tile_px, pad), hue_colorbar(fig, manifest)]
+    return [bar for bar in bars if bar is not None]
+
+
+def shared_colorbar(fig, cells: list[Cell], grid, tile_px, pad: int) -> SideColorbar | None:
+    """A colorbar right of the grid when the tiles share one color scale."""
+    infos = [c.meta.get("colorbar") for c in cells if c.meta.get("colorbar")]
+    if not infos or not infos[0].get("shared", True):
+        return None
+    from matplotlib.cm import ScalarMappable
+
+    info = infos[0]
+    mappable = ScalarMappable(norm=color_norm(info), cmap=info.get("cmap", "viridis"))
+    length = grid[0] * tile_px[1] + (grid[0] - 1) * pad
+    ticks = colorbar_ticks(info, length, fig.dpi)
+    return side_colorbar(fig, mappable, info.get("label", ""), ticks)
+
+
+def side_colorbar(fig, mappable, label: str, ticks=None) -> SideColorbar:
+    """A colorbar on ``fig``, its bar :data:`BAR_IN` wide (placed by :func:`draw_side`)."""
+    bar_px = round(BAR_IN * fig.dpi)
+    cax = fig.add_axes((0.0, 0.0, 0.01, 0.01))
+    fig.colorbar(mappable, cax=cax, ticks=ticks)
+    cax.set_ylabel(label, parse_math=False)
+    return SideColorbar(cax, bar_px)
+
+
+def hue_mappable(legend: dict[str, Any]):
+    """The ScalarMappable of a numeric hue's colorbar spec (see tilegrid.core.palettes).
+
+    With ``edges``: one step per hue group in its color; otherwise the
+    colormap's samples over ``lim``.
+    """
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import BoundaryNorm, ListedColormap, Normalize
+
+    cmap = ListedColormap(legend["colors"])
+    if legend.get("edges"):
+        norm = BoundaryNorm(legend["edges"], len(legend["colors"]))
+    else:
+        lo, hi = legend["lim"]
+        norm = Normalize(lo - 0.5, hi + 0.5) if hi <= lo else Normalize(lo, hi)
+    return ScalarMappable(norm=norm, cmap=cmap)
+
+
+def hue_colorbar(fig, manifest: Manifest) -> SideColorbar | None:
+    """One colorbar for a numeric hue (seaborn's continuous hue), titled with its column."""
+    legend = manifest.get("legend")
+    if not legend or legend.get("type") != "colorbar" or not legend.get("colors"):
+        return None
+    return side_colorbar(fig, hue_mappable(legend), legend["title"], legend.get("ticks"))
+
+
+def legend_handles(kind: str, colors: list[str]) -> list[Any]:
+    """Legend entries in the style the kind draws: filled patches, lines or markers."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    style = LEGEND_STYLE.get(kind, "patch")
+    if style == "line":
+        return [Line2D([], [], color=c, lw=1.5) for c in colors]
+    if style == "marker":
+        return [Line2D([], [], color=c, marker="o", linestyle="", markersize=6) for c in colors]
+    return [Patch(facecolor=c, edgecolor="#3a3a3a", linewidth=0.8) for c in colors]
+
+
+def figure_legend(fig, manifest: Manifest):
+    """One legend for the whole grid, listing the hue levels present (seaborn's add_legend)."""
+    legend = manifest.get("legend")
+    if not legend or legend.get("type") == "colorbar" or not legend["labels"]:
+        return None
+    drawn = fig.legend(
+        legend_handles(manifest.get("kind", ""), legend["colors"]),
+        [str(label) for label in legend["labels"]],
+        title=legend["title"],
+        loc="center left",
+        frameon=False,
+    )
+    for text in [*drawn.get_texts(), drawn.get_title()]:
+        text.set_parse_math(False)  # hue values as written
+    return drawn
+
+
+def _place(ax, fig, x: float, y: float, width: float, height: float) -> None:
+    """Put ``ax`` at a rectangle of ``fig``'s pixels."""
+    fw, fh = fig.bbox.width, fig.bbox.height
+    ax.set_position((x / fw, y / fh, width / fw, height / fh))
+
+
+def measure_side(
+    cells: list[Cell], manifest: Manifest, grid, tile_px, pad: int, dpi: float
+) -> SideSize:
+    """How wide each part right of the grid is, measured on a figure of its own: each
+    colorbar as long as the grid's tiles and pads (its labels included, and 4 px), the
+    legend as laid out."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from ..render.figures import new_figure
+
+    length = grid[0] * tile_px[1] + (grid[0] - 1) * pad
+    fig = new_figure(round(8 * dpi), length + round(2 * dpi), dpi)
+    FigureCanvasAgg(fig)
+    renderer = text_renderer_at(dpi)
+    widths = []
+    for bar in side_colorbars(fig, cells, manifest, grid, tile_px, pad):
+        _place(bar.ax, fig, round(dpi), round(dpi), bar.bar_px, length)
+        tight = bar.ax.get_tightbbox(renderer)
+        widths.append(math.ceil(tight.x1 - bar.ax.bbox.x0) + 4)
+    legend = figure_legend(fig, manifest)
+    legend_width = None
+    if legend is not None:
+        legend_width = math.ceil(legend.get_window_extent(renderer).width)
+    return SideSize(tuple(widths), legend_width)
+
+
+def draw_side(
+    fig,
+    cells: list[Cell],
+    manifest: Manifest,
+    grid,
+    tile_px,
+    size: SideSize,
+    pad: int,
+    x: float,
+    span: tuple[float, float],
+) -> None:
+    """The colorbars and the legend on ``fig``, from ``x`` on (in ``fig``'s pixels, where
+    the grid ends): each colorbar a pad after the last part, from the lowest tile's
+    bottom to the highest tile's top (``span``), the legend centred on that height."""
+    bottom, top = span
+    for bar, width in zip(side_colorbars(fig, cells, manifest, grid, tile_px, pad), size.bars):
+        x += pad
+        _place(bar.ax, fig, x, bottom, bar.bar_px, top - bottom)
+        x += width
+    legend = figure_legend(fig, manifest)
+    if legend is not None:
+        fw, fh = fig.bbox.width, fig.bbox.height
+        anchor = ((x + pad) / fw, (bottom + top) / 2 / fh)
+        legend.set_bbox_to_anchor(anchor, transform=fig.transFigure)
