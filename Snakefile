@@ -26,5 +26,5 @@ include: "rules/viewer.smk"
 rule all:
     default_target: True
     input:
-        mosaic_outputs(),
-        tile_outputs,
+        specs.mosaic_outputs(config),
+        lambda w: tile_targets(tile_ids(read_manifest()), specs.print_tiles_wanted(config)),

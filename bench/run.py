@@ -341,7 +341,7 @@ def run_tilegrid(
 def job_overhead(work: Path, repeat: int = 5) -> dict:
     """Fixed cost of one render job, outside Snakemake: what each part of a job costs.
 
-    ``render_job`` is the render rule's command (``python -m tilegrid.render.job``)
+    ``render_job`` is the render rule's command (``python -m tilegrid.workflow.command``)
     answered by the warm worker, ``render_inprocess`` the same with the worker
     off (imports and all), ``snakemake_script`` what a ``script:`` directive adds
     before any of that (its preamble imports snakemake.script).
@@ -354,7 +354,7 @@ def job_overhead(work: Path, repeat: int = 5) -> dict:
         job = [
             PYTHON,
             "-m",
-            "tilegrid.render.job",
+            "tilegrid.workflow.command",
             "--shard",
             shard,
             "--sidecar",
@@ -506,7 +506,7 @@ def markdown(results: dict) -> str:
             "",
             f"Fixed cost of one render job at {first} rows, outside Snakemake (median of 5, "
             f"wall s): `python -c pass` {ov['python_start']:.2f}; the render rule's command "
-            f"`python -m tilegrid.render.job` answered by the warm worker "
+            f"`python -m tilegrid.workflow.command` answered by the warm worker "
             f"{ov['render_job']:.2f}, rendering in its own process "
             f"{ov['render_inprocess']:.2f}; a `script:` directive's preamble alone "
             f"(`import snakemake.script`) {ov['snakemake_script']:.2f}. The same job under "

@@ -2,7 +2,7 @@
 # would otherwise wait in the queue before anything else can start.
 rule example_data:
     input:
-        code=code_files("make_example.py"),
+        code=code_files("example"),
     output:
         local(EXAMPLE_DATA),
     log:

@@ -1,7 +1,7 @@
 rule mosaic:
     input:
-        unpack(mosaic_inputs),
-        code=mosaic_code(),
+        unpack(lambda w: mosaic_inputs(tile_ids(read_manifest()), specs.print_tiles_wanted(config))),
+        code=code_files("mosaic"),
     output:
         figures=[
             report(
@@ -9,7 +9,7 @@ rule mosaic:
                 caption="../report/mosaic.rst",
                 category="Mosaic",
             )
-            for fmt in mosaic_figures()
+            for fmt in specs.mosaic_figures(config)
         ],
     log:
         "logs/mosaic.log",
@@ -18,7 +18,7 @@ rule mosaic:
     conda:
         "../envs/tilegrid.yaml"
     params:
-        settings=mosaic_settings(),
+        settings=specs.mosaic_settings(config),
         sharex=config["sharex"],
         sharey=config["sharey"],
     script:

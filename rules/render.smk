@@ -2,7 +2,7 @@ rule render:
     input:
         shard=f"{SHARDS}/{{tile}}.arrow",
         sidecar=f"{SHARDS}/{{tile}}.json",
-        entry=render_entry(),
+        entry=local(relative(TILEGRID / "scripts" / "render.py")),
     output:
         png=report(
             f"{TILES}/{{tile}}.png",
@@ -17,24 +17,24 @@ rule render:
     conda:
         "../envs/tilegrid.yaml"
     resources:
-        mem_mb=render_mem_mb,
-        runtime=render_runtime,
+        mem_mb=lambda w, input, attempt: specs.render_mem_mb(input.size_mb, attempt),
+        runtime=lambda w, input, attempt: specs.render_runtime(input.size_mb, attempt),
     params:
-        libraries=drawing_libraries(),
+        libraries=specs.drawing_libraries(),
         code=render_code_digest(),
-        plot=render_plot_json(),
-        tile=render_tile_json(),
+        plot=specs.render_plot(config),
+        tile=specs.render_tile(config),
     shell:
-        RENDER_COMMAND
+        specs.RENDER_COMMAND
 
 
 # The same tile at mosaic.print_dpi, for a pdf or svg mosaic only (asked for by
-# mosaic_inputs): rerun on the same changes of its shard and sidecar as the screen tile.
+# the mosaic's inputs): rerun on the same changes of its shard and sidecar as the screen tile.
 rule render_print:
     input:
         shard=f"{SHARDS}/{{tile}}.arrow",
         sidecar=f"{SHARDS}/{{tile}}.json",
-        entry=render_entry(),
+        entry=local(relative(TILEGRID / "scripts" / "render.py")),
     output:
         png=f"{PRINT_TILES}/{{tile}}.png",
     log:
@@ -44,12 +44,12 @@ rule render_print:
     conda:
         "../envs/tilegrid.yaml"
     resources:
-        mem_mb=render_mem_mb,
-        runtime=render_runtime,
+        mem_mb=lambda w, input, attempt: specs.render_mem_mb(input.size_mb, attempt),
+        runtime=lambda w, input, attempt: specs.render_runtime(input.size_mb, attempt),
     params:
-        libraries=drawing_libraries(),
+        libraries=specs.drawing_libraries(),
         code=render_code_digest(),
-        plot=render_plot_json(),
-        tile=render_print_tile_json(),
+        plot=specs.render_plot(config),
+        tile=specs.render_tile(config, printed=True),
     shell:
-        RENDER_COMMAND
+        specs.RENDER_COMMAND

@@ -2,8 +2,8 @@
 # a changed file rescans only itself), gathered by the checkpoint.
 rule scan:
     input:
-        data=scan_data,
-        code=scan_code(),
+        data=lambda w: [data_input(path) for path in DATA.scan_paths(w.scan)],
+        code=code_files("scan"),
     output:
         scan=directory(f"{SCANS}/{{scan}}"),
     log:
@@ -13,19 +13,19 @@ rule scan:
     conda:
         "../envs/tilegrid.yaml"
     params:
-        spec=scan_spec(),
-        units=scan_units,
-        schema=TABLE_SCHEMA,
-        content=scan_content,
+        spec=specs.scan_spec(config),
+        units=lambda w: DATA.scan_units(w.scan),
+        schema=DATA.schema,
+        content=lambda w: DATA.scan_content(w.scan),
     script:
         "../scripts/scan.py"
 
 
 checkpoint split:
     input:
-        data=split_data(),
-        scans=split_scans(),
-        code=split_code(),
+        data=[data_input(path) for path in DATA.split_paths()],
+        scans=DATA.scans(),
+        code=code_files("split"),
     output:
         shards=directory(SHARDS),
     log:
@@ -38,8 +38,8 @@ checkpoint split:
     # parallel: the split holds the machine, nothing can run beside it anyway
     threads: workflow.cores
     params:
-        spec=split_spec(),
-        schema=TABLE_SCHEMA,
-        content=data_content(),
+        spec=specs.split_spec(config),
+        schema=DATA.schema,
+        content=DATA.split_content(),
     script:
         "../scripts/split.py"

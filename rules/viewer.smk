@@ -8,10 +8,10 @@ include: "viewer_common.smk"
 
 rule viewer_block:
     input:
-        tiles=viewer_block_tiles,
-        code=code_files("viewer_block.py"),
+        tiles=lambda w: tile_pngs([i for i, _, _ in viewer_blocks()[w.block]]),
+        code=code_files("viewer_block"),
     output:
-        levels=viewer_block_levels(),
+        levels=block_levels(VIEWER_LEVELS),
     log:
         "logs/viewer/{block}.log",
     benchmark:
@@ -21,7 +21,7 @@ rule viewer_block:
     conda:
         "../envs/tilegrid.yaml"
     params:
-        places=viewer_block_places,
+        places=lambda w: [[r, c] for _, r, c in viewer_blocks()[w.block]],
         tile=config["tile"],
     script:
         "../scripts/viewer_block.py"
@@ -29,8 +29,8 @@ rule viewer_block:
 
 rule viewer:
     input:
-        unpack(viewer_inputs),
-        code=code_files("viewer.py") + viewer_assets(),
+        unpack(lambda w: viewer_inputs(tile_ids(read_manifest()), viewer_blocks(), VIEWER_LEVELS)),
+        code=code_files("viewer") + [local(relative(p)) for p in VIEWER_ASSETS],
     output:
         page=report(
             "results/mosaic.html",
@@ -44,7 +44,7 @@ rule viewer:
     conda:
         "../envs/tilegrid.yaml"
     params:
-        settings=mosaic_settings(),
+        settings=specs.mosaic_settings(config),
         tile=config["tile"],
     script:
         "../scripts/viewer.py"

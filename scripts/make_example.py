@@ -5,10 +5,10 @@ import sys
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 
 from tilegrid.core.logs import run_job
-from tilegrid.workflow.example import write_example
+from tilegrid.core.tasks import job_function
 
 run_job(
-    write_example,
+    job_function("example"),
     snakemake.output[0],
     snakemake.params.rows,
     snakemake.params.seed,

@@ -8,10 +8,10 @@ from tilegrid.core.logs import reuse_freed_memory, run_job, without_pandas
 
 without_pandas()  # the split never uses it
 reuse_freed_memory()
-from tilegrid.split.scan import scan_from_params
+from tilegrid.core.tasks import job_function
 
 run_job(
-    scan_from_params,
+    job_function("scan"),
     snakemake.params.spec,
     snakemake.params.units,
     snakemake.params.schema,

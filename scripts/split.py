@@ -9,12 +9,12 @@ from tilegrid.core.logs import reuse_freed_memory, run_job, without_pandas
 
 without_pandas()  # the split never uses it
 reuse_freed_memory()
-from tilegrid.split.job import split_job
+from tilegrid.core.tasks import job_function
 from tilegrid.worker import prestart
 
 prestart()  # the render jobs' warm worker warms up while the table is split
 run_job(
-    split_job,
+    job_function("split"),
     snakemake.params.spec,
     snakemake.output.shards,
     list(snakemake.input.scans),

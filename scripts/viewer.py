@@ -9,10 +9,10 @@ import os
 
 from tilegrid.core.logs import run_job
 from tilegrid.core.outputs import sweep_folder
-from tilegrid.viewer.page import write_page
+from tilegrid.core.tasks import job_function
 
 run_job(
-    write_page,
+    job_function("viewer"),
     snakemake.input.manifest,
     list(snakemake.input.pngs),
     list(snakemake.input.blocks),

@@ -6,10 +6,10 @@ import sys
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 
 from tilegrid.core.logs import run_job
-from tilegrid.viewer.page import write_block
+from tilegrid.core.tasks import job_function
 
 run_job(
-    write_block,
+    job_function("viewer_block"),
     list(snakemake.input.tiles),
     snakemake.params.places,
     dict(snakemake.params.tile),

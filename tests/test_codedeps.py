@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
-from tilegrid.core.tasks import task_module
-from tilegrid.workflow.code import PACKAGE, closure, imported_modules, script_modules
+from tilegrid.core.code import PACKAGE, closure, imported_modules, job_files
+from tilegrid.core.tasks import job_module
 
-#: each rule's entries, as rules/common.smk names them: its script's imports and the
-#: tasks it hands to the warm worker
-SPLIT = script_modules(REPO / "scripts" / "split.py")
-RENDER = script_modules(REPO / "scripts" / "render.py") + [task_module("render_json")]
-MOSAIC = script_modules(REPO / "scripts" / "mosaic.py") + [task_module("mosaic")]
+#: each job's entry module, as rules/common.smk keys them (tilegrid.core.tasks)
+SPLIT = [job_module("split")]
+RENDER = [job_module("render_json")]
+MOSAIC = [job_module("mosaic")]
 
 
 def _names(files: list[Path]) -> set[str]:
@@ -38,27 +37,15 @@ def test_the_mosaic_is_not_in_the_render_code_so_restyling_it_redraws_no_tile():
     assert "split/job.py" not in _names(closure(RENDER))
 
 
-def test_the_worker_brings_no_plotting_code_into_the_split_code():
-    """The worker runs tasks named by strings: starting it makes the split depend on no
-    kind's drawing, nor the warm-up's preloads on anything."""
-    split = _names(closure(SPLIT))
-    assert "worker.py" in split
-    assert not {"render/tile.py", "render/warm.py", "mosaic/figure.py"} & split
-    assert "render/warm.py" not in _names(closure(RENDER)) | _names(closure(MOSAIC))
+def test_no_jobs_key_holds_the_worker_or_the_command_that_reaches_it():
+    """How a job reaches its entry (rule script, render command, warm worker) draws
+    nothing: editing the worker re-splits and redraws nothing."""
+    from tilegrid.core.tasks import JOBS
 
-
-def test_a_rule_scripts_imports_are_its_entries(tmp_path):
-    script = tmp_path / "job.py"
-    script.write_text(
-        "import sys\nfrom tilegrid.core.logs import run_job\n"
-        "def main():\n    import tilegrid.split.scan\n    from tilegrid.render import job\n"
-    )
-    assert script_modules(script) == [
-        "core.logs",
-        "render",
-        "render.job",
-        "split.scan",
-    ]
+    for job in JOBS:
+        names = _names(job_files(job))
+        assert not {n for n in names if n.startswith("worker/")}, job
+        assert not {"workflow/command.py", "render/warm.py"} & names, job
 
 
 def test_relative_and_absolute_imports_are_followed(tmp_path):
@@ -94,7 +81,7 @@ split_job({"data": "t.parquet", "col": "g", "x": "g", "y": "v"}, "shards", [], N
 
 _RENDER_PROBE = """
 import json
-from tilegrid.render.job import main
+from tilegrid.workflow.command import main
 tid = json.load(open("shards/manifest.json"))["tiles"][0]["id"]
 plot = {"kind": "violin", "x": "g", "y": "v", "function": None, "preprocess": None, "options": {}}
 args = {"shard": f"shards/{tid}.arrow", "sidecar": f"shards/{tid}.json", "plot": json.dumps(plot),
@@ -136,8 +123,16 @@ def test_every_module_the_split_and_a_render_import_is_in_their_code_lists(tmp_p
     split = _imported(tmp_path, _SPLIT_PROBE)
     render = _imported(tmp_path, _RENDER_PROBE)
     assert (tmp_path / "t.png").exists()
-    assert split - _listed(SPLIT) == set()
-    assert render - _listed(RENDER) == set()
+    assert _drawing(split) - _listed(SPLIT) == set()
+    assert _drawing(render) - _listed(RENDER) == set()
+
+
+def _drawing(modules: set[str]) -> set[str]:
+    """``modules`` but those that only bring a job to its entry: the worker, the task
+    registry, the render command, the log harness (no output depends on them)."""
+    transport = {"tilegrid.core.tasks", "tilegrid.core.logs"}
+    transport |= {"tilegrid.workflow", "tilegrid.workflow.command"}
+    return {m for m in modules - transport if not m.startswith("tilegrid.worker")}
 
 
 @pytest.mark.workflow

@@ -22,13 +22,13 @@ from conftest import (
     truncate_tile,
 )
 from PIL import Image
+from tilegrid.core.code import file_digest
 from tilegrid.core.contracts import read_manifest, read_tile_meta
 from tilegrid.mosaic.cache import CACHE_DIR
 from tilegrid.mosaic.figure import build_mosaic, write_mosaic
 from tilegrid.mosaic.png import plan_png
 from tilegrid.render.figures import tilegrid_style
 from tilegrid.split.job import SplitSpec, run_split
-from tilegrid.workflow.code import file_digest
 
 # alongside (conftest.py): runs in another process next to the others; nothing timed
 pytestmark = pytest.mark.alongside

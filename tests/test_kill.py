@@ -29,8 +29,8 @@ from conftest import (
     venv_seeing_ours,
     wait_for_no_process_in,
 )
-from tilegrid import worker
 from tilegrid.core import outputs
+from tilegrid.worker import server
 
 TESTS = Path(__file__).resolve().parent
 SCRIPTS = TESTS.parent / "scripts"
@@ -58,7 +58,7 @@ def _armed_child(job: socket.socket, conn: socket.socket, then: str) -> int:
     if pid == 0:  # pragma: no cover - the child
         try:
             job.close()  # the job's end is the job's only
-            worker._die_with_client(conn)
+            server._die_with_client(conn)
             exec(then)
         finally:
             os._exit(0)
@@ -94,7 +94,7 @@ def test_a_child_whose_job_had_gone_before_it_was_armed_exits_at_once():
 def test_the_job_guard_renames_nothing_into_place_once_the_job_has_gone(tmp_path):
     job, child_end = socket.socketpair()
     target = tmp_path / "tile.png"
-    outputs.set_guard(worker._job_guard(child_end))
+    outputs.set_guard(server._job_guard(child_end))
     try:
         outputs.write_bytes(str(target), b"alive")
         assert target.read_bytes() == b"alive"
@@ -125,7 +125,7 @@ def draw(ax, data, **options):
 
 
 def _client(args: list, log: str, env: dict[str, str]) -> subprocess.Popen:
-    """A render job's client (``worker.run_task``) in a process of its own."""
+    """A render job's client (``client.run_task``) in a process of its own."""
     program = f"from tilegrid.worker import run_task; run_task({args!r}, {log!r})"
     return subprocess.Popen(
         [sys.executable, "-c", program],

@@ -19,9 +19,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from conftest import SMALL_CONFIG, Workflow, small_table
-from tilegrid import worker
 from tilegrid.render.tile import render_tile
 from tilegrid.split.job import SplitSpec, run_split
+from tilegrid.worker import client, folders, protocol, server
 
 
 @pytest.fixture
@@ -69,17 +69,32 @@ def _server_pids(folder) -> list[int]:
 
 
 def _stop_servers(folder):
-    """Stop the servers this test started, by their process ids."""
+    """Stop the servers this test started, by their process ids, and wait until they are
+    gone (a server removes its package copy as it exits: a test that then removes the
+    folder must not race it)."""
     import signal
 
-    for pid in _server_pids(folder):
+    pids = _server_pids(folder)
+    for pid in pids:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while any(_running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, exited but not yet reaped, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            return handle.read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def test_worker_output_is_byte_identical_to_in_process(job):
     folder, args = job
-    answer = worker.run_remote(args("remote"), str(folder / "remote.log"))
+    answer = client.run_remote(args("remote"), str(folder / "remote.log"))
     assert answer["ok"] and set(answer) == {"ok", "seconds", "max_rss_kb"}
     assert 0 < answer["seconds"] < 60 and answer["max_rss_kb"] > 0
     render_tile(*args("local"))
@@ -89,8 +104,8 @@ def test_worker_output_is_byte_identical_to_in_process(job):
 
 def test_a_second_job_reuses_the_running_server(job):
     folder, args = job
-    worker.run_remote(args("a"), str(folder / "a.log"))
-    worker.run_remote(args("b"), str(folder / "b.log"))
+    client.run_remote(args("a"), str(folder / "a.log"))
+    client.run_remote(args("b"), str(folder / "b.log"))
     assert len(list(folder.glob("tilegrid-*.sock"))) == 1
 
 
@@ -101,11 +116,11 @@ def _servers(folder) -> int:
 
 def test_a_prestarted_server_answers_the_first_job_and_no_second_one_starts(job):
     folder, args = job
-    worker.prestart()  # returns at once; the server is still warming up
-    answer = worker.run_remote(args("first"), str(folder / "first.log"))
+    client.prestart()  # returns at once; the server is still warming up
+    answer = client.run_remote(args("first"), str(folder / "first.log"))
     assert answer is not None and answer["ok"]
     assert _servers(folder) == 1
-    worker.prestart()  # a server runs: nothing to do
+    client.prestart()  # a server runs: nothing to do
     assert _servers(folder) == 1
 
 
@@ -113,7 +128,7 @@ def test_the_mosaic_task_runs_in_the_worker_too(job):
     folder, args = job
     manifest = folder / "shards" / "manifest.json"
     (tile,) = [t["id"] for t in json.loads(manifest.read_text())["tiles"]]
-    worker.run_remote(args(tile), str(folder / "t.log"))  # tiles are named by their id
+    client.run_remote(args(tile), str(folder / "t.log"))  # tiles are named by their id
     mosaic = [
         str(manifest),
         [str(folder / f"{tile}.png")],
@@ -121,7 +136,7 @@ def test_the_mosaic_task_runs_in_the_worker_too(job):
         {"title": "one tile"},
     ]
     (folder / "out").mkdir()
-    answer = worker.run_remote(mosaic, str(folder / "m.log"), task="mosaic")
+    answer = client.run_remote(mosaic, str(folder / "m.log"), task="mosaic")
     assert answer is not None and answer["ok"], answer
     assert (folder / "out" / "m.png").stat().st_size > 0
     assert "mosaic of 1 tiles" in (folder / "m.log").read_text()
@@ -131,7 +146,7 @@ def test_an_error_in_the_tile_comes_back_as_one_line(job):
     folder, args = job
     bad = args("bad")
     bad[2] = {"kind": "violin", "options": {"cut": -1}}
-    answer = worker.run_remote(bad, str(folder / "bad.log"))
+    answer = client.run_remote(bad, str(folder / "bad.log"))
     assert answer["ok"] is False and "plot.options.cut" in answer["error"]
     assert "Traceback" in (folder / "bad.log").read_text()
 
@@ -139,7 +154,7 @@ def test_an_error_in_the_tile_comes_back_as_one_line(job):
 def test_the_worker_can_be_turned_off(job, monkeypatch):
     folder, args = job
     monkeypatch.setenv("TILEGRID_WORKER", "0")
-    assert worker.run_remote(args("off"), str(folder / "off.log")) is None
+    assert client.run_remote(args("off"), str(folder / "off.log")) is None
 
 
 def _package_copy(dest: Path) -> Path:
@@ -151,19 +166,19 @@ def _package_copy(dest: Path) -> Path:
 def test_the_socket_name_changes_with_the_code_not_with_where_or_when_it_was_written(
     monkeypatch, tmp_path
 ):
-    before = worker.code_key()
+    before = folders.code_key()
     copy = _package_copy(tmp_path / "elsewhere" / "tilegrid")
-    monkeypatch.setattr(worker, "PACKAGE", str(copy))
-    assert worker.code_key() == before
+    monkeypatch.setattr(folders, "PACKAGE", str(copy))
+    assert folders.code_key() == before
     os.utime(copy / "render" / "tile.py", ns=(1, 1))
-    assert worker.code_key() == before
+    assert folders.code_key() == before
     for edit in ("render/tile.py", "kinds/violin.py", "viewer/assets/viewer.js"):
         original = (copy / edit).read_bytes()
         (copy / edit).write_bytes(original + b"\n")
-        assert worker.code_key() != before, edit
+        assert folders.code_key() != before, edit
         (copy / edit).write_bytes(original)
     (copy / "x.py").write_text("pass\n")
-    assert worker.code_key() != before
+    assert folders.code_key() != before
 
 
 def test_one_server_serves_the_same_code_from_another_folder_after_the_first_is_gone(
@@ -174,11 +189,11 @@ def test_one_server_serves_the_same_code_from_another_folder_after_the_first_is_
     folder, args = job
     monkeypatch.setenv("TILEGRID_WORKER_IDLE", "5")  # outlives the copying between jobs
     first = _package_copy(tmp_path / "first" / "tilegrid")
-    monkeypatch.setattr(worker, "PACKAGE", str(first))
-    assert worker.run_remote(args("first"), str(folder / "first.log"))["ok"]
+    monkeypatch.setattr(folders, "PACKAGE", str(first))
+    assert client.run_remote(args("first"), str(folder / "first.log"))["ok"]
     shutil.rmtree(first.parent)
-    monkeypatch.setattr(worker, "PACKAGE", str(_package_copy(tmp_path / "second" / "tilegrid")))
-    assert worker.run_remote(args("second"), str(folder / "second.log"))["ok"]
+    monkeypatch.setattr(folders, "PACKAGE", str(_package_copy(tmp_path / "second" / "tilegrid")))
+    assert client.run_remote(args("second"), str(folder / "second.log"))["ok"]
     assert _servers(folder) == 1
     assert "warning" not in (folder / "second.log").read_text()
     render_tile(*args("local"))
@@ -198,11 +213,11 @@ def _gone(path: str, copy: Path) -> bool:
     killed process before its files are closed)."""
     import fcntl
 
-    sock = worker._connect(path)
+    sock = client._connect(path)
     if sock is not None:
         sock.close()
         return False
-    with open(copy / worker.IN_USE) as probe:
+    with open(copy / folders.IN_USE) as probe:
         try:
             fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -220,23 +235,23 @@ def test_the_package_copy_of_a_killed_server_is_removed_by_the_next_start_not_on
     import signal
 
     folder, args = job
-    assert worker.run_remote(args("first"), str(folder / "first.log"))["ok"]
+    assert client.run_remote(args("first"), str(folder / "first.log"))["ok"]
     (killed,) = folder.glob("*.pkg")
-    with open(killed / worker.IN_USE) as probe, pytest.raises(BlockingIOError):
+    with open(killed / folders.IN_USE) as probe, pytest.raises(BlockingIOError):
         fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)  # the live server holds it
     (pid,) = _server_pids(folder)
     os.kill(pid, signal.SIGKILL)
-    path = worker.socket_path()
+    path = folders.socket_path()
     deadline = time.monotonic() + 30
     while not _gone(path, killed) and time.monotonic() < deadline:
         time.sleep(0.05)
     held, unfinished = Path(f"{path}.held.pkg"), Path(f"{path}.unfinished.pkg")
     held.mkdir()
     unfinished.mkdir()
-    (held / worker.IN_USE).touch()
-    with open(held / worker.IN_USE) as lock:
+    (held / folders.IN_USE).touch()
+    with open(held / folders.IN_USE) as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        assert worker.run_remote(args("second"), str(folder / "second.log"))["ok"]
+        assert client.run_remote(args("second"), str(folder / "second.log"))["ok"]
         copies = set(folder.glob("*.pkg"))
     assert killed.exists() is False and unfinished.exists() is False
     assert held in copies and len(copies) == 2  # and the new server's own
@@ -248,11 +263,12 @@ HEAVY = ("numpy", "pyarrow", "matplotlib", "pandas", "snakemake")
 
 
 def _entry_point(args, log, code="main(argv)", cwd=None, env=None):
-    """Run ``python -m tilegrid.render.job`` with the job's arguments, as the render rule does."""
+    """Run ``python -m tilegrid.workflow.command`` with the job's arguments, as the render
+    rule does."""
     shard, sidecar, plot, size, png = args
     argv = ["--shard", shard, "--sidecar", sidecar, "--plot", json.dumps(plot)]
     argv += ["--tile", json.dumps(size), "--png", png, "--log", log]
-    program = f"import sys; from tilegrid.render.job import main; argv = {argv!r}; {code}"
+    program = f"import sys; from tilegrid.workflow.command import main; argv = {argv!r}; {code}"
     env = {**os.environ, "PYTHONPATH": str(SCRIPTS), "MPLBACKEND": "Agg", **(env or {})}
     return subprocess.run(
         [sys.executable, "-c", program],
@@ -300,7 +316,7 @@ def test_plot_settings_that_are_not_json_are_one_line(job, monkeypatch, worker_o
     log = str(folder / "bad.log")
     argv = ["--shard", shard, "--sidecar", sidecar, "--plot", "{kind: violin"]
     argv += ["--tile", json.dumps(size), "--png", png, "--log", log]
-    program = f"from tilegrid.render.job import main; main({argv!r})"
+    program = f"from tilegrid.workflow.command import main; main({argv!r})"
     env = {**os.environ, "PYTHONPATH": str(SCRIPTS), "MPLBACKEND": "Agg"}
     run = subprocess.run(
         [sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=120
@@ -320,13 +336,13 @@ def test_a_message_to_the_worker_carries_what_json_would():
 
     args = [IOFile("a.png"), (1, 2.5), {3: [True, None]}, {"k": (IOFile("b"),)}]
     expected = json.loads(json.dumps(args))
-    assert worker.plain(args) == expected
+    assert protocol.plain(args) == expected
     stream = io.BytesIO()
-    worker._send(stream, {"args": worker.plain(args)})
+    protocol._send(stream, {"args": protocol.plain(args)})
     stream.seek(0)
-    received = worker._receive(stream)
+    received = protocol._receive(stream)
     assert received == {"args": expected} and type(received["args"][0]) is str
-    assert worker._receive(io.BytesIO(stream.getvalue()[:-1])) is None  # cut short
+    assert protocol._receive(io.BytesIO(stream.getvalue()[:-1])) is None  # cut short
 
 
 def test_the_entry_point_renders_in_process_without_a_worker(job, monkeypatch):
@@ -360,7 +376,7 @@ def test_a_failing_tile_is_one_console_line_naming_the_tile_and_its_log(
 
 def test_the_entry_point_refuses_an_incomplete_command_line(tmp_path):
     run = subprocess.run(
-        [sys.executable, "-m", "tilegrid.render.job", "--shard", "x.arrow"],
+        [sys.executable, "-m", "tilegrid.workflow.command", "--shard", "x.arrow"],
         env={**os.environ, "PYTHONPATH": str(SCRIPTS)},
         capture_output=True,
         text=True,
@@ -374,8 +390,8 @@ def test_a_render_after_the_warm_up_imports_nothing_more(job):
     """What a render imports, the server imports once; forked children would repeat it."""
     _, args = job
     program = (
-        "import sys; from tilegrid import worker; from tilegrid.render.tile import render_tile; "
-        f"worker._warm_up(); before = set(sys.modules); render_tile(*{args('after')!r}); "
+        "import sys; from tilegrid.worker import server; from tilegrid.render.tile import render_tile; "
+        f"server._warm_up(); before = set(sys.modules); render_tile(*{args('after')!r}); "
         "print(sorted(set(sys.modules) - before))"
     )
     run = subprocess.run(
@@ -469,12 +485,12 @@ def test_a_server_started_under_a_matplotlibrc_draws_every_tile_with_the_default
     (styled / "matplotlibrc").write_text(LOUD_RC)
     monkeypatch.chdir(styled)
     monkeypatch.setenv("MATPLOTLIBRC", str(styled))
-    first = worker.run_remote(args("first"), str(folder / "first.log"))
+    first = client.run_remote(args("first"), str(folder / "first.log"))
     assert first is not None and first["ok"], first
     (styled / "matplotlibrc").unlink()
     monkeypatch.delenv("MATPLOTLIBRC")
     monkeypatch.chdir(folder)
-    second = worker.run_remote(args("second"), str(folder / "second.log"))
+    second = client.run_remote(args("second"), str(folder / "second.log"))
     assert second is not None and second["ok"], second
     assert _servers(folder) == 1  # the second job asked the first job's server
     render_tile(*args("local"))
@@ -497,9 +513,9 @@ def test_a_job_served_by_the_worker_sees_its_own_environment(job, monkeypatch):
         return job
 
     monkeypatch.setenv("TILE_COLOR", "red")  # the job that starts the server
-    assert worker.run_remote(job_args("red"), str(folder / "red.log"))["ok"]
+    assert client.run_remote(job_args("red"), str(folder / "red.log"))["ok"]
     monkeypatch.setenv("TILE_COLOR", "blue")
-    assert worker.run_remote(job_args("blue"), str(folder / "blue.log"))["ok"]
+    assert client.run_remote(job_args("blue"), str(folder / "blue.log"))["ok"]
     render_tile(*job_args("local"))
     assert (folder / "blue.png").read_bytes() == (folder / "local.png").read_bytes()
     assert (folder / "blue.png").read_bytes() != (folder / "red.png").read_bytes()
@@ -531,11 +547,11 @@ def test_an_unusable_socket_folder_falls_back_at_once_with_one_warning(
 ):
     folder, args = job
     monkeypatch.setenv("TILEGRID_WORKER_DIR", str(unusable_folder))
-    worker.prestart()  # as the split does: it must not fail
+    client.prestart()  # as the split does: it must not fail
     (split_line,) = _warnings(capsys.readouterr().err)
     assert str(unusable_folder) in split_line
     started = time.monotonic()
-    assert worker.run_remote(args("tile"), str(folder / "tile.log")) is None
+    assert client.run_remote(args("tile"), str(folder / "tile.log")) is None
     assert time.monotonic() - started < 1
     (render_line,) = _warnings(capsys.readouterr().err)
     assert "rendering in this process" in render_line
@@ -555,8 +571,8 @@ def test_a_socket_path_too_long_for_af_unix_moves_to_a_short_folder(tmp_path, mo
     monkeypatch.delenv("TILEGRID_WORKER_DIR", raising=False)
     monkeypatch.setenv("TMPDIR", str(long_tmp))
     monkeypatch.setattr(tempfile, "tempdir", None)  # gettempdir() reads TMPDIR again
-    path, note = worker.locate()
-    assert path == f"/tmp/tilegrid-{os.getuid()}/tilegrid-{worker.code_key()}.sock"
+    path, note = folders.locate()
+    assert path == f"/tmp/tilegrid-{os.getuid()}/tilegrid-{folders.code_key()}.sock"
     assert "too long for a Unix socket" in note and str(long_tmp) in note
 
 
@@ -565,7 +581,7 @@ def test_a_chosen_socket_folder_too_long_for_af_unix_falls_back_at_once(job, mon
     chosen = folder / ("s" * 100)
     monkeypatch.setenv("TILEGRID_WORKER_DIR", str(chosen))
     started = time.monotonic()
-    assert worker.run_remote(args("tile"), str(folder / "tile.log")) is None
+    assert client.run_remote(args("tile"), str(folder / "tile.log")) is None
     assert time.monotonic() - started < 1
     (line,) = _warnings(capsys.readouterr().err)
     assert "too long for a Unix socket" in line
@@ -574,10 +590,10 @@ def test_a_chosen_socket_folder_too_long_for_af_unix_falls_back_at_once(job, mon
 def _fake_package(tmp_path, body: str) -> Path:
     """A copy of the package whose worker module runs ``body`` when started as a server."""
     package = _package_copy(tmp_path / "fake" / "tilegrid")
-    source = (package / "worker.py").read_text()
+    source = (package / "worker" / "server.py").read_text()
     main = 'if __name__ == "__main__":\n'
     assert main in source
-    (package / "worker.py").write_text(source.replace(main, main + body + "\n", 1))
+    (package / "worker" / "server.py").write_text(source.replace(main, main + body + "\n", 1))
     return package
 
 
@@ -587,10 +603,10 @@ def test_a_server_that_dies_on_start_falls_back_at_once_and_is_not_retried(
     folder, args = job
     starts = folder / "starts.txt"
     body = f"    open({str(starts)!r}, 'a').write('x')\n    raise SystemExit('cannot listen')"
-    monkeypatch.setattr(worker, "PACKAGE", _fake_package(folder, body))
+    monkeypatch.setattr(folders, "PACKAGE", _fake_package(folder, body))
     for name in ("first", "second"):
         started = time.monotonic()
-        assert worker.run_remote(args(name), str(folder / f"{name}.log")) is None
+        assert client.run_remote(args(name), str(folder / f"{name}.log")) is None
         assert time.monotonic() - started < 10  # not START_SECONDS
     first, second = _warnings(capsys.readouterr().err)
     assert "exited on start" in first and "cannot listen" in first
@@ -644,9 +660,9 @@ def test_the_socket_is_owner_only_in_a_folder_only_its_owner_enters(
         monkeypatch.setenv("TILEGRID_WORKER_DIR", str(folder))
         private = folder / f"tilegrid-{os.getuid()}" if chosen == "0755" else folder
     with _umask(umask):
-        path, note = worker.locate()
-        server = worker._bind_owner_only(path)
-    server.close()
+        path, note = folders.locate()
+        bound = server._bind_owner_only(path)
+    bound.close()
     assert Path(path).parent == private and note is None
     assert _mode(private) == 0o700 and _mode(path) == 0o600
     if chosen != "unset":
@@ -662,7 +678,7 @@ def test_a_private_subfolder_that_others_may_enter_is_not_used(
     chosen.chmod(0o755)
     (chosen / f"tilegrid-{os.getuid()}").chmod(0o755)
     monkeypatch.setenv("TILEGRID_WORKER_DIR", str(chosen))
-    assert worker.run_remote(args("tile"), str(folder / "tile.log")) is None
+    assert client.run_remote(args("tile"), str(folder / "tile.log")) is None
     (line,) = _warnings(capsys.readouterr().err)
     assert "is open to other users (mode 755)" in line
 
@@ -672,10 +688,10 @@ def test_the_server_refuses_another_users_connection_in_one_line(monkeypatch, ca
 
     mine, theirs = socket.socketpair()
     with mine, theirs:
-        monkeypatch.setattr(worker, "_peer_uid", lambda conn: (os.getuid() + 1, 4321))
-        assert worker._from_owner(mine) is False
-        monkeypatch.setattr(worker, "_peer_uid", lambda conn: (os.getuid(), 4321))
-        assert worker._from_owner(mine) is True
+        monkeypatch.setattr(server, "_peer_uid", lambda conn: (os.getuid() + 1, 4321))
+        assert server._from_owner(mine) is False
+        monkeypatch.setattr(server, "_peer_uid", lambda conn: (os.getuid(), 4321))
+        assert server._from_owner(mine) is True
     (line,) = capsys.readouterr().err.splitlines()
     assert line == (
         f"tilegrid worker: refused a connection of uid {os.getuid() + 1} (pid 4321): "
@@ -688,7 +704,7 @@ def test_the_kernel_names_the_connecting_user():
 
     mine, theirs = socket.socketpair()
     with mine, theirs:
-        assert worker._peer_uid(mine) == (os.getuid(), os.getpid())
+        assert server._peer_uid(mine) == (os.getuid(), os.getpid())
 
 
 def _request(**changes) -> dict:
@@ -721,7 +737,7 @@ def _request(**changes) -> dict:
     ],
 )
 def test_a_request_of_another_shape_is_not_served(request_, problem):
-    assert worker._request_problem(request_) == problem
+    assert protocol._request_problem(request_) == problem
 
 
 #: what the user nobody sends to root's server: a render running nobody's function and
@@ -787,9 +803,9 @@ def test_another_user_cannot_have_roots_worker_run_their_code_or_write_files(job
         manifest = folder / "shards" / "manifest.json"
         (tile,) = [t["id"] for t in json.loads(manifest.read_text())["tiles"]]
         with _umask(0):
-            first = worker.run_remote(args(tile), str(folder / "root.log"))
+            first = client.run_remote(args(tile), str(folder / "root.log"))
         assert first is not None and first["ok"], first  # root's server listens
-        path = Path(worker.socket_path())
+        path = Path(folders.socket_path())
         assert path.parent == sockets / "tilegrid-0"
         assert _mode(path.parent) == 0o700 and _mode(path) == 0o600 and _mode(sockets) == 0o755
 
@@ -910,8 +926,8 @@ def test_a_long_tmpdir_costs_no_wait_and_one_warning_line_per_job(workflow, tmp_
     long_tmp = tmp_path / ("t" * 60) / ("m" * 60)
     long_tmp.mkdir(parents=True)
     env = {"TMPDIR": str(long_tmp), "TILEGRID_WORKER_DIR": "", "TILEGRID_WORKER_IDLE": "5"}
-    _, seconds = _snakemake(workflow.root, env=env, timeout=2 * worker.START_SECONDS)
-    assert seconds < worker.START_SECONDS / 2
+    _, seconds = _snakemake(workflow.root, env=env, timeout=2 * folders.START_SECONDS)
+    assert seconds < folders.START_SECONDS / 2
     logs = [workflow.path("logs", "split.log"), *workflow.path("logs", "render").glob("*.log")]
     assert len(logs) == 4
     for log in logs:

@@ -22,8 +22,8 @@ import sys
 import zlib
 from typing import Any
 
+from ..core.code import closure, file_digest, files_digest
 from ..core.outputs import sweep_folder, write_bytes, write_text
-from ..workflow.code import closure, file_digest, files_digest
 
 #: the cache folder, beside the PNG mosaic
 CACHE_DIR = ".mosaic-cache"

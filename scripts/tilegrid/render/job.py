@@ -1,65 +1,12 @@
-"""One render job from the command line: ``python -m tilegrid.render.job --shard ... --log ...``.
-
-The render rule runs this as a ``shell:`` command instead of a ``script:``: a
-rule script starts an interpreter that imports Snakemake and unpickles the job,
-which costs more than drawing a typical tile.  This entry point imports only the
-standard library: it sends stderr to the job's log, hands the tile to the warm
-render worker (:mod:`tilegrid.worker`) and, when there is none, renders in its
-own process (only then importing numpy, pyarrow and matplotlib).
-
-Arguments, all required::
-
-    --shard SHARD.arrow  --sidecar SHARD.json     the tile's rows and agreed facts
-    --plot JSON            the plot settings (kind, x, y, function, preprocess, options)
-    --tile JSON            the tile size: {"height": ..., "aspect": ..., "dpi": ...}, and
-                           "print_dpi" for a print tile (see tilegrid.render.tile.drawn_size)
-    --png TILE.png                                the output (its metadata inside)
-    --log JOB.log                                 where stderr and tracebacks go
-
-A failure prints one line naming the tile and the log, as every tilegrid job does.
-"""
+"""The render job's entry (:data:`tilegrid.core.tasks.JOBS` ``render_json``): a tile from
+the render command's JSON texts (:mod:`tilegrid.workflow.command` parses the command
+line and hands them over, through the warm worker or in its own process)."""
 
 from __future__ import annotations
 
-import sys
+import json
 
-FLAGS = ("shard", "sidecar", "plot", "tile", "png", "log")
-USAGE = "usage: python -m tilegrid.render.job " + " ".join(f"--{f} {f.upper()}" for f in FLAGS)
-
-
-class UsageError(ValueError):
-    """The command line does not name every argument exactly once."""
-
-
-def parse_args(argv: list[str]) -> dict[str, str]:
-    """``{"shard": ..., "log": ...}`` from ``--name value`` pairs (every flag, once)."""
-    if len(argv) % 2:
-        raise UsageError(f"an option without a value: {argv[-1]!r}")
-    args: dict[str, str] = {}
-    for flag, value in zip(argv[::2], argv[1::2]):
-        name = flag[2:] if flag.startswith("--") else ""
-        if name not in FLAGS or name in args:
-            raise UsageError(f"unknown or repeated option {flag!r}")
-        args[name] = value
-    missing = [f"--{f}" for f in FLAGS if f not in args]
-    if missing:
-        raise UsageError("missing " + ", ".join(missing))
-    return args
-
-
-def main(argv: list[str]) -> None:
-    """Render the tile the command line names; exit 1 with one line on failure."""
-    try:
-        args = parse_args(argv)
-    except UsageError as exc:
-        sys.exit(f"tilegrid: error: render_job: {exc}\n{USAGE}")
-    log = args["log"]
-    # append: the worker's child writes to the same log (Snakemake removed the old one)
-    sys.stderr = open(log, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 - the job's stderr
-    from ..worker import run_task
-
-    given = [args["shard"], args["sidecar"], args["plot"], args["tile"], args["png"]]
-    run_task(given, log, task="render_json")
+from .tile import render_tile
 
 
 def render_from_json(shard: str, sidecar: str, plot: str, tile: str, png: str):
@@ -68,16 +15,8 @@ def render_from_json(shard: str, sidecar: str, plot: str, tile: str, png: str):
     The job hands the texts over as they are: parsing them here, in the worker
     (json is imported there already), spares every job importing json.
     """
-    import json
-
-    from .tile import render_tile
-
     try:
         plot_settings, tile_settings = json.loads(plot), json.loads(tile)
     except ValueError as exc:
         raise ValueError(f"render_job: --plot/--tile is not JSON: {exc}") from None
     return render_tile(shard, sidecar, plot_settings, tile_settings, png)
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])

@@ -26,8 +26,8 @@ def warm_up() -> None:
     from ..kinds import KINDS, get_kind
     from .figures import new_figure, tilegrid_style
 
-    for spec in tasks.TASKS.values():
-        importlib.import_module(spec.partition(":")[0])
+    for task in tasks.WORKER_TASKS:
+        importlib.import_module(tasks.JOBS[task].partition(":")[0])
     for kind in KINDS:
         get_kind(kind)
     with tilegrid_style():  # load the fonts the tiles use

@@ -30,7 +30,7 @@ import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 
-from ..workflow.code import file_digest
+from ..core.code import file_digest
 
 log = logging.getLogger("tilegrid.split")
 

@@ -11,8 +11,8 @@ Followed: ``from . import x``, ``from .x import y``, ``from ..x import y``,
 ``import tilegrid.x`` and ``from tilegrid.x import y``, at any depth (imports
 inside functions too).  A package whose ``__init__`` imports its submodules by
 name (``importlib.import_module(f"{__name__}.{name}")``, as ``kinds`` does)
-depends on every submodule.  What a job runs through the warm worker is named by
-a string (:mod:`tilegrid.core.tasks`), not imported: a rule names that module itself.
+depends on every submodule.  A job's files are the closure of its entry's module
+(:func:`job_files`); how the job reaches the entry (rule script, worker) is in none.
 """
 
 from __future__ import annotations
@@ -183,23 +183,12 @@ def closure(entries: list[str], package: Path = PACKAGE) -> list[Path]:
     return sorted(module_file(m, package) for m in seen)
 
 
-def script_modules(script: str | Path, package: Path = PACKAGE) -> list[str]:
-    """The package modules a rule script imports (by absolute imports, at any depth):
-    the entries of its job's :func:`closure`."""
-    tree = ast.parse(Path(script).read_text(encoding="utf-8"), filename=str(script))
-    found: set[str] = set()
-    for node in _imports(tree):
-        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            parts = node.module.split(".")
-            if parts[0] == package.name:
-                found.add(".".join(parts[1:]))
-                found.update(".".join([*parts[1:], alias.name]) for alias in node.names)
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                parts = alias.name.split(".")
-                if parts[0] == package.name:
-                    found.add(".".join(parts[1:]))
-    return sorted(m for m in found if module_file(m, package) is not None)
+def job_files(job: str, package: Path = PACKAGE) -> list[Path]:
+    """The package files ``job``'s output depends on: the import closure of its entry's
+    module (:data:`tilegrid.core.tasks.JOBS`)."""
+    from .tasks import job_module
+
+    return closure([job_module(job)], package)
 
 
 def file_digest(path: str | Path) -> str:

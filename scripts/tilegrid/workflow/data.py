@@ -1,0 +1,81 @@
+"""The split's inputs, found when the workflow is parsed: the data files, how the table
+is cut into scan jobs, and the content digest of what each job reads.
+
+Data files are inputs by content, not by time: Snakemake ignores their times
+(``ancient``) and each job that reads them has their digests as a parameter, so a file
+restored with an older time is read again and a touched one is not.  The bundled
+example table, which a rule makes, is judged by time like any rule's output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..table import Table, input_files, schema_token
+from ..table import contents as content_digests
+from ..table.units import ScanPart, by_id, content_keys, scan_parts, sizes_from, unit_fields
+from .paths import scan_folders
+
+
+class DataInputs:
+    """The data a run reads: ``table`` opened once (None: the example table, made by a
+    rule), the scan parts of a table of several files, the digests of their content."""
+
+    def __init__(self, data: Any, table: Table | None, chunks: bool, environ: Mapping[str, str]):
+        self.data, self.table = data, table
+        #: judged by time: the example table a rule makes
+        self.by_time = table is None
+        self.parts: dict[str, ScanPart] = self._scan_parts(chunks, environ)
+        keys = (
+            content_keys(table, list(self.parts.values()))
+            if self.parts
+            else [(path, None) for path in self.paths()]
+        )
+        self.content = {} if table is None else content_digests.span_digests(keys)
+        #: the table's column names and types: a parameter of every scan, so a file whose
+        #: types change the table's rescans every part
+        self.schema = schema_token(table.schema) if self.parts else None
+
+    def _scan_parts(self, chunks: bool, environ: Mapping[str, str]) -> dict[str, ScanPart]:
+        """The parts of a table of several files, each scanned by a job of its own, by
+        scan id; none for a table of one file (the checkpoint scans it, a large one's
+        ranges side by side), with facet.chunks (it splits by row position) or the
+        example table."""
+        if self.table is None or chunks or len(self.table.units) < 2:
+            return {}
+        parts = scan_parts(self.table, *sizes_from(dict(environ)))
+        return by_id(parts) if len(parts) > 1 else {}
+
+    def paths(self) -> list[str]:
+        """Every file ``data`` names, globs expanded now (a new file matching a glob is a
+        new input; a folder's own time does not change when a file inside is rewritten)."""
+        if self.table is None:
+            return input_files(self.data)
+        return [unit.path for unit in self.table.units]
+
+    def split_paths(self) -> list[str]:
+        """The split's data files when it reads the table whole (per file: none)."""
+        return [] if self.parts else self.paths()
+
+    def split_content(self) -> list[str | None] | None:
+        """The content digests of the split's data files (a parameter), when it reads them."""
+        if self.parts:
+            return None
+        return [self.content.get((path, None)) for path in self.paths()]
+
+    def scans(self) -> list[str]:
+        """The scan folder of every part, in the table's order (a split per file)."""
+        return scan_folders(list(self.parts))
+
+    def scan_paths(self, scan: str) -> list[str]:
+        """The files one scan reads."""
+        return self.parts[scan].paths
+
+    def scan_content(self, scan: str) -> list[str | None]:
+        """The content digests of what one scan reads, unit by unit (a parameter)."""
+        return [self.content.get(key) for key in content_keys(self.table, [self.parts[scan]])]
+
+    def scan_units(self, scan: str) -> list[dict]:
+        """What one scan reads: its input units, as the table reads them."""
+        return unit_fields(self.parts[scan])

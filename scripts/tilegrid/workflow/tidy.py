@@ -1,0 +1,131 @@
+"""Clean-up steps, named and logged: what a run must not build on, and what killed jobs
+or an older tilegrid left.
+
+Each says what it removes on one line of stderr (the run's console or the job's log);
+in a dry run it only says what it would remove.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import sys
+
+from ..core.contracts import TileMetaError, prune_stale_tiles, read_tile_meta
+from ..core.outputs import sweep, sweep_folder
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def remove_incomplete_split(shards: str, dry: bool) -> bool:
+    """Remove the split's output folder ``shards`` when a file it lists is missing; whether
+    it is (or, with ``dry``, would be) removed.
+
+    The checkpoint's output is the shards folder: while the folder exists, Snakemake
+    takes it as complete, and a render job would wait for a shard that nothing makes
+    (a shard or sidecar deleted by hand).  Removing the folder makes the split run
+    again; it rewrites every shard anyway, and tiles whose shard did not change are not
+    drawn again.
+    """
+    missing = missing_split_files(shards)
+    if not missing:
+        return False
+    _say(
+        f"tilegrid: {missing[0]} is missing: the split runs again"
+        + (" (not in a dry run)" if dry else "")
+    )
+    if not dry:
+        shutil.rmtree(shards)
+    return True
+
+
+def missing_split_files(shards: str) -> list[str]:
+    """The files of the split's folder ``shards`` that its manifest lists but that are
+    missing (the manifest itself when it cannot be read); none without the folder."""
+    manifest = os.path.join(shards, "manifest.json")
+    if not os.path.isdir(shards):
+        return []
+    try:
+        with open(manifest, encoding="utf-8") as handle:
+            ids = [t["id"] for t in json.load(handle)["tiles"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return [manifest]
+    return [
+        path
+        for i in ids
+        for path in (f"{shards}/{i}.arrow", f"{shards}/{i}.json")
+        if not os.path.exists(path)
+    ]
+
+
+def remove_old_tiles(tiles: str, dry: bool) -> list[str]:
+    """Remove the tiles an earlier tilegrid drew in the folder ``tiles``, and every
+    ``<id>.json`` there; with ``dry``, say so only.  Returns the old tiles' ids.
+
+    Such a tile is an ``<id>.png`` without metadata inside, next to the ``<id>.json``
+    that held it.  Snakemake redraws it when its record of the render job says the
+    command changed, but not when ``.snakemake/`` was deleted, and the mosaic cannot
+    use it: removing it makes it a missing output in every case.  The ``<id>.json``
+    goes too (no job's output).
+    """
+    try:
+        stems = [n[: -len(".json")] for n in sorted(os.listdir(tiles)) if n.endswith(".json")]
+    except OSError:
+        return []
+    pngs = {stem: os.path.join(tiles, f"{stem}.png") for stem in stems}
+    old = [s for s, png in pngs.items() if os.path.exists(png) and not has_tile_meta(png)]
+    if old:
+        _say(
+            f"tilegrid: {len(old)} tiles in {tiles} were drawn by an earlier tilegrid"
+            " (their metadata in <tile>.json): they are drawn again"
+            + (" (not in a dry run)" if dry else "")
+        )
+    if not dry:
+        for path in [os.path.join(tiles, f"{s}.json") for s in stems] + [pngs[s] for s in old]:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
+    return old
+
+
+def has_tile_meta(png: str) -> bool:
+    """Whether the tile ``png`` holds its metadata (a tile this tilegrid drew)."""
+    try:
+        read_tile_meta(png)
+    except (OSError, TileMetaError):
+        return False
+    return True
+
+
+def tidy_after_mosaic(pngs: list[str], print_pngs: list[str], figures: list[str]) -> None:
+    """The mosaic job's last step: remove tiles of facet values no longer in the data
+    (no job's output, so Snakemake never removes them), and the temporary files a killed
+    writer left (which no rerun renames into place) in the tiles folders (every tile of
+    this run is drawn: they are this job's inputs) and beside the mosaic, in every
+    format (this job is their only writer)."""
+    left: list[str] = []
+    if pngs:
+        tiles = os.path.dirname(pngs[0])
+        left += _prune(tiles, pngs, "stale tiles")
+        # print tiles: those of the grid while a pdf or svg mosaic is asked for, else none
+        prints = os.path.join(tiles, "print")
+        if os.path.isdir(prints):
+            left += _prune(prints, print_pngs, "print tiles")
+            if not os.listdir(prints):
+                os.rmdir(prints)
+    stem = os.path.splitext(figures[0])[0]
+    for fmt in ("png", "pdf", "svg"):
+        left += sweep(f"{stem}.{fmt}")
+    if left:
+        _say(f"removed {len(left)} files killed jobs left: {', '.join(left)}")
+
+
+def _prune(folder: str, keep: list[str], what: str) -> list[str]:
+    """Remove the tiles in ``folder`` not among ``keep``; the temporary files swept there."""
+    stale = prune_stale_tiles(folder, {os.path.splitext(os.path.basename(p))[0] for p in keep})
+    if stale:
+        _say(f"removed {len(stale)} {what}: {', '.join(stale)}")
+    return sweep_folder(folder)
