@@ -390,7 +390,8 @@ def test_a_render_after_the_warm_up_imports_nothing_more(job):
     """What a render imports, the server imports once; forked children would repeat it."""
     _, args = job
     program = (
-        "import sys; from tilegrid.worker import server; from tilegrid.render.tile import render_tile; "
+        "import sys; from tilegrid.worker import server; "
+        "from tilegrid.render.tile import render_tile; "
         f"server._warm_up(); before = set(sys.modules); render_tile(*{args('after')!r}); "
         "print(sorted(set(sys.modules) - before))"
     )

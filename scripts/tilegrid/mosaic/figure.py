@@ -36,9 +36,10 @@ from .cells import Cell, look, make_cells, same_axis
 from .decorations import decorate, dress, text_renderer
 from .layout import Layout, lay_out
 from .pieces import measure_cells
-from .png import plan_png, write_png
+from .png import plan_png
 from .side import draw_header, draw_side
 from .tileimages import load_tile, place_tile, tile_size
+from .write import write_png
 
 log = logging.getLogger("tilegrid.mosaic")
 
@@ -195,7 +196,7 @@ def write_mosaic(
     """Read the manifest and tiles, build the mosaic and save it in every format asked.
 
     Each tile's metadata is read from its PNG.  The PNG is composited from its cache
-    when it can be (:func:`tilegrid.mosaic.png.write_png`); a PDF or SVG is one figure
+    when it can be (:func:`tilegrid.mosaic.write.write_png`); a PDF or SVG is one figure
     of the same layout, which embeds the print tiles ``print_pngs`` when given.
     """
     manifest = read_manifest(manifest_path)

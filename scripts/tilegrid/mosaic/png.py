@@ -3,10 +3,9 @@
 Every cell's picture (:mod:`tilegrid.mosaic.pieces`: its tile and its own decorations),
 the header (the suptitle) and the side (colorbars, legend) are drawn on their own
 and painted at their rectangles (:mod:`tilegrid.mosaic.layout`) on a white canvas,
-which is written band by band (:mod:`tilegrid.mosaic.pngbands`).  :func:`write_png`
-first tries to composite the changed cells into the cached copy of the last
-mosaic (:func:`tilegrid.mosaic.composite.composite`); when that cannot give the full
-draw's bytes it draws in full (:func:`draw_png`) and says why in the log.
+which is written band by band (:mod:`tilegrid.mosaic.pngbands`).  Here: the plan of a
+PNG mosaic and its full draw; :mod:`tilegrid.mosaic.write` chooses between that and
+compositing the changed cells into the cached copy (:mod:`tilegrid.mosaic.composite`).
 """
 
 from __future__ import annotations
@@ -19,15 +18,13 @@ from typing import Any
 import numpy as np
 
 from ..core.code import file_digest
-from ..core.contracts import Manifest, TileMeta, TileMetaError
-from ..core.outputs import write_bytes
-from .cache import NoComposite, draw_key, drop_cache, json_digest, keep_canvas, write_record
+from ..core.contracts import Manifest, TileMeta
+from .cache import draw_key, json_digest
 from .cells import Cell, cell_key, make_cells
 from .decorations import Extents
 from .layout import Layout, Rect, lay_out
 from .pieces import (
     CellImage,
-    astuple,
     paint_rect,
     processes,
     render_cells,
@@ -182,58 +179,3 @@ def draw_png(plan: Plan, pictures: dict[str, CellImage]) -> Drawn:
 def band_sizes(bands: list[Band]) -> list[tuple[int, int]]:
     """Each band's compressed size and Adler-32, as the record keeps them."""
     return [(len(band.data), band.adler) for band in bands]
-
-
-def store(png: str, plan: Plan, drawn: Drawn) -> None:
-    """Write the PNG mosaic ``png``, then its cache: a copy and the record of how it was made."""
-    write_bytes(png, drawn.data)
-    canvas = keep_canvas(png, drawn.data)
-    cells = {
-        cell.tile: {
-            "key": plan.keys[cell.tile],
-            "png": plan.digests[cell.tile],
-            "extents": list(astuple(drawn.extents[cell.tile])),
-        }
-        for cell in plan.cells
-    }
-    record = {
-        "draw": plan.draw_key,
-        "layout": drawn.layout.describe(),
-        "dpi": plan.dpi,
-        "cells": cells,
-        "header": plan.header_key(),
-        "side": plan.side_key(),
-        "bands": [list(band) for band in drawn.bands],
-        "canvas": canvas,
-    }
-    write_record(png, record)
-
-
-def write_png(png: str, plan: Plan) -> Layout:
-    """Write the PNG mosaic ``png`` of ``plan``: composited into the cached copy when that
-    gives the full draw's bytes, else drawn in full; the log says which, and why."""
-    from .composite import composite
-
-    pictures: dict[str, CellImage] = {}
-    try:
-        done = composite(png, plan, pictures)
-    except NoComposite as why:
-        log.info("drawing the mosaic in full: %s", why)
-    except TileMetaError:  # a damaged tile, named: a full draw would stop on it too
-        raise
-    except (KeyError, TypeError, ValueError, IndexError, OSError) as exc:
-        log.info("drawing the mosaic in full: the cache is damaged (%s)", type(exc).__name__)
-    else:
-        store(png, plan, done.drawn)
-        log.info("%s", done.summary())
-        return done.drawn.layout
-    drawn = draw_png(plan, pictures)
-    drop_cache(png)
-    store(png, plan, drawn)
-    log.info(
-        "drew the mosaic of %d tiles: %d x %d px",
-        len(plan.cells),
-        drawn.layout.width,
-        drawn.layout.height,
-    )
-    return drawn.layout
