@@ -21,9 +21,9 @@ from PIL import Image
 from tilegrid.core import bins as binning
 from tilegrid.core import quantiles
 from tilegrid.core.bins import ValueSource, edges_of, rule_bins
-from tilegrid.core.contracts import read_tile_meta
 from tilegrid.core.quantiles import RankSearch, percentile
 from tilegrid.core.shards import read_shard
+from tilegrid.core.tilemeta import read_tile_meta
 from tilegrid.kinds import OptionError, resolve_options
 from tilegrid.kinds.hist import heights
 from tilegrid.split.job import SplitError, SplitSpec, run_split

@@ -32,7 +32,7 @@ from conftest import (
 )
 from PIL import Image, ImageOps
 from PIL.PngImagePlugin import PngInfo
-from tilegrid.core.contracts import read_tile_meta, tile_meta_text
+from tilegrid.core.tilemeta import read_tile_meta, tile_meta_text
 from tilegrid.viewer.page import (
     BLOCK,
     block_image,

@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 
 from ..core.code import file_digest
-from ..core.contracts import Manifest, TileMeta, TileMetaError
+from ..core.manifest import Manifest
 from ..core.outputs import write_bytes
+from ..core.tilemeta import TileMeta, TileMetaError
 from .cache import NoComposite, draw_key, drop_cache, json_digest, keep_canvas, write_record
 from .cells import Cell, cell_key, make_cells
 from .decorations import Extents

@@ -32,8 +32,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..core.contracts import read_tile_bytes, read_tile_image, read_tile_meta
 from ..core.outputs import write_text, writing
+from ..core.tilemeta import read_tile_bytes, read_tile_image, read_tile_meta
 
 log = logging.getLogger("tilegrid.viewer")
 
@@ -111,7 +111,7 @@ def block_image(pngs: list[str], places: list[list[int]], size: tuple[int, int],
     """One block at ``level``: its tiles shrunk and placed at their (row, col); white elsewhere.
 
     A damaged tile PNG is a TileMetaError naming it
-    (:func:`tilegrid.core.contracts.read_tile_image`).
+    (:func:`tilegrid.core.tilemeta.read_tile_image`).
     """
     from PIL import Image
 
@@ -392,9 +392,9 @@ def write_page(
 ) -> None:
     """Write the self-contained page: template, script, data and every image inlined.
 
-    Each tile's metadata is read from its PNG (:func:`tilegrid.core.contracts.read_tile_meta`),
+    Each tile's metadata is read from its PNG (:func:`tilegrid.core.tilemeta.read_tile_meta`),
     and each PNG is checked whole before it is embedded
-    (:func:`tilegrid.core.contracts.read_tile_bytes`): a damaged tile is a TileMetaError naming it.
+    (:func:`tilegrid.core.tilemeta.read_tile_bytes`): a damaged tile is a TileMetaError naming it.
     """
     with open(manifest_path, encoding="utf-8") as handle:
         manifest = json.load(handle)
