@@ -1,4 +1,4 @@
-# The zoomable page results/mosaic.html (see scripts/tilegrid/viewer/page.py).
+# The zoomable page results/mosaic.html (see scripts/tilegrid/viewer/page.py and blocks.py).
 # Its image pyramid is built in blocks of 8 x 8 tiles, one job per block, so a
 # one-tile change redraws that tile's block and then the page, nothing else.
 

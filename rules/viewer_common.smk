@@ -1,6 +1,6 @@
 # Input functions of rules/viewer.smk, in a file of their own: `snakemake --lint`
 # objects to rules and functions in one file.
-from tilegrid.viewer.page import blocks, level_count, tile_px
+from tilegrid.viewer.blocks import blocks, level_count, tile_px
 
 VIEWER_LEVELS = list(range(1, level_count(tile_px(config["tile"])) + 1))
 VIEWER_ASSETS = sorted((TILEGRID / "scripts" / "tilegrid" / "viewer" / "assets").glob("viewer.*"))

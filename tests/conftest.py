@@ -150,7 +150,7 @@ class Workflow:
 
     def tile_metas(self, folder: str = "results/tiles") -> dict[str, dict]:
         """Every drawn tile's metadata (TileMeta, from its PNG) in ``folder``, by tile id."""
-        from tilegrid.core.contracts import read_tile_meta
+        from tilegrid.core.tilemeta import read_tile_meta
 
         return {p.stem: read_tile_meta(str(p)) for p in sorted(self.path(folder).glob("*.png"))}
 
@@ -187,7 +187,7 @@ def wait_for_no_process_in(folder: Path, seconds: float) -> list[str]:
 def render_tiles(shards: Path, out: Path, tiles, plot: dict, tile: dict):
     """Render every tile of a split (its shards and sidecars in ``shards``) into ``out``,
     in this process: ``({id: TileMeta dict}, {id: PNG path})``, as the mosaic reads them."""
-    from tilegrid.core.contracts import read_tile_meta
+    from tilegrid.core.tilemeta import read_tile_meta
     from tilegrid.render.tile import render_tile
 
     metas, paths = {}, {}
@@ -220,7 +220,7 @@ def strip_tile_meta(path: Path) -> None:
     import struct
     import zlib
 
-    from tilegrid.core.contracts import TILE_META_KEY
+    from tilegrid.core.tilemeta import TILE_META_KEY
 
     prefix = TILE_META_KEY.encode() + b"\0"
     out = [path.read_bytes()[:8]]
@@ -235,7 +235,7 @@ def repaint_tile(path: Path, image) -> None:
     """Save the Pillow ``image`` as the tile PNG ``path``, its metadata kept: a tile whose
     pixels changed and whose axes did not."""
     from PIL.PngImagePlugin import PngInfo
-    from tilegrid.core.contracts import read_tile_meta, tile_meta_text
+    from tilegrid.core.tilemeta import read_tile_meta, tile_meta_text
 
     info = PngInfo()
     for key, value in tile_meta_text(read_tile_meta(str(path))).items():
@@ -252,7 +252,7 @@ def truncate_tile(path: Path, cut: str) -> None:
 
 def assert_names_damaged_tile(error: BaseException, path: Path) -> None:
     """``error`` is the one line of a damaged tile: the file named, and what to do."""
-    from tilegrid.core.contracts import TileMetaError
+    from tilegrid.core.tilemeta import TileMetaError
 
     message = str(error)
     assert isinstance(error, TileMetaError), repr(error)

@@ -10,7 +10,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 from PIL import Image
-from tilegrid.core.contracts import read_tile_meta
+from tilegrid.core.tilemeta import read_tile_meta
 from tilegrid.render.tile import render_tile
 from tilegrid.split.job import SplitError, SplitSpec, run_split
 from tilegrid.table import TableError, iter_batches, read_schema

@@ -25,8 +25,9 @@ import pytest  # noqa: E402
 from matplotlib.collections import PatchCollection, PathCollection  # noqa: E402
 from matplotlib.colors import to_rgb  # noqa: E402
 from PIL import Image  # noqa: E402
-from tilegrid.core.contracts import read_sidecar, read_tile_meta  # noqa: E402
 from tilegrid.core.shards import read_shard  # noqa: E402
+from tilegrid.core.sidecar import read_sidecar  # noqa: E402
+from tilegrid.core.tilemeta import read_tile_meta  # noqa: E402
 from tilegrid.kinds import OptionError, boxen, resolve_options  # noqa: E402
 from tilegrid.kinds._common import categorical_groups  # noqa: E402
 from tilegrid.render.figures import new_figure  # noqa: E402

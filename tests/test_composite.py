@@ -23,7 +23,8 @@ from conftest import (
 )
 from PIL import Image
 from tilegrid.core.code import file_digest
-from tilegrid.core.contracts import read_manifest, read_tile_meta
+from tilegrid.core.manifest import read_manifest
+from tilegrid.core.tilemeta import read_tile_meta
 from tilegrid.mosaic.cache import CACHE_DIR
 from tilegrid.mosaic.figure import build_mosaic, write_mosaic
 from tilegrid.mosaic.png import plan_png

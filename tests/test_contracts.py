@@ -11,8 +11,25 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import png_chunks, small_table, strip_tile_meta
-from tilegrid.core import contracts
-from tilegrid.core.contracts import prune_stale_tiles
+from tilegrid.core.manifest import (
+    TILE_DROP_REASONS,
+    FacetLevels,
+    Manifest,
+    ManifestTile,
+    manifest_path,
+    read_manifest,
+    write_manifest,
+)
+from tilegrid.core.sidecar import Sidecar, read_sidecar, sidecar_path, write_sidecar
+from tilegrid.core.tilemeta import (
+    AxisMeta,
+    TileMeta,
+    TileMetaError,
+    prune_stale_tiles,
+    read_tile_bytes,
+    read_tile_meta,
+    tile_meta_text,
+)
 from tilegrid.kinds import KINDS, Kind, PlotKind, get_kind
 from tilegrid.kinds._protocol import OPTIONAL_HOOKS
 from tilegrid.render.tile import render_tile
@@ -74,38 +91,38 @@ def test_a_kind_without_optional_hooks_gets_their_defaults():
 
 def test_contract_files_have_one_layout(tmp_path):
     path = tmp_path / "m.json"
-    tile = contracts.ManifestTile(id="a", row_index=None, col_index=0, facets={}, rows=2)
-    manifest = contracts.Manifest(
+    tile = ManifestTile(id="a", row_index=None, col_index=0, facets={}, rows=2)
+    manifest = Manifest(
         row=None,
-        col=contracts.FacetLevels(var="g", levels=["ü"]),
+        col=FacetLevels(var="g", levels=["ü"]),
         shape=[1, 1],
         kind="violin",
         dropped={},
         tiles=[tile],
         input_rows=2,
     )
-    contracts.write_manifest(str(path), manifest)
+    write_manifest(str(path), manifest)
     text = path.read_text(encoding="utf-8")
     assert text == json.dumps(manifest, indent=1, ensure_ascii=False) + "\n"
-    assert contracts.read_manifest(str(path)) == manifest
+    assert read_manifest(str(path)) == manifest
 
 
 def test_a_non_finite_number_in_a_sidecar_is_refused(tmp_path):
     with pytest.raises(ValueError):
-        contracts.write_sidecar(str(tmp_path / "s.json"), {"rows": math.nan})
+        write_sidecar(str(tmp_path / "s.json"), {"rows": math.nan})
 
 
 def test_split_output_matches_the_contract_types(tmp_path):
     pq.write_table(small_table(), tmp_path / "d.parquet")
     spec = SplitSpec(data=str(tmp_path / "d.parquet"), col="season", x="group", y="value")
     result = run_split(spec, str(tmp_path / "s"))
-    manifest = contracts.read_manifest(contracts.manifest_path(str(tmp_path / "s")))
-    assert set(contracts.Manifest.__required_keys__) <= set(manifest)
-    assert set(manifest) <= set(contracts.Manifest.__annotations__)
+    manifest = read_manifest(manifest_path(str(tmp_path / "s")))
+    assert set(Manifest.__required_keys__) <= set(manifest)
+    assert set(manifest) <= set(Manifest.__annotations__)
     for tile in result.tiles:
-        sidecar = contracts.read_sidecar(contracts.sidecar_path(str(tmp_path / "s"), tile["id"]))
-        assert set(sidecar) <= set(contracts.Sidecar.__annotations__)
-        assert set(contracts.Sidecar.__required_keys__) <= set(sidecar)
+        sidecar = read_sidecar(sidecar_path(str(tmp_path / "s"), tile["id"]))
+        assert set(sidecar) <= set(Sidecar.__annotations__)
+        assert set(Sidecar.__required_keys__) <= set(sidecar)
 
 
 def _keys_match(entry: dict, contract) -> None:
@@ -124,25 +141,25 @@ def test_manifest_tile_entries_and_drawn_tile_metadata_match_their_contract_type
     pq.write_table(table, tmp_path / "d.parquet")
     spec = SplitSpec(data=str(tmp_path / "d.parquet"), col="season", x="group", y="value")
     result = run_split(spec, str(tmp_path / "s"))
-    manifest = contracts.read_manifest(contracts.manifest_path(str(tmp_path / "s")))
+    manifest = read_manifest(manifest_path(str(tmp_path / "s")))
     for entry in manifest["tiles"]:
-        _keys_match(entry, contracts.ManifestTile)
-        assert set(entry.get("dropped", {})) <= set(contracts.TILE_DROP_REASONS)
+        _keys_match(entry, ManifestTile)
+        assert set(entry.get("dropped", {})) <= set(TILE_DROP_REASONS)
     assert any(entry.get("dropped") for entry in manifest["tiles"])
     for tile in result.tiles[:2]:
         png = str(tmp_path / f"{tile['id']}.png")
         shards = str(tmp_path / "s")
         render_tile(
             f"{shards}/{tile['id']}.arrow",
-            contracts.sidecar_path(shards, tile["id"]),
+            sidecar_path(shards, tile["id"]),
             {"kind": "violin", "options": {}},
             {"height": 1.0, "aspect": 1.2, "dpi": 60},
             png,
         )
-        meta = contracts.read_tile_meta(png)
-        _keys_match(meta, contracts.TileMeta)
+        meta = read_tile_meta(png)
+        _keys_match(meta, TileMeta)
         for name in ("x", "y"):
-            _keys_match(meta[name], contracts.AxisMeta)
+            _keys_match(meta[name], AxisMeta)
 
 
 def test_pruning_deletes_only_tiles_not_kept(tmp_path):
@@ -167,11 +184,11 @@ def test_pruning_with_nothing_stale_deletes_nothing(tmp_path):
 
 # ---------------------------------------------------------------- tile metadata inside the PNG
 
-META = contracts.TileMeta(
-    x=contracts.AxisMeta(
+META = TileMeta(
+    x=AxisMeta(
         lim=[-0.5, 1.5], scale="linear", label="dose (µM)", ticks=[0.0, 1.0], ticklabels=["a", "ü"]
     ),
-    y=contracts.AxisMeta(lim=[0.1, 2.0], scale="log", label="y", ticks=None, ticklabels=None),
+    y=AxisMeta(lim=[0.1, 2.0], scale="log", label="y", ticks=None, ticklabels=None),
     title="",
     tile="north-a1b2c3d4e5",
     size_px=[30, 20],
@@ -186,12 +203,12 @@ def _saved_tile(path, meta=META) -> None:
 
     fig = new_figure(30, 20, 100)
     fig.add_axes((0, 0, 1, 1)).plot([0, 1], [1, 0])
-    save_figure(fig, str(path), text=contracts.tile_meta_text(meta))
+    save_figure(fig, str(path), text=tile_meta_text(meta))
 
 
 def test_a_tiles_metadata_is_read_back_from_its_png(tmp_path):
     _saved_tile(tmp_path / "t.png")
-    assert contracts.read_tile_meta(str(tmp_path / "t.png")) == META
+    assert read_tile_meta(str(tmp_path / "t.png")) == META
 
 
 def test_the_metadata_is_one_ascii_text_chunk_before_the_pixels(tmp_path):
@@ -199,7 +216,7 @@ def test_the_metadata_is_one_ascii_text_chunk_before_the_pixels(tmp_path):
     chunks = png_chunks((tmp_path / "t.png").read_bytes())
     kinds = [kind for kind, _ in chunks]
     texts = [body for kind, body in chunks if kind == b"tEXt"]
-    assert texts == [b"tilegrid\0" + contracts.tile_meta_text(META)["tilegrid"].encode("ascii")]
+    assert texts == [b"tilegrid\0" + tile_meta_text(META)["tilegrid"].encode("ascii")]
     assert kinds.index(b"tEXt") < kinds.index(b"IDAT")
     assert b"Software" not in (tmp_path / "t.png").read_bytes()  # no version in a tile
 
@@ -209,7 +226,7 @@ def test_reading_the_metadata_needs_none_of_the_pixels(tmp_path):
     data = (tmp_path / "t.png").read_bytes()
     start = data.index(b"IDAT") - 4  # the pixels' chunk begins with its length
     (tmp_path / "head.png").write_bytes(data[: start + 8])  # nothing of the pixels
-    assert contracts.read_tile_meta(str(tmp_path / "head.png")) == META
+    assert read_tile_meta(str(tmp_path / "head.png")) == META
 
 
 def test_the_same_metadata_gives_the_same_bytes(tmp_path):
@@ -219,8 +236,8 @@ def test_the_same_metadata_gives_the_same_bytes(tmp_path):
 
 
 def _one_line_error(path) -> str:
-    with pytest.raises(contracts.TileMetaError) as info:
-        contracts.read_tile_meta(str(path))
+    with pytest.raises(TileMetaError) as info:
+        read_tile_meta(str(path))
     message = str(info.value)
     assert "\n" not in message and str(path) in message and "delete it and rerun" in message
     return message
@@ -268,10 +285,10 @@ def _flip(data: bytes, at: int) -> bytes:
 def test_a_tiles_bytes_are_checked_whole_without_decoding_them(tmp_path, damage, why):
     _saved_tile(tmp_path / "t.png")
     data = (tmp_path / "t.png").read_bytes()
-    assert contracts.read_tile_bytes(str(tmp_path / "t.png")) == data
+    assert read_tile_bytes(str(tmp_path / "t.png")) == data
     (tmp_path / "t.png").write_bytes(damage(data))
-    with pytest.raises(contracts.TileMetaError) as info:
-        contracts.read_tile_bytes(str(tmp_path / "t.png"))
+    with pytest.raises(TileMetaError) as info:
+        read_tile_bytes(str(tmp_path / "t.png"))
     assert str(info.value) == (
         f"tile {tmp_path / 't.png'} is damaged ({why}); delete it and rerun: it is drawn again"
     )

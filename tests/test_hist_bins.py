@@ -19,9 +19,11 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image
 from tilegrid.core import bins as binning
-from tilegrid.core.bins import RankSearch, ValueSource, edges_of, percentile, rule_bins
-from tilegrid.core.contracts import read_tile_meta
+from tilegrid.core import quantiles
+from tilegrid.core.bins import ValueSource, edges_of, rule_bins
+from tilegrid.core.quantiles import RankSearch, percentile
 from tilegrid.core.shards import read_shard
+from tilegrid.core.tilemeta import read_tile_meta
 from tilegrid.kinds import OptionError, resolve_options
 from tilegrid.kinds.hist import heights
 from tilegrid.split.job import SplitError, SplitSpec, run_split
@@ -112,16 +114,16 @@ def test_a_rule_asking_for_more_than_max_bins_gets_max_bins():
         ),
     ),
     batch=st.integers(1, 64),
-    fine=st.sampled_from([2, 3, 16, binning.FINE]),
-    levels=st.sampled_from([3, binning.MAX_LEVELS]),
-    collect=st.sampled_from([1, 4, binning.COLLECT]),
+    fine=st.sampled_from([2, 3, 16, quantiles.FINE]),
+    levels=st.sampled_from([3, quantiles.MAX_LEVELS]),
+    collect=st.sampled_from([1, 4, quantiles.COLLECT]),
 )
 def test_any_values_any_batching_give_numpys_edges(values, batch, fine, collect, levels):
     """Tiny cells and collect limits force the search through many levels."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(binning, "FINE", fine)
-        mp.setattr(binning, "COLLECT", collect)
-        mp.setattr(binning, "MAX_LEVELS", levels)
+        mp.setattr(quantiles, "FINE", fine)
+        mp.setattr(quantiles, "COLLECT", collect)
+        mp.setattr(quantiles, "MAX_LEVELS", levels)
         bins = rule_bins(ValueSource(batched(values, batch)), "auto")
         quartiles = percentile(
             batched(values, batch), values.size, values.min(), values.max(), (0.75, 0.25)
@@ -174,11 +176,11 @@ def search_pass(probes, parts):
 
 @pytest.mark.parametrize("name", ["normal", "pile-up in a huge range", "ties at the quartiles"])
 def test_partial_passes_merge_to_the_single_pass_result(name, monkeypatch):
-    monkeypatch.setattr(binning, "COLLECT", 50)  # several levels, each merged
+    monkeypatch.setattr(quantiles, "COLLECT", 50)  # several levels, each merged
     values = DISTRIBUTIONS[name]
     lo, hi, n = values.min(), values.max(), values.size
     ranks = [n // 4, n // 4 + 1, (3 * n) // 4]
-    whole = [binning.Probe(r, (), 0, n, binning.first_level(lo, hi)) for r in ranks]
+    whole = [quantiles.Probe(r, (), 0, n, quantiles.first_level(lo, hi)) for r in ranks]
     split = list(whole)
     found_whole: dict[int, float] = {}
     found_split: dict[int, float] = {}
@@ -195,7 +197,7 @@ def test_partial_passes_merge_to_the_single_pass_result(name, monkeypatch):
 
 def test_data_up_to_collect_values_needs_one_pass_more_needs_two():
     small = DISTRIBUTIONS["normal"]
-    assert small.size <= binning.COLLECT
+    assert small.size <= quantiles.COLLECT
     passes = []
 
     def counted_small():
@@ -205,7 +207,7 @@ def test_data_up_to_collect_values_needs_one_pass_more_needs_two():
     percentile(counted_small, small.size, small.min(), small.max(), (0.75, 0.25))
     assert len(passes) == 1
     passes.clear()
-    values = RNG.normal(0, 1, 3 * binning.COLLECT)
+    values = RNG.normal(0, 1, 3 * quantiles.COLLECT)
 
     def counted():
         passes.append(1)

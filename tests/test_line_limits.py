@@ -17,7 +17,8 @@ import pyarrow.parquet as pq
 import pytest
 from matplotlib.figure import Figure
 from scipy import stats
-from tilegrid.core.contracts import read_sidecar, read_tile_meta
+from tilegrid.core.sidecar import read_sidecar
+from tilegrid.core.tilemeta import read_tile_meta
 from tilegrid.kinds import line, resolve_options
 from tilegrid.render.tile import render_tile
 from tilegrid.split.job import SplitSpec, run_split

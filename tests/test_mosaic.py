@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import assert_names_damaged_tile, small_table, strip_tile_meta, truncate_tile
 from PIL import Image
-from tilegrid.core.contracts import TileMetaError, read_tile_meta
+from tilegrid.core.tilemeta import TileMetaError, read_tile_meta
 from tilegrid.mosaic.cells import Cell, grid_shape_and_positions, outer_flags
 from tilegrid.mosaic.figure import load_tile, tile_size, write_mosaic
 from tilegrid.render.tile import render_tile

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
-from tilegrid.core.contracts import tile_meta_text
+from tilegrid.core.tilemeta import tile_meta_text
 from tilegrid.mosaic.figure import write_mosaic
 
 TILE_PX = (48, 36)

@@ -19,7 +19,8 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import render_tiles, small_table, small_workflow
 from PIL import Image
-from tilegrid.core.contracts import read_manifest, read_tile_meta
+from tilegrid.core.manifest import read_manifest
+from tilegrid.core.tilemeta import read_tile_meta
 from tilegrid.mosaic.figure import build_mosaic
 from tilegrid.render.figures import tilegrid_style
 from tilegrid.workflow.config import ConfigError, check_print_size

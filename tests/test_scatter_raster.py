@@ -21,8 +21,8 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from PIL import Image
 from tilegrid.core.colornorms import count_quantiles, eq_hist_norm
-from tilegrid.core.contracts import read_sidecar
 from tilegrid.core.shards import read_shard
+from tilegrid.core.sidecar import read_sidecar
 from tilegrid.kinds import OptionError, resolve_options, scatter
 from tilegrid.mosaic.figure import build_mosaic
 from tilegrid.split.job import SplitSpec, run_split

@@ -24,8 +24,8 @@ import pytest  # noqa: E402
 sns = pytest.importorskip("seaborn")
 palmerpenguins = pytest.importorskip("palmerpenguins")
 
-from tilegrid.core.contracts import read_sidecar  # noqa: E402
 from tilegrid.core.shards import read_shard  # noqa: E402
+from tilegrid.core.sidecar import read_sidecar  # noqa: E402
 from tilegrid.kinds import point as point_kind  # noqa: E402
 from tilegrid.kinds.kde import curves  # noqa: E402
 from tilegrid.split.job import SplitSpec, run_split  # noqa: E402

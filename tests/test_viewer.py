@@ -32,18 +32,14 @@ from conftest import (
 )
 from PIL import Image, ImageOps
 from PIL.PngImagePlugin import PngInfo
-from tilegrid.core.contracts import read_tile_meta, tile_meta_text
+from tilegrid.core.tilemeta import read_tile_meta, tile_meta_text
+from tilegrid.viewer.blocks import BLOCK, block_image, level_count, level_size, write_block
+from tilegrid.viewer.colorbars import scale_colorbar
 from tilegrid.viewer.page import (
-    BLOCK,
-    block_image,
     drop_summary,
-    level_count,
-    level_size,
     page_data,
     report_data_url_length,
     report_html_limit,
-    scale_colorbar,
-    write_block,
     write_page,
 )
 

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import small_table, strip_tile_meta
 from PIL import Image
-from tilegrid.core.contracts import read_tile_meta
+from tilegrid.core.tilemeta import read_tile_meta
 
 # alongside (conftest.py): real runs, none timed, in another process next to the others
 pytestmark = [pytest.mark.workflow, pytest.mark.alongside("waits")]

@@ -1,7 +1,7 @@
 """Colour norms of the shared colour scales, one definition for the tiles and the mosaic.
 
 A tile that shades by value and the mosaic's colorbar build their norm here from
-the same :class:`~tilegrid.core.contracts.TileColorbar` (limits, norm name and, for
+the same :class:`~tilegrid.core.tilemeta.TileColorbar` (limits, norm name and, for
 ``eq_hist``, the grid's count quantiles), so a colour in a tile reads the same
 on the colorbar.
 

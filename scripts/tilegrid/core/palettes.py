@@ -35,7 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from .contracts import ColorbarLegend, ContinuousHue
+from .manifest import ColorbarLegend
+from .sidecar import ContinuousHue
 
 #: seaborn's "deep" palette, its default for up to ten categories
 DEEP = [

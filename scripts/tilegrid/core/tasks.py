@@ -20,7 +20,7 @@ JOBS = {
     "render": "tilegrid.render.tile:render_tile",
     "render_json": "tilegrid.render.job:render_from_json",
     "mosaic": "tilegrid.mosaic.figure:write_mosaic",
-    "viewer_block": "tilegrid.viewer.page:write_block",
+    "viewer_block": "tilegrid.viewer.blocks:write_block",
     "viewer": "tilegrid.viewer.page:write_page",
 }
 #: the jobs a warm worker runs for a client (the others run in their job's process)

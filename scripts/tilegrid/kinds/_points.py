@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.contracts import Sidecar
+from ..core.sidecar import Sidecar
 from ._common import check, codes_of, dodge, hue_of, in_range, numeric_of, positive
 
 #: the width of a category's slot that points may use (seaborn's ``.8 * native_width``)

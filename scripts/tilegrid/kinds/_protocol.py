@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypedDict, runtime_checkable
 
-from ..core.contracts import Bins, Sidecar, TileColorbar
+from ..core.sidecar import Bins, Sidecar
 from ..core.stats import TileStats
+from ..core.tilemeta import TileColorbar
 
 Options = dict[str, Any]
 
@@ -110,7 +111,7 @@ class PlotKind:
       per pixel), so the split is told the tile's size in pixels and writes it
       in every sidecar (``tile_px``); False by default.
     - ``shared_bins(source, options)`` (``shared_bins``): the x bins of the whole
-      grid (:class:`~tilegrid.core.contracts.Bins`, the sidecar's ``bins``) from every
+      grid (:class:`~tilegrid.core.sidecar.Bins`, the sidecar's ``bins``) from every
       kept x value, streamed by ``source`` (a :class:`~tilegrid.core.bins.ValueSource`);
       None (no shared bins) by default.
     - ``drop_empty_categories`` (``DROP_EMPTY_CATEGORIES``): a category of a plain

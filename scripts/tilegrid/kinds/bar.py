@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..core.contracts import Sidecar
+from ..core.sidecar import Sidecar
 from ..core.stats import TileStats
 from . import _estimate
 from ._common import (

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.contracts import Sidecar
+from ..core.sidecar import Sidecar
 from ..core.stats import TileStats
 from ._common import (
     LOG_SCALE_RULE,

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.contracts import Sidecar
+from ..core.sidecar import Sidecar
 from ..core.stats import ROWS, TileStats
 from ._common import check, codes_of, dodge, hue_of, in_range, no_data
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.contracts import Sidecar
+from ..core.sidecar import Sidecar
 from ..core.stats import TileStats
 from ._common import check, codes_of, numeric_of
 

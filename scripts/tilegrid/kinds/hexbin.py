@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.contracts import Sidecar
+from ..core.sidecar import Sidecar
 from ._common import check, numeric_of
 from .density import color_norm
 from .density import extents as extents  # same data ranges as density

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..core import bins as binning
-from ..core.contracts import Bins, Sidecar
+from ..core.sidecar import Bins, Sidecar
 from ..core.stats import TileStats
 from ._common import check, data_ranges, hue_of, in_range, log_scales, norm_total, numeric_of
 from ._multiple import MULTIPLES, arrange, draw_bars, tallest

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.contracts import Sidecar
+from ..core.sidecar import Sidecar
 from ..core.stats import Moments, TileStats
 from . import _kde as kde_lib
 from ._common import by_hue, check, in_range, log10_positive, log_scales, norm_total, positive

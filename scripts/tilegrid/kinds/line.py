@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.contracts import Sidecar
+from ..core.sidecar import Sidecar
 from ..core.stats import Moments, TileStats
 from . import _estimate
 from ._common import by_hue, check, data_ranges, in_range, log_scales, positive, split_by

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.contracts import Sidecar
+from ..core.sidecar import Sidecar
 from ..core.stats import TileStats
 from . import _estimate
 from ._common import (

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.contracts import Sidecar
+from ..core.sidecar import Sidecar
 from ..core.stats import TileStats
 from ._common import by_hue, check, data_ranges, hue_values, in_range, log_scales, positive
 

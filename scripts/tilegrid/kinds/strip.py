@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.contracts import Sidecar
+from ..core.sidecar import Sidecar
 from ..core.stats import TileStats
 from ._common import data_ranges, in_range, no_data
 from ._points import PixelGrid, check_point_options, marker_kwargs, pixel_grid, tile_points

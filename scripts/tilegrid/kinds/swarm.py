@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.contracts import Sidecar
+from ..core.sidecar import Sidecar
 from ..core.stats import TileStats
 from ._beeswarm import beeswarm, gutters
 from ._common import data_ranges, no_data, split_by

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.contracts import Sidecar
+from ..core.sidecar import Sidecar
 from ..core.stats import Moments, TileStats
 from . import _kde as kde
 from ._common import (

@@ -17,7 +17,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.contracts import Manifest, TileMeta
+from ..core.manifest import Manifest
+from ..core.tilemeta import TileMeta
 
 DEFAULT_TEMPLATES = {
     "template": "{row_var} = {row_name} | {col_var} = {col_name}",

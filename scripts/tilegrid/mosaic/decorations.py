@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.colornorms import color_norm, eq_hist_ticks
-from ..core.contracts import AxisMeta
+from ..core.tilemeta import AxisMeta
 from . import ticklabels
 from .cells import Cell
 

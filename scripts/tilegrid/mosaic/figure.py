@@ -29,7 +29,8 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.image import AxesImage
 
-from ..core.contracts import Manifest, TileMeta, read_manifest, read_tile_meta
+from ..core.manifest import Manifest, read_manifest
+from ..core.tilemeta import TileMeta, read_tile_meta
 from ..render.figures import new_figure, save_figure, tilegrid_style
 from .cache import drop_cache
 from .cells import Cell, look, make_cells, same_axis
@@ -105,7 +106,7 @@ def build_mosaic(
 class TileError(ValueError):
     """A print tile the mosaic cannot use (not its tile's size or axes), worded for the user.
 
-    A damaged tile file is a :class:`tilegrid.core.contracts.TileMetaError`, naming it.
+    A damaged tile file is a :class:`tilegrid.core.tilemeta.TileMetaError`, naming it.
     """
 
 

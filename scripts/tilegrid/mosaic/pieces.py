@@ -25,7 +25,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ..core.contracts import Manifest
+from ..core.manifest import Manifest
 from ..render.figures import new_figure
 from .cells import Cell, look
 from .decorations import Extents, axes_extents, decorate, text_renderer_at

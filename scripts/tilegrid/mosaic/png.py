@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from ..core.code import file_digest
-from ..core.contracts import Manifest, TileMeta
+from ..core.manifest import Manifest
+from ..core.tilemeta import TileMeta
 from .cache import draw_key, json_digest
 from .cells import Cell, cell_key, make_cells
 from .decorations import Extents

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.colornorms import color_norm
-from ..core.contracts import Manifest
+from ..core.manifest import Manifest
 from .cells import Cell
 from .decorations import colorbar_ticks, text_renderer_at
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.image import FigureImage
 
-from ..core.contracts import read_tile_image
+from ..core.tilemeta import read_tile_image
 
 
 def load_tile(path: str, mode: str = "RGBA") -> np.ndarray:
     """A tile PNG as a uint8 array (RGBA, or ``mode``); a damaged file is a TileMetaError
-    naming it, with what to do (:func:`tilegrid.core.contracts.read_tile_image`)."""
+    naming it, with what to do (:func:`tilegrid.core.tilemeta.read_tile_image`)."""
     return read_tile_image(path, lambda img: np.asarray(img.convert(mode)))
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import logging
 from dataclasses import astuple
 
-from ..core.contracts import TileMetaError
 from ..core.outputs import write_bytes
+from ..core.tilemeta import TileMetaError
 from .cache import NoComposite, drop_cache, keep_canvas, write_record
 from .composite import composite
 from .layout import Layout

@@ -106,7 +106,7 @@ def save_figure(fig: Figure, path: str, text: dict[str, str] | None = None) -> N
     The file is written next to its destination and renamed into place, so an
     interrupted job never leaves a truncated figure behind.  ``text``: entries
     of a PNG's text chunks (Pillow writes them before the pixels), e.g. a
-    tile's metadata (:func:`tilegrid.core.contracts.tile_meta_text`); PNG only.
+    tile's metadata (:func:`tilegrid.core.tilemeta.tile_meta_text`); PNG only.
     """
     fmt = os.path.splitext(path)[1].lstrip(".").lower()
     metadata = _METADATA.get(fmt)

@@ -3,15 +3,16 @@
 The tile holds only what lies inside the axes; the mosaic draws spines, ticks,
 labels and titles.  Inside the PNG, in a text chunk before the pixels, goes a
 small JSON with what the mosaic needs to draw those axes: limits, scales, fixed
-ticks and labels (:func:`tilegrid.core.contracts.tile_meta_text`): one file per tile.
+ticks and labels (:func:`tilegrid.core.tilemeta.tile_meta_text`): one file per tile.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..core.contracts import AxisMeta, Sidecar, TileMeta, read_sidecar, tile_meta_text
 from ..core.shards import read_shard
+from ..core.sidecar import Sidecar, read_sidecar
+from ..core.tilemeta import AxisMeta, TileMeta, tile_meta_text
 from ..kinds import get_kind, resolve_options
 from ..kinds._common import no_data
 from .figures import new_figure, save_figure, tilegrid_style

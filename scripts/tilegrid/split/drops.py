@@ -14,8 +14,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..core.contracts import TILE_DROP_REASONS
 from ..core.levels import MISSING, plain
+from ..core.manifest import TILE_DROP_REASONS
 from .spec import SplitError
 
 log = logging.getLogger("tilegrid.split")

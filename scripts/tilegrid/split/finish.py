@@ -6,14 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.contracts import (
-    TILE_DROP_REASONS,
-    ManifestTile,
-    manifest_path,
-    sidecar_path,
-    write_manifest,
-    write_sidecar,
-)
+from ..core.manifest import TILE_DROP_REASONS, ManifestTile, manifest_path, write_manifest
+from ..core.sidecar import sidecar_path, write_sidecar
 from ..table import describe
 from .drops import warn_inexact
 from .grid import Grid

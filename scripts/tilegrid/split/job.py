@@ -21,7 +21,7 @@ import shutil
 import time
 from typing import Any
 
-from ..core.contracts import DROP_REASONS
+from ..core.manifest import DROP_REASONS
 from ..table import Table, open_table, schema_from_token
 from ..table.units import ScanPart, scan_parts, sizes_from
 from .filetimes import keep_times

@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ..core.contracts import DROP_REASONS, TILE_DROP_REASONS
 from ..core.levels import DenseIds, LevelError, LevelLearner, cast_order, plain, value_type
+from ..core.manifest import DROP_REASONS, TILE_DROP_REASONS
 from ..core.stats import batch_moments
 from .drops import TileDrops, drop, drop_codes, inexact_integers, merge_inexact, numeric
 from .grid import explicit_orders

@@ -1,9 +1,9 @@
 """What tiles must agree on: each tile's sidecar, and the manifest of the grid.
 
 Built from the plan, the grid and each tile's merged moments (:class:`TileStats`),
-after the partition pass; the shapes are those of :mod:`tilegrid.core.contracts`.
-A sidecar holds only what its tile must agree on with others, so it changes
-only when the tile's picture must.
+after the partition pass; the shapes are those of :mod:`tilegrid.core.sidecar` and
+:mod:`tilegrid.core.manifest`.  A sidecar holds only what its tile must agree on
+with others, so it changes only when the tile's picture must.
 """
 
 from __future__ import annotations
@@ -13,25 +13,27 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..core.contracts import (
-    Axis,
-    CategoricalAxis,
-    CategoricalHue,
+from ..core.ids import canonical_value
+from ..core.manifest import (
     CategoricalLegend,
     ColorbarLegend,
-    ColorScale,
-    ContinuousAxis,
     FacetLevels,
-    Facets,
-    FacetValue,
-    Hue,
     Legend,
     Manifest,
     ManifestTile,
+)
+from ..core.shards import SUFFIX, iter_floats, read_shard
+from ..core.sidecar import (
+    Axis,
+    CategoricalAxis,
+    CategoricalHue,
+    ColorScale,
+    ContinuousAxis,
+    Facets,
+    FacetValue,
+    Hue,
     Sidecar,
 )
-from ..core.ids import canonical_value
-from ..core.shards import SUFFIX, iter_floats, read_shard
 from ..core.stats import TileStats
 from .grid import Grid
 from .sharing import axis_limits, color_limits, count_limits, share_groups, shared, stable, union

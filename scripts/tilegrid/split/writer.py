@@ -27,8 +27,8 @@ import numpy as np
 import pyarrow as pa
 
 from ..core import shards as shardio
-from ..core.contracts import DROP_REASONS, TILE_DROP_REASONS
 from ..core.levels import value_type
+from ..core.manifest import DROP_REASONS, TILE_DROP_REASONS
 from ..core.stats import BatchMoments, MomentTable, TileStats
 from .drops import merge_inexact
 from .grid import Grid

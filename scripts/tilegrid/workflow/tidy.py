@@ -13,8 +13,8 @@ import os
 import shutil
 import sys
 
-from ..core.contracts import TileMetaError, prune_stale_tiles, read_tile_meta
 from ..core.outputs import sweep, sweep_folder
+from ..core.tilemeta import TileMetaError, prune_stale_tiles, read_tile_meta
 
 
 def _say(message: str) -> None:
