@@ -92,9 +92,9 @@ def build_mosaic(
         place_tile(fig, tile_paths[cell.tile], x0, y0)
         layout.cells[cell.tile] = cell
     fig.add_artist(TileDecorations(cells))
-    if settings.get("title"):
+    if layout.title:
         center = (layout.outer + layout.grid_right) / 2
-        draw_header(fig, settings["title"], center, layout.height - layout.outer)
+        draw_header(fig, layout.title, center, layout.height - layout.outer)
     if layout.side:
         span = layout.grid_span
         draw_side(fig, cells, manifest, grid, (w, h), side, layout.pad, layout.grid_right, span)
