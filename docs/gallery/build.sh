@@ -5,7 +5,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-"$repo/.venv/bin/python" "$repo/scripts/tilegrid/layout.py" "$repo" "$scratch"
+PYTHONPATH="$repo/scripts" "$repo/.venv/bin/python" -m tilegrid.workflow.copy "$repo" "$scratch"
 for cfg in "$repo"/docs/gallery/${1:-*}.yaml; do
   kind=$(basename "$cfg" .yaml)
   (cd "$scratch" && rm -rf results && "$repo/.venv/bin/python" -m snakemake -j 2 -q \

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..core.manifest import Manifest
 from ..core.tilemeta import TileMeta
+from .titles import fit_titles
 
 DEFAULT_TEMPLATES = {
     "template": "{row_var} = {row_name} | {col_var} = {col_name}",
@@ -50,6 +51,8 @@ class Cell:
     ax: Any = field(default=None, repr=False)
     #: the tile's data area as a figure fraction (left, bottom, width, height)
     rect: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)
+    #: the full text of a title or margin title shortened to fit (by part), for the log
+    full: dict[str, str] = field(default_factory=dict)
 
 
 def look(cell: Cell) -> str:
@@ -182,6 +185,7 @@ def make_cells(
     ]
     outer_flags(cells, sharex, sharey)
     assign_titles(cells, settings, grid)
+    fit_titles(cells)
     assign_labels(cells, settings)
     own_colorbars(cells)
     return grid, cells

@@ -83,7 +83,7 @@ def decorate(ax, cell: Cell, renderer=None) -> None:
         getattr(ax, f"set_{name}scale")(meta["scale"])
         getattr(ax, f"set_{name}lim")(*meta["lim"])
         if meta["ticks"] is not None:
-            fixed_ticks(ax, name, meta, renderer)
+            fixed_ticks(ax, name, meta, length, cell.meta["dpi"])
         elif meta["scale"] == "linear":
             numeric_ticks(ax, name, length, cell.meta["dpi"], renderer)
     ax.spines["top"].set_visible(False)
@@ -132,29 +132,19 @@ def _tick_positions(ax, name: str, ticks) -> list[float]:
     return [float(p[index]) for p in ax.transData.transform(points)] if points else []
 
 
-def fixed_ticks(ax, name: str, meta: AxisMeta, renderer) -> None:
-    """A tile's own ticks and labels (categories), flat, turned or thinned to fit."""
+def fixed_ticks(ax, name: str, meta: AxisMeta, length: int, dpi: float) -> None:
+    """A tile's own ticks and labels (categories), flat, turned or thinned to fit
+    (:func:`tilegrid.mosaic.ticklabels.fixed_labels`, which the log's notices use too)."""
     labels = meta["ticklabels"]
     literal = {"parse_math": False} if labels is not None else {}
-    getattr(ax, f"set_{name}ticks")(meta["ticks"], labels=labels, **literal)
     if not labels:
+        getattr(ax, f"set_{name}ticks")(meta["ticks"], labels=labels, **literal)
         return
-    lo, hi = sorted(meta["lim"])
-    inside = [i for i, t in enumerate(meta["ticks"]) if lo <= t <= hi]
-    font = _tick_font(ax, name)
-    fit = ticklabels.choose(
-        _tick_positions(ax, name, [meta["ticks"][i] for i in inside]),
-        ticklabels.measure(renderer, [str(labels[i]) for i in inside], font),
-        name,
-        ticklabels.gap_px(font, renderer.dpi),
-    )
-    if fit.step > 1:
-        shown = set(inside[:: fit.step])
-        thinned = [label if i in shown else "" for i, label in enumerate(labels)]
-        getattr(ax, f"set_{name}ticks")(meta["ticks"], labels=thinned, **literal)
-    if fit.rotation:
-        ax.tick_params(axis=name, labelrotation=fit.rotation)
-        if fit.rotation != 90:
+    placed = ticklabels.fixed_labels(meta, name, length, dpi)
+    getattr(ax, f"set_{name}ticks")(meta["ticks"], labels=list(placed.shown), **literal)
+    if placed.fit.rotation:
+        ax.tick_params(axis=name, labelrotation=placed.fit.rotation)
+        if placed.fit.rotation != 90:
             for label in getattr(ax, f"get_{name}ticklabels")():
                 label.set_horizontalalignment("right")
                 label.set_rotation_mode("anchor")
@@ -168,15 +158,16 @@ def numeric_ticks(ax, name: str, length: int, dpi: float, renderer) -> None:
     axis = getattr(ax, f"{name}axis")
     font = _tick_font(ax, name)
     lo, hi = sorted(getattr(ax, f"get_{name}lim")())
-    gap = ticklabels.gap_px(font, renderer.dpi)
+    space = ticklabels.room(font, renderer.dpi)
     bins = tick_bins(length, dpi, font.get_size_in_points())
     while True:
         locator = MaxNLocator(nbins=bins, steps=TICK_STEPS)
         axis.set_major_locator(locator)
         ticks = [t for t in locator.tick_values(lo, hi) if lo <= t <= hi]
         labels = axis.get_major_formatter().format_ticks(ticks)
-        sizes = ticklabels.measure(renderer, labels, font)
-        if bins == 1 or ticklabels.fits(_tick_positions(ax, name, ticks), sizes, name, 0, gap):
+        widths = ticklabels.measure(renderer, labels, font)
+        positions = _tick_positions(ax, name, ticks)
+        if bins == 1 or ticklabels.fits(positions, widths, name, 0, space):
             return
         bins -= 1
 
@@ -184,19 +175,14 @@ def numeric_ticks(ax, name: str, length: int, dpi: float, renderer) -> None:
 def colorbar_ticks(info: dict[str, Any], length_px: float, dpi: float) -> list[float] | None:
     """Fixed ticks of a colour scale, or None (the colorbar's own locator).
 
-    eq_hist: round counts spread along the bar, no closer than a measured label
-    height and the gap of :mod:`tilegrid.mosaic.ticklabels` on a bar of ``length_px``.
+    eq_hist: round counts spread along the bar, as close as stacked tick labels may be
+    (:mod:`tilegrid.mosaic.ticklabels`: a line's em and the clear space) on a bar of
+    ``length_px``.
     """
     if info.get("norm") != "eq_hist" or not info.get("quantiles"):
         return None
-    import matplotlib as mpl
-    from matplotlib.font_manager import FontProperties
-
-    font = FontProperties(size=mpl.rcParams["ytick.labelsize"])
-    renderer = text_renderer_at(dpi)
-    (_, height), *_ = ticklabels.measure(renderer, ["0"], font)
-    spacing = (height + ticklabels.gap_px(font, dpi)) / max(length_px, 1)
-    return eq_hist_ticks(info["quantiles"], spacing)
+    space = ticklabels.room(ticklabels.tick_font("y"), dpi)
+    return eq_hist_ticks(info["quantiles"], space.across / max(length_px, 1))
 
 
 def tile_colorbar(ax, cell: Cell) -> None:

@@ -32,6 +32,7 @@ from matplotlib.image import AxesImage
 from ..core.manifest import Manifest, read_manifest
 from ..core.tilemeta import TileMeta, read_tile_meta
 from ..render.figures import new_figure, save_figure, tilegrid_style
+from . import notices
 from .cache import drop_cache
 from .cells import Cell, look, make_cells, same_axis
 from .decorations import decorate, dress, text_renderer
@@ -94,9 +95,9 @@ def build_mosaic(
         place_tile(fig, tile_paths[cell.tile], x0, y0)
         layout.cells[cell.tile] = cell
     fig.add_artist(TileDecorations(cells))
-    if settings.get("title"):
+    if layout.title:
         center = (layout.outer + layout.grid_right) / 2
-        draw_header(fig, settings["title"], center, layout.height - layout.outer)
+        draw_header(fig, layout.title, center, layout.height - layout.outer)
     if layout.side:
         span = layout.grid_span
         draw_side(fig, cells, manifest, grid, (w, h), side, layout.pad, layout.grid_right, span)
@@ -194,7 +195,9 @@ def write_mosaic(
     sharey: bool | str = True,
     print_pngs: list[str] | None = None,
 ) -> Layout:
-    """Read the manifest and tiles, build the mosaic and save it in every format asked.
+    """Read the manifest and tiles, build the mosaic and save it in every format asked,
+    and say in the log what had to be hidden, shortened or wrapped to fit
+    (:mod:`tilegrid.mosaic.notices`).
 
     Each tile's metadata is read from its PNG.  The PNG is composited from its cache
     when it can be (:func:`tilegrid.mosaic.write.write_png`); a PDF or SVG is one figure
@@ -205,10 +208,10 @@ def write_mosaic(
     tile_metas = {tile: read_tile_meta(path) for tile, path in paths.items()}
     png = next((path for path in outputs if not is_vector(path)), None)
     vectors = [path for path in outputs if is_vector(path)]
-    layout = None
+    layout, cells = None, []
     if png:
         plan = plan_png(manifest, tile_metas, paths, settings, sharex, sharey)
-        layout = write_png(png, plan)
+        layout, cells = write_png(png, plan), plan.cells
     else:
         for path in outputs:
             drop_cache(path)
@@ -221,6 +224,8 @@ def write_mosaic(
         for path in vectors:
             save_figure(fig, path)
         log.info("drew %s in full", " and ".join(os.path.basename(p) for p in vectors))
+        cells = cells or list(layout.cells.values())
+    notices.say(cells, layout, manifest, settings.get("title"))
     return layout
 
 

@@ -72,6 +72,8 @@ class Layout:
     side: int = 0
     pad: int = 0
     outer: int = 0
+    #: the mosaic's title as drawn: wrapped to the grid's width (:func:`lay_out`)
+    title: str = field(default="", compare=False)
     #: each tile's cell, once build_mosaic placed them (see :meth:`axes`)
     cells: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -204,20 +206,26 @@ def lay_out(
     title: str | None,
 ) -> tuple[Layout, Any]:
     """The mosaic's layout from its cells' extents, the suptitle's height and the side's
-    widths (both measured here, :mod:`tilegrid.mosaic.side`); and those widths."""
+    widths (both measured here, :mod:`tilegrid.mosaic.side`); and those widths.
+
+    The suptitle is wrapped to the grid's width (which the header's height does not
+    change), so it is never wider than the grid: ``layout.title`` is the text drawn.
+    """
     from .side import header_height, measure_side
+    from .titles import suptitle_font, wrap
 
     dpi = cells[0].meta["dpi"]
     tile_px = tuple(cells[0].meta["size_px"])
     pad = pad_px(dpi)
     side = measure_side(cells, manifest, grid, tile_px, pad, dpi)
+    positions = {c.tile: (c.row, c.col) for c in cells}
+    header, drawn = 0, ""
+    if title:
+        flat = compute_layout(positions, extents, grid, tile_px, dpi, side=side.width(pad))
+        drawn = wrap(title, flat.grid_right - flat.outer, suptitle_font(), dpi)
+        header = header_px(header_height(drawn, dpi), dpi)
     layout = compute_layout(
-        {c.tile: (c.row, c.col) for c in cells},
-        extents,
-        grid,
-        tile_px,
-        dpi,
-        header=header_px(header_height(title, dpi), dpi),
-        side=side.width(pad),
+        positions, extents, grid, tile_px, dpi, header=header, side=side.width(pad)
     )
+    layout.title = drawn
     return layout, side

@@ -150,7 +150,7 @@ def frame_patches(
     """The header and the side (those asked for), each drawn at its rectangle."""
     patches = []
     if header and layout.header:
-        patches.append((layout.header_rect(), render_header(layout, plan.title, plan.dpi)))
+        patches.append((layout.header_rect(), render_header(layout, layout.title, plan.dpi)))
     if right and layout.side:
         pixels = render_side(layout, plan.cells, plan.manifest, plan.grid, side, plan.dpi)
         patches.append((layout.side_rect(), pixels))

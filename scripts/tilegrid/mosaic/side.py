@@ -16,6 +16,7 @@ from typing import Any
 
 from ..core.colornorms import color_norm
 from ..core.manifest import Manifest
+from . import ticklabels
 from .cells import Cell
 from .decorations import colorbar_ticks, text_renderer_at
 
@@ -74,12 +75,19 @@ def side_colorbars(
 ) -> list[SideColorbar]:
     """The colorbars right of the grid, on ``fig`` (placed by :func:`draw_side`): one for
     the tiles' shared colour scale, one for a numeric hue."""
-    bars = [shared_colorbar(fig, cells, grid, tile_px, pad), hue_colorbar(fig, manifest)]
+    length = bar_length(grid, tile_px, pad)
+    bars = [shared_colorbar(fig, cells, length), hue_colorbar(fig, manifest, length)]
     return [bar for bar in bars if bar is not None]
 
 
-def shared_colorbar(fig, cells: list[Cell], grid, tile_px, pad: int) -> SideColorbar | None:
-    """A colorbar right of the grid when the tiles share one color scale."""
+def bar_length(grid, tile_px, pad: int) -> int:
+    """The length in px a colorbar right of the grid is laid out for (and its ticks spaced
+    on): the grid's rows of tiles and the pads between them."""
+    return grid[0] * tile_px[1] + (grid[0] - 1) * pad
+
+
+def shared_colorbar(fig, cells: list[Cell], length: int) -> SideColorbar | None:
+    """A colorbar right of the grid (``length`` px long) when the tiles share one color scale."""
     infos = [c.meta.get("colorbar") for c in cells if c.meta.get("colorbar")]
     if not infos or not infos[0].get("shared", True):
         return None
@@ -87,7 +95,6 @@ def shared_colorbar(fig, cells: list[Cell], grid, tile_px, pad: int) -> SideColo
 
     info = infos[0]
     mappable = ScalarMappable(norm=color_norm(info), cmap=info.get("cmap", "viridis"))
-    length = grid[0] * tile_px[1] + (grid[0] - 1) * pad
     ticks = colorbar_ticks(info, length, fig.dpi)
     return side_colorbar(fig, mappable, info.get("label", ""), ticks)
 
@@ -119,12 +126,23 @@ def hue_mappable(legend: dict[str, Any]):
     return ScalarMappable(norm=norm, cmap=cmap)
 
 
-def hue_colorbar(fig, manifest: Manifest) -> SideColorbar | None:
+def hue_ticks(legend: dict[str, Any], length: int, dpi: float) -> tuple[list[float] | None, int]:
+    """A numeric hue colorbar's ticks (``length`` px long): the legend's, every step-th
+    one if stacked labels would collide (:func:`tilegrid.mosaic.ticklabels.bar_ticks`);
+    and the step."""
+    ticks, edges = legend.get("ticks"), legend.get("edges")
+    if not ticks or not edges:
+        return ticks, 1
+    return ticklabels.bar_ticks(ticks, (edges[0], edges[-1]), length, dpi)
+
+
+def hue_colorbar(fig, manifest: Manifest, length: int) -> SideColorbar | None:
     """One colorbar for a numeric hue (seaborn's continuous hue), titled with its column."""
     legend = manifest.get("legend")
     if not legend or legend.get("type") != "colorbar" or not legend.get("colors"):
         return None
-    return side_colorbar(fig, hue_mappable(legend), legend["title"], legend.get("ticks"))
+    ticks, _ = hue_ticks(legend, length, fig.dpi)
+    return side_colorbar(fig, hue_mappable(legend), legend["title"], ticks)
 
 
 def legend_handles(kind: str, colors: list[str]) -> list[Any]:
@@ -173,7 +191,7 @@ def measure_side(
 
     from ..render.figures import new_figure
 
-    length = grid[0] * tile_px[1] + (grid[0] - 1) * pad
+    length = bar_length(grid, tile_px, pad)
     fig = new_figure(round(8 * dpi), length + round(2 * dpi), dpi)
     FigureCanvasAgg(fig)
     renderer = text_renderer_at(dpi)
