@@ -60,6 +60,13 @@ os.environ.update(
     PATH=os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
 )
 os.environ.setdefault("MPLCONFIGDIR", os.path.abspath(".snakemake/matplotlib"))
+# Script jobs import the tilegrid beside these rules, also where another is installed
+# (`pip install .`): Snakemake puts a script's own folder after site-packages.
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(
+        [str(TILEGRID / "scripts"), *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
+)
 
 
 wildcard_constraints:
