@@ -11,7 +11,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-PYTHON_DIRS = [d for d in ("scripts", "tests", "bench") if (REPO / d).is_dir()]
+PYTHON_DIRS = [d for d in ("scripts", "tests", "bench", "docs") if (REPO / d).is_dir()]
 
 
 def _run(*cmd: str) -> subprocess.CompletedProcess:

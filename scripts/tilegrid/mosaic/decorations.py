@@ -9,7 +9,6 @@ and the Axes' pixel size, never of where the Axes sits on a figure.
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from ..core.colornorms import color_norm, eq_hist_ticks
 from ..core.tilemeta import AxisMeta
 from . import ticklabels
 from .cells import Cell
+from .text import text_renderer_at
 
 #: MaxNLocator's steps for numeric axes
 TICK_STEPS = [1, 2, 2.5, 5, 10]
@@ -49,15 +49,6 @@ def text_renderer(fig):
     allocate gigabytes for a 32x32 grid.
     """
     return text_renderer_at(fig.dpi)
-
-
-@functools.cache
-def text_renderer_at(dpi: float):
-    """An Agg renderer of one pixel at ``dpi``, for text metrics only: one per dpi and
-    process, so that matplotlib's cache of text metrics (by renderer) serves every cell."""
-    from matplotlib.backends.backend_agg import RendererAgg
-
-    return RendererAgg(1, 1, dpi)
 
 
 def dress(cell: Cell):

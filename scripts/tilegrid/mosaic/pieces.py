@@ -28,9 +28,10 @@ import numpy as np
 from ..core.manifest import Manifest
 from ..render.figures import new_figure
 from .cells import Cell, look
-from .decorations import Extents, axes_extents, decorate, text_renderer_at
+from .decorations import Extents, axes_extents, decorate
 from .layout import BLEED, Layout, Rect
 from .side import SideSize, draw_header, draw_side
+from .text import text_renderer_at
 from .tileimages import TileImage, place_tile
 
 #: inches of figure around a cell's Axes (more for a cell whose decorations reach further)

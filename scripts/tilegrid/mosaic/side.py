@@ -18,9 +18,9 @@ from ..core.colornorms import color_norm
 from ..core.manifest import Manifest
 from . import ticklabels
 from .cells import Cell
-from .decorations import colorbar_ticks, text_renderer_at
+from .decorations import colorbar_ticks
+from .text import TITLE_SIZE, text_renderer_at
 
-TITLE_SIZE = "large"
 #: how each kind's hue levels look in the legend (default: filled patches)
 LEGEND_STYLE = {"line": "line", "kde": "line", "ecdf": "line", "point": "line", "scatter": "marker"}
 #: the width of a side colorbar's bar, inches

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..core.tilemeta import AxisMeta
+from .text import text_renderer_at
 
 #: the space kept between flat neighbouring labels side by side, in ems of their font
 GAP_EM = 0.5
@@ -153,8 +154,6 @@ def fixed_labels(meta: AxisMeta, name: str, length: float, dpi: float) -> AxisLa
     """How axis ``name`` (its TileMeta ``meta``, fixed ticks with labels) of a tile
     ``length`` px long is labelled at ``dpi``: :func:`choose` over the labels within
     the limits, measured in the tick font (:func:`tick_font`)."""
-    from .decorations import text_renderer_at
-
     labels = tuple(str(label) for label in meta["ticklabels"])
     lo, hi = sorted(meta["lim"])
     inside = tuple(i for i, t in enumerate(meta["ticks"]) if lo <= t <= hi)

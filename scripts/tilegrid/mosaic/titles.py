@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .text import TITLE_SIZE, text_renderer_at
+
 ELLIPSIS = "…"
 
 
@@ -41,15 +43,11 @@ def suptitle_font():
     import matplotlib as mpl
     from matplotlib.font_manager import FontProperties
 
-    from .side import TITLE_SIZE
-
     return FontProperties(size=TITLE_SIZE, weight=mpl.rcParams["figure.titleweight"])
 
 
 def text_width(text: str, font, dpi: float) -> float:
     """The width in px of one line of plain ``text`` in ``font`` at ``dpi``."""
-    from .decorations import text_renderer_at
-
     if not text:
         return 0.0
     renderer = text_renderer_at(dpi)
