@@ -1,4 +1,4 @@
-"""A test hook that holds one stage of a tilegrid run, for tests/test_kill.py.
+"""A test hook that holds one stage of a tilegrid run, for tests/workflow/test_kill.py.
 
 The kill tests run Snakemake from a venv of their own whose ``.pth`` file imports
 this module in every Python it starts: Snakemake, its jobs, and the warm worker's

@@ -9,7 +9,7 @@ passes by :mod:`tilegrid.core.quantiles`.  The values come from a
 
 **Tolerance** against ``np.histogram_bin_edges(all_data, "auto")`` on float64
 data: the same number of bins and the same edges (0 in the arithmetic: the
-same order statistics, the same float operations; ``tests/test_hist_bins.py``
+same order statistics, the same float operations; ``tests/core/test_bins.py``
 asserts the quartiles equal, the count equal and the edges to 1e-12 relative).
 Two deliberate exceptions, where numpy's answer cannot be drawn: a rule asking
 for more than ``MAX_BINS`` bins gets ``MAX_BINS`` (only "fd" on heavy tails,

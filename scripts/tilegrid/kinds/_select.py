@@ -8,7 +8,7 @@ caller has anyway) is counted, the bin holding each rank is read off the
 cumulative counts, and only that bin's values are partitioned.  The values
 found are then interpolated with numpy's own arithmetic for its default
 ``linear`` method, so the result is ``np.percentile``'s to the last bit
-(``tests/test_kinds.py`` checks it on generated data, ties included).
+(``tests/kinds/test_kinds.py`` checks it on generated data, ties included).
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ from conftest import (
 from tilegrid.core import outputs
 from tilegrid.worker import server
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parent.parent
 SCRIPTS = TESTS.parent / "scripts"
 
 # ---------------------------------------------------------------- the mechanism

@@ -32,8 +32,8 @@ when the split is right (shrinking a failure takes longer).  A soak run explores
 more, with fresh random seeds (a failure is printed with a ``@reproduce_failure``
 blob; ``--hypothesis-seed=N`` repeats a soak run)::
 
-    TILEGRID_SOAK=1 .venv/bin/python -m pytest tests/test_conservation.py   # 2000 each
-    TILEGRID_SOAK=20000 .venv/bin/python -m pytest tests/test_conservation.py
+    TILEGRID_SOAK=1 .venv/bin/python -m pytest tests/properties/test_conservation.py   # 2000 each
+    TILEGRID_SOAK=20000 .venv/bin/python -m pytest tests/properties/test_conservation.py
 
 (a value above 1 is the number of examples per property; 2000 take a few
 minutes).  The generated shapes are the ones real data has: CSV, TSV,
@@ -246,7 +246,7 @@ def cases(
     """A table and a split config, shaped as real data is."""
     fmt = draw(st.sampled_from(formats))
     kind = draw(st.sampled_from(kinds))
-    n = draw(st.integers(1, 40))  # no rows is a SplitError (tests/test_data_shapes.py)
+    n = draw(st.integers(1, 40))  # no rows is a SplitError (tests/table/test_formats.py)
     facets = draw(st.sampled_from(["row", "col", "both"]))
     spec: dict[str, Any] = {"kind": kind}
     plan: list[tuple[str, str]] = []  # (column name, type)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from as_nobody import NOBODY, _mounted, _remove_unless_mounted
 from conftest import SMALL_CONFIG, Run, Workflow, small_table, small_workflow
 from tilegrid.core.outputs import is_temp
 
@@ -137,9 +138,6 @@ def _tilegrid_errors(run) -> list[str]:
     return [line for line in run.output.splitlines() if line.startswith("tilegrid: error:")]
 
 
-NOBODY = 65534  # the unprivileged user every Debian/Ubuntu system has
-
-
 class AsNobody(Workflow):
     """The workflow run by the unprivileged user ``nobody`` (the test runs as root).
 
@@ -182,25 +180,6 @@ class AsNobody(Workflow):
             **(kwargs.pop("env", None) or {}),
         }
         return super().snakemake(*args, env=env, **kwargs)
-
-
-def _mounted(source: str, target: Path, stack: contextlib.ExitStack) -> Path:
-    """``source`` bind-mounted at ``target`` until ``stack`` closes; skip if root cannot."""
-    target.mkdir()
-    done = subprocess.run(["mount", "--bind", source, str(target)], capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot bind-mount {source} for the user nobody: {done.stderr.strip()}")
-    stack.callback(subprocess.run, ["umount", "-l", str(target)], check=False)
-    return target
-
-
-def _remove_unless_mounted(folder: Path) -> None:
-    """Remove ``folder``, never through a bind mount left in it (that would delete the
-    interpreter or the test venv)."""
-    left = [child for child in folder.iterdir() if os.path.ismount(child)]
-    if left:
-        raise RuntimeError(f"still mounted, not removed: {left}")
-    shutil.rmtree(folder.parent)
 
 
 def _write_protected_tiles_fail_with_one_line(wf: Workflow) -> None:

@@ -258,7 +258,7 @@ def test_the_package_copy_of_a_killed_server_is_removed_by_the_next_start_not_on
     assert "warning" not in (folder / "second.log").read_text()
 
 
-SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+SCRIPTS = Path(__file__).resolve().parent.parent.parent / "scripts"
 HEAVY = ("numpy", "pyarrow", "matplotlib", "pandas", "snakemake")
 
 
@@ -782,7 +782,7 @@ def test_another_user_cannot_have_roots_worker_run_their_code_or_write_files(job
     is made; root's own request of the same shape runs it (the control)."""
     import tempfile
 
-    from test_faults import NOBODY, _mounted, _remove_unless_mounted
+    from as_nobody import NOBODY, _mounted, _remove_unless_mounted
 
     folder, args = job
     with contextlib.ExitStack() as stack:

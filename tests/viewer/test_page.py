@@ -400,8 +400,12 @@ def test_a_changed_tile_rewrites_only_its_blocks_pieces_and_equals_a_fresh_build
 
 
 def test_the_page_loads_nothing_from_outside():
-    html = (Path(__file__).parent.parent / "scripts/tilegrid/viewer/assets/viewer.html").read_text()
-    js = (Path(__file__).parent.parent / "scripts/tilegrid/viewer/assets/viewer.js").read_text()
+    html = (
+        Path(__file__).parent.parent.parent / "scripts/tilegrid/viewer/assets/viewer.html"
+    ).read_text()
+    js = (
+        Path(__file__).parent.parent.parent / "scripts/tilegrid/viewer/assets/viewer.js"
+    ).read_text()
     for text in (html, js):
         assert "http:" not in text and "https:" not in text and "//cdn" not in text
 

@@ -5,7 +5,7 @@
 must write exactly what :func:`tilegrid.split.run_split` writes: every shard,
 sidecar and the manifest, byte for byte (so both invariants of the split hold
 for this path: rows conserved, and a rerun after an edit equals a fresh run).
-The inputs are the generated shapes of tests/test_conservation.py: one file,
+The inputs are the generated shapes of tests/properties/test_conservation.py: one file,
 a folder, lists and globs of mixed formats, per-batch dictionaries, nulls,
 source columns, explicit orders, input batches and shard row groups of a few
 rows.
@@ -219,7 +219,7 @@ def results(wf: Workflow) -> dict[str, bytes]:
 
 # That an edited, added or removed file of a folder or glob rescans that file only (and
 # results equal a fresh run's) is checked after every step of the incremental property
-# test (tests/test_incremental.py, scans_to_run).
+# test (tests/properties/test_incremental.py, scans_to_run).
 
 #: the split's output: a run asking for it runs the scans and the split, no render
 SHARDS = "results/shards"

@@ -1,8 +1,8 @@
 """``data:`` as many files (issue 14, item 1): globs, lists, mixed formats, ``source_column``.
 
 Row conservation over generated lists and globs is a property in
-tests/test_conservation.py, and incremental runs over a glob in
-tests/test_incremental.py; here each behaviour once: what is read, in which
+tests/properties/test_conservation.py, and incremental runs over a glob in
+tests/properties/test_incremental.py; here each behaviour once: what is read, in which
 order, what each row's source is, which files are the split's inputs, and the
 one-line errors.
 """

@@ -57,7 +57,7 @@ Examples, seeds and counts:
   draws the same sequences), no example database, no shrinking (a failure is
   reported as it was drawn); every failing explicit example is reported::
 
-      .venv/bin/python -m pytest -m "not slurm" tests/test_incremental.py
+      .venv/bin/python -m pytest -m "not slurm" tests/properties/test_incremental.py
 
 - Soak: 60 generated sequences (``TILEGRID_SOAK_EXAMPLES=N`` for more) of
   1-6 steps from a random seed, without the explicit examples (CI runs them),
@@ -66,7 +66,7 @@ Examples, seeds and counts:
   ``--hypothesis-seed=<seed>`` replays it::
 
       TILEGRID_SOAK=1 .venv/bin/python -m pytest -m "not slurm" -x \\
-          tests/test_incremental.py -k equals_a_fresh_run
+          tests/properties/test_incremental.py -k equals_a_fresh_run
 
 The plain tests at the end: regression tests of issue 10's cases 2 (a folder
 file overwritten in place), 3 (deleted tile, deleted shard) and 10 (another

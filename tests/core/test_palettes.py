@@ -21,7 +21,7 @@ from tilegrid.render.tile import render_tile
 from tilegrid.split.job import SplitError, SplitSpec, run_split
 from tilegrid.workflow.config import ConfigError, check_config
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parent.parent.parent
 TILE = {"height": 1.5, "aspect": 1.3, "dpi": 72}
 DOSES = 94  # distinct values of the numeric hue column
 
