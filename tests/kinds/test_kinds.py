@@ -474,15 +474,13 @@ def test_a_swarm_of_many_rows_is_a_sample_by_rank_that_fits(tmp_path):
 
     fig = plt.figure(figsize=(4, 3), dpi=100)
     ax = fig.add_axes((0, 0, 1, 1))
-    start = time.perf_counter()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(swarm, "gutters", counted)
         swarm.draw(ax, shard, sidecar, resolve_options("swarm", {}))
-    seconds = time.perf_counter() - start
     drawn = ax.collections[0].get_offsets()
     plt.close(fig)
     assert len(on_edges) == 3 and sum(on_edges) == 0
-    assert 100 < len(drawn) < 2000 and seconds < 1.5
+    assert 100 < len(drawn) < 2000  # a sample that fits, not 1e5 points placed
     values = v[g == "a"]
     slot = sidecar["x"]["categories"].index("a")
     mine = np.sort(drawn[np.abs(drawn[:, 0] - slot) < 0.5, 1])

@@ -928,7 +928,7 @@ def test_a_long_tmpdir_costs_no_wait_and_one_warning_line_per_job(workflow, tmp_
     long_tmp.mkdir(parents=True)
     env = {"TMPDIR": str(long_tmp), "TILEGRID_WORKER_DIR": "", "TILEGRID_WORKER_IDLE": "5"}
     _, seconds = _snakemake(workflow.root, env=env, timeout=2 * folders.START_SECONDS)
-    assert seconds < folders.START_SECONDS / 2
+    assert seconds < folders.START_SECONDS  # a wait for a server start alone takes that long
     logs = [workflow.path("logs", "split.log"), *workflow.path("logs", "render").glob("*.log")]
     assert len(logs) == 4
     for log in logs:

@@ -20,9 +20,12 @@ from __future__ import annotations
 import ast
 import contextlib
 import functools
+import hashlib
 import json
 import os
 from pathlib import Path
+
+from .tasks import job_module
 
 PACKAGE = Path(__file__).resolve().parent.parent
 NAME = PACKAGE.name
@@ -186,14 +189,12 @@ def closure(entries: list[str], package: Path = PACKAGE) -> list[Path]:
 def job_files(job: str, package: Path = PACKAGE) -> list[Path]:
     """The package files ``job``'s output depends on: the import closure of its entry's
     module (:data:`tilegrid.core.tasks.JOBS`)."""
-    from .tasks import job_module
 
     return closure([job_module(job)], package)
 
 
 def file_digest(path: str | Path) -> str:
     """SHA-256 of a file's bytes (hashlib releases the GIL: threads hash in parallel)."""
-    import hashlib
 
     with open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
@@ -202,7 +203,6 @@ def file_digest(path: str | Path) -> str:
 def files_digest(paths: list[str | Path], package: Path = PACKAGE) -> str:
     """A SHA-256 of ``paths`` by name and content: a package file named relative to
     the package, any other as given, so a copied or moved folder digests the same."""
-    import hashlib
 
     lines = []
     for path in paths:

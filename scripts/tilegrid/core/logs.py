@@ -7,6 +7,7 @@ full and, as one line naming the log, to the console Snakemake prints.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import logging
 import os
@@ -72,7 +73,6 @@ def reuse_freed_memory(limit: int = 1 << 30) -> None:
     """
     if not sys.platform.startswith("linux"):
         return
-    import ctypes
 
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None)  # this process's symbols: glibc's among them

@@ -17,6 +17,8 @@ import importlib
 import pkgutil
 from typing import Any
 
+from ..core.levels import is_numeric_type
+from ..core.palettes import hue_is_numeric
 from ._protocol import Kind, PlotKind
 
 __all__ = ["KINDS", "Kind", "OptionError", "PlotKind", "get_kind", "resolve_options"]
@@ -80,8 +82,6 @@ def role_types(spec: Any, schema: Any) -> dict[str, str]:
     :func:`tilegrid.core.palettes.hue_is_numeric`): the split then keeps its values
     and range instead of collecting its distinct values as levels.
     """
-    from ..core.levels import is_numeric_type
-    from ..core.palettes import hue_is_numeric
 
     declared = get_kind(spec.kind).roles
     types = {}

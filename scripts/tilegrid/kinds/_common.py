@@ -6,8 +6,10 @@ from typing import Any
 
 import numpy as np
 
+from ..core.levels import plain, value_type
 from ..core.sidecar import Sidecar
 from ..core.stats import TileStats
+from . import OptionError
 
 NO_DATA = "no data"
 
@@ -21,8 +23,6 @@ def codes_of(table, column: str, categories: list[Any]) -> np.ndarray:
     """
     import pyarrow as pa
     import pyarrow.compute as pc
-
-    from ..core.levels import plain, value_type
 
     col = table.column(column)
     dtype = value_type(col.type)
@@ -44,8 +44,6 @@ def _dictionary_codes(chunk, value_set, out: np.ndarray) -> None:
     """Write the codes of one dictionary-encoded chunk into ``out``."""
     import pyarrow as pa
     import pyarrow.compute as pc
-
-    from ..core.levels import plain
 
     def lookup(values):
         found = pc.index_in(plain(values), value_set=value_set).fill_null(-1)
@@ -184,7 +182,6 @@ def log_scales(options: dict[str, Any]) -> dict[str, str]:
 
 def check(options: dict[str, Any], rules: dict[str, tuple[Any, str]]) -> None:
     """Raise OptionError for the first option whose value fails its predicate."""
-    from . import OptionError
 
     for key, (ok, wanted) in rules.items():
         if key in options and not ok(options[key]):

@@ -39,8 +39,9 @@ main colour's HUSL hue at 15 % of its saturation and lightness 95, seaborn's
 
 from __future__ import annotations
 
+import colorsys
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from statistics import NormalDist
 from typing import Any
 
@@ -259,7 +260,6 @@ def level_colors(color: Any, lv: LetterValues) -> np.ndarray:
 def auto_linecolor(colors: list[Any]) -> tuple[float, float, float]:
     """seaborn's automatic line colour: grey at 0.6 times the HLS lightness of the
     darkest of ``colors`` (the fill colours of the whole grid)."""
-    import colorsys
 
     from matplotlib.colors import to_rgb
 
@@ -294,7 +294,6 @@ def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:
 def _draw_one(
     ax, pos: float, lv: LetterValues, width: float, color, linecolor, options, log: bool
 ) -> None:
-    from dataclasses import replace
 
     from matplotlib.collections import PatchCollection
     from matplotlib.patches import Rectangle

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..core.sidecar import Sidecar
 from ..core.stats import TileStats
-from ._common import check, data_ranges
+from ._common import check, data_ranges, numeric_of
 
 ROLES = {"x": "numeric", "y": "numeric"}
 REQUIRED = ("x", "y")
@@ -39,7 +39,6 @@ def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, tuple[float,
 
 def counts(table, sidecar: Sidecar, options: dict[str, Any]) -> np.ndarray:
     """Counts on a ``bins`` x ``bins`` grid over the tile's limits (rows = y)."""
-    from ._common import numeric_of
 
     x = numeric_of(table, sidecar["x"]["column"])
     y = numeric_of(table, sidecar["y"]["column"])

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.colornorms import color_norm
 from ..core.sidecar import Sidecar
 from ..core.stats import TileStats
 from ._common import by_hue, check, data_ranges, hue_values, in_range, log_scales, positive
@@ -166,7 +167,6 @@ def levels(total: np.ndarray, sidecar: Sidecar, options: dict[str, Any]) -> np.n
     its quantiles); a sidecar without one (drawn outside the split) falls back
     to the tile's own counts.
     """
-    from ..core.colornorms import color_norm
 
     scale = sidecar.get("c")
     if not scale or (options["norm"] == "eq_hist" and not scale.get("quantiles")):

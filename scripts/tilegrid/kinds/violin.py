@@ -15,8 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from ..core.palettes import palette_colors
 from ..core.sidecar import Sidecar
 from ..core.stats import Moments, TileStats
+from . import OptionError
 from . import _kde as kde
 from ._common import (
     categorical_groups,
@@ -59,7 +61,6 @@ DENSITY_NORM = ("area", "count", "width")
 
 def check_options(options: dict[str, Any]) -> None:
     """Raise :class:`~tilegrid.kinds.OptionError` for option values out of range."""
-    from . import OptionError
 
     bw = options["bw_method"]
     if not (bw in ("scott", "silverman") or isinstance(bw, (int, float)) and bw > 0):
@@ -179,7 +180,6 @@ def category_colors(categories: list[str], options: dict[str, Any]) -> list[Any]
     This is the violin's own category palette, drawn without hue; ``plot.palette``
     (the hue's colors, fixed by the split) is another setting.
     """
-    from ..core.palettes import palette_colors
 
     n = max(len(categories), 1)
     category_palette = options["palette"]

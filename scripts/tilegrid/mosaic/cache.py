@@ -18,8 +18,10 @@ import hashlib
 import json
 import os
 import platform
+import shutil
 import sys
 import zlib
+from importlib.metadata import version
 from typing import Any
 
 from ..core.code import closure, file_digest, files_digest
@@ -58,7 +60,6 @@ def json_digest(obj: Any) -> str:
 
 def library_versions() -> dict[str, str]:
     """Versions of what draws, rasterises and encodes the mosaic."""
-    from importlib.metadata import version
 
     import matplotlib.ft2font
 
@@ -118,7 +119,6 @@ def drop_cache(png: str) -> None:
     Whatever is found under the cache's names goes, a folder or a file where the
     other was expected included, so that no damage of the cache stops a full draw.
     """
-    import shutil
 
     folder = cache_dir(png)
     if os.path.islink(folder) or (os.path.lexists(folder) and not os.path.isdir(folder)):

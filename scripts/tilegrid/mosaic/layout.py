@@ -20,7 +20,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .decorations import Extents
+from .decorations import Extents, dress
+from .side import header_height, measure_side
+from .titles import suptitle_font, wrap
 
 PAD_IN = 0.12  # space between neighbouring decorations, inches
 OUTER_PAD_IN = 0.08  # space around the whole figure, inches
@@ -79,7 +81,6 @@ class Layout:
 
     def axes(self, tile: str):
         """The Axes that draws ``tile``'s decorations, put at its place with its title."""
-        from .decorations import dress
 
         return dress(self.cells[tile])
 
@@ -211,8 +212,6 @@ def lay_out(
     The suptitle is wrapped to the grid's width (which the header's height does not
     change), so it is never wider than the grid: ``layout.title`` is the text drawn.
     """
-    from .side import header_height, measure_side
-    from .titles import suptitle_font, wrap
 
     dpi = cells[0].meta["dpi"]
     tile_px = tuple(cells[0].meta["size_px"])

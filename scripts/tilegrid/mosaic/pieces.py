@@ -19,6 +19,7 @@ and the side are drawn at their rectangles' size (:func:`render_header`,
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 import zlib
 from collections.abc import Iterable
@@ -220,7 +221,6 @@ def render_cells(
         frames: dict = {}
         drawn = (p for group in look_groups(cells) for p in render_look(group, paths, frames))
         return {p.tile: p.pack() if pack else p for p in drawn}
-    import multiprocessing
 
     most = max(1, min(TASK_CELLS, -(-len(cells) // (4 * workers))))
     tasks = []

@@ -20,6 +20,7 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,7 +95,6 @@ def encode_image(pixels: np.ndarray, threads: int = 1) -> list[Band]:
     spans = band_spans(pixels.shape[0])
     if threads <= 1:
         return [encode_band(pixels[a:b]) for a, b in spans]
-    from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(threads) as pool:
         return list(pool.map(lambda span: encode_band(pixels[span[0] : span[1]]), spans))

@@ -15,6 +15,7 @@ from ..core.sidecar import Sidecar, read_sidecar
 from ..core.tilemeta import AxisMeta, TileMeta, tile_meta_text
 from ..kinds import get_kind, resolve_options
 from ..kinds._common import no_data
+from ..kinds.custom import load_function
 from .figures import new_figure, save_figure, tilegrid_style
 
 
@@ -118,8 +119,6 @@ def draw_kind(ax, table, sidecar: Sidecar, plot: dict[str, Any], options: dict[s
 def preprocess(table, spec: str):
     """The tile's rows after the user's ``fn(data) -> DataFrame`` (pandas in, Arrow out)."""
     import pyarrow as pa
-
-    from ..kinds.custom import load_function
 
     frame = load_function(spec)(table.to_pandas())
     return pa.Table.from_pandas(frame, preserve_index=False)

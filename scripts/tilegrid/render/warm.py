@@ -3,6 +3,9 @@ no code key depends on it through the modules it loads."""
 
 from __future__ import annotations
 
+import importlib
+import io
+
 
 def warm_up() -> None:
     """Import what rendering imports lazily and draw once, so fonts and caches are loaded
@@ -13,8 +16,6 @@ def warm_up() -> None:
     pandas, 0.3 s), kinds are imported by name, the KDE uses ``numpy.fft``, and saving
     a PNG loads Pillow's plugins.
     """
-    import importlib
-    import io
 
     import numpy.fft  # noqa: F401
     import pyarrow.compute  # noqa: F401

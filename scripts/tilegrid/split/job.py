@@ -19,10 +19,12 @@ import logging
 import os
 import shutil
 import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from typing import Any
 
 from ..core.manifest import DROP_REASONS
-from ..table import Table, open_table, schema_from_token
+from ..table import Table, iter_batches, open_table, schema_from_token
 from ..table.units import ScanPart, scan_parts, sizes_from
 from .filetimes import keep_times
 from .finish import SplitResult, check_conservation
@@ -145,8 +147,6 @@ def scan_all(jobs: list[tuple], threads: int) -> None:
         for job in jobs:
             scan_part(*job, threads=max(threads, 1))
         return
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
 
     with ProcessPoolExecutor(min(threads, len(jobs)), mp_context=get_context("fork")) as pool:
         for _ in pool.map(_scan_alone, jobs):
@@ -174,7 +174,6 @@ def table_rows(table: Table, spec: SplitSpec) -> int:
     known = [info.rows for info in table.infos.values()]
     if all(rows is not None for rows in known):
         return sum(known)
-    from ..table import iter_batches
 
     return sum(b.num_rows for b in iter_batches(table, table.schema.names[:1]))
 

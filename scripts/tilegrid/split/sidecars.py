@@ -13,6 +13,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from ..core.bins import BinsError, ValueSource, edges_of
+from ..core.colornorms import count_quantiles, merge_histograms
 from ..core.ids import canonical_value
 from ..core.manifest import (
     CategoricalLegend,
@@ -22,6 +24,7 @@ from ..core.manifest import (
     Manifest,
     ManifestTile,
 )
+from ..core.palettes import PaletteError, colorbar_legend, numeric_hue, palette_colors
 from ..core.shards import SUFFIX, iter_floats, read_shard
 from ..core.sidecar import (
     Axis,
@@ -145,7 +148,6 @@ def hue_mapping(plan: SplitPlan, levels: pa.Array | None, stats: list[TileStats]
     join the outer groups), and the bounded groups of
     :func:`tilegrid.core.palettes.numeric_hue`.
     """
-    from ..core.palettes import PaletteError, numeric_hue, palette_colors
 
     spec = plan.spec
     try:
@@ -172,7 +174,6 @@ def share_bins(
     whatever ``sharex``: seaborn's ``displot`` draws every common bin (empty ones
     too) in every facet, so its x limits are the bins' span in each of them.
     """
-    from ..core.bins import BinsError, ValueSource, edges_of
 
     column = plan.columns["x"]
     paths = [
@@ -246,7 +247,6 @@ def _share_quantiles(sidecars: list[Sidecar], hists: list, groups: list[int]) ->
     ``hists`` holds each tile's ``(values, weights)`` (its distinct counts and how
     many cells hold each), or None; the histograms of a group are summed.
     """
-    from ..core.colornorms import count_quantiles, merge_histograms
 
     by_group: dict[int, list] = {}
     for g, h in zip(groups, hists):
@@ -302,7 +302,6 @@ def make_manifest(
 
 def hue_legend(plan: SplitPlan, hue: Hue, stats: list[TileStats]) -> Legend:
     """What the mosaic draws once for the hue: the levels present, or a numeric hue's colorbar."""
-    from ..core.palettes import colorbar_legend
 
     if hue.get("type") == "continuous":
         return colorbar_legend(hue, plan.kind.hue_by_value) or ColorbarLegend(

@@ -11,6 +11,7 @@ as the whole table reads it) and :func:`iter_batches` (the whole table).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -130,7 +131,6 @@ def open_table(data: Data, source_column: str | None = None) -> Table:
 
 
 def _is_folder(path: str) -> bool:
-    import os
 
     return os.path.isdir(path)
 

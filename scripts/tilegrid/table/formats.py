@@ -19,7 +19,7 @@ import pyarrow.ipc  # noqa: F401  (pa.ipc)
 import pyarrow.parquet as pq
 
 from .errors import TableError, first_line
-from .schema import check_names, check_text
+from .schema import check_names, check_text, unify
 
 if TYPE_CHECKING:
     import pyarrow.dataset as ds
@@ -121,7 +121,6 @@ def _csv_info(path: str, fmt: str) -> FileInfo:
 def folder_info(path: str) -> FileInfo:
     """A folder of Parquet files as one table: the files' schemas unified (each footer
     read once), Hive partition folders (``site=north/``) as columns."""
-    from .schema import unify
 
     found = folder_dataset(path)
     schemas, rows = [], 0

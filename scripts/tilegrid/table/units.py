@@ -22,6 +22,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 
+from ..core.ids import scan_id
 from . import Table, Unit, formats
 
 #: rows of a Parquet file one scan job reads at most (a larger file is read in ranges);
@@ -129,7 +130,6 @@ def row_group_ranges(sizes: list[int], range_rows: int) -> list[tuple[int, int]]
 
 def by_id(parts: list[ScanPart]) -> dict[str, ScanPart]:
     """The parts by scan id (:func:`tilegrid.core.ids.scan_id`), in the table's order."""
-    from ..core.ids import scan_id
 
     return {scan_id([(u.path, u.row_groups) for u in part.units]): part for part in parts}
 

@@ -12,6 +12,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..core.colornorms import color_norm
+from ..core.palettes import colormap
+
 #: colormap samples in a colorbar (as many as a numeric hue's colorbar has)
 COLOR_SAMPLES = 256
 #: at most this many intervals between a colorbar's ticks
@@ -23,8 +26,6 @@ def colormap_samples(name: str) -> list[str]:
     """``COLOR_SAMPLES`` colors of the colormap ``name``, from its low end to its high end."""
     import numpy as np
     from matplotlib.colors import to_hex
-
-    from ..core.palettes import colormap
 
     return [to_hex(c) for c in colormap(name)(np.linspace(0, 1, COLOR_SAMPLES))]
 
@@ -73,7 +74,6 @@ def _ticks(values: list[float], fractions, lo: float, hi: float, logscale: bool)
 def scale_colorbar(info: dict[str, Any]) -> dict[str, Any]:
     """A kind's color scale (a TileMeta ``colorbar``) as the page draws it, with the
     norm the static mosaic uses (:func:`tilegrid.core.colornorms.color_norm`)."""
-    from ..core.colornorms import color_norm
 
     norm = color_norm(info)
     lo, hi = float(norm.vmin), float(norm.vmax)

@@ -9,8 +9,10 @@ tempfile: together more than a small tile's drawing costs).
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import socket
+import subprocess
 import sys
 import time
 
@@ -41,7 +43,6 @@ class _StartLock:
         self.path, self.deadline = f"{path}.lock", deadline
 
     def __enter__(self):
-        import fcntl
 
         self.file = open(self.path, "a")  # noqa: SIM115 - closed in __exit__
         while True:
@@ -98,7 +99,6 @@ def _spawn(path: str, lock_fd: int | None = None):
     server runs in the socket's folder (no job's folder) and writes its own
     errors to ``<path>.log``.
     """
-    import subprocess
 
     for stale in (path, f"{path}.failed"):  # a socket of a server that died, an old failure
         with contextlib.suppress(FileNotFoundError):

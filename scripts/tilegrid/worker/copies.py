@@ -4,7 +4,11 @@ never depends on the folder that started it; copies of servers that died are rem
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import glob
 import os
+import shutil
+import tempfile
 
 from . import folders
 from .folders import IN_USE
@@ -22,8 +26,6 @@ def _package_copy(path: str) -> str:
     removes it when it exits (:func:`_remove_package_copy`); the copy of a server
     killed before it could is removed by the next start (:func:`_remove_orphan_copies`).
     """
-    import shutil
-    import tempfile
 
     folder = tempfile.mkdtemp(
         prefix=f"{os.path.basename(path)}.", suffix=".pkg", dir=os.path.dirname(path)
@@ -50,7 +52,6 @@ def _own_package_copy(path: str) -> str | None:
 def _hold_package_copy(path: str) -> None:
     """Lock the ``in-use`` file of this server's package copy for as long as the server
     or a child it forks runs (children share the open file, and so the lock)."""
-    import fcntl
 
     folder = _own_package_copy(path)
     if folder is None:
@@ -65,9 +66,6 @@ def _remove_orphan_copies(path: str) -> None:
     removing theirs: those whose ``in-use`` lock no process holds, or that have none (a
     start that died while copying).  Runs under the start lock, so every live server of
     ``path`` holds its copy's lock already (it takes it before it listens)."""
-    import fcntl
-    import glob
-    import shutil
 
     for folder in glob.glob(f"{glob.escape(path)}.*.pkg"):
         try:
@@ -90,7 +88,6 @@ def _remove_orphan_copies(path: str) -> None:
 def _remove_package_copy(path: str) -> None:
     """Remove the private package copy this server imported (if it runs from one), once
     every forked child has finished with it."""
-    import shutil
 
     folder = _own_package_copy(path)
     if folder is None:

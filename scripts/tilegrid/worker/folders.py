@@ -5,7 +5,10 @@ the settings every part of the worker reads."""
 from __future__ import annotations
 
 import os
+import stat
 import sys
+
+from ..core.logs import warn
 
 
 def _seconds(name: str, default: float) -> float:
@@ -92,7 +95,6 @@ def _sha256(data: bytes):
 
 
 def _warn(message: str) -> None:
-    from ..core.logs import warn
 
     warn(f"warm worker not used: {message}; rendering in this process")
 
@@ -105,7 +107,6 @@ def _folder_problem(folder: str) -> str | None:
     write to, could hold another user's socket: the job would send its
     environment there and take its answer.
     """
-    import stat
 
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)
@@ -125,7 +126,6 @@ def _folder_problem(folder: str) -> str | None:
 
 def _open_to_others(folder: str) -> bool:
     """Whether users other than the owner may read or enter ``folder``."""
-    import stat
 
     return bool(stat.S_IMODE(os.lstat(folder).st_mode) & 0o077)
 

@@ -8,12 +8,20 @@ with the job (:func:`_die_with_client`).  ``python -m tilegrid.worker.server PAT
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
+import resource
+import signal
 import socket
+import stat
+import struct
 import sys
 import time
+import traceback
 
 from ..core import tasks
+from ..core.logs import describe, log_to_stderr, reuse_freed_memory
+from ..core.outputs import JobGone, set_guard
 from .client import _record_failure
 from .copies import _hold_package_copy, _remove_package_copy
 from .folders import IDLE_SECONDS, MAX_SOCKET_PATH, WorkerUnavailable
@@ -66,10 +74,6 @@ def _die_with_client(conn: socket.socket) -> None:
     thread waiting for the GIL.  A job gone before this was armed sent no signal:
     that is checked once here.  Undone by :func:`_outlive_client` before the answer.
     """
-    import fcntl
-    import signal
-
-    from ..core.outputs import set_guard
 
     signal.signal(signal.SIGIO, signal.SIG_DFL)
     fd = conn.fileno()
@@ -84,7 +88,6 @@ def _job_guard(conn: socket.socket):
     """The job guard of :mod:`tilegrid.core.outputs` for the job at the other end of ``conn``:
     it raises ``JobGone`` once the job has gone, so no output is renamed into place for
     it (in the moment before SIGIO ends the child)."""
-    from ..core.outputs import JobGone
 
     def job_alive() -> None:
         if _client_gone(conn):
@@ -96,10 +99,6 @@ def _job_guard(conn: socket.socket):
 def _outlive_client(conn: socket.socket) -> None:
     """Undo :func:`_die_with_client`: the answer is written and the job then closes
     its end, which must not end this process as it exits."""
-    import fcntl
-    import signal
-
-    from ..core.outputs import set_guard
 
     fd = conn.fileno()
     fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_ASYNC)
@@ -113,11 +112,6 @@ def _handle(conn: socket.socket) -> None:
     The child ends, silently and writing nothing more, when the job goes away
     before the answer (:func:`_die_with_client`).
     """
-    import resource
-    import traceback
-
-    from ..core.logs import describe, log_to_stderr
-    from ..core.outputs import JobGone
 
     with conn, conn.makefile("rwb") as stream:
         request = _receive(stream)
@@ -152,7 +146,6 @@ def _peer_uid(conn: socket.socket) -> tuple[int, int] | None:
     """The user and process ids of the process that connected ``conn``, as the kernel
     says (``SO_PEERCRED``); None where the platform does not say (there the socket's
     mode and its folder's keep other users out)."""
-    import struct
 
     option = getattr(socket, "SO_PEERCRED", None)
     if option is None:
@@ -209,7 +202,6 @@ def _reap() -> None:
 def _bind_owner_only(path: str) -> socket.socket:
     """A Unix socket bound at ``path`` with mode 0600, whatever the umask the server
     inherited from the job that started it."""
-    import stat
 
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     mask = os.umask(0o177)  # the server is one thread here: no one else creates a file
@@ -251,9 +243,6 @@ def serve(path: str, lock_fd: int | None = None) -> None:
     the connections already waiting are served, so no job that connected is
     turned away.
     """
-    import signal
-
-    from ..core.logs import reuse_freed_memory
 
     reuse_freed_memory()  # the children inherit it: a large tile's arrays are reused
     _hold_package_copy(path)  # before it listens, so under the start lock

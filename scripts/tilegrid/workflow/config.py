@@ -13,6 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from ..core.palettes import PaletteError, colormap, dict_color
 from ..kinds import OptionError, PlotKind, closest, get_kind, resolve_options
 from ..kinds.custom import FunctionSpecError, check_spec
 from ..table import Table, TableError, describe, open_table
@@ -121,8 +122,6 @@ def check_palette(palette: Any, hue_order: list[Any] | None = None) -> None:
     if palette is None:
         return
     from matplotlib.colors import is_color_like
-
-    from ..core.palettes import PaletteError, colormap, dict_color
 
     try:
         if isinstance(palette, str):

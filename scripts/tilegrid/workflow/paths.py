@@ -6,6 +6,7 @@ module's ``prefix`` applies on top, as Snakemake applies it to rule outputs.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 EXAMPLE_DATA = "resources/example.parquet"
@@ -71,7 +72,6 @@ def scan_folders(scan_ids: list[str]) -> list[str]:
 def relative(path: str) -> str:
     """``path`` relative to the working folder when inside it, else absolute: a copied or
     moved folder then names its own files alike (no change of input)."""
-    import os
 
     path = os.path.abspath(path)
     rel = os.path.relpath(path)

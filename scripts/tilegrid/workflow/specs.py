@@ -9,7 +9,9 @@ carry it).
 from __future__ import annotations
 
 import json
+import os
 import shlex
+from importlib.metadata import version
 from typing import Any
 
 from ..kinds import get_kind
@@ -107,7 +109,6 @@ def shell_prefix(executable: str, conda: bool) -> str | None:
     interpreter's path (another venv with the same libraries draws the same tiles).
     Bash's strict mode stays on, as Snakemake's default prefix has it.
     """
-    import os
 
     if conda:
         return None
@@ -136,7 +137,6 @@ def drawing_libraries() -> dict[str, str]:
     interpreter's path is no parameter: another venv with the same libraries
     draws the same tiles and must not redraw them.
     """
-    from importlib.metadata import version
 
     return {name: version(name) for name in ("matplotlib", "numpy", "pyarrow", "pillow")}
 
