@@ -109,6 +109,7 @@ def _axes(plan, grid, levels, stats, extents, axis: str, share) -> list[Axis]:
             scale=scale,
             extent=stable(lim) if lim and fixed else None,
             lim=axis_limits(lim, scale, e.get(f"{axis}_sticky")) if fixed else None,
+            **plan.times.get(axis, {}),
         )
         for lim, e in zip(lims, extents)
     ]
