@@ -46,21 +46,33 @@ def time_zone(dtype: pa.DataType) -> str | None:
 
 def time_numbers(column: pa.Array) -> np.ndarray:
     """A time column as float64 with NaN for nulls: days since 1970-01-01 (UTC) for dates
-    and timestamps, seconds for durations."""
+    and timestamps, seconds for durations.
+
+    Timestamps are computed as matplotlib's ``date2num`` computes a ``datetime64``
+    (whole seconds, plus the rest in seconds, over 86400), to the same float.
+    """
     dtype = column.type
     if pa.types.is_date32(dtype):
-        ints, scale = column.cast(pa.int32()), 1.0
-    elif pa.types.is_date64(dtype):  # milliseconds since the epoch
-        ints, scale = column.cast(pa.int64()), 1e-3 / SECONDS_PER_DAY
-    elif pa.types.is_timestamp(dtype):  # UTC instants, whatever the zone
-        ints, scale = column.cast(pa.int64()), _UNIT_SECONDS[dtype.unit] / SECONDS_PER_DAY
-    elif pa.types.is_duration(dtype):
-        ints, scale = column.cast(pa.int64()), _UNIT_SECONDS[dtype.unit]
-    else:
+        return (
+            pc.cast(column, pa.int32())
+            .cast(pa.float64())
+            .fill_null(np.nan)
+            .to_numpy(zero_copy_only=False)
+        )
+    if pa.types.is_date64(dtype):  # milliseconds since the epoch
+        dtype = pa.timestamp("ms")
+        column = column.cast(pa.int64()).cast(dtype)
+    if not (pa.types.is_timestamp(dtype) or pa.types.is_duration(dtype)):
         raise TypeError(f"type {dtype} is not a date, timestamp or duration")
-    values = pc.cast(ints, pa.float64(), safe=False).fill_null(np.nan)
-    values = values.to_numpy(zero_copy_only=False)
-    return values if scale == 1.0 else values * scale
+    ints = column.cast(pa.int64()).fill_null(0).to_numpy(zero_copy_only=False)
+    per_second = round(1 / _UNIT_SECONDS[dtype.unit])
+    seconds, rest = np.divmod(ints, per_second)
+    values = seconds.astype(np.float64) + rest.astype(np.float64) / per_second
+    if pa.types.is_timestamp(dtype):
+        values = values / SECONDS_PER_DAY
+    if column.null_count:
+        values[column.is_null().to_numpy(zero_copy_only=False)] = np.nan
+    return values
 
 
 def axis_time(dtype: pa.DataType) -> dict[str, Any]:
