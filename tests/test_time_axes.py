@@ -169,6 +169,51 @@ def test_the_shared_date_limits_hold_every_kept_date(tmp_path_factory, days, fac
             assert axis["extent"] == [reference.min(), reference.max()]
 
 
+# ---------------------------------------------------------------- hist: bins in time units
+
+
+def _hist_bins(tmp_path, table: pa.Table, binwidth) -> dict:
+    pq.write_table(table, tmp_path / "t.parquet")
+    result = run_split(
+        SplitSpec(
+            data=str(tmp_path / "t.parquet"), kind="hist", x="x", options={"binwidth": binwidth}
+        ),
+        str(tmp_path / "s"),
+    )
+    return read_sidecar(str(tmp_path / "s" / f"{result.tiles[0]['id']}.json"))["bins"]
+
+
+def test_a_number_binwidth_gives_seaborns_edges(tmp_path):
+    x = np.random.default_rng(1).normal(10, 3, 500)
+    bins = _hist_bins(tmp_path, pa.table({"x": x}), 1.5)
+    expected = np.arange(x.min(), x.max() + 1.5, 1.5)
+    edges = np.linspace(bins["start"], bins["stop"], bins["count"] + 1)
+    np.testing.assert_allclose(edges, expected, rtol=0, atol=1e-9)
+
+
+def test_weekly_bins_of_timestamps_start_on_mondays_and_count_as_pandas(tmp_path):
+    """binwidth "7D" on zoned timestamps: whole weeks from a Monday 00:00 UTC, and each
+    bin's count is pandas' count of the rows of that week."""
+    table = _time_table().select(["utc"]).rename_columns(["x"])
+    bins = _hist_bins(tmp_path, table, "7D")
+    start = mdates.num2date(bins["start"])
+    assert (start.weekday(), start.hour, bins["stop"] - bins["start"]) == (0, 0, 7 * bins["count"])
+    stamps = table.column("x").to_pandas()
+    weeks = stamps.dt.tz_convert(None).dt.to_period("W-SUN").value_counts().sort_index()
+    from tilegrid.core.bins import counts
+
+    days = numeric(table.column("x"), "x")
+    drawn = counts(days, bins)
+    assert drawn[drawn > 0].tolist() == weeks.tolist()
+
+
+def test_a_time_binwidth_on_a_number_axis_says_so(tmp_path):
+    from tilegrid.split.spec import SplitError
+
+    with pytest.raises(SplitError, match="x is not a time column"):
+        _hist_bins(tmp_path, pa.table({"x": [1.0, 2.0]}), "1h")
+
+
 # ---------------------------------------------------------------- the workflow, end to end
 
 

@@ -14,6 +14,7 @@ the mosaic agree.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -109,3 +110,36 @@ def time_label(column: str, axis: dict[str, Any], offset: str = "") -> str:
     if axis.get("time") == "duration":
         return f"{column} (s)"
     return f"{column} ({offset})" if offset else column
+
+
+#: seconds in each time unit a bin width may be written in ("1h", "30min", "7D")
+TIME_UNITS = {"ms": 1e-3, "s": 1.0, "min": 60.0, "h": 3600.0, "D": 86400.0, "W": 604800.0}
+_WIDTH = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)?\s*(ms|s|min|h|D|W)\s*$")
+
+
+def width_seconds(text: str) -> float | None:
+    """Seconds in a time width such as "1h", "30min", "D" or "7D" (None: not one)."""
+    match = _WIDTH.match(text) if isinstance(text, str) else None
+    if match is None:
+        return None
+    seconds = float(match.group(1) or 1) * TIME_UNITS[match.group(2)]
+    return seconds if seconds > 0 else None
+
+
+def axis_width(width: Any, axis_time: dict[str, Any] | None) -> float | None:
+    """A bin width in the axis's numbers: days on a date axis, seconds on a duration
+    axis; a number is taken as it is.  ValueError for a time width on an axis that is
+    not a time."""
+    if width is None or not isinstance(width, str):
+        return width
+    seconds = width_seconds(width)
+    if seconds is None or not axis_time:
+        raise ValueError(f"binwidth {width!r} is a time width; x is not a time column")
+    return seconds / SECONDS_PER_DAY if axis_time["time"] == "datetime" else seconds
+
+
+def time_origin(width: float, axis_time: dict[str, Any]) -> float:
+    """Where bins of a time width start counting: the epoch (whole hours, days), or for
+    whole weeks on a date axis a Monday (1970-01-05), as calendars count weeks."""
+    weeks = axis_time["time"] == "datetime" and width >= 7 and width % 7 == 0
+    return 4.0 if weeks else 0.0
