@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
+from tilegrid.core.bins import edges_of
 from tilegrid.core.sidecar import read_sidecar
 from tilegrid.core.times import axis_time, date_ticks, time_numbers
 from tilegrid.kinds import get_kind
@@ -181,6 +182,22 @@ def _hist_bins(tmp_path, table: pa.Table, binwidth) -> dict:
         str(tmp_path / "s"),
     )
     return read_sidecar(str(tmp_path / "s" / f"{result.tiles[0]['id']}.json"))["bins"]
+
+
+def test_auto_bins_of_zoned_timestamps_are_seaborns(tmp_path):
+    """seaborn's histplot of a pandas datetime column: the same edges and bar heights."""
+    import seaborn as sns
+    from tilegrid.core.bins import counts
+
+    table = _time_table().select(["utc"]).rename_columns(["x"])
+    bins = _hist_bins(tmp_path, table, None)
+    ax = Figure().add_subplot()
+    sns.histplot(table.to_pandas(), x="x", ax=ax)
+    lefts = [p.get_x() for p in ax.patches]
+    right = ax.patches[-1].get_x() + ax.patches[-1].get_width()
+    np.testing.assert_allclose(edges_of(bins), [*lefts, right], rtol=0, atol=1e-9)
+    drawn = counts(numeric(table.column("x"), "x"), bins)
+    assert drawn.tolist() == [p.get_height() for p in ax.patches]
 
 
 def test_a_number_binwidth_gives_seaborns_edges(tmp_path):
