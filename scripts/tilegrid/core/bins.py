@@ -97,7 +97,8 @@ class ValueSource:
     positive values only (as seaborn bins a log axis).  ``span``, when the
     caller knows it (``(n, min, max)`` of the plain values), saves a pass.
     ``integer``: the column's type holds integers (True), or not, in which case
-    :meth:`whole` looks at the values (None).
+    :meth:`whole` looks at the values (None).  ``time``: what the x axis says of a
+    time column (:func:`tilegrid.core.times.axis_time`), or None.
     """
 
     def __init__(
@@ -106,9 +107,11 @@ class ValueSource:
         log: bool = False,
         integer: bool | None = False,
         span: tuple[int, float, float] | None = None,
+        time: dict[str, Any] | None = None,
     ):
         self.batches, self.log, self.integer = batches, log, integer
         self._span = None if log else span
+        self.time = time
 
     def whole(self) -> bool:
         """Whether every value is a whole number: an integer column, or floats that are.
@@ -164,6 +167,23 @@ def rule_bins(source: ValueSource, rule: str | int) -> dict[str, Any]:
         iqr = source.iqr() if rule in ("auto", "fd") and hi > lo else 0.0
         count = bin_count(rule_width(rule, n, lo, hi, iqr), first, last)
     return {"start": float(first), "stop": float(last), "count": representable(first, last, count)}
+
+
+def width_bins(source: ValueSource, width: float, origin: float | None = None) -> dict[str, Any]:
+    """Bins ``width`` wide over the values, as seaborn's ``binwidth``: from the smallest
+    value (``np.arange(lo, hi + width, width)``), or with ``origin`` from the multiple
+    of ``width`` from ``origin`` at or below it (whole hours or days of a time axis)."""
+    n, lo, hi = source.span()
+    if n == 0:
+        return {"start": 0.0, "stop": 1.0, "count": 1}
+    start = lo if origin is None else origin + math.floor((lo - origin) / width) * width
+    count = max(1, len(np.arange(start, hi + width, width)) - 1)
+    if count > MAX_BINS:
+        raise BinsError(
+            f"plot.options.binwidth: {count} bins of {width:g} over [{lo:g}, {hi:g}]; "
+            f"at most {MAX_BINS}: choose a wider bin"
+        )
+    return {"start": float(start), "stop": float(start + count * width), "count": count}
 
 
 def representable(first: float, last: float, count: int) -> int:

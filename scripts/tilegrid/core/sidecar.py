@@ -38,7 +38,10 @@ class ContinuousAxis(TypedDict):
     """A numeric x or y: its scale, the shared data extent and the axis limits.
 
     ``extent`` and ``lim`` are None where the user's code may move values
-    (kind custom, preprocess) and the axis is not shared.
+    (kind custom, preprocess) and the axis is not shared.  A time column's axis says
+    ``time`` ("datetime": days since 1970-01-01 UTC; "duration": seconds) and, for a
+    timestamp with a time zone, ``tz``, the zone its ticks are labelled in
+    (:mod:`tilegrid.core.times`).
     """
 
     column: str | None
@@ -46,6 +49,8 @@ class ContinuousAxis(TypedDict):
     scale: str
     extent: list[float] | None
     lim: list[float] | None
+    time: NotRequired[str]
+    tz: NotRequired[str]
 
 
 Axis = CategoricalAxis | ContinuousAxis

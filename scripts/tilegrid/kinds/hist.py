@@ -21,6 +21,7 @@ import numpy as np
 from ..core import bins as binning
 from ..core.sidecar import Bins, Sidecar
 from ..core.stats import TileStats
+from ..core.times import axis_width, time_origin, width_seconds
 from ._common import check, data_ranges, hue_of, in_range, log_scales, norm_total, numeric_of
 from ._multiple import MULTIPLES, arrange, draw_bars, tallest
 
@@ -29,6 +30,7 @@ REQUIRED = ("x",)
 STATS = ("count", "frequency", "density", "probability", "proportion", "percent")
 OPTIONS: dict[str, Any] = {
     "bins": "auto",
+    "binwidth": None,
     "discrete": "auto",
     "stat": "count",
     "common_norm": True,
@@ -53,6 +55,10 @@ def check_options(options: dict[str, Any]) -> None:
                 f"one of {', '.join(binning.RULES)}, an integer in [1, 10000] "
                 "or a list of increasing numbers (edges)",
             ),
+            "binwidth": (
+                valid_binwidth,
+                'null, a number > 0, or on a time axis a time width ("1h", "30min", "7D")',
+            ),
             "discrete": (lambda v: v is True or v is False or v == "auto", 'true, false or "auto"'),
             "stat": (lambda v: v in STATS, "one of " + ", ".join(STATS)),
             "element": (lambda v: v in ("bars", "step"), "bars or step"),
@@ -65,6 +71,15 @@ def check_options(options: dict[str, Any]) -> None:
         from . import OptionError
 
         raise OptionError("plot.options.discrete: true cannot be combined with log_scale on x")
+
+
+def valid_binwidth(value: Any) -> bool:
+    """None, a positive finite number, or a time width such as "1h" (core/times.py)."""
+    if isinstance(value, str):
+        return width_seconds(value) is not None
+    if value is None:
+        return True
+    return not isinstance(value, bool) and isinstance(value, int | float) and 0 < value < np.inf
 
 
 def valid_bins(value: Any) -> bool:
@@ -130,6 +145,13 @@ def shared_bins(source: binning.ValueSource, options: dict[str, Any]) -> Bins:
             start=edges[0], stop=edges[-1], count=len(edges) - 1, log=False, discrete=False,
             edges=edges,
         )  # fmt: skip
+    if options["binwidth"] is not None:  # seaborn's binwidth; a time width: whole units
+        try:
+            width = axis_width(options["binwidth"], source.time)
+        except ValueError as exc:
+            raise binning.BinsError(f"plot.options.binwidth: {exc}") from exc
+        origin = time_origin(width, source.time) if isinstance(options["binwidth"], str) else None
+        return Bins(**binning.width_bins(source, width, origin), log=source.log, discrete=False)
     one_per_step = discrete is True
     if one_per_step:
         bins = binning.discrete_bins(source)

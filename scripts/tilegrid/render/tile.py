@@ -13,6 +13,7 @@ from typing import Any
 from ..core.shards import read_shard
 from ..core.sidecar import Sidecar, read_sidecar
 from ..core.tilemeta import AxisMeta, TileMeta, tile_meta_text
+from ..core.times import date_ticks, time_label
 from ..kinds import get_kind, resolve_options
 from ..kinds._common import no_data
 from ..kinds.custom import load_function
@@ -140,8 +141,21 @@ def apply_sidecar_axes(ax, sidecar: Sidecar, categorical: bool = True) -> None:
         if is_categorical:
             cats = [str(c) for c in axis["categories"]]
             getattr(ax, f"set_{name}ticks")(range(len(cats)), labels=cats)
-        if axis.get("column") and not getattr(ax, f"get_{name}label")():
-            getattr(ax, f"set_{name}label")(axis["column"])
+        label = axis.get("column")
+        if axis.get("time") and label:
+            label = time_axis(ax, name, axis)
+        if label and not getattr(ax, f"get_{name}label")():
+            getattr(ax, f"set_{name}label")(label)
+
+
+def time_axis(ax, name: str, axis: dict[str, Any]) -> str:
+    """Date ticks of a time axis, fixed (so the mosaic draws them as they are), from its
+    limits: the same in every tile that shares them.  Its label (with the offset)."""
+    offset = ""
+    if axis["time"] == "datetime":
+        ticks, labels, offset = date_ticks(getattr(ax, f"get_{name}lim")(), axis.get("tz"))
+        getattr(ax, f"set_{name}ticks")(ticks, labels=labels)
+    return time_label(axis["column"], axis, offset)
 
 
 def axis_meta(ax, name: str) -> AxisMeta:

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from ..core.levels import MISSING, plain
 from ..core.manifest import TILE_DROP_REASONS
+from ..core.times import time_numbers, time_type
 from .spec import SplitError
 
 log = logging.getLogger("tilegrid.split")
@@ -95,6 +96,8 @@ def numeric(column: pa.Array, name: str) -> np.ndarray:
     column = plain(column)
     if pa.types.is_null(column.type):  # a column with no values at all (CSV)
         return np.full(len(column), np.nan)
+    if time_type(column.type):  # days since the epoch, or seconds (core/times.py)
+        return time_numbers(column)
     if pa.types.is_boolean(column.type) or not (
         pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
     ):

@@ -86,15 +86,38 @@ def gathered_levels(
     if fixed is not None:
         return fixed
     collectors = {name: LevelCollector(name) for name in plan.level_columns}
+    empty: dict[str, list] = {}  # levels of a scan none of whose rows was kept
     for scan, index in zip(scans, indexes):
         for i, level in enumerate(index["levels"]):
             collector = collectors[level["column"]]
             collector.categorical = collector.categorical or level["categorical"]
             learnt = read_arrays(os.path.join(scan, f"levels-{i}.arrow"))
             if _drops_empty(plan, level):  # only levels some kept row has
+                unkept = sorted(set(range(len(learnt[0]))) - set(level["kept"]))
+                gone = learnt[0].take(pa.array(unkept, pa.int64())).to_pylist()
+                empty.setdefault(level["column"], []).extend(gone)
                 learnt = [array.take(level["kept"]) for array in learnt]
             collector.chunks += learnt
-    return order_levels(plan.spec, collectors)
+    levels = order_levels(plan.spec, collectors)
+    log_left_out(levels, empty)
+    return levels
+
+
+def log_left_out(levels: dict[str, pa.Array], empty: dict[str, list]) -> None:
+    """Say which values of a column are no category of the axes because none of their
+    rows has a value drawn (a pivot's semantics; the rows are counted as dropped)."""
+    for name, values in empty.items():
+        shown = set(levels[name].to_pylist())
+        gone = list(dict.fromkeys(v for v in values if v not in shown))
+        if gone:
+            listed = ", ".join(map(repr, gone[:20])) + (", ..." if len(gone) > 20 else "")
+            log.info(
+                "%s: %d value(s) left out of the axes, none of their rows has a value to "
+                "draw (as pandas' pivot_table): %s",
+                name,
+                len(gone),
+                listed,
+            )
 
 
 def _drops_empty(plan: SplitPlan, level: dict[str, Any]) -> bool:

@@ -112,6 +112,7 @@ def _axes(plan, grid, levels, stats, extents, axis: str, share) -> list[Axis]:
             scale=scale,
             extent=stable(lim) if lim and fixed else None,
             lim=axis_limits(lim, scale, e.get(f"{axis}_sticky")) if fixed else None,
+            **plan.times.get(axis, {}),
         )
         for lim, e in zip(lims, extents)
     ]
@@ -191,7 +192,8 @@ def share_bins(
     span = (n, min(m.min for m in moments), max(m.max for m in moments)) if n else None
     log = plan.kind.scales(plan.spec.options).get("x") == "log"
     # an integer column is whole numbers; a float column may be (looked at if asked)
-    source = ValueSource(batches, log=log, integer=True if plan.x_is_integer else None, span=span)
+    integer = True if plan.x_is_integer else None
+    source = ValueSource(batches, log=log, integer=integer, span=span, time=plan.times.get("x"))
     try:
         bins = plan.kind.shared_bins(source, plan.spec.options)
     except BinsError as exc:

@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from ..core.levels import value_type
 from ..core.stats import ROWS
+from ..core.times import axis_time
 from ..kinds import PlotKind, get_kind, resolve_options, role_columns, role_types
 
 #: a tile's [width, height] in pixels under the schema's defaults (3.0 x 1.333 x 100)
@@ -99,6 +100,8 @@ class SplitPlan:
     hue_is_integer: bool
     #: whether the x column holds integers (hist: bins that never split an integer)
     x_is_integer: bool = False
+    #: per numeric role of a time column, what its axis says (core/times.py: axis_time)
+    times: dict[str, dict] = field(default_factory=dict)
 
     @property
     def user_code(self) -> bool:
@@ -126,7 +129,9 @@ def make_plan(spec: SplitSpec, schema: pa.Schema) -> SplitPlan:
     else:
         shard = list(dict.fromkeys(columns.values()))
     hue_is_integer = bool(spec.hue) and pa.types.is_integer(value_type(schema.field(spec.hue).type))
-    x_is_integer = bool(spec.x) and pa.types.is_integer(value_type(schema.field(spec.x).type))
+    x_type = value_type(schema.field(spec.x).type) if spec.x else None
+    # a date is a whole number of days: a histogram's bins never split one
+    x_is_integer = bool(spec.x) and (pa.types.is_integer(x_type) or pa.types.is_date32(x_type))
     kind = get_kind(spec.kind)
     numeric = [r for r, t in roles.items() if t == "numeric"] + ([ROWS] if kind.counts_rows else [])
     return SplitPlan(
@@ -141,4 +146,12 @@ def make_plan(spec: SplitSpec, schema: pa.Schema) -> SplitPlan:
         shard_columns=shard,
         hue_is_integer=hue_is_integer,
         x_is_integer=x_is_integer,
+        times={
+            role: axis_time(schema.field(columns[role]).type)
+            for role in ("x", "y")
+            if roles.get(role) == "numeric"
+            and columns.get(role)
+            and not spec.preprocess
+            and axis_time(schema.field(columns[role]).type)
+        },
     )

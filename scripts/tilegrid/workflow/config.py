@@ -14,6 +14,7 @@ from typing import Any
 import pyarrow as pa
 
 from ..core.palettes import PaletteError, colormap, dict_color
+from ..core.times import TIME_KINDS, time_type
 from ..kinds import OptionError, PlotKind, closest, get_kind, resolve_options
 from ..kinds.custom import FunctionSpecError, check_spec
 from ..table import Table, TableError, describe, open_table
@@ -258,7 +259,16 @@ def check_columns(config: dict[str, Any], kind: PlotKind, table: Table | None = 
             )
     for role, kind_type in kind.roles.items():
         column = _role_column(plot, role)
-        if kind_type == "numeric" and column and not _is_numeric(schema.field(column).type):
+        dtype = schema.field(column).type if column else None
+        if kind_type == "numeric" and column and time_type(dtype):
+            if plot["kind"] not in TIME_KINDS:
+                raise ConfigError(
+                    f"config key {_role_key(role)!r}: column {column!r} in {where} holds "
+                    f"{dtype} values, which kind {plot['kind']!r} does not draw; dates, "
+                    f"timestamps and durations are drawn by {', '.join(TIME_KINDS)}"
+                )
+            continue
+        if kind_type == "numeric" and column and not _is_numeric(dtype):
             raise ConfigError(
                 f"config key {_role_key(role)!r}: column {column!r} in {where} has "
                 f"type {schema.field(column).type}, not a number (kind {plot['kind']!r})"
