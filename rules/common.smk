@@ -11,6 +11,7 @@ from snakemake.settings.types import DeploymentMethod
 from snakemake.utils import validate
 
 from tilegrid.core.code import files_digest, job_files  # noqa: E402
+from tilegrid.core.pages import page_count, page_manifest  # noqa: E402
 from tilegrid.workflow import specs  # noqa: E402
 from tilegrid.workflow.data import DataInputs  # noqa: E402
 from tilegrid.workflow.paths import (  # noqa: E402
@@ -103,3 +104,26 @@ def tidy_results():
         TIDIED.append(remove_incomplete_split(rules.split.output.shards, workflow.dryrun))
         for pattern in (rules.render.output.png, rules.render_print.output.png):
             remove_old_tiles(os.path.dirname(pattern), workflow.dryrun)
+
+
+def page_of(wildcards):
+    """The page job's page as a manifest of its own (a parameter: it changes only when
+    what the page draws does, not when another page's tile changes)."""
+    return page_manifest(
+        read_manifest(), config["facet"]["col_wrap"], specs.page_spec(config), int(wildcards.page)
+    )
+
+
+def page_inputs(wildcards):
+    """A page job's tiles (and their print versions for an svg page)."""
+    ids = [tile["id"] for tile in page_of(wildcards)["tiles"]]
+    svg = "svg" in specs.page_figures(config)
+    return {"pngs": tile_pngs(ids), "print_pngs": tile_pngs(ids, PRINT_TILES) if svg else []}
+
+
+def page_targets():
+    """Every page's files, once the split's grid is known (none without mosaic.page)."""
+    if not specs.page_spec(config):
+        return []
+    pages = page_count(read_manifest(), config["facet"]["col_wrap"], specs.page_spec(config))
+    return specs.page_targets(config, pages)
