@@ -11,8 +11,12 @@ sys.path.insert(0, str(TILEGRID / "scripts"))
 # installed (`pip install .`): Snakemake puts a script's own folder after site-packages.
 # The one change of the environment at parse time, and only of where Python looks.
 if not os.environ.get("PYTHONPATH", "").startswith(str(TILEGRID / "scripts")):
-    os.environ["PYTHONPATH"] = os.pathsep.join(
-        [str(TILEGRID / "scripts"), *filter(None, [os.environ.get("PYTHONPATH")])]
+    # update(): the same assignment, which snakemake --lint does not take for a
+    # variable the workflow needs the user to set (an envvars directive would)
+    os.environ.update(
+        PYTHONPATH=os.pathsep.join(
+            [str(TILEGRID / "scripts"), *filter(None, [os.environ.get("PYTHONPATH")])]
+        )
     )
 
 from tilegrid.workflow.startup import yaml_problem  # noqa: E402
