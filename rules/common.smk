@@ -11,7 +11,7 @@ from snakemake.settings.types import DeploymentMethod
 from snakemake.utils import validate
 
 from tilegrid.core.code import files_digest, job_files  # noqa: E402
-from tilegrid.core.pages import page_count, page_manifest  # noqa: E402
+from tilegrid.core.pages import page_manifests  # noqa: E402
 from tilegrid.workflow import specs  # noqa: E402
 from tilegrid.workflow.data import DataInputs  # noqa: E402
 from tilegrid.workflow.paths import (  # noqa: E402
@@ -106,12 +106,28 @@ def tidy_results():
             remove_old_tiles(os.path.dirname(pattern), workflow.dryrun)
 
 
+PAGES = {}
+
+
+def grid_pages():
+    """Every page's manifest (mosaic.page), cut once per manifest while the DAG is built:
+    every page job asks (a grid of many pages would read and cut it once each)."""
+    tidy_results()
+    path = f"{checkpoints.split.get().output.shards}/manifest.json"
+    stat = os.stat(path)
+    key = (path, stat.st_mtime_ns, stat.st_size)
+    if PAGES.get("key") != key:
+        with open(path) as handle:
+            manifest = json.load(handle)
+        col_wrap, page = config["facet"]["col_wrap"], specs.page_spec(config)
+        PAGES.update(key=key, pages=page_manifests(manifest, col_wrap, page))
+    return PAGES["pages"]
+
+
 def page_of(wildcards):
     """The page job's page as a manifest of its own (a parameter: it changes only when
     what the page draws does, not when another page's tile changes)."""
-    return page_manifest(
-        read_manifest(), config["facet"]["col_wrap"], specs.page_spec(config), int(wildcards.page)
-    )
+    return grid_pages()[int(wildcards.page) - 1]
 
 
 def page_inputs(wildcards):
@@ -125,5 +141,4 @@ def page_targets():
     """Every page's files, once the split's grid is known (none without mosaic.page)."""
     if not specs.page_spec(config):
         return []
-    pages = page_count(read_manifest(), config["facet"]["col_wrap"], specs.page_spec(config))
-    return specs.page_targets(config, pages)
+    return specs.page_targets(config, len(grid_pages()))

@@ -81,21 +81,30 @@ def page_manifest(
     page (a wrapped grid's as a plain one), the page's shape, the grid's facets, kind
     and legend; nothing else (no row counts), so a page job's parameter changes only
     when what the page draws does."""
+    return page_manifests(manifest, col_wrap, page)[number - 1]
+
+
+def page_manifests(
+    manifest: Manifest, col_wrap: int | None, page: dict[str, int]
+) -> list[dict[str, Any]]:
+    """Every page's manifest (:func:`page_manifest`), in page order, cut in one pass."""
     tiles = manifest["tiles"]
-    one = paginate(manifest, col_wrap, page)[number - 1]
-    out: dict[str, Any] = {
-        "row": manifest.get("row"),
-        "col": manifest.get("col"),
-        "shape": list(one.shape),
-        "kind": manifest.get("kind"),
-        "tiles": [
-            {"id": tiles[i]["id"], "row_index": r, "col_index": c, "facets": tiles[i]["facets"]}
-            for i, r, c in one.tiles
-        ],
-    }
-    if "legend" in manifest:
-        out["legend"] = manifest["legend"]
-    return out
+    pages = []
+    for one in paginate(manifest, col_wrap, page):
+        out: dict[str, Any] = {
+            "row": manifest.get("row"),
+            "col": manifest.get("col"),
+            "shape": list(one.shape),
+            "kind": manifest.get("kind"),
+            "tiles": [
+                {"id": tiles[i]["id"], "row_index": r, "col_index": c, "facets": tiles[i]["facets"]}
+                for i, r, c in one.tiles
+            ],
+        }
+        if "legend" in manifest:
+            out["legend"] = manifest["legend"]
+        pages.append(out)
+    return pages
 
 
 def page_tile_ids(
