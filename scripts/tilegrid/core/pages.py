@@ -107,13 +107,6 @@ def page_manifests(
     return pages
 
 
-def page_tile_ids(
-    manifest: Manifest, col_wrap: int | None, page: dict[str, int], number: int
-) -> list[str]:
-    """The ids of the tiles on page ``number``, in grid order."""
-    return [t["id"] for t in page_manifest(manifest, col_wrap, page, number)["tiles"]]
-
-
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
 

@@ -242,7 +242,7 @@ def write_mosaic_document(
     from matplotlib.backends.backend_pdf import PdfPages
 
     from ..core.outputs import writing
-    from ..core.pages import page_count, page_manifest
+    from ..core.pages import page_manifests
     from ..render.figures import _METADATA, TILEGRID_RC
 
     manifest = read_manifest(manifest_path)
@@ -250,14 +250,13 @@ def write_mosaic_document(
     page_settings = {**settings, "col_wrap": None}
     paths = {_stem(p): p for p in pngs}
     print_paths = {_stem(p): p for p in print_pngs or []}
-    count = page_count(manifest, col_wrap, page or {})
+    pages = page_manifests(manifest, col_wrap, page or {})
     with (
         writing(pdf) as tmp,
         matplotlib.rc_context(TILEGRID_RC),
         PdfPages(tmp, metadata=_METADATA["pdf"]) as document,
     ):
-        for number in range(1, count + 1):
-            one = page_manifest(manifest, col_wrap, page or {}, number)
+        for one in pages:
             ids = [t["id"] for t in one["tiles"]]
             metas = {i: read_tile_meta(paths[i]) for i in ids}
             chosen = {i: paths[i] for i in ids}
@@ -268,7 +267,7 @@ def write_mosaic_document(
                 embed_print_tiles(fig, layout, metas, prints, printed)
             document.savefig(fig, dpi=fig.dpi, facecolor=fig.get_facecolor())
             notices.say(list(layout.cells.values()), layout, one, settings.get("title"))
-    log.info("drew %s in full: %d pages", os.path.basename(pdf), count)
+    log.info("drew %s in full: %d pages", os.path.basename(pdf), len(pages))
 
 
 def _write_figures(
