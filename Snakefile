@@ -20,6 +20,7 @@ include: "rules/example.smk"
 include: "rules/split.smk"
 include: "rules/render.smk"
 include: "rules/mosaic.smk"
+include: "rules/pages.smk"
 include: "rules/viewer.smk"
 
 
@@ -28,3 +29,4 @@ rule all:
     input:
         specs.mosaic_outputs(config),
         lambda w: tile_targets(tile_ids(read_manifest()), specs.print_tiles_wanted(config)),
+        lambda w: page_targets(),

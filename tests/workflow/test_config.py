@@ -62,6 +62,19 @@ CASES = {
         {"tile": {"height": 100, "dpi": 1000}},
         "config key 'tile': height 100 x aspect 1.2 at dpi 1000 makes tiles of 120000 x 100000 px",
     ),
+    "page of zero rows": (
+        {"mosaic": {"page": {"rows": 0}}},
+        "tilegrid: error: config key 'mosaic.page.rows': 0 is less than the minimum of 1",
+    ),
+    "page not a mapping": (
+        {"mosaic": {"page": 4}},
+        "tilegrid: error: config key 'mosaic.page': 4 is not object or null",
+    ),
+    "page larger than max_tiles": (
+        {"mosaic": {"page": {"rows": 40, "cols": 30}}},
+        "tilegrid: error: config key 'mosaic.page': pages of 40 x 30 = 1200 tiles exceed "
+        "facet.max_tiles (1000); make the pages smaller",
+    ),
     "custom without module": (
         {"plot": {"kind": "custom", "function": "missing.py:draw"}},
         "module file 'missing.py' does not exist",

@@ -20,11 +20,14 @@ JOBS = {
     "render": "tilegrid.render.tile:render_tile",
     "render_json": "tilegrid.render.job:render_from_json",
     "mosaic": "tilegrid.mosaic.figure:write_mosaic",
+    "mosaic_page": "tilegrid.mosaic.figure:write_mosaic_page",
+    "mosaic_document": "tilegrid.mosaic.figure:write_mosaic_document",
+    "pages": "tilegrid.workflow.pages:pages_job",
     "viewer_block": "tilegrid.viewer.blocks:write_block",
     "viewer": "tilegrid.viewer.page:write_page",
 }
 #: the jobs a warm worker runs for a client (the others run in their job's process)
-WORKER_TASKS = ("render", "render_json", "mosaic")
+WORKER_TASKS = ("render", "render_json", "mosaic", "mosaic_page", "mosaic_document")
 
 #: run once by a warm worker before it forks: imports what the tasks import lazily
 #: and draws once, so fonts and caches are loaded

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import sys
 import zlib
@@ -44,8 +45,11 @@ RECORD_CHANGED = "the cache record does not match its digest"
 
 
 def cache_dir(png: str) -> str:
-    """The folder of the composite cache of the mosaic ``png``."""
-    return os.path.join(os.path.dirname(png), CACHE_DIR)
+    """The folder of the composite cache of the mosaic ``png``: ``.mosaic-cache`` beside it,
+    and for a page of a paged mosaic (``mosaic-<n>.png``) its ``page-<n>`` inside."""
+    folder = os.path.join(os.path.dirname(png), CACHE_DIR)
+    page = re.fullmatch(r"mosaic-(\d+)\.png", os.path.basename(png))
+    return os.path.join(folder, f"page-{page[1]}") if page else folder
 
 
 def digest(data: bytes) -> str:

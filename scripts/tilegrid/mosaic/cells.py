@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.manifest import Manifest
+from ..core.pages import grid_shape_and_positions
 from ..core.tilemeta import TileMeta
 from .titles import fit_titles
 
@@ -76,20 +76,6 @@ def cell_key(cell: Cell) -> str:
     parts = {"look": look(cell), "title": cell.title, "meta": drawn}
     text = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=repr)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def grid_shape_and_positions(
-    manifest: Manifest, col_wrap: int | None
-) -> tuple[tuple[int, int], list[tuple[int, int]]]:
-    """Grid shape and each manifest tile's (row, col) slot, wrapping columns if asked."""
-    tiles = manifest["tiles"]
-    if manifest.get("col") and not manifest.get("row") and col_wrap:
-        n = len(tiles)
-        ncols = min(col_wrap, n)
-        slots = [(t["col_index"] // col_wrap, t["col_index"] % col_wrap) for t in tiles]
-        return (math.ceil(n / ncols), ncols), slots
-    slots = [(t["row_index"] or 0, t["col_index"] or 0) for t in tiles]
-    return tuple(manifest["shape"]), slots
 
 
 def same_axis(a: dict[str, Any], b: dict[str, Any]) -> bool:

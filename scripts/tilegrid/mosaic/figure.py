@@ -24,6 +24,7 @@ import logging
 import os
 from typing import Any
 
+import matplotlib
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
@@ -204,6 +205,81 @@ def write_mosaic(
     of the same layout, which embeds the print tiles ``print_pngs`` when given.
     """
     manifest = read_manifest(manifest_path)
+    return _write_figures(manifest, pngs, outputs, settings, sharex, sharey, print_pngs)
+
+
+@tilegrid_style()
+def write_mosaic_page(
+    page: dict[str, Any],
+    pngs: list[str],
+    outputs: list[str],
+    settings: dict[str, Any],
+    sharex: bool | str = True,
+    sharey: bool | str = True,
+    print_pngs: list[str] | None = None,
+) -> Layout:
+    """One page of a paged mosaic (``mosaic.page``), as :func:`write_mosaic` writes the
+    whole grid: ``page`` is the page's manifest
+    (:func:`tilegrid.core.pages.page_manifest`, its tiles placed on the page),
+    ``pngs`` its tiles.  Each page's PNG has a composite cache of its own."""
+    page_settings = {**settings, "col_wrap": None}  # the page's places are final
+    return _write_figures(page, pngs, outputs, page_settings, sharex, sharey, print_pngs)
+
+
+@tilegrid_style()
+def write_mosaic_document(
+    manifest_path: str,
+    pngs: list[str],
+    pdf: str,
+    settings: dict[str, Any],
+    sharex: bool | str = True,
+    sharey: bool | str = True,
+    print_pngs: list[str] | None = None,
+    page: dict[str, int] | None = None,
+) -> None:
+    """The pages of a paged mosaic as one PDF document ``pdf``, a page each, drawn in full
+    (as every PDF mosaic is), with reproducible bytes."""
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    from ..core.outputs import writing
+    from ..core.pages import page_manifests
+    from ..render.figures import _METADATA, TILEGRID_RC
+
+    manifest = read_manifest(manifest_path)
+    col_wrap = settings.get("col_wrap")
+    page_settings = {**settings, "col_wrap": None}
+    paths = {_stem(p): p for p in pngs}
+    print_paths = {_stem(p): p for p in print_pngs or []}
+    pages = page_manifests(manifest, col_wrap, page or {})
+    with (
+        writing(pdf) as tmp,
+        matplotlib.rc_context(TILEGRID_RC),
+        PdfPages(tmp, metadata=_METADATA["pdf"]) as document,
+    ):
+        for one in pages:
+            ids = [t["id"] for t in one["tiles"]]
+            metas = {i: read_tile_meta(paths[i]) for i in ids}
+            chosen = {i: paths[i] for i in ids}
+            fig, layout = build_mosaic(one, metas, chosen, page_settings, sharex, sharey)
+            if print_paths:
+                printed = {i: read_tile_meta(print_paths[i]) for i in ids}
+                prints = {i: print_paths[i] for i in ids}
+                embed_print_tiles(fig, layout, metas, prints, printed)
+            document.savefig(fig, dpi=fig.dpi, facecolor=fig.get_facecolor())
+            notices.say(list(layout.cells.values()), layout, one, settings.get("title"))
+    log.info("drew %s in full: %d pages", os.path.basename(pdf), len(pages))
+
+
+def _write_figures(
+    manifest: Manifest,
+    pngs: list[str],
+    outputs: list[str],
+    settings: dict[str, Any],
+    sharex: bool | str,
+    sharey: bool | str,
+    print_pngs: list[str] | None,
+) -> Layout:
+    """The mosaic of ``manifest``'s tiles in every format of ``outputs``."""
     paths = {_stem(p): p for p in pngs}
     tile_metas = {tile: read_tile_meta(path) for tile, path in paths.items()}
     png = next((path for path in outputs if not is_vector(path)), None)

@@ -251,5 +251,5 @@ def run_task(args: list, log_path: str, task: str = "render") -> None:
 def job_cost(task: str, where: str, seconds: float, max_rss_kb: int) -> str:
     """The log line with a job's real cost: Snakemake's benchmark file of a job the warm
     worker drew times only the thin client that asked for it."""
-    done = "assembled" if task == "mosaic" else "rendered"
+    done = "assembled" if task.startswith("mosaic") else "rendered"
     return f"{done} {where} in {seconds:.3f} s, max RSS {max_rss_kb} KB"

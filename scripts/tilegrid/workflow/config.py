@@ -13,6 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from ..core.pages import page_too_big
 from ..core.palettes import PaletteError, colormap, dict_color
 from ..core.times import TIME_KINDS, time_type
 from ..kinds import OptionError, PlotKind, closest, get_kind, resolve_options
@@ -102,6 +103,8 @@ def check_config(
     check_tile_size(config["tile"])
     check_print_size(config["tile"], config["mosaic"])
     check_templates(config["mosaic"])
+    if problem := page_too_big(config["mosaic"].get("page"), facet["max_tiles"]):
+        raise ConfigError(problem)
     if check_data:
         check_columns(config, kind, table)
 

@@ -14,6 +14,7 @@ import shlex
 from importlib.metadata import version
 from typing import Any
 
+from ..core.pages import grid_tile_limit
 from ..kinds import get_kind
 
 #: what only the gather decides: not a scan's concern (so changing it rescans nothing)
@@ -41,7 +42,7 @@ def split_spec(config: dict[str, Any]) -> dict[str, Any]:
         "row_order": facet["row_order"],
         "col_order": facet["col_order"],
         "chunks": facet["chunks"],
-        "max_tiles": facet["max_tiles"],
+        "max_tiles": grid_tile_limit(page_spec(config), facet["max_tiles"]),
         "kind": plot["kind"],
         "x": plot["x"],
         "y": plot["y"],
@@ -147,8 +148,13 @@ def mosaic_settings(config: dict[str, Any]) -> dict[str, Any]:
     Not print_dpi: the print tiles carry it (an input), so a PNG-only mosaic
     does not rerun when it changes.
     """
-    settings = {k: v for k, v in config["mosaic"].items() if k != "print_dpi"}
+    settings = {k: v for k, v in config["mosaic"].items() if k not in ("print_dpi", "page")}
     return {**settings, "col_wrap": config["facet"]["col_wrap"]}
+
+
+def page_spec(config: dict[str, Any]) -> dict[str, int] | None:
+    """``mosaic.page`` (grid rows and columns a page), or None: the mosaic is one page."""
+    return config["mosaic"].get("page") or None
 
 
 def print_tiles_wanted(config: dict[str, Any]) -> bool:
@@ -161,6 +167,25 @@ def mosaic_figures(config: dict[str, Any]) -> list[str]:
     return [fmt for fmt in config["mosaic"]["formats"] if fmt != "html"]
 
 
+def page_figures(config: dict[str, Any]) -> list[str]:
+    """The formats each page job draws (with ``mosaic.page``): png and svg, one file a page
+    (pdf is one document of all pages, html the viewer's page of the whole grid)."""
+    return [fmt for fmt in config["mosaic"]["formats"] if fmt in ("png", "svg")]
+
+
 def mosaic_outputs(config: dict[str, Any]) -> list[str]:
-    """Targets of the run: the mosaic in each format, and the zoomable page if asked."""
-    return [f"results/mosaic.{fmt}" for fmt in config["mosaic"]["formats"]]
+    """Targets of the run known before the split: the mosaic in each format, and the
+    zoomable page if asked; with pages, the pdf document, the page and the page table
+    (the pages themselves: :func:`page_targets`, once the grid is known)."""
+    if not page_spec(config):
+        return [f"results/mosaic.{fmt}" for fmt in config["mosaic"]["formats"]]
+    single = [fmt for fmt in config["mosaic"]["formats"] if fmt in ("pdf", "html")]
+    return [f"results/mosaic.{fmt}" for fmt in single] + ["results/pages.tsv"]
+
+
+def page_targets(config: dict[str, Any], pages: int) -> list[str]:
+    """Every page's files (with ``mosaic.page``; none without): ``results/mosaic-<n>.<fmt>``."""
+    if not page_spec(config):
+        return []
+    formats = page_figures(config)
+    return [f"results/mosaic-{n}.{fmt}" for n in range(1, pages + 1) for fmt in formats]

@@ -121,6 +121,62 @@ def tidy_after_mosaic(pngs: list[str], print_pngs: list[str], figures: list[str]
         left += sweep(f"{stem}.{fmt}")
     if left:
         _say(f"removed {len(left)} files killed jobs left: {', '.join(left)}")
+    if pages := remove_pages(os.path.dirname(figures[0]), 0):
+        _say(f"removed the pages of an earlier paged mosaic: {', '.join(pages)}")
+
+
+def tidy_after_pages(pngs: list[str], print_pngs: list[str], results: str, pages: int) -> None:
+    """The page table job's last step, with ``mosaic.page`` (it runs after every tile is
+    drawn: they are its inputs): the tiles of facet values no longer in the data, the
+    temporary files killed jobs left in the tiles folders, the pages beyond the last
+    one (the grid shrank) and an earlier one-page mosaic's png, svg and cache."""
+    left: list[str] = []
+    if pngs:
+        tiles = os.path.dirname(pngs[0])
+        left += _prune(tiles, pngs, "stale tiles")
+        prints = os.path.join(tiles, "print")
+        if os.path.isdir(prints):
+            left += _prune(prints, print_pngs, "print tiles")
+            if not os.listdir(prints):
+                os.rmdir(prints)
+    if left:
+        _say(f"removed {len(left)} files killed jobs left: {', '.join(left)}")
+    gone = remove_pages(results, pages)
+    cache = os.path.join(results, ".mosaic-cache")
+    for path in [os.path.join(results, f"mosaic.{fmt}") for fmt in ("png", "svg")] + [
+        os.path.join(cache, name) for name in ("record.json", "canvas.png")
+    ]:
+        if os.path.isfile(path):
+            os.remove(path)
+            gone.append(path)
+    if gone:
+        _say(f"removed what no longer is a page of this mosaic: {', '.join(gone)}")
+
+
+def remove_pages(results: str, keep: int) -> list[str]:
+    """Remove the pages (``mosaic-<n>.png``/``.svg``) and page caches (``.mosaic-cache/
+    page-<n>``) numbered above ``keep`` in ``results`` (0: all, and ``pages.tsv``);
+    what was removed."""
+    import re
+
+    gone = []
+    try:
+        names = sorted(os.listdir(results))
+    except OSError:
+        return gone
+    for name in names:
+        page = re.fullmatch(r"mosaic-(\d+)\.(png|svg)", name)
+        if (page and int(page[1]) > keep) or (keep == 0 and name == "pages.tsv"):
+            os.remove(os.path.join(results, name))
+            gone.append(name)
+    cache = os.path.join(results, ".mosaic-cache")
+    with contextlib.suppress(OSError):
+        for name in sorted(os.listdir(cache)):
+            page = re.fullmatch(r"page-(\d+)", name)
+            if page and int(page[1]) > keep:
+                shutil.rmtree(os.path.join(cache, name))
+                gone.append(f".mosaic-cache/{name}")
+    return gone
 
 
 def _prune(folder: str, keep: list[str], what: str) -> list[str]:
