@@ -11,9 +11,9 @@ from snakemake.settings.types import DeploymentMethod
 from snakemake.utils import validate
 
 from tilegrid.core.code import files_digest, job_files  # noqa: E402
-from tilegrid.core.pages import page_manifests  # noqa: E402
 from tilegrid.workflow import specs  # noqa: E402
 from tilegrid.workflow.data import DataInputs  # noqa: E402
+from tilegrid.workflow.pages import GridPages  # noqa: E402
 from tilegrid.workflow.paths import (  # noqa: E402
     EXAMPLE_DATA,
     PRINT_TILES,
@@ -89,8 +89,7 @@ def render_code_digest():
 
 def read_manifest():
     """The split's manifest (waits for the checkpoint), after the results are tidied."""
-    tidy_results()
-    with open(f"{checkpoints.split.get().output.shards}/manifest.json") as handle:
+    with open(manifest_path()) as handle:
         return json.load(handle)
 
 
@@ -106,39 +105,25 @@ def tidy_results():
             remove_old_tiles(os.path.dirname(pattern), workflow.dryrun)
 
 
-PAGES = {}
+GRID_PAGES = GridPages(config["facet"]["col_wrap"], specs.page_spec(config))
 
 
-def grid_pages():
-    """Every page's manifest (mosaic.page), cut once per manifest while the DAG is built:
-    every page job asks (a grid of many pages would read and cut it once each)."""
+def manifest_path():
+    """The split's manifest file (waits for the checkpoint), after the results are tidied."""
     tidy_results()
-    path = f"{checkpoints.split.get().output.shards}/manifest.json"
-    stat = os.stat(path)
-    key = (path, stat.st_mtime_ns, stat.st_size)
-    if PAGES.get("key") != key:
-        with open(path) as handle:
-            manifest = json.load(handle)
-        col_wrap, page = config["facet"]["col_wrap"], specs.page_spec(config)
-        PAGES.update(key=key, pages=page_manifests(manifest, col_wrap, page))
-    return PAGES["pages"]
+    return f"{checkpoints.split.get().output.shards}/manifest.json"
 
 
 def page_of(wildcards):
-    """The page job's page as a manifest of its own (a parameter: it changes only when
-    what the page draws does, not when another page's tile changes)."""
-    return grid_pages()[int(wildcards.page) - 1]
+    return GRID_PAGES.page_of(manifest_path(), int(wildcards.page))
 
 
 def page_inputs(wildcards):
-    """A page job's tiles (and their print versions for an svg page)."""
-    ids = [tile["id"] for tile in page_of(wildcards)["tiles"]]
     svg = "svg" in specs.page_figures(config)
-    return {"pngs": tile_pngs(ids), "print_pngs": tile_pngs(ids, PRINT_TILES) if svg else []}
+    return GRID_PAGES.inputs(manifest_path(), int(wildcards.page), svg)
 
 
 def page_targets():
     """Every page's files, once the split's grid is known (none without mosaic.page)."""
-    if not specs.page_spec(config):
-        return []
-    return specs.page_targets(config, len(grid_pages()))
+    pages = GRID_PAGES.pages(manifest_path()) if specs.page_spec(config) else []
+    return specs.page_targets(config, len(pages))
