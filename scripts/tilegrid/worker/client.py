@@ -12,7 +12,6 @@ import contextlib
 import fcntl
 import os
 import socket
-import subprocess
 import sys
 import time
 
@@ -99,6 +98,7 @@ def _spawn(path: str, lock_fd: int | None = None):
     server runs in the socket's folder (no job's folder) and writes its own
     errors to ``<path>.log``.
     """
+    import subprocess  # lazy: re and more, 9 ms a job that finds the server running
 
     for stale in (path, f"{path}.failed"):  # a socket of a server that died, an old failure
         with contextlib.suppress(FileNotFoundError):

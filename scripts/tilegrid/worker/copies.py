@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import glob
 import os
-import shutil
-import tempfile
 
 from . import folders
 from .folders import IN_USE
@@ -26,6 +23,10 @@ def _package_copy(path: str) -> str:
     removes it when it exits (:func:`_remove_package_copy`); the copy of a server
     killed before it could is removed by the next start (:func:`_remove_orphan_copies`).
     """
+    # lazy here and below: only a server start needs them (tempfile imports random,
+    # shutil bz2 and lzma), and a job that finds its server running imports neither
+    import shutil
+    import tempfile
 
     folder = tempfile.mkdtemp(
         prefix=f"{os.path.basename(path)}.", suffix=".pkg", dir=os.path.dirname(path)
@@ -66,6 +67,8 @@ def _remove_orphan_copies(path: str) -> None:
     removing theirs: those whose ``in-use`` lock no process holds, or that have none (a
     start that died while copying).  Runs under the start lock, so every live server of
     ``path`` holds its copy's lock already (it takes it before it listens)."""
+    import glob
+    import shutil
 
     for folder in glob.glob(f"{glob.escape(path)}.*.pkg"):
         try:
@@ -88,6 +91,7 @@ def _remove_orphan_copies(path: str) -> None:
 def _remove_package_copy(path: str) -> None:
     """Remove the private package copy this server imported (if it runs from one), once
     every forked child has finished with it."""
+    import shutil
 
     folder = _own_package_copy(path)
     if folder is None:

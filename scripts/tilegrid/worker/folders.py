@@ -8,8 +8,6 @@ import os
 import stat
 import sys
 
-from ..core.logs import warn
-
 
 def _seconds(name: str, default: float) -> float:
     """A number of seconds from the environment; ``default`` if unset or not a number."""
@@ -95,6 +93,7 @@ def _sha256(data: bytes):
 
 
 def _warn(message: str) -> None:
+    from ..core.logs import warn  # lazy: logging and typing, only on a fallback
 
     warn(f"warm worker not used: {message}; rendering in this process")
 
