@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from . import remote
 from .errors import TableError, first_line
+from .files import is_folder
 from .schema import check_names, check_text, unify
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ def table_format(path: str) -> str:
     ):
         if name.endswith(suffixes):
             return fmt
-    if remote.is_folder(path) if remote.is_remote(path) else os.path.isdir(path):
+    if is_folder(path):
         return "parquet"
     raise TableError(
         f"data file {path!r}: unsupported extension; use one of {', '.join(SUPPORTED)}"
@@ -88,7 +89,7 @@ def file_info(path: str) -> FileInfo:
                 sizes = tuple(reader.get_batch(i).num_rows for i in batches)
                 schema = reader.schema
             return FileInfo(path, fmt, check_names(path, schema), sum(sizes), sizes)
-        if not _is_folder(path):
+        if not is_folder(path):
             meta = _footer(path)
             sizes = tuple(meta.row_group(i).num_rows for i in range(meta.num_row_groups))
             schema = meta.schema.to_arrow_schema()
@@ -97,10 +98,6 @@ def file_info(path: str) -> FileInfo:
         return folder_info(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise TableError(f"data file {path!r}: cannot be read as {fmt}: {first_line(exc)}") from exc
-
-
-def _is_folder(path: str) -> bool:
-    return remote.is_folder(path) if remote.is_remote(path) else os.path.isdir(path)
 
 
 def _random_access(path: str) -> pa.NativeFile:

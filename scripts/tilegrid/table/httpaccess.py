@@ -10,7 +10,7 @@ import io
 import pyarrow as pa
 
 from .errors import TableError, first_line
-from .remote import RemoteObject, provider
+from .remote import RemoteObject, known, provider
 
 TIMEOUT = 60
 
@@ -97,8 +97,6 @@ class HttpFile(io.RawIOBase):
 
 
 def open_file(url: str) -> pa.NativeFile:
-    from .remote import known
-
     obj = known(url)
     size = obj.size if obj is not None else 0
     return pa.PythonFile(io.BufferedReader(HttpFile(url, size), 1 << 20), mode="r")
