@@ -30,7 +30,6 @@ from tilegrid.table.s3access import glob_regex
 pytestmark = pytest.mark.alongside("remote")
 
 BUCKET = "tilegrid-tests"
-KEYS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
 # ---------------------------------------------------------------- no server
@@ -322,7 +321,13 @@ def test_an_s3_glob_names_each_rows_object_in_the_source_column(s3, tmp_path):
     facet = {**SMALL_CONFIG["facet"], "row": "sample"}
     wf = remote_workflow(tmp_path, f"s3://{BUCKET}/glob/*.parquet", source_column="sample")
     wf.update_config(facet=facet)
-    run = wf.run_ok(*s3_args(s3))
+    # the plugin's settings from its environment variables, as a profile or CI gives them
+    settings = {
+        "SNAKEMAKE_STORAGE_S3_ENDPOINT_URL": s3.endpoint,
+        "SNAKEMAKE_STORAGE_S3_ACCESS_KEY": "testing",
+        "SNAKEMAKE_STORAGE_S3_SECRET_KEY": "testing",
+    }
+    run = wf.run_ok(env=settings)
     assert run.jobs("scan") == 2 and run.jobs("render") == 6, run.output[-3000:]
     manifest = json.loads(wf.path("results", "shards", "manifest.json").read_text())
     assert manifest["row"]["levels"] == [
