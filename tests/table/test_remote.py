@@ -260,6 +260,37 @@ def test_an_http_parquet_file_is_opened_from_byte_ranges_where_served(web):
     assert remote.known(f"{base}/t.parquet").version.startswith('"')  # its ETag
 
 
+def test_without_the_storage_plugins_remote_data_is_one_line_saying_what_to_install():
+    from tilegrid.table import open_table
+    from tilegrid.workflow.remote import RemoteStorage
+    from tilegrid.workflow.startup import StartError
+
+    def no_plugin(url):
+        raise RuntimeError(f"No storage provider found for query {url}.\nEither install ...")
+
+    RemoteStorage(no_plugin, "s3://bucket/a.csv")
+    with pytest.raises(StartError) as error:
+        open_table("s3://bucket/a.csv")
+    assert str(error.value) == (
+        "config key 'data': 's3://bucket/a.csv' cannot be read through Snakemake's storage "
+        "plugins (No storage provider found for query s3://bucket/a.csv.); install them: "
+        "pip install -r requirements-remote.txt"
+    )
+
+
+def test_a_bucket_is_read_whole_only_as_a_prefix(s3):
+    from tilegrid.table import TableError, open_table
+    from tilegrid.workflow.remote import RemoteStorage
+
+    s3.create_bucket(Bucket="tilegrid-whole")
+    s3.put_object(Bucket="tilegrid-whole", Key="a.parquet", Body=parquet_bytes(small_table(5)))
+    storage = RemoteStorage(FakeStorage(s3.endpoint), "s3://tilegrid-whole/")
+    assert storage.local_copy("s3://tilegrid-whole/") == ".snakemake/storage/s3/tilegrid-whole"
+    assert open_table("s3://tilegrid-whole/").infos["s3://tilegrid-whole/"].rows > 0
+    with pytest.raises(TableError, match=r"names a bucket; write s3://tilegrid-whole/ \("):
+        open_table("s3://tilegrid-whole")
+
+
 # ---------------------------------------------------------------- S3
 
 

@@ -147,6 +147,11 @@ def entry_objects(entry: str, where: str) -> list[RemoteObject]:
             if not items:
                 raise TableError(f"{where}: the glob {entry!r} matches no object")
             return [_object(bucket, i) for i in sorted(items, key=lambda i: i["Key"])]
+        if not key and not entry.endswith("/"):
+            raise TableError(
+                f"{where}: {entry!r} names a bucket; write {entry}/ (a trailing /) to read "
+                "every file in it"
+            )
         if key.endswith("/") or not key:
             items = [i for i in _listing(bucket, key) if not _hidden(i["Key"], key)]
             items = [i for i in items if not i["Key"].endswith("/")]
