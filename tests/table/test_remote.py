@@ -340,6 +340,10 @@ def test_an_s3_prefix_is_read_as_a_folder_with_a_scan_job_per_file(s3, tmp_path)
     assert wf.path("results", "mosaic.png").read_bytes() == expected
     upload(s3, "folder/site=south/part-0.parquet", parts["site=south/part-0.parquet"])
     assert "Nothing to be done" in wf.run_ok(*s3_args(s3)).output
+    north = pq.read_table(io.BytesIO(parts["site=north/part-0.parquet"]))
+    upload(s3, "folder/site=north/part-0.parquet", parquet_bytes(shifted(north, 0)))
+    changed = wf.run_ok(*s3_args(s3))
+    assert changed.jobs("scan") == 1 and changed.jobs("render") == 1, changed.output[-3000:]
 
 
 @pytest.mark.workflow
