@@ -14,6 +14,7 @@ from tilegrid.core.code import files_digest, job_files  # noqa: E402
 from tilegrid.workflow import specs  # noqa: E402
 from tilegrid.workflow.data import DataInputs  # noqa: E402
 from tilegrid.workflow.pages import GridPages  # noqa: E402
+from tilegrid.workflow.remote import RemoteStorage, entries  # noqa: E402
 from tilegrid.workflow.paths import (  # noqa: E402
     EXAMPLE_DATA,
     PRINT_TILES,
@@ -58,11 +59,14 @@ try:
 except WorkflowError as exc:
     fail(schema_problem(config, SCHEMA, exc, USER_FILES))
 try:
+    # remote data (s3://, http(s)://): through Snakemake's storage plugins
+    REMOTE = RemoteStorage(storage, config["data"]) if entries(config["data"]) else None
     DATA = DataInputs(
         config["data"],
         open_data(config, EXAMPLE_DATA, USER_FILES),
         config["facet"]["chunks"],
         os.environ,
+        REMOTE,
     )
 except StartError as exc:
     fail(exc)
@@ -78,7 +82,10 @@ def code_files(job):
 
 
 def data_input(path):
-    """A data file by content (ancient: its digest is a parameter), the example by time."""
+    """A data file by content (ancient: its digest is a parameter), the example by time;
+    a remote file through its storage plugin, by its version (a parameter too)."""
+    if DATA.is_remote(path):
+        return ancient(REMOTE.input(path))
     return local(path) if DATA.by_time else ancient(local(path))
 
 

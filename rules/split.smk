@@ -38,7 +38,7 @@ checkpoint split:
     # parallel: the split holds the machine, nothing can run beside it anyway
     threads: workflow.cores
     params:
-        spec=specs.split_spec(config),
+        spec=DATA.split_spec(specs.split_spec(config)),
         schema=DATA.schema,
         content=DATA.split_content(),
     script:

@@ -1,4 +1,4 @@
-"""The code stays formatted and linted, and the conda env matches requirements.txt."""
+"""The code stays formatted and linted, and the conda envs match requirements*.txt."""
 
 from __future__ import annotations
 
@@ -42,10 +42,11 @@ def test_snakemake_lint_is_clean():
 
 def _requirements() -> dict[str, str]:
     pins = {}
-    for line in (REPO / "requirements.txt").read_text().splitlines():
-        match = re.match(r"^([A-Za-z0-9_.-]+)==([^\s#]+)", line)
-        if match:
-            pins[match.group(1).lower()] = match.group(2)
+    for name in ("requirements.txt", "requirements-remote.txt"):
+        for line in (REPO / name).read_text().splitlines():
+            match = re.match(r"^([A-Za-z0-9_.-]+)==([^\s#]+)", line)
+            if match:
+                pins[match.group(1).lower()] = match.group(2)
     return pins
 
 
@@ -56,6 +57,11 @@ def test_conda_envs_parse_and_pin_the_versions_of_requirements_txt():
         spec = yaml.safe_load(env.read_text())
         assert spec["channels"] == ["conda-forge", "nodefaults"], env.name
         for dep in spec["dependencies"]:
+            if isinstance(dep, dict):  # pip's section: each pinned as requirements*.txt pin it
+                for line in dep["pip"]:
+                    name, _, version = line.partition("==")
+                    assert pins.get(name.lower()) == version, f"{env.name}: {line}"
+                continue
             name, _, version = dep.partition("=")
             name = aliases.get(name.strip(), name.strip())
             if name in pins:

@@ -69,7 +69,7 @@ def run_split(
     the scans go to ``scans_dir`` (default: a folder beside ``out_dir``, removed after).
     With ``threads`` above one, parts are scanned side by side in that many processes.
     """
-    table = open_table(spec.data, spec.source_column)
+    table = open_table(spec.data, spec.source_column, spec.sources)
     parts = parts if parts is not None else whole_parts(table, spec)
     own = scans_dir is None
     scans_dir = scans_dir or own_scans_folder(out_dir, table)

@@ -62,6 +62,9 @@ class SplitSpec:
     #: it (``PIXEL_GRID``: line, scatter); the workflow passes None for the others, so
     #: a new tile size reruns no split.  The default is the schema's tile size
     tile_px: tuple[int, int] | list[int] | None = DEFAULT_TILE_PX
+    #: ``data`` names local copies of remote files: their URLs, by local path (the
+    #: source column's values); set only for remote data
+    sources: dict[str, str] | None = None
 
     @property
     def facets(self) -> list[str]:

@@ -11,7 +11,6 @@ as the whole table reads it) and :func:`iter_batches` (the whole table).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -19,7 +18,18 @@ import numpy as np
 import pyarrow as pa
 
 from .errors import TableError
-from .files import Data, Part, describe, input_files, is_glob, is_many, resolve, source_label
+from .files import (
+    Data,
+    Part,
+    describe,
+    input_files,
+    is_folder,
+    is_glob,
+    is_many,
+    list_remote,
+    resolve,
+    source_label,
+)
 from .formats import (
     BATCH_ROWS,
     FileInfo,
@@ -61,7 +71,9 @@ class Unit:
     or None; ``many``: whether it is one of many parts, cast to the table's schema;
     ``row_groups``: a Parquet file read in parts, its row groups ``start`` to
     ``stop`` (None: all); ``folder_schema``: with ``many``, its folder's own schema
-    (:func:`~tilegrid.table.schema.schema_token`), so no other file is opened.
+    (:func:`~tilegrid.table.schema.schema_token`), so no other file is opened;
+    ``label``: its rows' source column value when not its path (a local copy of a
+    remote file: its URL).
     """
 
     path: str
@@ -69,6 +81,7 @@ class Unit:
     many: bool = False
     row_groups: tuple[int, int] | None = None
     folder_schema: str | None = None
+    label: str | None = None
 
 
 @dataclass
@@ -83,6 +96,8 @@ class Table:
     infos: dict[str, FileInfo]
     #: each input file, in the table's order
     units: list[Unit] = field(default_factory=list)
+    #: local copies of remote files or folders, and their URLs (the source labels)
+    sources: dict[str, str] | None = None
 
     @property
     def many(self) -> bool:
@@ -102,8 +117,19 @@ def _info_has_rows(info: FileInfo) -> bool:
     return bool(info.has_rows) if info.rows is None else info.rows > 0
 
 
-def open_table(data: Data, source_column: str | None = None) -> Table:
-    """Open every file ``data`` names once: the table's schema, parts and input files."""
+def open_table(
+    data: Data, source_column: str | None = None, sources: dict[str, str] | None = None
+) -> Table:
+    """Open every file ``data`` names once: the table's schema, parts and input files.
+
+    ``sources``: ``data`` holds local copies of remote files, and these are their URLs."""
+    list_remote(data)
+    table = _open(data, source_column)
+    table.sources = sources or None
+    return table
+
+
+def _open(data: Data, source_column: str | None) -> Table:
     if not is_many(data, source_column):
         info = file_info(data)
         folder = data if _is_folder(data) else None
@@ -131,8 +157,7 @@ def open_table(data: Data, source_column: str | None = None) -> Table:
 
 
 def _is_folder(path: str) -> bool:
-
-    return os.path.isdir(path)
+    return is_folder(path)
 
 
 def _check_source_column(name: str, parts: list[Part], infos: dict[str, FileInfo]) -> None:
@@ -175,18 +200,18 @@ def iter_batches(
         own = table.infos[part.path].schema
         read = [c for c in columns if c in own.names and c != table.source_column]
         read = read or own.names[:1]
-        for label, batches in _part_batches(part, read, label_rows, own):
+        for label, batches in _part_batches(part, read, label_rows, own, table.sources):
             yield from _conformed(batches, target, table.source_column, label)
 
 
-def _part_batches(part: Part, columns: list[str], per_file: bool, own: pa.Schema):
+def _part_batches(part: Part, columns: list[str], per_file: bool, own: pa.Schema, sources):
     """(label, batches) for each file of ``part``: one for a file; for a folder, one per
     file when ``per_file`` (the source column), else the whole folder at once."""
     if not (per_file and _is_folder(part.path)):
-        yield part.label, read_file(part.path, columns, folder_schema=own)[1]
+        yield source_label(part.path, sources), read_file(part.path, columns, folder_schema=own)[1]
         return
     for file in folder_dataset(part.path, own).files:
-        yield source_label(file), folder_file_batches(part.path, file, columns, own)
+        yield source_label(file, sources), folder_file_batches(part.path, file, columns, own)
 
 
 def unit_batches(
@@ -212,7 +237,7 @@ def unit_batches(
         own, batches = read_file(unit.path, wanted, unit.row_groups)
         if not any(c in own.names for c in wanted):  # no column of ours: count its rows
             own, batches = read_file(unit.path, own.names[:1], unit.row_groups)
-    yield from _conformed(batches, target, source_column, source_label(unit.path))
+    yield from _conformed(batches, target, source_column, unit.label or source_label(unit.path))
 
 
 def _conformed(batches, target: pa.Schema, source_column: str | None, label: str):

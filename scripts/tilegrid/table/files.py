@@ -4,6 +4,9 @@ A glob is expanded when the workflow is parsed (a new file matching it is a new
 input); a folder's data files are every file inside it but names starting with
 "." or "_" (as pyarrow's datasets skip them).  A glob matching nothing, a list
 entry that does not exist, and a file named twice are errors naming the entry.
+An entry may be a URL (:mod:`tilegrid.table.remote`): an S3 object, prefix
+(``s3://bucket/runs/``, a folder) or glob, or one HTTP file, listed when the
+workflow is parsed.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from . import remote
 from .errors import TableError
 
 #: characters that make a ``data`` value a glob pattern (when no file has that name)
@@ -39,13 +43,27 @@ class Part:
         return f"{self.path!r}" + ("" if self.index is None else f" (entry {self.index})")
 
 
-def source_label(path: str) -> str:
-    """A file's path as given, normalised, with ``/`` separators (``./a//b.csv`` -> ``a/b.csv``)."""
+def source_label(path: str, sources: dict[str, str] | None = None) -> str:
+    """A file's path as given, normalised, with ``/`` separators (``./a//b.csv`` -> ``a/b.csv``).
+
+    ``sources``: local copies of remote files (or folders) and their URLs: the label of
+    a file inside one is its URL."""
+    for local, url in (sources or {}).items():
+        base = local.rstrip("/")
+        if path in (local, base):
+            return url
+        if path.startswith(base + "/"):
+            return url.rstrip("/") + path[len(base) :]
+    if remote.is_remote(path):
+        return path
     return os.path.normpath(path).replace(os.sep, "/")
 
 
 def is_glob(entry: str) -> bool:
-    """Whether ``entry`` is a glob: it holds ``*``, ``?`` or ``[`` and no file has its name."""
+    """Whether ``entry`` is a glob: it holds ``*``, ``?`` or ``[`` and no file has its name
+    (an ``s3://`` URL that holds one; an HTTP URL never is)."""
+    if remote.is_remote(entry):
+        return remote.scheme(entry) == "s3" and bool(GLOB_CHARS & set(entry))
     return bool(GLOB_CHARS & set(entry)) and not os.path.exists(entry)
 
 
@@ -93,6 +111,9 @@ def resolve(data: Data) -> list[Part]:
 
 def _entry_paths(entry: str, index: int | None, where: str) -> list[str]:
     """The paths one ``data`` entry names: itself, or what its glob matches (sorted)."""
+    if remote.is_remote(entry):
+        found = remote.entry_objects(entry, where)
+        return [o.url for o in found] if is_glob(entry) else [entry]
     if os.path.exists(entry):
         return [entry]
     if is_glob(entry):
@@ -119,6 +140,8 @@ def _overlap(key: str, seen: dict[str, Part]) -> Part | None:
 def folder_files(folder: str) -> list[str]:
     """The data files of a folder, at any depth, sorted; names starting with "." or "_"
     (and whatever is inside such folders) are skipped, as pyarrow's datasets skip them."""
+    if remote.is_remote(folder):
+        return [o.url for o in remote.folder_objects(folder)]
     return sorted(
         os.path.join(root, name)
         for root, dirs, names in os.walk(folder)
@@ -138,9 +161,26 @@ def input_files(data: Data) -> list[str]:
     These are the split's inputs, by name and content.  A single file is its own
     input even before it exists (the generated example).
     """
-    if isinstance(data, str) and not is_glob(data) and not os.path.isdir(data):
+    if isinstance(data, str) and not is_glob(data) and not is_folder(data):
         return [data]
     files: list[str] = []
     for part in resolve(data):
-        files += folder_files(part.path) if os.path.isdir(part.path) else [part.path]
+        files += folder_files(part.path) if is_folder(part.path) else [part.path]
     return files
+
+
+def is_folder(path: str) -> bool:
+    """Whether ``path`` is a folder, or a remote prefix read as one."""
+    return remote.is_folder(path) if remote.is_remote(path) else os.path.isdir(path)
+
+
+def list_remote(data: Data) -> None:
+    """List what the remote entries of ``data`` name (each once a parse), so a missing
+    bucket, object or prefix stops with its one line before anything else is read."""
+    entries = [data] if isinstance(data, str) else list(data)
+    for index, entry in enumerate(entries):
+        if remote.is_remote(entry):
+            where = "config key 'data'" + (
+                "" if isinstance(data, str) else f" (entry {index + 1}, {entry!r})"
+            )
+            remote.entry_objects(entry, where)

@@ -18,7 +18,9 @@ import pyarrow.csv as pacsv
 import pyarrow.ipc  # noqa: F401  (pa.ipc)
 import pyarrow.parquet as pq
 
+from . import remote
 from .errors import TableError, first_line
+from .files import is_folder
 from .schema import check_names, check_text, unify
 
 if TYPE_CHECKING:
@@ -44,7 +46,7 @@ def table_format(path: str) -> str:
     ):
         if name.endswith(suffixes):
             return fmt
-    if os.path.isdir(path):
+    if is_folder(path):
         return "parquet"
     raise TableError(
         f"data file {path!r}: unsupported extension; use one of {', '.join(SUPPORTED)}"
@@ -52,8 +54,8 @@ def table_format(path: str) -> str:
 
 
 def check_exists(path: str) -> None:
-    """A TableError naming ``path`` when nothing is there."""
-    if not os.path.exists(path):
+    """A TableError naming ``path`` when nothing is there (a URL: listed at parse time)."""
+    if not remote.is_remote(path) and not os.path.exists(path):
         raise TableError(f"data file {path!r} does not exist")
 
 
@@ -81,14 +83,14 @@ def file_info(path: str) -> FileInfo:
         if fmt in ("csv", "tsv"):
             return _csv_info(path, fmt)
         if fmt == "arrow":
-            with pa.memory_map(path) as source:
+            with _random_access(path) as source:
                 reader = pa.ipc.open_file(source)
                 batches = range(reader.num_record_batches)
                 sizes = tuple(reader.get_batch(i).num_rows for i in batches)
                 schema = reader.schema
             return FileInfo(path, fmt, check_names(path, schema), sum(sizes), sizes)
-        if os.path.isfile(path):
-            meta = pq.read_metadata(path)
+        if not is_folder(path):
+            meta = _footer(path)
             sizes = tuple(meta.row_group(i).num_rows for i in range(meta.num_row_groups))
             schema = meta.schema.to_arrow_schema()
             spans = tuple(_span(meta.row_group(i)) for i in range(meta.num_row_groups))
@@ -96,6 +98,18 @@ def file_info(path: str) -> FileInfo:
         return folder_info(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise TableError(f"data file {path!r}: cannot be read as {fmt}: {first_line(exc)}") from exc
+
+
+def _random_access(path: str) -> pa.NativeFile:
+    """A local file memory-mapped, a remote one read in ranges (at parse time)."""
+    return remote.open_file(path) if remote.is_remote(path) else pa.memory_map(path)
+
+
+def _footer(path: str) -> pq.FileMetaData:
+    if remote.is_remote(path):
+        with remote.open_file(path) as source:
+            return pq.read_metadata(source)
+    return pq.read_metadata(path)
 
 
 def _span(group: pq.RowGroupMetaData) -> tuple[int, int]:
@@ -124,7 +138,7 @@ def folder_info(path: str) -> FileInfo:
 
     found = folder_dataset(path)
     schemas, rows = [], 0
-    for file in found.files:
+    for file in _dataset_files(path, found):
         meta = _read_footer(path, file)
         schemas.append((file, meta.schema.to_arrow_schema()))
         rows += meta.num_rows
@@ -138,7 +152,7 @@ def folder_info(path: str) -> FileInfo:
 
 def _read_footer(folder: str, file: str) -> pq.FileMetaData:
     try:
-        return pq.read_metadata(file)
+        return _footer(file)
     except (pa.ArrowInvalid, OSError) as exc:
         raise TableError(
             f"data file {file!r} (in {folder!r}): cannot be read as parquet: {first_line(exc)}"
@@ -149,12 +163,24 @@ def folder_dataset(path: str, schema: pa.Schema | None = None) -> ds.Dataset:
     """The folder's Parquet dataset, Hive partitions as columns (with ``schema``, as read)."""
     import pyarrow.dataset as ds  # at use: its import costs every parse of the workflow
 
+    if remote.is_remote(path):
+        return remote.folder_dataset(path, schema)
     return ds.dataset(path, format="parquet", partitioning="hive", schema=schema)
+
+
+def _dataset_files(path: str, found: ds.Dataset) -> list[str]:
+    """A folder dataset's files, as URLs under a remote prefix."""
+    if remote.is_remote(path):
+        return [o.url for o in remote.folder_objects(path)]
+    return found.files
 
 
 def csv_reader(path: str, fmt: str, columns: Sequence[str] | None):
     """pyarrow's streaming CSV reader of ``path`` (compression detected from the name)."""
-    stream = pa.input_stream(path, compression="detect")
+    if remote.is_remote(path):
+        stream = remote.open_stream(path)
+    else:
+        stream = pa.input_stream(path, compression="detect")
     # pyarrow's null_values ("", "NA", "NaN", "null", ...) are missing in text
     # columns too, as pandas reads them: a blank cell is never a category
     convert = pacsv.ConvertOptions(

@@ -23,7 +23,7 @@ import os
 from dataclasses import dataclass
 
 from ..core.ids import scan_id
-from . import Table, Unit, formats
+from . import Table, Unit, formats, remote
 
 #: rows of a Parquet file one scan job reads at most (a larger file is read in ranges);
 #: ``TILEGRID_SCAN_ROWS`` in the environment sets another
@@ -80,6 +80,8 @@ def _flush(group: list[Unit]) -> list[ScanPart]:
 
 
 def _size(path: str) -> int:
+    if (obj := remote.known(path)) is not None:
+        return obj.size
     try:
         return os.path.getsize(path)
     except OSError:
@@ -143,6 +145,8 @@ def unit_fields(part: ScanPart) -> list[dict]:
             "many": u.many,
             "row_groups": list(u.row_groups) if u.row_groups else None,
             "folder_schema": u.folder_schema,
+            # only where set (remote data): a local table's parameters stay as they were
+            **({"label": u.label} if u.label is not None else {}),
         }
         for u in part.units
     ]

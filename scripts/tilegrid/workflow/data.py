@@ -5,25 +5,40 @@ Data files are inputs by content, not by time: Snakemake ignores their times
 (``ancient``) and each job that reads them has their digests as a parameter, so a file
 restored with an older time is read again and a touched one is not.  The bundled
 example table, which a rule makes, is judged by time like any rule's output.
+
+Remote files (``s3://``, ``http(s)://``) are inputs through Snakemake's storage
+plugins (:mod:`.remote`), also ``ancient``: the plugins judge them by time, and
+their digest parameter is the object's version (its ETag), so a changed object is
+read again and one uploaded again unchanged is not.  The jobs read their local
+copies: the parameters that name files name those, and the source column their URLs.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from ..table import Table, input_files, schema_token
+from ..table import Table, Unit, input_files, is_glob, remote, schema_token
 from ..table import contents as content_digests
 from ..table.units import ScanPart, by_id, content_keys, scan_parts, sizes_from, unit_fields
 from .paths import scan_folders
+from .remote import RemoteStorage
 
 
 class DataInputs:
     """The data a run reads: ``table`` opened once (None: the example table, made by a
     rule), the scan parts of a table of several files, the digests of their content."""
 
-    def __init__(self, data: Any, table: Table | None, chunks: bool, environ: Mapping[str, str]):
-        self.data, self.table = data, table
+    def __init__(
+        self,
+        data: Any,
+        table: Table | None,
+        chunks: bool,
+        environ: Mapping[str, str],
+        storage: RemoteStorage | None = None,
+    ):
+        self.data, self.table, self.storage = data, table, storage
         #: judged by time: the example table a rule makes
         self.by_time = table is None
         self.parts: dict[str, ScanPart] = self._scan_parts(chunks, environ)
@@ -32,7 +47,7 @@ class DataInputs:
             if self.parts
             else [(path, None) for path in self.paths()]
         )
-        self.content = {} if table is None else content_digests.span_digests(keys)
+        self.content = {} if table is None else _digests(keys)
         #: the table's column names and types: a parameter of every scan, so a file whose
         #: types change the table's rescans every part
         self.schema = schema_token(table.schema) if self.parts else None
@@ -77,5 +92,56 @@ class DataInputs:
         return [self.content.get(key) for key in content_keys(self.table, [self.parts[scan]])]
 
     def scan_units(self, scan: str) -> list[dict]:
-        """What one scan reads: its input units, as the table reads them."""
-        return unit_fields(self.parts[scan])
+        """What one scan reads: its input units, as the table reads them (remote files:
+        their local copies, labelled with their URLs)."""
+        part = self.parts[scan]
+        if self.storage is not None:
+            part = ScanPart(tuple(self._local_unit(unit) for unit in part.units))
+        return unit_fields(part)
+
+    def is_remote(self, path: str) -> bool:
+        """Whether ``path`` is a remote file (an input through its storage plugin)."""
+        return self.storage is not None and remote.is_remote(path)
+
+    def _local(self, url: str) -> str:
+        return self.storage.local_copy(url) if self.storage and remote.is_remote(url) else url
+
+    def _local_unit(self, unit: Unit) -> Unit:
+        if not remote.is_remote(unit.path):
+            return unit
+        folder = None if unit.folder is None else self._local(unit.folder)
+        return dataclasses.replace(
+            unit, path=self._local(unit.path), folder=folder, label=unit.path
+        )
+
+    def split_spec(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """The split's parameters: with remote data, ``data`` names the local copies the
+        job reads (a glob's files listed) and ``sources`` their URLs."""
+        if self.storage is None or self.table is None:
+            return spec
+        entries = [self.data] if isinstance(self.data, str) else list(self.data)
+        local, sources = [], {}
+        for entry in entries:
+            if not remote.is_remote(entry):
+                local.append(entry)
+                continue
+            urls = (
+                [p.path for p in self.table.parts if p.entry == entry]
+                if is_glob(entry)
+                else [entry]
+            )
+            for url in urls:
+                local.append(self._local(url))
+                sources[local[-1]] = url
+        data = local[0] if isinstance(self.data, str) and not is_glob(self.data) else local
+        return {**spec, "data": data, "sources": sources}
+
+
+def _digests(keys: list[tuple[str, tuple[int, int] | None]]) -> dict:
+    """The content digest of each key: a local file's of its bytes, a remote file's of
+    its version."""
+    found = content_digests.span_digests([k for k in keys if not remote.is_remote(k[0])])
+    for path, span in keys:
+        if remote.is_remote(path) and (digest := remote.content_digest(path, span)):
+            found[(path, span)] = digest
+    return found
