@@ -32,7 +32,7 @@ class Kind(Protocol):
 
     - ``OPTIONS``: the options it accepts and their defaults (seaborn's names), or
       None when every option goes to the user's function (kind custom);
-    - ``ROLES``: "categorical" or "numeric" for each role it reads (x, y, value);
+    - ``ROLES``: "categorical" or "numeric" for each role it reads (x, y, value, style);
       a role it leaves out follows its column's type;
     - ``check_options(options)``: raise :class:`~tilegrid.kinds.OptionError` for a
       value out of range (``options`` has every default filled in);

@@ -26,9 +26,21 @@ import numpy as np
 from ..core.colornorms import color_norm
 from ..core.sidecar import Sidecar
 from ..core.stats import TileStats
-from ._common import by_hue, check, data_ranges, hue_values, in_range, log_scales, positive
+from . import _marks
+from ._common import (
+    by_hue,
+    check,
+    data_ranges,
+    hue_of,
+    hue_values,
+    in_range,
+    log_scales,
+    numeric_of,
+    positive,
+)
 
-ROLES = {"x": "numeric", "y": "numeric"}
+#: size follows its column as seaborn's does (:func:`tilegrid.core.marks.size_is_numeric`)
+ROLES = {"x": "numeric", "y": "numeric", "style": "categorical"}
 #: the density raster shades counts on a colour scale the tiles share ...
 COLOR = True
 #: ... counted per pixel of the tile: the split needs the tile's size
@@ -47,6 +59,7 @@ OPTIONS: dict[str, Any] = {
     "norm": "eq_hist",
     "min_alpha": 40,
     "log_scale": False,
+    **_marks.SCATTER_OPTIONS,
 }
 
 
@@ -60,6 +73,7 @@ def check_options(options: dict[str, Any]) -> None:
             "max_points": (lambda v: isinstance(v, int) and v >= 0, "an integer >= 0"),
             "norm": (lambda v: v in NORMS, "one of " + ", ".join(NORMS)),
             "min_alpha": (in_range(0, 255), "a number in [0, 255]"),
+            **_marks.RULES,
         },
     )
 
@@ -120,8 +134,6 @@ def raster_counts(table, sidecar: Sidecar, options: dict[str, Any], shape=None):
     """
     xs, ys = sidecar["x"], sidecar["y"]
     if hue_values(table, sidecar) is not None:
-        from ._common import numeric_of
-
         x, y = numeric_of(table, xs["column"]), numeric_of(table, ys["column"])
         if not is_raster(x.size, options):
             return None
@@ -194,7 +206,6 @@ def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> dict | None:
     show = _Raster(xs, ys, total.shape)
     if values is not None:  # numeric hue: each pixel the colour of its mean value
         from ..core.palettes import value_colors
-        from ._common import numeric_of
 
         x, y = numeric_of(table, xs["column"]), numeric_of(table, ys["column"])
         mean = show.counts(x, y, values) / np.maximum(total, 1)
@@ -223,18 +234,55 @@ def _alpha(level: np.ndarray, total: np.ndarray, options: dict[str, Any]) -> np.
 
 
 def _markers(ax, table, sidecar: Sidecar, values, options: dict[str, Any]) -> None:
-    """True markers, coloured by hue level or by a numeric hue's value."""
+    """True markers, coloured by hue level or by a numeric hue's value; with a size or
+    a style, sized and shaped per point (:func:`_semantic_markers`)."""
+    if sidecar.get("size") or sidecar.get("style"):
+        _semantic_markers(ax, table, sidecar, values, options)
+        return
     xs, ys = sidecar["x"], sidecar["y"]
     style = {"s": options["s"], "alpha": options["alpha"], "marker": options["marker"]}
     if values is not None:
         from ..core.palettes import value_colors
-        from ._common import numeric_of
 
         x, y = numeric_of(table, xs["column"]), numeric_of(table, ys["column"])
         ax.scatter(x, y, color=value_colors(values, sidecar["hue"]), linewidths=0, **style)
         return
     for color, x, y in by_hue(table, sidecar, xs["column"], ys["column"]):
         ax.scatter(x, y, color=color or options["color"], linewidths=0, **style)
+
+
+def point_colors(table, sidecar: Sidecar, values, options: dict[str, Any]):
+    """Each row's colour: its hue level's, its numeric hue value's, or ``color``."""
+    if values is not None:
+        from ..core.palettes import value_colors
+
+        return value_colors(values, sidecar["hue"])
+    codes, colors = hue_of(table, sidecar)
+    if codes is None:
+        return options["color"]
+    from matplotlib.colors import to_rgba_array
+
+    return to_rgba_array(colors)[codes]
+
+
+def _semantic_markers(ax, table, sidecar: Sidecar, values, options: dict[str, Any]) -> None:
+    """seaborn's scatterplot with size and style: one collection in row order, each
+    point's area from the size mapping and its marker from the style mapping."""
+    x, y = numeric_of(table, sidecar["x"]["column"]), numeric_of(table, sidecar["y"]["column"])
+    sizes = _marks.point_areas(table, sidecar)
+    points = ax.scatter(
+        x,
+        y,
+        s=options["s"] if sizes is None else sizes,
+        color=point_colors(table, sidecar, values, options),
+        alpha=options["alpha"],
+        marker=_marks.level_marker(sidecar, 0) or options["marker"],
+        linewidths=0,
+    )
+    codes = _marks.style_codes(table, sidecar)
+    if codes is not None and sidecar["style"].get("markers"):
+        paths = _marks.marker_paths(sidecar)
+        points.set_paths([paths[c] for c in codes.tolist()])
 
 
 class _Raster:

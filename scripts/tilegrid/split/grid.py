@@ -42,6 +42,10 @@ def explicit_orders(spec: SplitSpec) -> dict[str, list[Any] | None]:
         explicit[spec.hue] = spec.hue_order
     if spec.x and spec.options.get("order") is not None:
         explicit.setdefault(spec.x, spec.options["order"])
+    for role in ("size", "style") if spec.kind != "custom" else ():  # size_order, style_order
+        column, order = spec.options.get(role), spec.options.get(f"{role}_order")
+        if column and order is not None:
+            explicit.setdefault(column, order)
     return explicit
 
 
