@@ -234,7 +234,7 @@ def cycled(values: list[Any], n: int) -> list[Any]:
 def brief_levels(lo: float, hi: float, integer: bool) -> tuple[list[float], list[str]]:
     """seaborn's brief legend of a numeric size: ``MaxNLocator(nbins=6)`` ticks within
     ``[lo, hi]`` (as integers for an integer column), labelled by a ScalarFormatter
-    without offset or scientific notation (``locator_to_legend_entries``)."""
+    without offset or scientific notation (``locator_to_legend_entries``), one per label."""
     from matplotlib.ticker import MaxNLocator, ScalarFormatter
 
     raw = MaxNLocator(nbins=BRIEF_TICKS).tick_values(lo, hi)
@@ -249,4 +249,7 @@ def brief_levels(lo: float, hi: float, integer: bool) -> tuple[list[float], list
     formatter.set_useOffset(False)
     formatter.set_scientific(False)
     formatter.axis = _Axis()
-    return [float(v) for v in raw], formatter.format_ticks(raw)
+    labels = formatter.format_ticks(raw)
+    # one entry per label, as seaborn's legend keys entries by it (integer ticks repeat)
+    unique = {label: float(value) for value, label in zip(raw, labels)}
+    return list(unique.values()), list(unique)
