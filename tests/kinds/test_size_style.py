@@ -387,3 +387,41 @@ def test_a_raster_tile_says_it_shows_no_size_or_style(penguins_parquet, tmp_path
     assert (
         "2 scatter tile(s)" in message
     )  # Biscoe (163 rows), Dream (123) and "no size 'body_mass_g' and no style 'sex'" in message
+
+
+# ---------------------------------------------------------------- the mosaic's legend
+
+
+def test_a_legend_taller_than_the_grid_makes_the_mosaic_taller_not_cut(tmp_path):
+    """One small tile and 30 style levels: the legend is far taller than the grid, so
+    the mosaic grows to hold it whole (it was cut at the grid's height), in the figure
+    and in the PNG drawn in pieces, which is that figure pixel for pixel."""
+    from conftest import render_tiles
+    from PIL import Image
+    from tilegrid.mosaic.figure import build_mosaic, write_mosaic
+
+    frame = pd.DataFrame(
+        {"x": np.arange(60.0), "y": np.arange(60.0) % 5, "s": [f"level {i}" for i in range(30)] * 2}
+    )
+    frame.to_parquet(tmp_path / "d.parquet")
+    options = {"style": "s", "markers": ["o", "s", "^", "v", "D"]}
+    result = run_split(
+        SplitSpec(data=str(tmp_path / "d.parquet"), kind="scatter", x="x", y="y", options=options),
+        str(tmp_path / "s"),
+    )
+    plot, tile = {"kind": "scatter", "options": options}, {"height": 1.0, "aspect": 1.5, "dpi": 60}
+    (tmp_path / "t").mkdir()
+    metas, paths = render_tiles(tmp_path / "s", tmp_path / "t", result.tiles, plot, tile)
+    manifest = read_manifest(str(tmp_path / "s" / "manifest.json"))
+    assert len(manifest["marks"]["style"]["labels"]) == 30
+    fig, layout = build_mosaic(manifest, metas, paths, {"title": None})
+    fig.canvas.draw()
+    (legend,) = fig.legends
+    box = legend.get_window_extent()
+    assert box.height > 2 * layout.tile_px[1]  # far taller than the grid
+    assert box.y0 >= 0 and box.y1 <= layout.height  # and whole
+    png = tmp_path / "m.png"
+    write_mosaic(
+        str(tmp_path / "s" / "manifest.json"), list(paths.values()), [str(png)], {"title": None}
+    )
+    assert Image.open(png).size == (layout.width, layout.height)

@@ -262,27 +262,39 @@ def point_colors(table, sidecar: Sidecar, values, options: dict[str, Any]):
         return options["color"]
     from matplotlib.colors import to_rgba_array
 
-    return to_rgba_array(colors)[codes]
+    return to_rgba_array(colors)[np.maximum(codes, 0)]  # no level: not drawn (the caller)
 
 
 def _semantic_markers(ax, table, sidecar: Sidecar, values, options: dict[str, Any]) -> None:
     """seaborn's scatterplot with size and style: one collection in row order, each
-    point's area from the size mapping and its marker from the style mapping."""
+    point's area from the size mapping and its marker from the style mapping.
+
+    A row without a size, style or hue level (only a ``preprocess`` function can make
+    one: the split drops them) is not drawn, as seaborn drops it."""
     x, y = numeric_of(table, sidecar["x"]["column"]), numeric_of(table, sidecar["y"]["column"])
     sizes = _marks.point_areas(table, sidecar)
+    codes = _marks.style_codes(table, sidecar)
+    keep = np.ones(x.size, bool)
+    if sizes is not None:
+        keep &= np.isfinite(sizes)
+    if codes is not None:
+        keep &= codes >= 0
+    hue_codes, _ = hue_of(table, sidecar)
+    if hue_codes is not None and values is None:
+        keep &= hue_codes >= 0
+    colors = point_colors(table, sidecar, values, options)
     points = ax.scatter(
-        x,
-        y,
-        s=options["s"] if sizes is None else sizes,
-        color=point_colors(table, sidecar, values, options),
+        x[keep],
+        y[keep],
+        s=options["s"] if sizes is None else sizes[keep],
+        color=colors if isinstance(colors, str) else colors[keep],
         alpha=options["alpha"],
         marker=_marks.level_marker(sidecar, 0) or options["marker"],
         linewidths=0,
     )
-    codes = _marks.style_codes(table, sidecar)
     if codes is not None and sidecar["style"].get("markers"):
         paths = _marks.marker_paths(sidecar)
-        points.set_paths([paths[c] for c in codes.tolist()])
+        points.set_paths([paths[c] for c in codes[keep].tolist()])
 
 
 class _Raster:
