@@ -425,3 +425,55 @@ def test_a_legend_taller_than_the_grid_makes_the_mosaic_taller_not_cut(tmp_path)
         str(tmp_path / "s" / "manifest.json"), list(paths.values()), [str(png)], {"title": None}
     )
     assert Image.open(png).size == (layout.width, layout.height)
+
+
+# ---------------------------------------------------------------- a real run
+
+
+@pytest.mark.workflow
+def test_workflow_draws_a_size_style_scatter_grid_with_one_legend(workflow, penguins):
+    """``snakemake`` on penguins with ``options: {size, style}``: every sidecar holds
+    the one size norm and style markers, the manifest the legend's entries, the mosaic
+    is drawn; a bad sizes value stops the run with one line before any job, and a tile
+    above max_points says in the split's log that it shows no size or style."""
+    pq.write_table(
+        pa.Table.from_pandas(penguins, preserve_index=False), workflow.path("data.parquet")
+    )
+    options = {"size": "body_mass_g", "style": "sex"}
+    plot = {"kind": "scatter", "x": "bill_length_mm", "y": "bill_depth_mm", "hue": "species"}
+    workflow.update_config(
+        facet={"row": None, "col": "island"}, plot={**plot, "options": options}, mosaic={}
+    )
+    workflow.run_ok()
+    shards = workflow.path("results", "shards")
+    manifest = read_manifest(str(shards / "manifest.json"))
+    sidecars = [read_sidecar(str(shards / f"{t['id']}.json")) for t in manifest["tiles"]]
+    assert len(sidecars) == 3
+    assert all(s["size"] == sidecars[0]["size"] for s in sidecars)
+    assert sidecars[0]["size"]["norm"] == [2700.0, 6300.0]
+    assert all(s["style"]["markers"] == ["o", "X"] for s in sidecars)
+    assert manifest["marks"]["style"]["labels"] == ["male", "female"]
+    assert workflow.path("results", "mosaic.png").stat().st_size > 0
+
+    workflow.update_config(plot={**plot, "options": {**options, "sizes": "big"}})
+    run = workflow.snakemake()
+    errors = [line for line in run.output.splitlines() if line.startswith("tilegrid: error:")]
+    assert run.returncode != 0 and len(errors) == 1 and "plot.options.sizes" in errors[0]
+
+    workflow.update_config(plot={**plot, "options": {**options, "max_points": 150}})
+    run = workflow.run_ok()
+    log = workflow.path("logs", "split.log").read_text()
+    assert "1 scatter tile(s) have more than max_points (150)" in log  # Biscoe's 163 rows
+    assert "tilegrid: warning:" in run.output
+
+
+def test_strip_and_swarm_size_is_a_number_not_a_column(penguins_parquet, tmp_path):
+    """strip's and swarm's ``size`` is seaborn's marker diameter: no column role (only
+    the kinds whose ``COLUMN_OPTIONS`` name it read a column from it)."""
+    for kind in ("strip", "swarm"):
+        tiles, _ = _split(
+            penguins_parquet, tmp_path / kind, kind=kind, col=None, x="species",
+            y="body_mass_g", options={"size": 3},
+        )  # fmt: skip
+        ((sidecar, _),) = tiles.values()
+        assert "size" not in sidecar

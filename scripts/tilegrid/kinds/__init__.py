@@ -64,16 +64,17 @@ def resolve_options(kind: str, options: dict[str, Any] | None) -> dict[str, Any]
     return resolved
 
 
-#: roles whose column is an option of the kind (``options.value``, ``options.size``, ...)
+#: roles whose column is an option of the kind that names it (``COLUMN_OPTIONS``)
 OPTION_ROLES = ("value", "size", "style")
 
 
 def role_columns(spec: Any) -> dict[str, str]:
-    """The configured column of each role (x, y, hue, and the options ``value``,
-    ``size`` and ``style``)."""
+    """The configured column of each role (x, y, hue, and the options the kind names
+    columns with: ``value``, ``size``, ``style``)."""
     cols = {"x": spec.x, "y": spec.y, "hue": getattr(spec, "hue", None)}
     if spec.kind != "custom":
-        cols.update({role: (spec.options or {}).get(role) for role in OPTION_ROLES})
+        named = get_kind(spec.kind).column_options
+        cols.update({role: (spec.options or {}).get(role) for role in named})
     return {role: col for role, col in cols.items() if col}
 
 

@@ -26,6 +26,8 @@ from ._common import by_hue, check, data_ranges, in_range, log_scales, positive,
 
 ROLES = {"x": "numeric", "y": "numeric", "style": "categorical"}
 REQUIRED = ("x", "y")
+#: options that name a column (seaborn's size and style)
+COLUMN_OPTIONS = ("style",)
 #: the shared y limit is the drawn bands' data interval (not a count from 0) ...
 BINNED_Y = "data"
 #: ... aggregated per pixel column of the tile: the split needs the tile's size

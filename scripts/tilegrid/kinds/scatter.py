@@ -48,6 +48,8 @@ PIXEL_GRID = True
 #: a numeric hue colors each point by its value (a continuous colorbar), not by group
 HUE_BY_VALUE = True
 REQUIRED = ("x", "y")
+#: options that name a column (seaborn's size and style)
+COLUMN_OPTIONS = ("size", "style")
 NORMS = ("linear", "log", "eq_hist")
 OPTIONS: dict[str, Any] = {
     "s": 12.0,

@@ -230,8 +230,9 @@ def _role_key(role: str) -> str:
 
 
 def _role_column(plot: dict[str, Any], role: str) -> str | None:
-    if role in OPTION_ROLES:
-        return None if plot["kind"] == "custom" else (plot["options"] or {}).get(role)
+    if role in OPTION_ROLES:  # only where the kind names a column with it (not strip's size)
+        named = () if plot["kind"] == "custom" else get_kind(plot["kind"]).column_options
+        return (plot["options"] or {}).get(role) if role in named else None
     return plot.get(role)
 
 
