@@ -7,7 +7,7 @@ A kind is a module of this package (one whose name does not start with "_").
 adds the defaults of the optional ones (``REQUIRED``, ``COLOR``,
 ``HUE_BY_VALUE``, ``scales``, ``binned_extents``, ``figure_norm``, ``BINNED_Y``,
 ``PIXEL_GRID``, ``shared_bins``, ``DROP_EMPTY_CATEGORIES``, ``binned_pass``,
-``COUNTS_ROWS``).
+``COUNTS_ROWS``, ``COLUMN_OPTIONS``).
 """
 
 from __future__ import annotations

@@ -15,6 +15,11 @@ to opaque.  A numeric hue colours each point by its own value (the grid's
 colormap over the grid-wide range, see :mod:`tilegrid.core.palettes`); in the raster,
 a pixel gets the colour of the mean value of its points, its opacity as with a
 categorical hue.
+
+seaborn's ``size`` and ``style`` (options of that name, :mod:`tilegrid.kinds._marks`)
+set each marker's area and shape from the grid's mappings in the sidecar, drawn as
+seaborn's scatterplot draws them: one collection in row order.  The raster has no
+markers, so it shows neither (the split's log names those tiles).
 """
 
 from __future__ import annotations
