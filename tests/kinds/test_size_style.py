@@ -477,3 +477,19 @@ def test_strip_and_swarm_size_is_a_number_not_a_column(penguins_parquet, tmp_pat
         )  # fmt: skip
         ((sidecar, _),) = tiles.values()
         assert "size" not in sidecar
+
+
+def test_distinct_size_values_stop_at_the_first_value_too_many(tmp_path):
+    """The legend's pass over a numeric size column: the distinct values when few, None
+    as soon as there are more than the limit (not a sort of every row)."""
+    from tilegrid.core.shards import open_writer
+    from tilegrid.split.marks import distinct_values
+
+    paths = []
+    for i, values in enumerate(([3.0, 1.0, np.nan, 3.0], [1.0, 2.0, 2.0])):
+        batch = pa.record_batch({"s": pa.array(values)})
+        paths.append(str(tmp_path / f"{i}.arrow"))
+        with open_writer(paths[-1], batch.schema) as writer:
+            writer.write_batch(batch)
+    assert distinct_values(paths, "s", 6) == [1.0, 2.0, 3.0]
+    assert distinct_values(paths, "s", 2) is None

@@ -120,14 +120,22 @@ def _label(value: float, integer: bool) -> Any:
 
 def distinct_values(shards: list[str], column: str, limit: int) -> list[float] | None:
     """The sorted distinct values of ``column`` over the ``shards``, or None as soon as
-    there are more than ``limit`` (one pass, stopped early)."""
-    seen: set[float] = set()
+    there are more than ``limit`` (one pass, stopped early).
+
+    Each batch is compared with the few values seen so far (O(rows x limit)); only the
+    rows among none of them are sorted, so a column of few values costs no sort of its
+    rows and one of many stops at its first batch."""
+    seen = np.zeros(0)
     for path in shards:
         for values in iter_floats(path, column):
-            seen.update(np.unique(values[np.isfinite(values)]).tolist())
-            if len(seen) > limit:
+            new = values[np.isfinite(values)]
+            for value in seen:
+                new = new[new != value]
+            if new.size:
+                seen = np.union1d(seen, np.unique(new))
+            if seen.size > limit:
                 return None
-    return sorted(seen)
+    return seen.tolist()
 
 
 def style_legend(style: Style, stats: list[TileStats]) -> dict[str, Any]:
