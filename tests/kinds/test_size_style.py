@@ -128,6 +128,7 @@ def test_scatter_size_and_style_are_relplots_per_point_on_penguins(
         plt.close(grid.figure)
 
 
+@pytest.mark.filterwarnings("ignore:\\s*The markers list has fewer values")  # seaborn's; cycled
 @pytest.mark.parametrize(
     "options",
     [
@@ -141,6 +142,8 @@ def test_scatter_size_and_style_are_relplots_per_point_on_penguins(
         {"style": "species", "markers": ["s", "D", "^"]},
         {"style": "species", "markers": {"Adelie": "v", "Gentoo": "o", "Chinstrap": "P"}},
         {"style": "island"},
+        {"style": "year"},
+        {"size": "sex", "style": "year", "markers": ["o", "s"]},
     ],
 )
 def test_scatter_mappings_are_seaborns_for_each_form_of_the_words(
@@ -226,7 +229,7 @@ def test_line_style_dashes_and_markers_are_relplots_on_penguins(
         plt.close(grid.figure)
 
 
-def test_line_dashes_as_a_list_or_dict_and_many_levels(tmp_path):
+def test_line_dashes_as_a_list_or_dict_and_many_levels(tmp_path, caplog):
     """Dashes from a list (cycled) or a dict; 12 style levels get seaborn's 12 patterns."""
     rng = np.random.default_rng(3)
     frame = pd.DataFrame(
@@ -243,17 +246,19 @@ def test_line_dashes_as_a_list_or_dict_and_many_levels(tmp_path):
     )
     ((sidecar, _),) = tiles.values()
     assert [marks.spec_of(d) for d in sidecar["style"]["dashes"]] == sns._base.unique_dashes(12)
-    tiles, _ = _split(
-        str(path),
-        tmp_path / "b",
-        kind="line",
-        col=None,
-        x="x",
-        y="y",
-        options={"style": "s", "dashes": [[2, 2], ""]},
-    )
+    with caplog.at_level("WARNING", logger="tilegrid.split"):
+        tiles, _ = _split(
+            str(path),
+            tmp_path / "b",
+            kind="line",
+            col=None,
+            x="x",
+            y="y",
+            options={"style": "s", "dashes": [[2, 2], ""]},
+        )
     ((sidecar, _),) = tiles.values()
-    assert sidecar["style"]["dashes"][:3] == [[2, 2], "", [2, 2]]
+    assert sidecar["style"]["dashes"][:3] == [[2, 2], "", [2, 2]]  # cycled, and logged:
+    assert "plot.options.dashes: 2 values for 12 levels" in caplog.text
     with pytest.raises(SplitError, match="no value for level 'l01'"):
         _split(
             str(path),

@@ -18,6 +18,7 @@ The mappings are plain JSON (tuples as lists) so that they go into every sidecar
 from __future__ import annotations
 
 import itertools
+import logging
 from typing import Any, Literal, NotRequired, TypedDict
 
 import numpy as np
@@ -153,7 +154,7 @@ def categorical_size(column: str, levels: list[Any], options: dict[str, Any]) ->
     if isinstance(sizes, dict):
         values = [float(by_level(sizes, level, "sizes")) for level in levels]
     elif isinstance(sizes, list) and not _is_range(sizes):
-        values = [float(v) for v in cycled(sizes, len(levels))]
+        values = [float(v) for v in cycled(sizes, len(levels), "sizes")]
     else:
         values = np.linspace(*size_range(options), len(levels))[::-1].tolist()
     return CategoricalSize(column=column, type="categorical", levels=levels, sizes=values)
@@ -203,7 +204,7 @@ def _attributes(arg: Any, levels: list[Any], defaults: list[Any], name: str) -> 
     if isinstance(arg, dict):
         return [by_level(arg, level, name) for level in levels]
     if isinstance(arg, (list, tuple)):
-        return cycled(list(arg), len(levels))
+        return cycled(list(arg), len(levels), name)
     return None
 
 
@@ -224,10 +225,18 @@ def by_level(mapping: dict[Any, Any], level: Any, name: str) -> Any:
     raise MarksError(f"plot.options.{name}: no value for level {str(level)!r}")
 
 
-def cycled(values: list[Any], n: int) -> list[Any]:
-    """``n`` values of a list, cycled when it is shorter (as seaborn, which warns)."""
+def cycled(values: list[Any], n: int, name: str) -> list[Any]:
+    """``n`` values of the list option ``name``, cycled when it is shorter (as seaborn,
+    which warns; so does the split's log)."""
     if not values:
-        raise MarksError("an empty list of sizes, markers or dashes")
+        raise MarksError(f"plot.options.{name}: an empty list")
+    if len(values) < n:
+        logging.getLogger("tilegrid.split").warning(
+            "plot.options.%s: %d values for %d levels, so they repeat (cycled)",
+            name,
+            len(values),
+            n,
+        )
     return [values[i % len(values)] for i in range(n)]
 
 
