@@ -170,8 +170,11 @@ class Workflow:
         return json.loads((self.root / "results" / "shards" / "manifest.json").read_text())
 
     def tile_meta(self) -> dict[str, dict[str, Any]]:
+        """Each tile's TileMeta, from its PNG (a text chunk; no JSON file of its own)."""
+        from tilegrid.core.tilemeta import read_tile_meta
+
         tiles = self.root / "results" / "tiles"
-        return {p.stem: json.loads(p.read_text()) for p in tiles.glob("*.json")}
+        return {p.stem: read_tile_meta(str(p)) for p in tiles.glob("*.png")}
 
     def mosaic_figure(self, config: dict[str, Any]):
         """The mosaic rebuilt in this process (to measure its tick labels), or None."""
