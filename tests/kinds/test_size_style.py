@@ -349,6 +349,8 @@ def test_option_values_are_checked():
         resolve_options("line", {"dashes": 3})
     with pytest.raises(OptionError, match="not an option of kind 'line'"):
         resolve_options("line", {"size": "a"})
+    with pytest.raises(OptionError, match="leaves scatter's style nothing to show"):
+        resolve_options("scatter", {"style": "a", "markers": False})
 
 
 def test_filled_and_line_art_markers_cannot_be_mixed(penguins_parquet, tmp_path):

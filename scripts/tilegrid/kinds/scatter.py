@@ -31,7 +31,7 @@ import numpy as np
 from ..core.colornorms import color_norm
 from ..core.sidecar import Sidecar
 from ..core.stats import TileStats
-from . import _marks
+from . import OptionError, _marks
 from ._common import (
     by_hue,
     check,
@@ -83,6 +83,11 @@ def check_options(options: dict[str, Any]) -> None:
             **_marks.RULES,
         },
     )
+    if options["style"] and options["markers"] is False:
+        raise OptionError(
+            "plot.options.markers: false leaves scatter's style nothing to show (it maps "
+            "the style's levels to markers); leave it out, or leave out style"
+        )
 
 
 scales = log_scales
