@@ -215,3 +215,38 @@ def test_distinct_size_values_stop_at_the_first_value_too_many(tmp_path):
             writer.write_batch(batch)
     assert distinct_values(paths, "s", 6) == [1.0, 2.0, 3.0]
     assert distinct_values(paths, "s", 2) is None
+
+
+def test_a_changed_size_or_style_legend_redraws_the_side_of_a_cached_mosaic(tmp_path):
+    """The PNG mosaic's side (legend) is keyed by the size's and style's entries too: a
+    change of markers alone, which redraws no tile's neighbours, gives the PNG a fresh
+    draw gives, not the cached legend; and every page of a paged grid has them."""
+    from conftest import render_tiles
+    from tilegrid.core.manifest import write_manifest
+    from tilegrid.core.pages import page_manifests
+    from tilegrid.mosaic.figure import write_mosaic
+
+    frame = pd.DataFrame({"x": np.arange(40.0), "y": np.arange(40.0) % 3, "s": ["a", "b"] * 20})
+    frame.to_parquet(tmp_path / "d.parquet")
+    options = {"style": "s"}
+    result = run_split(
+        SplitSpec(data=str(tmp_path / "d.parquet"), kind="scatter", x="x", y="y", options=options),
+        str(tmp_path / "s"),
+    )
+    plot, tile = {"kind": "scatter", "options": options}, {"height": 1.0, "aspect": 1.5, "dpi": 60}
+    (tmp_path / "t").mkdir()
+    _, paths = render_tiles(tmp_path / "s", tmp_path / "t", result.tiles, plot, tile)
+    manifest_path = tmp_path / "s" / "manifest.json"
+    (tmp_path / "cached").mkdir()
+    cached = tmp_path / "cached" / "m.png"
+    write_mosaic(str(manifest_path), list(paths.values()), [str(cached)], {"title": None})
+    manifest = read_manifest(str(manifest_path))
+    manifest["marks"]["style"]["markers"] = ["s", "D"]
+    write_manifest(str(manifest_path), manifest)
+    write_mosaic(str(manifest_path), list(paths.values()), [str(cached)], {"title": None})
+    (tmp_path / "fresh").mkdir()
+    fresh = tmp_path / "fresh" / "m.png"
+    write_mosaic(str(manifest_path), list(paths.values()), [str(fresh)], {"title": None})
+    assert cached.read_bytes() == fresh.read_bytes()
+    (page,) = page_manifests(manifest, None, {"rows": 1})
+    assert page["marks"] == manifest["marks"]
