@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from ..core.ids import canonical_value
 from ..core.marks import (
     BRIEF_TICKS,
     FULL_LIMIT,
@@ -64,9 +65,8 @@ def style_of(plan: SplitPlan, levels: dict[str, pa.Array]) -> Style:
 
 
 def _json_levels(levels: pa.Array) -> list[Any]:
-    from .sidecars import json_value
-
-    return [json_value(v) for v in levels]
+    """Levels as JSON holds them (as the sidecar's categories and hue levels)."""
+    return [canonical_value(v.as_py()) for v in levels]
 
 
 def present(stats: list[TileStats], role: str) -> list[int]:
