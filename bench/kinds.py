@@ -40,8 +40,7 @@ CASES = {
         "kind": "scatter",
         "x": "size",
         "y": "value",
-        "size": "size",
-        "style": "style",
+        "options": {"size": "size", "style": "style"},
     },
 }
 MEMORY_LIMIT_MB = 1024

@@ -170,8 +170,11 @@ class Workflow:
         return json.loads((self.root / "results" / "shards" / "manifest.json").read_text())
 
     def tile_meta(self) -> dict[str, dict[str, Any]]:
+        """Each tile's TileMeta, from its PNG (a text chunk; no JSON file of its own)."""
+        from tilegrid.core.tilemeta import read_tile_meta
+
         tiles = self.root / "results" / "tiles"
-        return {p.stem: json.loads(p.read_text()) for p in tiles.glob("*.json")}
+        return {p.stem: read_tile_meta(str(p)) for p in tiles.glob("*.png")}
 
     def mosaic_figure(self, config: dict[str, Any]):
         """The mosaic rebuilt in this process (to measure its tick labels), or None."""
@@ -867,6 +870,70 @@ def measure_line(wf: Workflow, g, df: pd.DataFrame) -> str:
     )
 
 
+# -- size and style (scatter), style (line)
+
+
+def measure_size_style(wf: Workflow, g, df: pd.DataFrame) -> str:
+    """Each point's marker area and marker path, tile by tile, against relplot's."""
+    marks = kind("_marks")
+    axes = axes_by_facet(g)
+    body = []
+    for label, table, sidecar in wf.tiles():
+        coll = axes[label].collections[0]
+        areas = marks.point_areas(table, sidecar)
+        paths = marks.marker_paths(sidecar)
+        ours = [paths[c] for c in marks.style_codes(table, sidecar).tolist()]
+        same = sum(np.allclose(a.vertices, b.vertices) for a, b in zip(ours, coll.get_paths()))
+        diff = np.abs(areas - coll.get_sizes()).max()
+        body.append([label, table.num_rows, len(coll.get_sizes()), diff, f"{same}/{len(ours)}"])
+    tg_legend = [str(v) for v in legend_labels(wf.manifest())]
+    sns_legend = [t.get_text() for t in g.legend.texts]
+    return (
+        "Per point, tilegrid's marker area (points², from the sidecar's size mapping) and "
+        "marker (style mapping) against the PathCollection relplot draws:\n\n"
+        + md_table(["facet", "n tg", "n sns", "max area diff", "same marker"], body)
+        + f"\n\nLegend entries, tilegrid: {', '.join(tg_legend)}\n\n"
+        f"Legend entries, seaborn: {', '.join(sns_legend)}\n"
+    )
+
+
+def legend_labels(manifest: dict[str, Any]) -> list[Any]:
+    """The mosaic legend's entries (subtitles included), as tilegrid.mosaic.legend lists them."""
+    from tilegrid.mosaic.legend import entries
+
+    return [label for label, _ in entries(manifest)[1]]
+
+
+def measure_line_style(wf: Workflow, g, df: pd.DataFrame) -> str:
+    """Each line's dash pattern, marker and estimates against relplot's lines."""
+    ln_kind = kind("line")
+    opts = options("line", {"style": "sex", "markers": True})
+    axes = axes_by_facet(g)
+    body = []
+    for label, table, sidecar in wf.tiles():
+        fig = plt.figure()
+        ax = fig.add_axes((0, 0, 1, 1))
+        ln_kind.draw(ax, table, sidecar, opts)
+        theirs = [line for line in axes[label].lines if len(line.get_xdata())]
+        for ours, line in zip(ax.lines, theirs):
+            diff = np.abs(np.asarray(ours.get_ydata()) - np.asarray(line.get_ydata())).max()
+            body.append(
+                [label, str(ours._dash_pattern[1]), str(line._dash_pattern[1]),
+                 ours.get_marker(), line.get_marker(), diff]
+            )  # fmt: skip
+        plt.close(fig)
+    return (
+        "Per line (one per species and sex, in seaborn's order): the dash pattern as drawn "
+        "(scaled by the line width), the marker, and the largest difference of the "
+        "estimates:\n\n"
+        + md_table(
+            ["facet", "dashes tg", "dashes sns", "marker tg", "marker sns", "max diff"], body
+        )
+        + f"\n\nLegend entries, tilegrid: {', '.join(str(v) for v in legend_labels(wf.manifest()))}"
+        f"\n\nLegend entries, seaborn: {', '.join(t.get_text() for t in g.legend.texts)}\n"
+    )
+
+
 # -- density (2-D histogram)
 
 
@@ -1034,6 +1101,20 @@ def sns_line(df):
     return sns.relplot(df, x="hour", y="dep_delay", col="origin", kind="line", seed=SEED, **FACET)
 
 
+def sns_size_style(df):
+    return sns.relplot(
+        df, x="bill_length_mm", y="bill_depth_mm", hue="species", size="body_mass_g",
+        style="sex", col="island", palette="deep", **FACET,
+    )  # fmt: skip
+
+
+def sns_line_style(df):
+    return sns.relplot(
+        df, x="year", y="body_mass_g", hue="species", style="sex", markers=True,
+        col="island", kind="line", palette="deep", seed=SEED, **FACET,
+    )  # fmt: skip
+
+
 def sns_density(df):
     return sns.displot(df, x="distance", y="air_time", col="origin", kind="hist", **FACET)
 
@@ -1186,6 +1267,45 @@ CASES = [
         },
         lambda df: sns_scatter(df, "bill_length_mm", "bill_depth_mm", "species"),
         measure_scatter,
+    ),
+    Case(
+        "scatter-size-style",
+        "Penguins: bill depth vs length per island, colour by species, marker area by body "
+        "mass, marker by sex (seaborn's deep palette on both sides).",
+        lambda: rows(
+            penguins(),
+            ["island", "species", "sex", "bill_length_mm", "bill_depth_mm", "body_mass_g"],
+        ),
+        {
+            "facet": {"row": None, "col": "island"},
+            "plot": {
+                "kind": "scatter",
+                "x": "bill_length_mm",
+                "y": "bill_depth_mm",
+                "hue": "species",
+                "options": {"size": "body_mass_g", "style": "sex"},
+            },
+        },
+        sns_size_style,
+        measure_size_style,
+    ),
+    Case(
+        "line-style",
+        "Penguins: mean body mass by year per island, a line per species (colour) and sex "
+        "(dashes and markers).",
+        lambda: rows(penguins(), ["island", "species", "sex", "year", "body_mass_g"]),
+        {
+            "facet": {"row": None, "col": "island"},
+            "plot": {
+                "kind": "line",
+                "x": "year",
+                "y": "body_mass_g",
+                "hue": "species",
+                "options": {"style": "sex", "markers": True},
+            },
+        },
+        sns_line_style,
+        measure_line_style,
     ),
     Case(
         "line",

@@ -48,7 +48,7 @@ def test_every_kind_declares_its_options_and_roles(name):
     module = MODULES[name]
     assert module.OPTIONS is None or isinstance(module.OPTIONS, dict)
     assert isinstance(module.ROLES, dict)
-    assert set(module.ROLES) <= {"x", "y", "value"}
+    assert set(module.ROLES) <= {"x", "y", "value", "style"}
     assert set(module.ROLES.values()) <= {"categorical", "numeric"}
 
 

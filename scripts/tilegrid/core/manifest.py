@@ -74,6 +74,30 @@ class ColorbarLegend(TypedDict):
 Legend = CategoricalLegend | ColorbarLegend
 
 
+class SizeEntries(TypedDict):
+    """A size's legend entries: the values shown and their marker areas (points²)."""
+
+    title: str
+    labels: list[Any]
+    sizes: list[float]
+
+
+class StyleEntries(TypedDict):
+    """A style's legend entries: its levels present, their markers and dash patterns."""
+
+    title: str
+    labels: list[Any]
+    markers: NotRequired[list[Any]]
+    dashes: NotRequired[list[Any]]
+
+
+class MarksLegend(TypedDict, total=False):
+    """What the legend shows after the hue: the size's entries, then the style's."""
+
+    size: SizeEntries
+    style: StyleEntries
+
+
 class Manifest(TypedDict):
     """``manifest.json``: the tiles in grid order, the grid's shape, what the mosaic draws once."""
 
@@ -84,6 +108,7 @@ class Manifest(TypedDict):
     dropped: dict[str, int]
     tiles: list[ManifestTile]
     legend: NotRequired[Legend]
+    marks: NotRequired[MarksLegend]
     input_rows: int
 
 

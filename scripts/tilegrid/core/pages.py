@@ -101,8 +101,9 @@ def page_manifests(
                 for i, r, c in one.tiles
             ],
         }
-        if "legend" in manifest:
-            out["legend"] = manifest["legend"]
+        for key in ("legend", "marks"):  # the grid's one legend, on every page
+            if key in manifest:
+                out[key] = manifest[key]
         pages.append(out)
     return pages
 

@@ -12,6 +12,7 @@ import os
 from typing import Any, Literal, NotRequired, TypedDict
 
 from .jsonfiles import read_json, write_json
+from .marks import Size, Style
 
 
 class FacetValue(TypedDict):
@@ -120,6 +121,10 @@ class Sidecar(TypedDict):
     y: Axis
     c: NotRequired[ColorScale]
     hue: NotRequired[Hue]
+    #: the grid's size mapping (scatter's ``options.size``: :mod:`tilegrid.core.marks`)
+    size: NotRequired[Size]
+    #: the grid's style mapping (``options.style``: markers, dash patterns)
+    style: NotRequired[Style]
     #: the rows of the whole grid, for kinds whose heights are shares of the whole
     #: figure (kde and hist with common_norm, as seaborn's displot)
     norm_rows: NotRequired[int]

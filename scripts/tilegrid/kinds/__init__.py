@@ -7,7 +7,7 @@ A kind is a module of this package (one whose name does not start with "_").
 adds the defaults of the optional ones (``REQUIRED``, ``COLOR``,
 ``HUE_BY_VALUE``, ``scales``, ``binned_extents``, ``figure_norm``, ``BINNED_Y``,
 ``PIXEL_GRID``, ``shared_bins``, ``DROP_EMPTY_CATEGORIES``, ``binned_pass``,
-``COUNTS_ROWS``).
+``COUNTS_ROWS``, ``COLUMN_OPTIONS``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import pkgutil
 from typing import Any
 
 from ..core.levels import is_numeric_type
+from ..core.marks import size_is_numeric
 from ..core.palettes import hue_is_numeric
 from ._protocol import Kind, PlotKind
 
@@ -63,14 +64,17 @@ def resolve_options(kind: str, options: dict[str, Any] | None) -> dict[str, Any]
     return resolved
 
 
+#: roles whose column is an option of the kind that names it (``COLUMN_OPTIONS``)
+OPTION_ROLES = ("value", "size", "style")
+
+
 def role_columns(spec: Any) -> dict[str, str]:
-    """The configured column of each role (x, y, hue, and ``options.value``)."""
-    cols = {
-        "x": spec.x,
-        "y": spec.y,
-        "hue": getattr(spec, "hue", None),
-        "value": (spec.options or {}).get("value") if spec.kind != "custom" else None,
-    }
+    """The configured column of each role (x, y, hue, and the options the kind names
+    columns with: ``value``, ``size``, ``style``)."""
+    cols = {"x": spec.x, "y": spec.y, "hue": getattr(spec, "hue", None)}
+    if spec.kind != "custom":
+        named = get_kind(spec.kind).column_options
+        cols.update({role: (spec.options or {}).get(role) for role in named})
     return {role: col for role, col in cols.items() if col}
 
 
@@ -80,13 +84,18 @@ def role_types(spec: Any, schema: Any) -> dict[str, str]:
     A kind declares ``ROLES``; "auto" (kind custom) follows the column's type.
     Hue is numeric for a number column as seaborn decides (see
     :func:`tilegrid.core.palettes.hue_is_numeric`): the split then keeps its values
-    and range instead of collecting its distinct values as levels.
+    and range instead of collecting its distinct values as levels; so is size
+    (:func:`tilegrid.core.marks.size_is_numeric`). Style is categorical (the kinds
+    declare it).
     """
 
     declared = get_kind(spec.kind).roles
     types = {}
     for role, column in role_columns(spec).items():
         kind_type = declared.get(role, "auto")
+        if role == "size":  # seaborn's infer_map_type
+            numeric = size_is_numeric(schema.field(column).type, spec.options or {})
+            kind_type = "numeric" if numeric else "categorical"
         if role == "hue":
             numeric = hue_is_numeric(
                 schema.field(column).type,

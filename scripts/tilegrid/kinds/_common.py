@@ -151,9 +151,10 @@ def categorical_groups(table, sidecar: Sidecar):
     return split_by(combined, y, n_x * n_h), n_x, n_h, hue_colors
 
 
-def by_hue(table, sidecar: Sidecar, *columns: str):
-    """``[(color, arrays...)]`` per hue level present (one entry, ``color=None``, without hue)."""
-    arrays = [numeric_of(table, c) for c in columns]
+def by_hue(table, sidecar: Sidecar, *columns: str, codes: np.ndarray | None = None):
+    """``[(color, arrays...)]`` per hue level present (one entry, ``color=None``, without hue);
+    with ``codes`` (one per row, e.g. a style level), those rows' codes last."""
+    arrays = [numeric_of(table, c) for c in columns] + ([] if codes is None else [codes])
     hue_codes, colors = hue_of(table, sidecar)
     if hue_codes is None:
         return [(None, *arrays)]

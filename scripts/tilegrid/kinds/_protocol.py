@@ -32,7 +32,7 @@ class Kind(Protocol):
 
     - ``OPTIONS``: the options it accepts and their defaults (seaborn's names), or
       None when every option goes to the user's function (kind custom);
-    - ``ROLES``: "categorical" or "numeric" for each role it reads (x, y, value);
+    - ``ROLES``: "categorical" or "numeric" for each role it reads (x, y, value, style);
       a role it leaves out follows its column's type;
     - ``check_options(options)``: raise :class:`~tilegrid.kinds.OptionError` for a
       value out of range (``options`` has every default filled in);
@@ -82,6 +82,7 @@ OPTIONAL_HOOKS = {
     "drop_empty_categories": "DROP_EMPTY_CATEGORIES",
     "binned_pass": "binned_pass",
     "counts_rows": "COUNTS_ROWS",
+    "column_options": "COLUMN_OPTIONS",
 }
 
 
@@ -123,6 +124,9 @@ class PlotKind:
     - ``counts_rows`` (``COUNTS_ROWS``): the split counts the rows of each tile and
       category as the moments of a role of no column, ``"rows"`` (kind count, which
       has no numeric role); False by default.
+    - ``column_options`` (``COLUMN_OPTIONS``): the options that name a column of a
+      role of their name (heatmap's ``value``; scatter's ``size`` and ``style``, where
+      strip's ``size`` is a number); ``("value",)`` by default.
     """
 
     name: str
@@ -143,6 +147,7 @@ class PlotKind:
     drop_empty_categories: bool = False
     binned_pass: Callable[[Options], bool] = always
     counts_rows: bool = False
+    column_options: tuple[str, ...] = ("value",)
 
     @classmethod
     def of(cls, name: str, module: Kind) -> PlotKind:

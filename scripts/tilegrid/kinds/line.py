@@ -21,11 +21,13 @@ import numpy as np
 
 from ..core.sidecar import Sidecar
 from ..core.stats import Moments, TileStats
-from . import _estimate
+from . import _estimate, _marks
 from ._common import by_hue, check, data_ranges, in_range, log_scales, positive, split_by
 
-ROLES = {"x": "numeric", "y": "numeric"}
+ROLES = {"x": "numeric", "y": "numeric", "style": "categorical"}
 REQUIRED = ("x", "y")
+#: options that name a column (seaborn's size and style)
+COLUMN_OPTIONS = ("style",)
 #: the shared y limit is the drawn bands' data interval (not a count from 0) ...
 BINNED_Y = "data"
 #: ... aggregated per pixel column of the tile: the split needs the tile's size
@@ -40,6 +42,7 @@ OPTIONS: dict[str, Any] = {
     "alpha": 0.2,
     "max_vertices": 2000,
     "log_scale": False,
+    **_marks.LINE_OPTIONS,
 }
 
 
@@ -52,6 +55,7 @@ def check_options(options: dict[str, Any]) -> None:
             "linewidth": (positive, "a positive number"),
             "alpha": (in_range(0, 1), "a number in [0, 1]"),
             "max_vertices": (lambda v: isinstance(v, int) and v >= 2, "an integer >= 2"),
+            **_marks.RULES,
         },
     )
 
@@ -137,7 +141,15 @@ def unique_inverse(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def bands(table, sidecar: Sidecar, options: dict[str, Any], columns: int):
-    """Per hue level: ``(color, x, estimate, band low, band high, n)`` as drawn.
+    """Per hue level (and style level, :func:`styled_bands`):
+    ``(color, x, estimate, band low, band high, n)`` as drawn."""
+    return [band for _, band in styled_bands(table, sidecar, options, columns)]
+
+
+def styled_bands(table, sidecar: Sidecar, options: dict[str, Any], columns: int):
+    """``(style level, (color, x, estimate, band low, band high, n))`` per line drawn: one
+    per hue level and style level present (seaborn's lineplot groups by both; the level
+    is None without a style).
 
     Grouped per distinct x value, or per pixel column (of ``columns`` over the
     x limits) above ``max_vertices`` distinct values.  The band is the estimate
@@ -147,7 +159,7 @@ def bands(table, sidecar: Sidecar, options: dict[str, Any], columns: int):
     log_x, log_y = (spec.get("scale") == "log" for spec in (xs_spec, ys_spec))
     lo_x, hi_x = np.log10(xs_spec["lim"]) if log_x else xs_spec["lim"]
     out = []
-    for color, x, y in by_hue(table, sidecar, xs_spec["column"], ys_spec["column"]):
+    for color, level, x, y in line_groups(table, sidecar):
         x, y = on_log_axes(x, y, log_x, log_y)
         keys = x
         if np.unique(x).size > options["max_vertices"]:  # aggregate per pixel column
@@ -156,7 +168,22 @@ def bands(table, sidecar: Sidecar, options: dict[str, Any], columns: int):
         lo, hi = np.where(n > 1, lo, est), np.where(n > 1, hi, est)
         if log_y:
             est, lo, hi = 10.0**est, 10.0**lo, 10.0**hi
-        out.append((color, 10.0**px if log_x else px, est, lo, hi, n))
+        out.append((level, (color, 10.0**px if log_x else px, est, lo, hi, n)))
+    return out
+
+
+def line_groups(table, sidecar: Sidecar):
+    """``(color, style level, x, y)`` of each line: per hue level present, then per
+    style level present within it (seaborn's order of ``iter_data``)."""
+    x_column, y_column = sidecar["x"]["column"], sidecar["y"]["column"]
+    codes = _marks.style_codes(table, sidecar)
+    if codes is None:
+        return [(color, None, x, y) for color, x, y in by_hue(table, sidecar, x_column, y_column)]
+    out = []
+    columns = (x_column, y_column)
+    for color, x, y, c in by_hue(table, sidecar, *columns, codes=codes):
+        for level in np.unique(c).tolist():
+            out.append((color, level, x[c == level], y[c == level]))
     return out
 
 
@@ -201,8 +228,23 @@ def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:
     for axis in ("x", "y"):
         if sidecar[axis].get("scale") == "log":
             getattr(ax, f"set_{axis}scale")("log")
-    for color, px, est, lo, hi, n in bands(table, sidecar, options, pixel_columns(sidecar, ax)):
+    for level, band in styled_bands(table, sidecar, options, pixel_columns(sidecar, ax)):
+        color, px, est, lo, hi, n = band
         color = color or options["color"]
         if (n > 1).any() and options["errorbar"] is not None:
             ax.fill_between(px, lo, hi, color=color, alpha=options["alpha"], linewidth=0)
-        ax.plot(px, est, color=color, lw=options["linewidth"])
+        ax.plot(px, est, color=color, lw=options["linewidth"], **line_style(sidecar, level))
+
+
+def line_style(sidecar: Sidecar, level: int | None) -> dict[str, Any]:
+    """A line's dashes and markers for its style level (seaborn's lineplot: markers with
+    a white edge 0.75 wide; a solid line for ``""``)."""
+    if level is None:
+        return {}
+    out: dict[str, Any] = {}
+    dashes, marker = _marks.level_dashes(sidecar, level), _marks.level_marker(sidecar, level)
+    if dashes:
+        out["dashes"] = dashes
+    if marker is not None:
+        out.update(marker=marker, markeredgewidth=0.75, markeredgecolor="w")
+    return out

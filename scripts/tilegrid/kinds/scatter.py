@@ -15,6 +15,11 @@ to opaque.  A numeric hue colours each point by its own value (the grid's
 colormap over the grid-wide range, see :mod:`tilegrid.core.palettes`); in the raster,
 a pixel gets the colour of the mean value of its points, its opacity as with a
 categorical hue.
+
+seaborn's ``size`` and ``style`` (options of that name, :mod:`tilegrid.kinds._marks`)
+set each marker's area and shape from the grid's mappings in the sidecar, drawn as
+seaborn's scatterplot draws them: one collection in row order.  The raster has no
+markers, so it shows neither (the split's log names those tiles).
 """
 
 from __future__ import annotations
@@ -26,9 +31,21 @@ import numpy as np
 from ..core.colornorms import color_norm
 from ..core.sidecar import Sidecar
 from ..core.stats import TileStats
-from ._common import by_hue, check, data_ranges, hue_values, in_range, log_scales, positive
+from . import OptionError, _marks
+from ._common import (
+    by_hue,
+    check,
+    data_ranges,
+    hue_of,
+    hue_values,
+    in_range,
+    log_scales,
+    numeric_of,
+    positive,
+)
 
-ROLES = {"x": "numeric", "y": "numeric"}
+#: size follows its column as seaborn's does (:func:`tilegrid.core.marks.size_is_numeric`)
+ROLES = {"x": "numeric", "y": "numeric", "style": "categorical"}
 #: the density raster shades counts on a colour scale the tiles share ...
 COLOR = True
 #: ... counted per pixel of the tile: the split needs the tile's size
@@ -36,6 +53,8 @@ PIXEL_GRID = True
 #: a numeric hue colors each point by its value (a continuous colorbar), not by group
 HUE_BY_VALUE = True
 REQUIRED = ("x", "y")
+#: options that name a column (seaborn's size and style)
+COLUMN_OPTIONS = ("size", "style")
 NORMS = ("linear", "log", "eq_hist")
 OPTIONS: dict[str, Any] = {
     "s": 12.0,
@@ -47,6 +66,7 @@ OPTIONS: dict[str, Any] = {
     "norm": "eq_hist",
     "min_alpha": 40,
     "log_scale": False,
+    **_marks.SCATTER_OPTIONS,
 }
 
 
@@ -60,8 +80,14 @@ def check_options(options: dict[str, Any]) -> None:
             "max_points": (lambda v: isinstance(v, int) and v >= 0, "an integer >= 0"),
             "norm": (lambda v: v in NORMS, "one of " + ", ".join(NORMS)),
             "min_alpha": (in_range(0, 255), "a number in [0, 255]"),
+            **_marks.RULES,
         },
     )
+    if options["style"] and options["markers"] is False:
+        raise OptionError(
+            "plot.options.markers: false leaves scatter's style nothing to show (it maps "
+            "the style's levels to markers); leave it out, or leave out style"
+        )
 
 
 scales = log_scales
@@ -120,8 +146,6 @@ def raster_counts(table, sidecar: Sidecar, options: dict[str, Any], shape=None):
     """
     xs, ys = sidecar["x"], sidecar["y"]
     if hue_values(table, sidecar) is not None:
-        from ._common import numeric_of
-
         x, y = numeric_of(table, xs["column"]), numeric_of(table, ys["column"])
         if not is_raster(x.size, options):
             return None
@@ -194,7 +218,6 @@ def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> dict | None:
     show = _Raster(xs, ys, total.shape)
     if values is not None:  # numeric hue: each pixel the colour of its mean value
         from ..core.palettes import value_colors
-        from ._common import numeric_of
 
         x, y = numeric_of(table, xs["column"]), numeric_of(table, ys["column"])
         mean = show.counts(x, y, values) / np.maximum(total, 1)
@@ -223,18 +246,67 @@ def _alpha(level: np.ndarray, total: np.ndarray, options: dict[str, Any]) -> np.
 
 
 def _markers(ax, table, sidecar: Sidecar, values, options: dict[str, Any]) -> None:
-    """True markers, coloured by hue level or by a numeric hue's value."""
+    """True markers, coloured by hue level or by a numeric hue's value; with a size or
+    a style, sized and shaped per point (:func:`_semantic_markers`)."""
+    if sidecar.get("size") or sidecar.get("style"):
+        _semantic_markers(ax, table, sidecar, values, options)
+        return
     xs, ys = sidecar["x"], sidecar["y"]
     style = {"s": options["s"], "alpha": options["alpha"], "marker": options["marker"]}
     if values is not None:
         from ..core.palettes import value_colors
-        from ._common import numeric_of
 
         x, y = numeric_of(table, xs["column"]), numeric_of(table, ys["column"])
         ax.scatter(x, y, color=value_colors(values, sidecar["hue"]), linewidths=0, **style)
         return
     for color, x, y in by_hue(table, sidecar, xs["column"], ys["column"]):
         ax.scatter(x, y, color=color or options["color"], linewidths=0, **style)
+
+
+def point_colors(table, sidecar: Sidecar, values, options: dict[str, Any]):
+    """Each row's colour: its hue level's, its numeric hue value's, or ``color``."""
+    if values is not None:
+        from ..core.palettes import value_colors
+
+        return value_colors(values, sidecar["hue"])
+    codes, colors = hue_of(table, sidecar)
+    if codes is None:
+        return options["color"]
+    from matplotlib.colors import to_rgba_array
+
+    return to_rgba_array(colors)[np.maximum(codes, 0)]  # no level: not drawn (the caller)
+
+
+def _semantic_markers(ax, table, sidecar: Sidecar, values, options: dict[str, Any]) -> None:
+    """seaborn's scatterplot with size and style: one collection in row order, each
+    point's area from the size mapping and its marker from the style mapping.
+
+    A row without a size, style or hue level (only a ``preprocess`` function can make
+    one: the split drops them) is not drawn, as seaborn drops it."""
+    x, y = numeric_of(table, sidecar["x"]["column"]), numeric_of(table, sidecar["y"]["column"])
+    sizes = _marks.point_areas(table, sidecar)
+    codes = _marks.style_codes(table, sidecar)
+    keep = np.ones(x.size, bool)
+    if sizes is not None:
+        keep &= np.isfinite(sizes)
+    if codes is not None:
+        keep &= codes >= 0
+    hue_codes, _ = hue_of(table, sidecar)
+    if hue_codes is not None and values is None:
+        keep &= hue_codes >= 0
+    colors = point_colors(table, sidecar, values, options)
+    points = ax.scatter(
+        x[keep],
+        y[keep],
+        s=options["s"] if sizes is None else sizes[keep],
+        color=colors if isinstance(colors, str) else colors[keep],
+        alpha=options["alpha"],
+        marker=_marks.level_marker(sidecar, 0) or options["marker"],
+        linewidths=0,
+    )
+    if codes is not None and sidecar["style"].get("markers"):
+        paths = _marks.marker_paths(sidecar)
+        points.set_paths([paths[c] for c in codes[keep].tolist()])
 
 
 class _Raster:

@@ -149,11 +149,13 @@ def compute_layout(
     dpi: float,
     header: int = 0,
     side: int = 0,
+    min_height: int = 0,
 ) -> Layout:
     """Place tiles on an integer pixel grid so neighbouring decorations never overlap.
 
     ``positions``: each tile's (row, col); ``extents``: how far its decorations reach;
-    ``header``: the suptitle's height; ``side``: the width of what is right of the grid.
+    ``header``: the suptitle's height; ``side``: the width of what is right of the grid;
+    ``min_height``: the least height (a legend taller than the grid: room below it).
     Gutters are the largest extents of their column or row, rounded up to a step.
     """
     nrows, ncols = grid
@@ -174,7 +176,7 @@ def compute_layout(
     for r in range(1, nrows):
         tops.append(tops[-1] + h + bottom[r - 1] + pad + top[r])
     width = xs[-1] + w + right[-1] + outer + side
-    height = tops[-1] + h + bottom[-1] + outer
+    height = max(tops[-1] + h + bottom[-1] + outer, min_height)
     origins = {tile: (xs[col], height - tops[row] - h) for tile, (row, col) in positions.items()}
     return Layout(
         width,
@@ -218,13 +220,23 @@ def lay_out(
     pad = pad_px(dpi)
     side = measure_side(cells, manifest, grid, tile_px, pad, dpi)
     positions = {c.tile: (c.row, c.col) for c in cells}
+    tall = side.legend_height + 2 * outer_px(dpi) if side.legend_height else 0
     header, drawn = 0, ""
     if title:
-        flat = compute_layout(positions, extents, grid, tile_px, dpi, side=side.width(pad))
+        flat = compute_layout(
+            positions, extents, grid, tile_px, dpi, side=side.width(pad), min_height=tall
+        )
         drawn = wrap(title, flat.grid_right - flat.outer, suptitle_font(), dpi)
         header = header_px(header_height(drawn, dpi), dpi)
     layout = compute_layout(
-        positions, extents, grid, tile_px, dpi, header=header, side=side.width(pad)
+        positions,
+        extents,
+        grid,
+        tile_px,
+        dpi,
+        header=header,
+        side=side.width(pad),
+        min_height=tall,
     )
     layout.title = drawn
     return layout, side

@@ -101,6 +101,7 @@ class Plan:
         return json_digest(
             {
                 "legend": self.manifest.get("legend"),
+                "marks": self.manifest.get("marks"),
                 "kind": self.manifest.get("kind"),
                 "colorbar": shared,
                 "grid": self.grid,

@@ -19,20 +19,21 @@ from ..core.manifest import Manifest
 from . import ticklabels
 from .cells import Cell
 from .decorations import colorbar_ticks
+from .legend import figure_legend
 from .text import TITLE_SIZE, text_renderer_at
 
-#: how each kind's hue levels look in the legend (default: filled patches)
-LEGEND_STYLE = {"line": "line", "kde": "line", "ecdf": "line", "point": "line", "scatter": "marker"}
 #: the width of a side colorbar's bar, inches
 BAR_IN = 0.15
 
 
 @dataclass(frozen=True)
 class SideSize:
-    """The widths of what is right of the grid: each colorbar with its labels, the legend."""
+    """The widths of what is right of the grid: each colorbar with its labels, the legend;
+    and the legend's height (the mosaic is at least that tall, so it is never cut)."""
 
     bars: tuple[int, ...] = ()
     legend: int | None = None
+    legend_height: int = 0
 
     def width(self, pad: int) -> int:
         """The side's whole width: each part after a pad."""
@@ -145,36 +146,6 @@ def hue_colorbar(fig, manifest: Manifest, length: int) -> SideColorbar | None:
     return side_colorbar(fig, hue_mappable(legend), legend["title"], ticks)
 
 
-def legend_handles(kind: str, colors: list[str]) -> list[Any]:
-    """Legend entries in the style the kind draws: filled patches, lines or markers."""
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
-    style = LEGEND_STYLE.get(kind, "patch")
-    if style == "line":
-        return [Line2D([], [], color=c, lw=1.5) for c in colors]
-    if style == "marker":
-        return [Line2D([], [], color=c, marker="o", linestyle="", markersize=6) for c in colors]
-    return [Patch(facecolor=c, edgecolor="#3a3a3a", linewidth=0.8) for c in colors]
-
-
-def figure_legend(fig, manifest: Manifest):
-    """One legend for the whole grid, listing the hue levels present (seaborn's add_legend)."""
-    legend = manifest.get("legend")
-    if not legend or legend.get("type") == "colorbar" or not legend["labels"]:
-        return None
-    drawn = fig.legend(
-        legend_handles(manifest.get("kind", ""), legend["colors"]),
-        [str(label) for label in legend["labels"]],
-        title=legend["title"],
-        loc="center left",
-        frameon=False,
-    )
-    for text in [*drawn.get_texts(), drawn.get_title()]:
-        text.set_parse_math(False)  # hue values as written
-    return drawn
-
-
 def _place(ax, fig, x: float, y: float, width: float, height: float) -> None:
     """Put ``ax`` at a rectangle of ``fig``'s pixels."""
     fw, fh = fig.bbox.width, fig.bbox.height
@@ -201,10 +172,10 @@ def measure_side(
         tight = bar.ax.get_tightbbox(renderer)
         widths.append(math.ceil(tight.x1 - bar.ax.bbox.x0) + 4)
     legend = figure_legend(fig, manifest)
-    legend_width = None
-    if legend is not None:
-        legend_width = math.ceil(legend.get_window_extent(renderer).width)
-    return SideSize(tuple(widths), legend_width)
+    if legend is None:
+        return SideSize(tuple(widths))
+    extent = legend.get_window_extent(renderer)
+    return SideSize(tuple(widths), math.ceil(extent.width), math.ceil(extent.height))
 
 
 def draw_side(
@@ -220,7 +191,8 @@ def draw_side(
 ) -> None:
     """The colorbars and the legend on ``fig``, from ``x`` on (in ``fig``'s pixels, where
     the grid ends): each colorbar a pad after the last part, from the lowest tile's
-    bottom to the highest tile's top (``span``), the legend centred on that height."""
+    bottom to the highest tile's top (``span``), the legend centred on that height, or
+    as near it as keeps a legend taller than the grid inside the figure."""
     bottom, top = span
     for bar, width in zip(side_colorbars(fig, cells, manifest, grid, tile_px, pad), size.bars):
         x += pad
@@ -229,5 +201,15 @@ def draw_side(
     legend = figure_legend(fig, manifest)
     if legend is not None:
         fw, fh = fig.bbox.width, fig.bbox.height
-        anchor = ((x + pad) / fw, (bottom + top) / 2 / fh)
+        centre = legend_centre((bottom + top) / 2, size.legend_height, fh)
+        anchor = ((x + pad) / fw, centre / fh)
         legend.set_bbox_to_anchor(anchor, transform=fig.transFigure)
+
+
+def legend_centre(centre: float, height: float, figure_height: float) -> float:
+    """The legend's vertical centre: ``centre``, moved so that a legend ``height`` px tall
+    stays within the figure (with a margin of 2 px) when it can."""
+    half = height / 2 + 2
+    if height + 4 >= figure_height:
+        return figure_height / 2
+    return min(max(centre, half), figure_height - half)

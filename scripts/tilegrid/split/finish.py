@@ -11,6 +11,7 @@ from ..core.sidecar import sidecar_path, write_sidecar
 from ..table import describe
 from .drops import warn_inexact
 from .grid import Grid
+from .marks import marks_legend, note_rasters
 from .sidecars import make_manifest, make_sidecars, manifest_tiles, refine_binned, share_bins
 from .spec import SplitError, SplitPlan
 from .writer import Partitioner
@@ -43,7 +44,11 @@ def finish_split(
     if part.input_rows == 0:
         raise SplitError(f"{describe(plan.spec.data)}: the table has no rows")
     check_conservation(part.input_rows, tiles, part.dropped)
-    manifest = make_manifest(plan, grid, tiles, sidecars, stats, part.dropped, part.input_rows)
+    marks = marks_legend(plan, sidecars[0], stats, out_dir, grid.ids) if sidecars else None
+    note_rasters(plan, grid.ids, stats)
+    manifest = make_manifest(
+        plan, grid, tiles, sidecars, stats, part.dropped, part.input_rows, marks
+    )
     write_manifest(manifest_path(out_dir), manifest)
     return SplitResult(tiles, part.dropped, part.input_rows)
 

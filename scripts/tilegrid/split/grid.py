@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from ..core.ids import tile_id
 from ..core.levels import LevelCollector, LevelError, cast_order, value_type
+from ..kinds import get_kind
 from .spec import SplitError, SplitSpec
 
 
@@ -42,6 +43,11 @@ def explicit_orders(spec: SplitSpec) -> dict[str, list[Any] | None]:
         explicit[spec.hue] = spec.hue_order
     if spec.x and spec.options.get("order") is not None:
         explicit.setdefault(spec.x, spec.options["order"])
+    named = get_kind(spec.kind).column_options if spec.kind != "custom" else ()
+    for role in [r for r in ("size", "style") if r in named]:  # size_order, style_order
+        column, order = spec.options.get(role), spec.options.get(f"{role}_order")
+        if column and order is not None:
+            explicit.setdefault(column, order)
     return explicit
 
 

@@ -39,6 +39,7 @@ from ..core.sidecar import (
 )
 from ..core.stats import TileStats
 from .grid import Grid
+from .marks import size_of, style_of
 from .sharing import axis_limits, color_limits, count_limits, share_groups, shared, stable, union
 from .spec import DEFAULT_TILE_PX, SplitError, SplitPlan
 
@@ -53,6 +54,8 @@ def make_sidecars(
     y = _axes(plan, grid, levels, stats, extents, "y", spec.sharey)
     colors = _color_scales(plan, grid, extents) if plan.kind.color else None
     hue = hue_mapping(plan, levels.get(spec.hue), stats) if spec.hue else None
+    size = size_of(plan, levels, stats) if "size" in plan.columns else None
+    style = style_of(plan, levels) if "style" in plan.columns else None
     norm_rows = sum(s.rows for s in stats) if plan.kind.figure_norm(spec.options) else None
     sidecars = []
     for t, (tid, key, s) in enumerate(zip(grid.ids, grid.keys, stats)):
@@ -63,6 +66,10 @@ def make_sidecars(
             sidecar["c"] = colors[t]
         if hue is not None:
             sidecar["hue"] = hue
+        if size is not None:
+            sidecar["size"] = size
+        if style is not None:
+            sidecar["style"] = style
         if norm_rows is not None:
             sidecar["norm_rows"] = norm_rows
         if plan.kind.pixel_grid:
@@ -282,14 +289,20 @@ def make_manifest(
     stats: list[TileStats],
     dropped: dict[str, int],
     input_rows: int,
+    marks: dict[str, Any] | None = None,
 ) -> Manifest:
-    """Tiles in grid order, the grid's shape and what the mosaic draws once (legend)."""
+    """Tiles in grid order, the grid's shape and what the mosaic draws once (legend; and
+    ``marks``, the size's and style's entries of :func:`tilegrid.split.marks.marks_legend`)."""
     spec = plan.spec
     row = FacetLevels(var=spec.row, levels=_levels_json(grid.row_levels)) if spec.row else None
     col = None
     if grid.col_levels is not None:
         col = FacetLevels(var=grid.col_var, levels=_levels_json(grid.col_levels))
     legend = {"legend": hue_legend(plan, sidecars[0]["hue"], stats)} if spec.hue else {}
+    if marks:
+        legend["marks"] = marks
+    if spec.options.get("legend", True) is False:  # seaborn's legend=False: none
+        legend = {}
     return Manifest(
         row=row,
         col=col,

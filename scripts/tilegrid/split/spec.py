@@ -20,7 +20,7 @@ from ..kinds import PlotKind, get_kind, resolve_options, role_columns, role_type
 #: a tile's [width, height] in pixels under the schema's defaults (3.0 x 1.333 x 100)
 DEFAULT_TILE_PX = (400, 300)
 #: roles whose values can be categories (coded against their levels)
-CATEGORICAL_ROLES = ("x", "y", "hue")
+CATEGORICAL_ROLES = ("x", "y", "hue", "size", "style")
 
 
 class SplitError(ValueError):
@@ -103,6 +103,8 @@ class SplitPlan:
     hue_is_integer: bool
     #: whether the x column holds integers (hist: bins that never split an integer)
     x_is_integer: bool = False
+    #: whether a numeric size column holds integers (its brief legend's values are)
+    size_is_integer: bool = False
     #: per numeric role of a time column, what its axis says (core/times.py: axis_time)
     times: dict[str, dict] = field(default_factory=dict)
 
@@ -135,6 +137,8 @@ def make_plan(spec: SplitSpec, schema: pa.Schema) -> SplitPlan:
     x_type = value_type(schema.field(spec.x).type) if spec.x else None
     # a date is a whole number of days: a histogram's bins never split one
     x_is_integer = bool(spec.x) and (pa.types.is_integer(x_type) or pa.types.is_date32(x_type))
+    size = columns.get("size")
+    size_is_integer = bool(size) and pa.types.is_integer(value_type(schema.field(size).type))
     kind = get_kind(spec.kind)
     numeric = [r for r, t in roles.items() if t == "numeric"] + ([ROWS] if kind.counts_rows else [])
     return SplitPlan(
@@ -149,6 +153,7 @@ def make_plan(spec: SplitSpec, schema: pa.Schema) -> SplitPlan:
         shard_columns=shard,
         hue_is_integer=hue_is_integer,
         x_is_integer=x_is_integer,
+        size_is_integer=size_is_integer,
         times={
             role: axis_time(schema.field(columns[role]).type)
             for role in ("x", "y")

@@ -16,7 +16,7 @@ import pyarrow as pa
 from ..core.pages import page_too_big
 from ..core.palettes import PaletteError, colormap, dict_color
 from ..core.times import TIME_KINDS, time_type
-from ..kinds import OptionError, PlotKind, closest, get_kind, resolve_options
+from ..kinds import OPTION_ROLES, OptionError, PlotKind, closest, get_kind, resolve_options
 from ..kinds.custom import FunctionSpecError, check_spec
 from ..table import Table, TableError, describe, open_table
 
@@ -226,12 +226,13 @@ def check_templates(mosaic: dict[str, Any]) -> None:
 
 
 def _role_key(role: str) -> str:
-    return "plot.options.value" if role == "value" else f"plot.{role}"
+    return f"plot.options.{role}" if role in OPTION_ROLES else f"plot.{role}"
 
 
 def _role_column(plot: dict[str, Any], role: str) -> str | None:
-    if role == "value":
-        return (plot["options"] or {}).get("value")
+    if role in OPTION_ROLES:  # only where the kind names a column with it (not strip's size)
+        named = () if plot["kind"] == "custom" else get_kind(plot["kind"]).column_options
+        return (plot["options"] or {}).get(role) if role in named else None
     return plot.get(role)
 
 
@@ -251,7 +252,7 @@ def check_columns(config: dict[str, Any], kind: PlotKind, table: Table | None = 
     names = list(schema.names)
     plot = config["plot"]
     roles = [("facet.row", config["facet"]["row"]), ("facet.col", config["facet"]["col"])]
-    roles += [(_role_key(r), _role_column(plot, r)) for r in ("x", "y", "hue", "value")]
+    roles += [(_role_key(r), _role_column(plot, r)) for r in ("x", "y", "hue", *OPTION_ROLES)]
     for key, column in roles:
         if column is not None and column not in names:
             hint = difflib.get_close_matches(column, names, n=1)
@@ -260,6 +261,7 @@ def check_columns(config: dict[str, Any], kind: PlotKind, table: Table | None = 
                 f"config key {key!r}: column {column!r} is not in {where}"
                 f"{suggestion}; its columns: {', '.join(names)}"
             )
+    check_size_column(plot, schema, where)
     for role, kind_type in kind.roles.items():
         column = _role_column(plot, role)
         dtype = schema.field(column).type if column else None
@@ -276,6 +278,19 @@ def check_columns(config: dict[str, Any], kind: PlotKind, table: Table | None = 
                 f"config key {_role_key(role)!r}: column {column!r} in {where} has "
                 f"type {schema.field(column).type}, not a number (kind {plot['kind']!r})"
             )
+
+
+def check_size_column(plot: dict[str, Any], schema: pa.Schema, where: str) -> None:
+    """A size mapped numerically (``options.size_norm``) needs a column of numbers."""
+    column = _role_column(plot, "size")
+    if column is None or (plot["options"] or {}).get("size_norm") is None:
+        return
+    if not _is_numeric(schema.field(column).type):
+        raise ConfigError(
+            f"config key 'plot.options.size_norm': column {column!r} in {where} has type "
+            f"{schema.field(column).type}, not a number; leave size_norm out to give each "
+            "of its levels a size"
+        )
 
 
 def data_is_generated(config: dict[str, Any], example_path: str) -> bool:
