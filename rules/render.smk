@@ -14,6 +14,9 @@ rule render:
         "logs/render/{tile}.log",
     benchmark:
         "benchmarks/render/{tile}.tsv"
+    # inside a cluster job (a bundle of tiles) the tile is drawn by the bundle's own
+    # Snakemake, not by one more Snakemake started per tile; submitted from the head
+    localrule: specs.render_in_job_process(workflow.remote_exec)
     conda:
         "../envs/tilegrid.yaml"
     resources:
@@ -41,6 +44,7 @@ rule render_print:
         "logs/render/print/{tile}.log",
     benchmark:
         "benchmarks/render/print/{tile}.tsv"
+    localrule: specs.render_in_job_process(workflow.remote_exec)
     conda:
         "../envs/tilegrid.yaml"
     resources:

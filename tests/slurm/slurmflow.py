@@ -18,7 +18,7 @@ import yaml
 from cluster import PARTITION, SlurmCluster
 from conftest import REPO, Run, Workflow, venv_seeing_ours
 
-__all__ = ["Run", "SlurmWorkflow", "Workflow", "slurm_python"]
+__all__ = ["Run", "SlurmWorkflow", "Workflow", "slurm_python", "write_site_profile"]
 
 # Generous: the machine has 2 cores and other test runs share it.
 SNAKEMAKE_TIMEOUT = 1800
@@ -43,6 +43,31 @@ def slurm_python() -> str:
     return str(python)
 
 
+def write_site_profile(shipped: Path, folder: Path) -> Path:
+    """A profile (``folder``, made here) that a site would add after the shipped one
+    (``shipped``, its config.yaml): it fills in the placeholders and adapts the profile
+    to this cluster, which has no accounting database (so no sacct)."""
+    resources = yaml.safe_load(shipped.read_text())["default-resources"]
+    site = {
+        # The placeholders: this cluster's partition, and no account (no accounting).
+        "default-resources": [
+            f'slurm_partition="{PARTITION}"'
+            if r.startswith("slurm_partition=")
+            else 'slurm_account=""'
+            if r.startswith("slurm_account=")
+            else r
+            for r in resources
+        ],
+        # No slurmdbd: sacct cannot answer, squeue can (MinJobAge is 300 s).
+        "slurm-status-command": "squeue",
+        # Jobs here take seconds, not the 40 s the plugin waits by default.
+        "slurm-init-seconds-before-status-checks": 2,
+    }
+    folder.mkdir()
+    (folder / "config.yaml").write_text(yaml.safe_dump(site, sort_keys=False))
+    return folder
+
+
 def submissions(run: Run) -> list[tuple[str, str]]:
     """(Slurm job id, Slurm log path) of every sbatch submission of ``run``, in order."""
     return SUBMITTED.findall(run.output)
@@ -51,9 +76,8 @@ def submissions(run: Run) -> list[tuple[str, str]]:
 class SlurmWorkflow(Workflow):
     """A workflow copy run with ``--profile profiles/slurm`` on the test cluster.
 
-    The shipped profile is used as is; a second profile (as a site would add)
-    fills in its placeholders and adapts it to this cluster, which has no
-    accounting database (so no sacct).
+    The shipped profile is used as is, with a site's profile after it
+    (:func:`write_site_profile`).
     """
 
     timeout = SNAKEMAKE_TIMEOUT
@@ -62,25 +86,9 @@ class SlurmWorkflow(Workflow):
         super().__init__(root)
         self.cluster = cluster
         self.python = slurm_python()
-        shipped = yaml.safe_load(self.path("profiles", "slurm", "config.yaml").read_text())
-        site = {
-            # The placeholders: this cluster's partition, and no account (no accounting).
-            "default-resources": [
-                f'slurm_partition="{PARTITION}"'
-                if r.startswith("slurm_partition=")
-                else 'slurm_account=""'
-                if r.startswith("slurm_account=")
-                else r
-                for r in shipped["default-resources"]
-            ],
-            # No slurmdbd: sacct cannot answer, squeue can (MinJobAge is 300 s).
-            "slurm-status-command": "squeue",
-            # Jobs here take seconds, not the 40 s the plugin waits by default.
-            "slurm-init-seconds-before-status-checks": 2,
-        }
-        self.site_profile = root.parent / f"{root.name}-site-profile"
-        self.site_profile.mkdir()
-        (self.site_profile / "config.yaml").write_text(yaml.safe_dump(site, sort_keys=False))
+        self.site_profile = write_site_profile(
+            self.path("profiles", "slurm", "config.yaml"), root.parent / f"{root.name}-site-profile"
+        )
 
     def command(self, *args: str) -> list[str]:
         """As the profiles say: no ``-j`` added (the Slurm profile sets ``jobs``)."""

@@ -218,3 +218,125 @@ def test_a_tile_whose_custom_function_raises_is_reported_with_its_log_and_the_ot
     for tile in lost:
         assert f"log: logs/render/{tile}.log" in run.output
     assert not wf.path("results", "mosaic.png").exists()
+
+
+# A table of three files: 4 sites x 6 seasons (24 tiles), every cell in every file.
+SITES = ["north", "south", "east", "west"]
+SEASONS = ["spring", "summer", "autumn", "winter", "wet", "dry"]
+FOLDER_FILES = 3
+CHANGED_CELL, CHANGED_FILE = ("east", "winter"), "part-1.parquet"
+
+
+def _write_folder(folder) -> None:
+    """part-0 .. part-2.parquet: 100 rows of each cell in each file, two groups a cell."""
+    folder.mkdir()
+    cells = [(s, t) for s in SITES for t in SEASONS]
+    for i in range(FOLDER_FILES):
+        rng = np.random.default_rng(10 + i)
+        n = 100
+        table = pa.table(
+            {
+                "site": [s for s, _ in cells for _ in range(n)],
+                "season": [t for _, t in cells for _ in range(n)],
+                "group": rng.choice(["a", "b"], n * len(cells)),
+                "value": rng.normal(np.repeat(np.arange(len(cells)), n), 1.0),
+            }
+        )
+        pq.write_table(table, folder / f"part-{i}.parquet")
+
+
+def _change_one_cell(path) -> None:
+    """Spread CHANGED_CELL's values in one file by 10 %, in place."""
+    table = pq.read_table(path)
+    in_cell = pc.and_(
+        pc.equal(table["site"], CHANGED_CELL[0]), pc.equal(table["season"], CHANGED_CELL[1])
+    ).to_numpy(zero_copy_only=False)
+    value = table["value"].to_numpy().copy()
+    value[in_cell] = value[in_cell].mean() + 1.1 * (value[in_cell] - value[in_cell].mean())
+    pq.write_table(table.set_column(3, "value", pa.array(value)), path)
+
+
+def _folder_workflow(wf: Workflow) -> Workflow:
+    _write_folder(wf.path("data"))
+    wf.update_config(
+        data="data",
+        facet={"row": "site", "col": "season"},
+        plot={"kind": "box", "x": "group", "y": "value", "options": {}},
+        sharex=False,
+        sharey=False,
+    )
+    return wf
+
+
+def _by_step(run) -> dict[str, list[str]]:
+    """Slurm log paths of ``run``'s submissions by step: scan, split, render bundle, mosaic."""
+    steps: dict[str, list[str]] = {}
+    for _, log in submissions(run):
+        name = log.rpartition("slurm_logs/")[2]  # not the folder's path: a test's name
+        step = next(s for s in ("group_tiles", "scan", "split", "mosaic") if s in name)
+        steps.setdefault(step, []).append(log)
+    return steps
+
+
+def test_a_folder_of_files_scans_per_file_on_the_cluster_and_bundles_of_tiles_draw_in_the_bundle(
+    tmp_path, slurm_cluster
+):
+    """Each file's scan is a cluster job; 24 tiles go out as 3 bundles of 8, and each
+    bundle's own Snakemake draws its tiles as local jobs (the render rules'
+    ``localrule``: no ``srun`` of one more Snakemake per tile); the mosaic is the
+    local run's; a one-cell change in one file rescans that file and redraws one tile."""
+    local = _folder_workflow(Workflow(tmp_path / "local"))
+    slurm = _folder_workflow(SlurmWorkflow(tmp_path / "slurm", slurm_cluster))
+    assert local.snakemake().returncode == 0
+
+    run = slurm.slurm_ok("--group-components", "tiles=8", "--slurm-keep-successful-logs")
+
+    steps = _by_step(run)
+    assert {k: len(v) for k, v in steps.items()} == {
+        "scan": FOLDER_FILES,
+        "split": 1,
+        "group_tiles": 3,
+        "mosaic": 1,
+    }, run.output[-6000:]
+    assert run.jobs("render") == len(SITES) * len(SEASONS) == 24
+    for log in steps["group_tiles"]:
+        text = slurm.path(log).read_text()
+        lines = [line.strip() for line in text.splitlines()]
+        # The bundle's Snakemake drew its 8 tiles itself, as local jobs. A job it hands
+        # to the jobstep executor instead shows as "rule render:", and the Snakemake
+        # that srun then starts for it prints "localrule render:" (it runs locally).
+        assert lines.count("rule render:") == 0, text[-4000:]
+        assert lines.count("localrule render:") == 8, text[-4000:]
+    assert slurm.path("results", "mosaic.png").read_bytes() == (
+        local.path("results", "mosaic.png").read_bytes()
+    )
+
+    for wf in (local, slurm):
+        _change_one_cell(wf.path("data", CHANGED_FILE))
+    before = {t: slurm.path("results", "tiles", f"{t}.png").read_bytes() for t in _tile_ids(slurm)}
+    assert local.snakemake().returncode == 0
+    run = slurm.slurm_ok("--group-components", "tiles=8")
+
+    steps = _by_step(run)
+    assert {k: len(v) for k, v in steps.items()} == {
+        "scan": 1,
+        "split": 1,
+        "group_tiles": 1,
+        "mosaic": 1,
+    }, run.output[-6000:]
+    assert run.jobs("render") == 1
+    changed = {
+        t
+        for t, png in before.items()
+        if slurm.path("results", "tiles", f"{t}.png").read_bytes() != png
+    }
+    manifest = json.loads(slurm.path("results", "shards", "manifest.json").read_text())
+    (tile,) = [
+        t["id"]
+        for t in manifest["tiles"]
+        if (t["facets"]["row"]["value"], t["facets"]["col"]["value"]) == CHANGED_CELL
+    ]
+    assert changed == {tile}
+    assert slurm.path("results", "mosaic.png").read_bytes() == (
+        local.path("results", "mosaic.png").read_bytes()
+    )

@@ -116,6 +116,23 @@ def shell_prefix(executable: str, conda: bool) -> str | None:
     return f'set -euo pipefail; PATH={shlex.quote(os.path.dirname(executable))}:"$PATH"; '
 
 
+def render_in_job_process(remote_exec: bool) -> bool:
+    """Whether the render rules are local rules (their ``localrule`` directive): only in
+    the Snakemake a cluster job runs (``workflow.remote_exec``), never where jobs are
+    submitted from.
+
+    A bundle of tiles (a group job) is one cluster job that runs a Snakemake of its
+    own; that Snakemake starts each of its jobs that is not local with one more
+    Snakemake (the Slurm jobstep executor: ``srun ... python -m snakemake``), 1-3 s
+    of start-up and parse per tile. A local job it runs itself, as a local run does:
+    the tile's command in a thread, the warm worker drawing it. Where jobs are
+    submitted from, False: a render job is then submitted (bundled or alone), even
+    where a profile puts it in no group, rather than drawn on the login node. A run
+    on one machine runs every job locally anyway.
+    """
+    return bool(remote_exec)
+
+
 def render_mem_mb(shard_mb: float, attempt: int) -> int:
     """MB for one tile: 300 MB of interpreter and libraries plus 5x the shard.
 
