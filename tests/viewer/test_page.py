@@ -43,6 +43,10 @@ from tilegrid.viewer.page import (
     write_page,
 )
 
+# The pyramid and page tests run the real snakemake: in the "waits" process, so the
+# first process ends with the others (conftest.py).
+pytestmark = pytest.mark.alongside("waits")
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",

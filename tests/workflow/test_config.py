@@ -9,7 +9,9 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-pytestmark = pytest.mark.workflow
+# Most of these run the real snakemake: in the "waits" process, so the first process
+# (which also runs the in-process tests) ends with the others (conftest.py).
+pytestmark = [pytest.mark.workflow, pytest.mark.alongside("waits")]
 
 CASES = {
     "unknown key": (
