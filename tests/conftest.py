@@ -45,6 +45,32 @@ def venv_seeing_ours(venv: Path, pip: bool = False) -> Path:
     return python
 
 
+_fork_server: list = []
+
+
+def fork_server():
+    """This process's server of ``snakemake`` runs (tests/snakefork.py), started on first
+    use; None when ``TILEGRID_TESTS_FORK=0`` or it cannot start (then runs start anew)."""
+    if os.environ.get("TILEGRID_TESTS_FORK", "1") == "0":
+        return None
+    if not _fork_server:
+        import atexit
+        import tempfile
+
+        from snakefork import ForkServer
+
+        folder = Path(tempfile.mkdtemp(prefix="tilegrid-snakefork-"))
+        try:
+            _fork_server.append(ForkServer(folder))
+        except RuntimeError as failed:
+            print(f"tests: runs start anew ({failed})", file=sys.stderr)
+            _fork_server.append(None)
+        else:
+            atexit.register(_fork_server[0].close)
+            atexit.register(shutil.rmtree, folder, True)
+    return _fork_server[0]
+
+
 @dataclass
 class Run:
     """The result of one `snakemake` call."""
@@ -125,8 +151,12 @@ class Workflow:
             }
         )
         start = time.monotonic()
+        command = self.command(*args)
+        plain = command[:3] == [sys.executable, "-m", "snakemake"]  # not another python
+        if plain and (server := fork_server()) is not None:
+            return self._forked(server, command[3:], env, timeout, start)
         proc = subprocess.Popen(
-            self.command(*args),
+            command,
             cwd=self.root,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -141,6 +171,16 @@ class Workflow:
             out, _ = proc.communicate()
             pytest.fail(f"snakemake {' '.join(args)} timed out after {timeout} s:\n{out[-4000:]}")
         return Run(proc.returncode, out, time.monotonic() - start)
+
+    def _forked(self, server, args: list[str], env: dict, timeout: float, start: float) -> Run:
+        """The run of ``snakemake ARGS`` the fork server starts (tests/snakefork.py)."""
+        run = server.start(args, self.root, env)
+        out, code = run.communicate(timeout)
+        if code is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(run.pid, signal.SIGKILL)
+            pytest.fail(f"snakemake {' '.join(args)} timed out after {timeout} s:\n{out[-4000:]}")
+        return Run(code, out, time.monotonic() - start)
 
     def run_ok(self, *args: str, **kwargs) -> Run:
         """Run snakemake and fail the test, showing its output, if it fails."""
