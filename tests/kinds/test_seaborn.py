@@ -1045,3 +1045,36 @@ def test_hue_norm_colours_a_numeric_hue_as_relplot(penguins, penguins_parquet, t
         assert np.allclose(mine, seaborn[island], rtol=0, atol=2 / 255), island
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["legend"]["lim"] == [3500.0, 5000.0]
+
+
+@pytest.mark.parametrize("kind", ["bar", "point"])
+@pytest.mark.parametrize(
+    "estimator, errorbar", [("median", ["pi", 50]), (["quantile", 0.9], None), ("mean", "pi")]
+)
+def test_a_median_or_percentile_axis_fits_what_is_drawn_as_catplots(
+    penguins, penguins_parquet, tmp_path, kind, estimator, errorbar
+):
+    """Moments bound a median, a quantile or a percentile interval only by the data's
+    range: the split measures what is drawn on the shards, so the shared y axis is
+    catplot's autoscaled one (bars from 0, 5% margins), not the body masses' range; the
+    estimates and intervals are seaborn's (exact: no bootstrap), and no interval is drawn
+    without an errorbar."""
+
+    def read(ax):
+        tops = _bar_tops(ax) if kind == "bar" else np.array(
+            [(round(x), y) for line in ax.lines if line.get_marker() == "o"
+             for x, y in zip(line.get_xdata(), line.get_ydata()) if np.isfinite(y)]
+        )  # fmt: skip
+        return tops, _error_bars(ax), ax.get_ylim()
+
+    seaborn_estimator = _seaborn_estimator(estimator)
+    found = _tile_and_seaborn(
+        penguins, penguins_parquet, tmp_path, kind, read,
+        {"estimator": seaborn_estimator,
+         "errorbar": tuple(errorbar) if isinstance(errorbar, list) else errorbar},
+        estimator=estimator, errorbar=errorbar,
+    )  # fmt: skip
+    for island, ((tops, bars, _), (sns_tops, sns_bars, sns_lim), sidecar) in found.items():
+        assert np.allclose(tops, sns_tops, rtol=1e-9), island
+        assert np.allclose(bars, sns_bars, rtol=1e-9), island
+        assert np.allclose(sidecar["y"]["lim"], sns_lim, rtol=1e-6), (island, sns_lim)

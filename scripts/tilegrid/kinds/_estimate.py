@@ -240,6 +240,24 @@ def interval_bound(m: Moments, estimator: Any, errorbar: Any) -> tuple[float, fl
     return min(lo, m.min), max(hi, m.max)  # median, quantile, max, min: inside the data
 
 
+def bound_is_loose(options: dict[str, Any]) -> bool:
+    """Whether the moments bound a group's estimate or interval only by its data range (a
+    median or quantile, a percentile interval, a min's or max's bootstrap): the split
+    then measures what is drawn on the shards, so the shared axis fits it as seaborn's
+    autoscaled one does, not the whole range of the rows."""
+    name, _ = parse_estimator(options["estimator"])
+    method, _ = parse_errorbar(options["errorbar"])
+    if method == "pi" or name in ("median", "quantile"):
+        return True
+    return name in ("max", "min") and method == "ci"
+
+
+def binned_pass(options: dict[str, Any]) -> bool:
+    """The ``binned_pass`` of bar and point: on a log axis, or where the moments bound
+    what is drawn only loosely (:func:`bound_is_loose`)."""
+    return options.get("log_scale") is True or bound_is_loose(options)
+
+
 def extent(stats: TileStats, estimator: Any, errorbar: Any) -> tuple[float, float] | None:
     """y interval of every group's estimate and error bar (data range for a quantile)."""
     spans = [interval_bound(m, estimator, errorbar) for m in stats.all("y")]
@@ -295,8 +313,9 @@ def group_estimates(groups: list[np.ndarray], options: dict[str, Any], log: bool
 
 
 def drawn_extent(groups: list[np.ndarray], options: dict[str, Any], log: bool = False):
-    """``{"y": (low, high)}``: what :func:`group_estimates` draws, for the shared limit of
-    a log axis (the split's pass over the shards); ``{}`` when nothing is drawn."""
+    """``{"y": (low, high)}``: what :func:`group_estimates` draws, for the shared limit
+    (the split's pass over the shards, see :func:`binned_pass`); ``{}`` when nothing is
+    drawn."""
     ends = np.array(group_estimates(groups, options, log), dtype=float).ravel()
     ends = ends[np.isfinite(ends) & (ends > 0)] if log else ends[np.isfinite(ends)]
     return {"y": (float(ends.min()), float(ends.max()))} if ends.size else {}

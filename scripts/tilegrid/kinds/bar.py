@@ -19,7 +19,6 @@ from ._common import (
     check,
     dodge,
     in_range,
-    log_pass,
     positive,
     value_log,
     value_scales,
@@ -42,7 +41,8 @@ OPTIONS: dict[str, Any] = {
     "order": None,
     "log_scale": False,
 }
-#: on a log axis the shared limits are what is drawn, measured on the shards
+#: on a log axis, or for a median, quantile or percentile interval, the shared limits
+#: are what is drawn, measured on the shards (:func:`_estimate.binned_pass`)
 BINNED_Y = "data"
 
 
@@ -62,22 +62,29 @@ def check_options(options: dict[str, Any]) -> None:
 
 
 scales = value_scales
-binned_pass = log_pass
+binned_pass = _estimate.binned_pass
 
 
 def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, Any]:
     """From 0 to the furthest error bar; bars stand on 0 (no margin below it).  On a log
-    axis what is drawn is measured on the shards (:func:`binned_extents`)."""
+    axis, and where the moments bound the bars only by the data's range, what is drawn
+    is measured on the shards (:func:`binned_extents`)."""
     span = _estimate.extent(stats, options["estimator"], options["errorbar"])
-    if span is None or value_log(options):
+    if span is None or _estimate.binned_pass(options):
         return {}
-    return {"y": (min(0.0, span[0]), max(0.0, span[1])), "y_sticky": 0.0}
+    return _from_zero(span)
 
 
 def binned_extents(table, sidecar: Sidecar, options: dict[str, Any]) -> dict[str, Any]:
-    """On a log axis (the only pass that asks): the estimates and error bars drawn."""
+    """The estimates and error bars drawn (from 0 on a linear axis)."""
     groups, *_ = categorical_groups(table, sidecar)
-    return _estimate.drawn_extent(groups, options, log=True)
+    drawn = _estimate.drawn_extent(groups, options, log=value_log(options))
+    return drawn if value_log(options) or not drawn else _from_zero(drawn["y"])
+
+
+def _from_zero(span: tuple[float, float]) -> dict[str, Any]:
+    """A linear axis's extent of bars standing on 0: 0 held, no margin beyond it."""
+    return {"y": (min(0.0, span[0]), max(0.0, span[1])), "y_sticky": 0.0}
 
 
 def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:

@@ -15,7 +15,6 @@ from ._common import (
     check,
     dodge,
     in_range,
-    log_pass,
     positive,
     value_log,
     value_scales,
@@ -55,19 +54,20 @@ def check_options(options: dict[str, Any]) -> None:
 
 
 scales = value_scales
-binned_pass = log_pass
+binned_pass = _estimate.binned_pass
 
 
 def extents(stats: TileStats, options: dict[str, Any]) -> dict[str, tuple[float, float]]:
-    """The span of every error bar (on a log axis: :func:`binned_extents`)."""
+    """The span of every error bar (on a log axis, and where the moments bound it only by
+    the data's range: :func:`binned_extents`)."""
     span = _estimate.extent(stats, options["estimator"], options["errorbar"])
-    return {"y": span} if span and not value_log(options) else {}
+    return {"y": span} if span and not _estimate.binned_pass(options) else {}
 
 
 def binned_extents(table, sidecar: Sidecar, options: dict[str, Any]) -> dict[str, Any]:
-    """On a log axis (the only pass that asks): the estimates and error bars drawn."""
+    """The estimates and error bars drawn."""
     groups, *_ = categorical_groups(table, sidecar)
-    return _estimate.drawn_extent(groups, options, log=True)
+    return _estimate.drawn_extent(groups, options, log=value_log(options))
 
 
 def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:
@@ -93,7 +93,8 @@ def draw(ax, table, sidecar: Sidecar, options: dict[str, Any]) -> None:
                     ests.append(np.nan)
                 continue
             pos = i + offsets[j]
-            ax.vlines(pos, lo, hi, color=color, lw=options["linewidth"], zorder=2)
+            if options["errorbar"] is not None:  # none: no bar, not one of no length
+                ax.vlines(pos, lo, hi, color=color, lw=options["linewidth"], zorder=2)
             xs.append(pos)
             ests.append(est)
         while ests and np.isnan(ests[-1]):  # no gap after the last point

@@ -219,9 +219,10 @@ def refine_binned(plan: SplitPlan, grid: Grid, sidecars: list[Sidecar], out_dir:
 
     A y extent is a count from 0 (histogram heights, KDE peaks) or, for kinds
     whose ``binned_y`` is "data", an interval of values (line's bands, what a
-    categorical kind draws on a log axis), which then replaces the data range of
-    the partition pass.  An x extent is always an interval of values (a KDE's
-    support on a log axis).
+    categorical kind draws on a log axis, bars and points of a median or a
+    percentile interval), which then replaces the data range of the partition pass;
+    an extent's ``<axis>_sticky`` edge (bars stand on 0) gets no margin.  An x extent
+    is always an interval of values (a KDE's support on a log axis).
     """
     spec = plan.spec
     extents = []
@@ -238,12 +239,13 @@ def refine_binned(plan: SplitPlan, grid: Grid, sidecars: list[Sidecar], out_dir:
         if axis == "c" and any("c_hist" in e for e in extents):
             _share_quantiles(sidecars, [e.get("c_hist") for e in extents], groups)
         data = axis == "x" or plan.kind.binned_y == "data"
+        sticky = next((e[f"{axis}_sticky"] for e in extents if f"{axis}_sticky" in e), None)
         for sc, lim in zip(sidecars, shared([e.get(axis) for e in extents], groups)):
             if axis == "c":
                 sc["c"]["lim"] = color_limits(lim)
             elif data and (share is not False or not plan.user_code):
                 sc[axis]["extent"] = stable(lim) if lim else None
-                sc[axis]["lim"] = axis_limits(lim, sc[axis]["scale"])
+                sc[axis]["lim"] = axis_limits(lim, sc[axis]["scale"], sticky)
             elif share is not False and not data:
                 sc["y"]["lim"] = count_limits(lim)
             else:
