@@ -8,25 +8,29 @@ min_version("9.0")
 include: "rules/preflight.smk"
 
 
-# The bundled example's settings, unless a --configfile of yours names its own data:
-# then your files and the schema's defaults alone (README: "Your own data").
-if "data" not in workflow.config_settings.overwrite_config:
+# The bundled example's settings, unless a --configfile of yours names its own data
+# or figures: then your files and the schema's defaults alone (README: "Your own data").
+if not {"data", "figures"} & set(workflow.config_settings.overwrite_config):
 
     configfile: "config.yaml"
 
 
-include: "rules/common.smk"
-include: "rules/example.smk"
-include: "rules/split.smk"
-include: "rules/render.smk"
-include: "rules/mosaic.smk"
-include: "rules/pages.smk"
-include: "rules/viewer.smk"
+if config.get("figures") is not None:  # many figures (README: "Many figures from one config")
 
+    include: "rules/figures.smk"
 
-rule all:
-    default_target: True
-    input:
-        specs.mosaic_outputs(config),
-        lambda w: tile_targets(tile_ids(read_manifest()), specs.print_tiles_wanted(config)),
-        lambda w: page_targets(),
+    rule all:
+        default_target: True
+        input:
+            [getattr(rules, f"{figures.rule_prefix(name)}all").input for name in FIGURES],
+
+else:
+
+    include: "rules/figure.smk"
+
+    rule all:
+        default_target: True
+        input:
+            specs.mosaic_outputs(config),
+            lambda w: tile_targets(tile_ids(read_manifest()), specs.print_tiles_wanted(config)),
+            lambda w: page_targets(),

@@ -11,6 +11,7 @@ from snakemake.settings.types import DeploymentMethod
 from snakemake.utils import validate
 
 from tilegrid.core.code import files_digest, job_files  # noqa: E402
+from tilegrid.workflow import figures  # noqa: E402
 from tilegrid.workflow import specs  # noqa: E402
 from tilegrid.workflow.data import DataInputs  # noqa: E402
 from tilegrid.workflow.pages import GridPages  # noqa: E402
@@ -49,8 +50,9 @@ wildcard_constraints:
 
 
 def fail(problem):
-    """Stop before any job runs, with one line that says what is wrong."""
-    sys.exit(f"tilegrid: error: {problem}")
+    """Stop before any job runs, with one line that says what is wrong (and, in a config
+    of many figures, which figure)."""
+    sys.exit(f"tilegrid: error: {figures.where()}{problem}")
 
 
 USER_FILES = user_config_files(workflow.overwrite_configfiles)
