@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import signal
 import zlib
 from collections.abc import Iterable
 
@@ -226,8 +227,31 @@ def render_cells(
     tasks = []
     for groups in _tasks(look_groups(cells, most), most):
         tasks.append((groups, {c.tile: paths[c.tile] for group in groups for c in group}))
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return {p.tile: p for part in pool.imap_unordered(_render_task, tasks) for p in part}
+    return {p.tile: p for part in in_processes(_render_task, tasks, workers) for p in part}
+
+
+def in_processes(function, tasks: list, workers: int) -> list:
+    """``function`` of each task in ``workers`` forked processes, results in any order.
+
+    The processes end by themselves after the last task (``close``): ending them with
+    SIGTERM (what leaving ``with Pool()`` does) left a mosaic job waiting for ever once,
+    on a process that had inherited the warm worker's SIGTERM handler and never ended.
+    SIGTERM is also set back to its default in them, for the way out on an error.
+    """
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_default_sigterm)
+    try:
+        results = list(pool.imap_unordered(function, tasks))
+        pool.close()
+        return results
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+
+
+def _default_sigterm() -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _tasks(groups: list[list[Cell]], most: int) -> list[list[list[Cell]]]:
