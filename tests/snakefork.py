@@ -241,6 +241,7 @@ class ForkedRun:
                 left = deadline - time.monotonic()
                 if left <= 0 or not sel.select(timeout=left):
                     os.close(self.output)
+                    self.conn.close()
                     return b"".join(chunks).decode(errors="replace"), None
                 data = os.read(self.output, 1 << 16)
                 if not data:
