@@ -1,13 +1,15 @@
 """Start ``snakemake`` runs for the tests without paying Snakemake's imports each time.
 
 Every ``snakemake`` start imports Snakemake and loads its plugins (executors, storage,
-report): ~1.7 CPU-s of the ~3.4 a no-op run costs here, and the suite starts it several
-hundred times.  This server imports them once; each run is a forked child that then does
+report), and the workflow's parse imports pandas, pyarrow and jsonschema: ~2.7 CPU-s of
+the ~3.4 a no-op run costs here, and the suite starts it several hundred times.  This
+server imports them once; each run is a forked child that then does
 exactly what ``python -m snakemake ARGS`` does: ``snakemake.cli.main()`` with that
 ``sys.argv``, in the run's folder, with the run's environment, stdin from /dev/null and
-stdout and stderr into the caller's pipe.  Nothing of tilegrid, matplotlib or pyarrow
-is imported before the fork: the workflow copy's own package, the folder's
-``matplotlibrc`` and the run's environment are read by the run, as in a new process.
+stdout and stderr into the caller's pipe.  Nothing of tilegrid or matplotlib is
+imported before the fork (:data:`NOT_BEFORE`): the workflow copy's own package, the
+folder's ``matplotlibrc`` and the run's environment are read by the run, as in a new
+process; the libraries imported before (:data:`LIBRARIES`) read neither when imported.
 
 Each run is a process group of its own (``setsid``): a small monitor, which ignores
 SIGTERM and SIGINT and reports the run's wait status, and the run.  The caller gets the
@@ -37,9 +39,19 @@ import threading
 import time
 from pathlib import Path
 
+#: what a run imports after its start that reads nothing of the run's environment or
+#: folder when imported: the config's schema check, Snakemake's and tilegrid's parse-time
+#: table reads (pandas imports pyarrow)
+LIBRARIES = ("jsonschema", "yaml", "pandas", "pyarrow", "pyarrow.parquet", "pyarrow.csv")
+#: what must be left to the run: the workflow copy's own package, and matplotlib, which
+#: reads the run's folder (matplotlibrc) and environment (MPLBACKEND) when imported
+NOT_BEFORE = ("tilegrid", "matplotlib")
+
 
 def _warm() -> None:
     """Import what every ``snakemake`` start imports, and load its plugins."""
+    import importlib
+
     import snakemake.api  # noqa: F401
     import snakemake.cli
     import snakemake.dag  # noqa: F401
@@ -47,6 +59,11 @@ def _warm() -> None:
     import snakemake.workflow  # noqa: F401
 
     snakemake.cli.get_argument_parser()  # the executor, storage and report plugins
+    for name in LIBRARIES:
+        importlib.import_module(name)
+    early = sorted({m.partition(".")[0] for m in sys.modules} & set(NOT_BEFORE))
+    if early:
+        raise RuntimeError(f"imported before a run: {', '.join(early)}")
 
 
 def _python_path(environ) -> list[str]:
@@ -179,7 +196,12 @@ class ForkServer:
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
+            # one thread, so forks copy no thread: BLAS's and jemalloc's (pyarrow's)
+            env={
+                **os.environ,
+                "OPENBLAS_NUM_THREADS": "1",
+                "JE_ARROW_MALLOC_CONF": "background_thread:false",
+            },
         )
         log.close()
         deadline = time.monotonic() + 120
