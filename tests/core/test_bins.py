@@ -480,6 +480,7 @@ def tiles_drawn(wf) -> list[tuple[dict, pa.Table, dict]]:
     return out
 
 
+@pytest.mark.alongside("remote")  # see tests/table/test_contents.py
 def test_workflow_bars_use_numpys_auto_edges_of_all_the_data(workflow):
     values = RNG.lognormal(1, 0.8, 40_000)
     values[::501] = np.nan  # dropped by the split, as seaborn drops them
@@ -512,6 +513,7 @@ def bar_pixels(png) -> np.ndarray:
     return np.abs(rgb[-2] - rgb[0, 0]).sum(axis=1) > 30
 
 
+@pytest.mark.alongside("remote")  # see tests/table/test_contents.py
 def test_workflow_integers_get_one_bar_centred_on_each_value_without_gaps(workflow):
     values = RNG.integers(0, 10, 60_000)
     table = pa.table({"g": [["x", "y"][i % 2] for i in range(values.size)], "v": values})
@@ -536,6 +538,7 @@ def test_workflow_integers_get_one_bar_centred_on_each_value_without_gaps(workfl
         assert not np.any(np.diff(gaps) == 1), f"gaps at pixel columns {gaps}"
 
 
+@pytest.mark.alongside("remote")  # see tests/table/test_contents.py
 def test_workflow_a_change_that_keeps_the_edges_redraws_only_its_tile(workflow):
     values = RNG.normal(0, 1, 9000)
     middle = int(np.argsort(values)[values.size // 10])  # far from the quartile ranks

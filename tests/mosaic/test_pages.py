@@ -20,6 +20,9 @@ import pytest
 from conftest import Workflow
 from tilegrid.core.pages import page_manifest, page_too_big, pages_table, paginate
 
+#: in the process of the remote-data tests, which is otherwise idle after a minute or two
+pytestmark = pytest.mark.alongside("remote")
+
 SITES = ["north", "south", "east"]
 SEASONS = ["s1", "s2", "s3", "s4", "s5"]
 PAGE = {"rows": 2, "cols": 2}

@@ -12,6 +12,9 @@ import pytest
 from conftest import small_table
 from tilegrid.table import contents
 
+#: in the process of the remote-data tests, which is otherwise idle after a minute or two
+pytestmark = pytest.mark.alongside("remote")
+
 # ---------------------------------------------------------------- digests, by stat
 
 
