@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 import yaml
@@ -314,6 +315,19 @@ def small_table(rows_per_cell: int = 400, seed: int = 1) -> pa.Table:
                 cols["group"] += [group] * n
                 cols["value"] += list(rng.normal(i + j + k, 1 + 0.2 * k, n))
     return pa.table(cols)
+
+
+def shift_rows(table: pa.Table, shift: float, mask: np.ndarray | None = None) -> pa.Table:
+    """``table`` with ``shift`` added to ``value`` (in the rows of ``mask``, default all)."""
+    values = table["value"].to_numpy()
+    values = values + shift if mask is None else np.where(mask, values + shift, values)
+    return table.set_column(table.schema.get_field_index("value"), "value", pa.array(values))
+
+
+def cell_mask(table: pa.Table, site: str, season: str) -> np.ndarray:
+    """Which rows of ``table`` are in the facet cell ``site`` x ``season``."""
+    mask = pc.and_(pc.equal(table["site"], site), pc.equal(table["season"], season))
+    return mask.to_numpy(zero_copy_only=False)
 
 
 SMALL_CONFIG = {

@@ -89,7 +89,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -100,7 +99,9 @@ from conftest import (
     SMALL_CONFIG,
     Run,
     Workflow,
+    cell_mask,
     python_says,
+    shift_rows,
     small_table,
     venv_seeing_ours,
     wait_for_no_process_in,
@@ -140,18 +141,6 @@ def tiny_table(rows_per_cell: int = ROWS_PER_CELL, seed: int = 1) -> pa.Table:
     """conftest's small_table restricted to a 2 x 2 grid (site x season)."""
     table = small_table(rows_per_cell, seed)
     return table.filter(pc.is_in(table["season"], pa.array(SEASONS)))
-
-
-def shift_rows(table: pa.Table, shift: float, mask: np.ndarray | None = None) -> pa.Table:
-    """``table`` with ``shift`` added to ``value`` (in the rows of ``mask``, default all)."""
-    values = table["value"].to_numpy()
-    values = values + shift if mask is None else np.where(mask, values + shift, values)
-    return table.set_column(table.schema.get_field_index("value"), "value", pa.array(values))
-
-
-def cell_mask(table: pa.Table, site: str, season: str) -> np.ndarray:
-    mask = pc.and_(pc.equal(table["site"], site), pc.equal(table["season"], season))
-    return mask.to_numpy(zero_copy_only=False)
 
 
 def copy_workflow(source: Path, dest: Path) -> Workflow:

@@ -7,12 +7,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from conftest import Workflow, small_table
+from conftest import Workflow, cell_mask, shift_rows, small_table
 
 pytestmark = [pytest.mark.workflow, pytest.mark.alongside("waits")]
 
@@ -60,13 +58,6 @@ def _files(folder: Path) -> dict[str, bytes]:
     }
 
 
-def _one_cell_shifted(table: pa.Table) -> pa.Table:
-    mask = pc.and_(pc.equal(table["site"], "north"), pc.equal(table["season"], "summer"))
-    values = np.where(mask.to_numpy(zero_copy_only=False), table["value"].to_numpy() + 0.5,
-                      table["value"].to_numpy())  # fmt: skip
-    return table.set_column(table.schema.get_field_index("value"), "value", pa.array(values))
-
-
 def test_each_figure_is_in_its_folder_with_the_bytes_it_has_drawn_alone(tmp_path):
     table = small_table()
     both = _two_figures(tmp_path / "both", table)
@@ -88,7 +79,8 @@ def test_a_one_cell_edit_redraws_that_cell_in_each_figure_as_a_fresh_run_draws_i
     both = _two_figures(tmp_path / "both", small_table())
     both.run_ok()
     before = _files(both.path("results"))
-    changed = _one_cell_shifted(small_table())
+    table = small_table()
+    changed = shift_rows(table, 0.5, cell_mask(table, "north", "summer"))
     pq.write_table(changed, both.path("data.parquet"))
     run = both.run_ok()
     assert run.jobs("violins_render") == 1 and run.jobs("boxes_render") == 1, run.output[-3000:]

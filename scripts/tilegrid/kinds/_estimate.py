@@ -31,6 +31,7 @@ import numpy as np
 
 from ..core.stats import Moments, TileStats
 from . import _intervals
+from ._common import value_log
 from ._tdist import t_quantile
 
 ESTIMATORS = ("mean", "median", "sum", "max", "min", "std", "var", "count")
@@ -255,7 +256,7 @@ def bound_is_loose(options: dict[str, Any]) -> bool:
 def binned_pass(options: dict[str, Any]) -> bool:
     """The ``binned_pass`` of bar and point: on a log axis, or where the moments bound
     what is drawn only loosely (:func:`bound_is_loose`)."""
-    return options.get("log_scale") is True or bound_is_loose(options)
+    return value_log(options) or bound_is_loose(options)
 
 
 def extent(stats: TileStats, estimator: Any, errorbar: Any) -> tuple[float, float] | None:
