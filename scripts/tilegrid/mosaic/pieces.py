@@ -113,6 +113,9 @@ class LookFigure:
         box = (self.margin / fw, self.margin / fh, self.size[0] / fw, self.size[1] / fh)
         self.ax = Axes(self.fig, box, zorder=1)
         self.fig.add_axes(self.ax)
+        # the canvas's own renderer (one per frame): text measured here is laid out
+        # once, for the measure and the draw (an Agg renderer's metrics depend on its
+        # dpi alone, not on its size)
         self.renderer = text_renderer_at(dpi)
         decorate(self.ax, first, self.renderer)
         self.image: TileImage | None = None
@@ -163,6 +166,11 @@ def _frame(frames: dict, width: int, height: int, dpi: float):
 
     fig = frames.get((width, height, dpi))
     if fig is not None:
+        # Figure.clear() clears every Axes before it removes it, which costs as much
+        # as making one (a third of a free-axes cell's picture); removed first, an
+        # Axes about to be thrown away is not cleared for nothing
+        for ax in list(fig.axes):
+            fig.delaxes(ax)
         fig.clear()
         return fig
     fig = frames[width, height, dpi] = new_figure(width, height, dpi)
