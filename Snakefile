@@ -8,6 +8,8 @@ min_version("9.0")
 include: "rules/preflight.smk"
 
 
+from tilegrid.workflow.ending import stop_waiting_timers  # noqa: E402
+
 # The bundled example's settings, unless a --configfile of yours names its own data
 # or figures: then your files and the schema's defaults alone (README: "Your own data").
 if not {"data", "figures"} & set(workflow.config_settings.overwrite_config):
@@ -34,3 +36,13 @@ else:
             specs.mosaic_outputs(config),
             lambda w: tile_targets(tile_ids(read_manifest()), specs.print_tiles_wanted(config)),
             lambda w: page_targets(),
+
+
+# The run is over: the job-rate limiter's last timer need not hold the exit for a
+# second (tilegrid.workflow.ending).
+onsuccess:
+    stop_waiting_timers()
+
+
+onerror:
+    stop_waiting_timers()

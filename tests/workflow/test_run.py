@@ -99,6 +99,15 @@ def test_changing_one_cell_rerenders_only_that_tile_and_the_mosaic(built):
     assert built.path("results", "mosaic.png").stat().st_mtime_ns != mosaic_before
 
 
+def test_a_run_ends_with_its_jobs_not_with_the_job_rate_limiters_timer(built):
+    # after each pick of jobs the limiter arms a timer of its timespan (1 s by default),
+    # which the interpreter waits for as it exits; an hour here, so a run that waited
+    # for it would be killed at the timeout (tilegrid.workflow.ending)
+    _change_cell(built.path("data.parquet"), "south", "summer")
+    run = built.run_ok("--max-jobs-per-timespan", "100/1h", timeout=180)
+    assert run.jobs("render") == 1 and run.jobs("mosaic") == 1
+
+
 def test_changing_only_the_title_rerenders_no_tile(built):
     before = built.tile_mtimes()
     built.update_config(mosaic={"title": "a new title"})
