@@ -113,9 +113,6 @@ class LookFigure:
         box = (self.margin / fw, self.margin / fh, self.size[0] / fw, self.size[1] / fh)
         self.ax = Axes(self.fig, box, zorder=1)
         self.fig.add_axes(self.ax)
-        # the canvas's own renderer (one per frame): text measured here is laid out
-        # once, for the measure and the draw (an Agg renderer's metrics depend on its
-        # dpi alone, not on its size)
         self.renderer = text_renderer_at(dpi)
         decorate(self.ax, first, self.renderer)
         self.image: TileImage | None = None
