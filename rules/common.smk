@@ -15,7 +15,7 @@ from tilegrid.workflow import figures  # noqa: E402
 from tilegrid.workflow import specs  # noqa: E402
 from tilegrid.workflow.data import DataInputs  # noqa: E402
 from tilegrid.workflow.pages import GridPages  # noqa: E402
-from tilegrid.workflow.remote import RemoteStorage, entries  # noqa: E402
+from tilegrid.workflow.remote import RemoteStorage, checkpoint_file, entries  # noqa: E402
 from tilegrid.workflow.paths import (  # noqa: E402
     EXAMPLE_DATA,
     PRINT_TILES,
@@ -120,7 +120,7 @@ GRID_PAGES = GridPages(config["facet"]["col_wrap"], specs.page_spec(config))
 def manifest_path():
     """The split's manifest file (waits for the checkpoint), after the results are tidied."""
     tidy_results()
-    return f"{checkpoints.split.get().output.shards}/manifest.json"
+    return checkpoint_file(checkpoints.split.get().output.shards, "manifest.json")
 
 
 def page_of(wildcards):

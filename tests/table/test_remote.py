@@ -311,6 +311,31 @@ def test_an_s3_object_gives_the_local_mosaic_and_only_a_change_redraws(s3, built
     assert changed.jobs("split") == 1 and changed.jobs("render") == 1, changed.output[-3000:]
 
 
+@pytest.mark.workflow
+def test_with_the_default_storage_provider_every_file_of_a_run_lives_in_the_bucket(
+    s3, built, tmp_path
+):
+    # issue 28 item 2, on one machine: shards, tiles and the mosaic go through storage,
+    # and the next run reads the split's manifest back from it (Snakemake removed the
+    # local copies as the first run ended) and draws nothing again
+    table = small_table()
+    upload(s3, "dsp/data.parquet", parquet_bytes(table))
+    wf = remote_workflow(tmp_path, f"s3://{BUCKET}/dsp/data.parquet")
+    prefix = f"s3://{BUCKET}/run"
+    args = ["--default-storage-provider", "s3", "--default-storage-prefix", prefix, *s3_args(s3)]
+
+    def stored_mosaic() -> bytes:
+        return s3.get_object(Bucket=BUCKET, Key="run/results/mosaic.png")["Body"].read()
+
+    first = wf.run_ok(*args)
+    assert first.jobs("split") == 1 and first.jobs("render") == 6
+    assert not wf.path("results", "mosaic.png").exists()
+    assert stored_mosaic() == built.path("results", "mosaic.png").read_bytes()
+    again = wf.run_ok(*args)
+    assert again.jobs("split") == 0 and again.jobs("render") == 0, again.output[-3000:]
+    assert stored_mosaic() == built.path("results", "mosaic.png").read_bytes()
+
+
 def write_parts(table: pa.Table) -> dict[str, bytes]:
     """The table as a folder of Hive partitions by site: {relative path: Parquet bytes}."""
     parts = {}

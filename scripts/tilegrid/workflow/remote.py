@@ -10,6 +10,7 @@ remote ``data`` stops with one line saying so.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -56,3 +57,20 @@ class RemoteStorage:
     def local_copy(self, url: str) -> str:
         """Where the plugin puts ``url``'s local copy (a prefix: the folder of its files)."""
         return str(self.object(url).local_path())
+
+
+def checkpoint_file(folder: Any, name: str) -> str:
+    """The local copy of ``name`` in a checkpoint's output ``folder`` (an IOFile).
+
+    With ``--default-storage-provider`` the folder lives in storage, and Snakemake
+    removes its local copy once the run that made it ends; a later run that reads it
+    while building the DAG would find nothing.  Then Snakemake's own signal is raised
+    (the one :meth:`snakemake.io._IOFile.open` raises for a file): it retrieves the
+    folder from storage and evaluates the rule again.
+    """
+    path = f"{folder}/{name}"
+    if getattr(folder, "is_storage", False) and not os.path.exists(path):
+        from snakemake.exceptions import InputOpenException
+
+        raise InputOpenException(folder)
+    return path
