@@ -37,7 +37,11 @@ from tilegrid.workflow.startup import (  # noqa: E402
     unwritable,
     user_config_files,
 )
-from tilegrid.workflow.tidy import remove_incomplete_split, remove_old_tiles  # noqa: E402
+from tilegrid.workflow.tidy import (  # noqa: E402
+    remove_incomplete_split,
+    remove_old_tiles,
+    remove_storage_leftover,
+)
 
 SCHEMA = str(TILEGRID / "schemas" / "config.schema.yaml")
 CONDA = DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
@@ -110,6 +114,8 @@ def tidy_results():
     split and the tiles an earlier tilegrid drew, in the folders as the rules name them."""
     if not TIDIED:
         TIDIED.append(remove_incomplete_split(rules.split.output.shards, workflow.dryrun))
+        if workflow.is_main_process:  # never under jobs that may share the copy
+            remove_storage_leftover(rules.split.output.shards, workflow.dryrun)
         for pattern in (rules.render.output.png, rules.render_print.output.png):
             remove_old_tiles(os.path.dirname(pattern), workflow.dryrun)
 

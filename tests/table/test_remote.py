@@ -317,7 +317,8 @@ def test_with_the_default_storage_provider_every_file_of_a_run_lives_in_the_buck
 ):
     # issue 28 item 2, on one machine: shards, tiles and the mosaic go through storage,
     # and the next run reads the split's manifest back from it (Snakemake removed the
-    # local copies as the first run ended) and draws nothing again
+    # local copies as the first run ended) and draws nothing again; a changed object
+    # then redraws its tile
     table = small_table()
     upload(s3, "dsp/data.parquet", parquet_bytes(table))
     wf = remote_workflow(tmp_path, f"s3://{BUCKET}/dsp/data.parquet")
@@ -334,6 +335,17 @@ def test_with_the_default_storage_provider_every_file_of_a_run_lives_in_the_buck
     again = wf.run_ok(*args)
     assert again.jobs("split") == 0 and again.jobs("render") == 0, again.output[-3000:]
     assert stored_mosaic() == built.path("results", "mosaic.png").read_bytes()
+    # after a run that ran no job (it left its copy of the folder), a changed object
+    upload(s3, "dsp/data.parquet", parquet_bytes(shifted(table, 0)))  # north, spring
+    changed = wf.run_ok(*args)
+    assert changed.jobs("split") == 1 and changed.jobs("render") >= 1, changed.output[-3000:]
+    assert "a local copy an earlier run left" in changed.output
+
+    def write_shifted(folder) -> str:
+        pq.write_table(shifted(table, 0), folder / "data.parquet")
+        return "data.parquet"
+
+    assert stored_mosaic() == local_mosaic(tmp_path, "shifted", write_shifted)
 
 
 def write_parts(table: pa.Table) -> dict[str, bytes]:

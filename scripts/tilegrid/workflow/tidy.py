@@ -43,6 +43,30 @@ def remove_incomplete_split(shards: str, dry: bool) -> bool:
     return True
 
 
+def remove_storage_leftover(shards, dry: bool) -> bool:
+    """Remove the local copy of the split's folder ``shards`` (an IOFile) when the folder
+    lives in storage (``--default-storage-provider``); whether it is (or, with ``dry``,
+    would be) removed.
+
+    Reading the manifest retrieves the folder
+    (:func:`tilegrid.workflow.remote.checkpoint_file`), and Snakemake removes local
+    copies only after a run that ran jobs: a run that ran none leaves the copy.  If
+    the next run must make the folder again, Snakemake removes the copy itself but its
+    I/O cache still sees it, and the split stops with ``ProtectedOutputException``.
+    Nothing is lost: the files are in storage, and the folder is retrieved again when
+    the manifest is read.
+    """
+    if not getattr(shards, "is_storage", False) or not os.path.isdir(shards):
+        return False
+    _say(
+        f"tilegrid: {shards} is a local copy an earlier run left (the files are in storage):"
+        + (" it would be removed (not in a dry run)" if dry else " removed")
+    )
+    if not dry:
+        shutil.rmtree(shards)
+    return True
+
+
 def missing_split_files(shards: str) -> list[str]:
     """The files of the split's folder ``shards`` that its manifest lists but that are
     missing (the manifest itself when it cannot be read); none without the folder."""
