@@ -318,7 +318,7 @@ def test_with_the_default_storage_provider_every_file_of_a_run_lives_in_the_buck
     # issue 28 item 2, on one machine: shards, tiles and the mosaic go through storage,
     # and the next run reads the split's manifest back from it (Snakemake removed the
     # local copies as the first run ended) and draws nothing again; a changed object
-    # then redraws its tile
+    # then gives the new data's mosaic (every tile drawn again, as the README says)
     table = small_table()
     upload(s3, "dsp/data.parquet", parquet_bytes(table))
     wf = remote_workflow(tmp_path, f"s3://{BUCKET}/dsp/data.parquet")
