@@ -34,13 +34,7 @@ def remove_incomplete_split(shards: str, dry: bool) -> bool:
     missing = missing_split_files(shards)
     if not missing:
         return False
-    _say(
-        f"tilegrid: {missing[0]} is missing: the split runs again"
-        + (" (not in a dry run)" if dry else "")
-    )
-    if not dry:
-        shutil.rmtree(shards)
-    return True
+    return _remove_folder(shards, f"{missing[0]} is missing: the split runs again", dry)
 
 
 def remove_storage_leftover(shards, dry: bool) -> bool:
@@ -58,12 +52,15 @@ def remove_storage_leftover(shards, dry: bool) -> bool:
     """
     if not getattr(shards, "is_storage", False) or not os.path.isdir(shards):
         return False
-    _say(
-        f"tilegrid: {shards} is a local copy an earlier run left (the files are in storage):"
-        + (" it would be removed (not in a dry run)" if dry else " removed")
-    )
+    why = f"{shards} is a local copy an earlier run left (its files are in storage): removed"
+    return _remove_folder(shards, why, dry)
+
+
+def _remove_folder(folder: str, why: str, dry: bool) -> bool:
+    """Say ``why`` on one line and remove ``folder`` (only say it in a dry run); True."""
+    _say(f"tilegrid: {why}" + (" (not in a dry run)" if dry else ""))
     if not dry:
-        shutil.rmtree(shards)
+        shutil.rmtree(folder)
     return True
 
 
