@@ -95,6 +95,11 @@ def data_input(path):
     return local(path) if DATA.by_time else ancient(local(path))
 
 
+def stamp_input(stamps):
+    """A job's content stamp (tilegrid.table.contents.content_stamp): local, by time."""
+    return [local(stamp) for stamp in stamps]
+
+
 def render_code_digest():
     """The render code as one parameter (not ~30 inputs in each of 1000 render jobs)."""
     return files_digest(code_files("render_json") + specs.user_modules(config))

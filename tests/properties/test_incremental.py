@@ -332,7 +332,10 @@ class Step(NamedTuple):
     ``kill``: (index, shift, delay, signal) a data file changed as by ``cell`` or
     ``overwrite``, a run started and its process group killed ``delay`` seconds later;
     ``damage``: (cache file, how) a cache damaged: truncated, garbage, or a
-    plausible edit (see :data:`DAMAGES`).
+    plausible edit (see :data:`DAMAGES`);
+    ``forget``: (index, shift) ``.snakemake/`` deleted, then a data file changed as by
+    ``kill`` (Snakemake has no record of the parameters: the data's content stamps
+    must still see the change).
     """
 
     kind: str
@@ -399,6 +402,7 @@ DAMAGES = {
     "canvas": "results/.mosaic-cache/canvas.png",
     "record": "results/.mosaic-cache/record.json",
 }
+forget_steps = st.builds(lambda i, s: Step("forget", (i, s)), st.integers(0, 5), shifts)
 damage_steps = st.builds(
     lambda what, how: Step("damage", (what, how)),
     st.sampled_from(sorted(DAMAGES)),
@@ -411,6 +415,7 @@ any_mode_steps = st.one_of(
     restore_steps,
     kill_steps,
     damage_steps,
+    forget_steps,
     st.just(Step("venv")),
     st.just(Step("move")),
 )
@@ -607,23 +612,34 @@ class Scenario:
                 return f"restored an earlier {name}"
         return "no file changed yet: restored none"
 
-    def kill(self, arg: tuple) -> str:
-        """Change a data file, start a run and kill its process group after a while; the
-        step's own run then finds what the killed one left (its lock removed, as
-        ``snakemake --unlock`` does)."""
-        index, shift, delay, name = arg
+    def change_data(self, index: int, shift: float) -> str:
+        """Change a data file: a cell's values (one file) or a file's (a folder, a glob)."""
         if self.mode == "file":
             site, season = CELLS[index % len(CELLS)]
             path = self.wf.path(DATA_FILE)
             table = pq.read_table(path)
             pq.write_table(shift_rows(table, shift, cell_mask(table, site, season)), path)
+            return f"changed {site} {season}"
+        files = self.data_files(self.wf.root)
+        target = files[index % len(files)]
+        if target.suffix == ".csv":
+            pacsv.write_csv(shift_rows(pacsv.read_csv(target), shift), target)
         else:
-            files = self.data_files(self.wf.root)
-            target = files[index % len(files)]
-            if target.suffix == ".csv":
-                pacsv.write_csv(shift_rows(pacsv.read_csv(target), shift), target)
-            else:
-                pq.write_table(shift_rows(pq.read_table(target), shift), target)
+            pq.write_table(shift_rows(pq.read_table(target), shift), target)
+        return f"changed {target.name}"
+
+    def forget(self, arg: tuple) -> str:
+        """Delete ``.snakemake/`` (Snakemake's records and tilegrid's, as a user clearing a
+        lock might), then change a data file: the run must still read it as changed."""
+        shutil.rmtree(self.wf.path(".snakemake"))
+        return "deleted .snakemake/, then " + self.change_data(*arg)
+
+    def kill(self, arg: tuple) -> str:
+        """Change a data file, start a run and kill its process group after a while; the
+        step's own run then finds what the killed one left (its lock removed, as
+        ``snakemake --unlock`` does)."""
+        index, shift, delay, name = arg
+        self.change_data(index, shift)
         proc = subprocess.Popen(
             self.wf.command(),
             cwd=self.wf.root,
@@ -745,6 +761,8 @@ class Scenario:
             why = self.restore(arg)
         elif kind == "kill":
             why = self.kill(arg)
+        elif kind == "forget":
+            why = self.forget(arg)
         elif kind == "damage":
             why, damaged = self.damage(*arg)
         elif kind == "venv":
@@ -777,8 +795,10 @@ class Scenario:
             if left:
                 problems["ProcessesLeft"] = [f"processes of the killed run still work: {left}"]
         actual = results(self.wf)
-        everything = tile_settings(self.config) != settings_before or (
-            kind == "code" and arg in RENDER_CODE
+        everything = (
+            tile_settings(self.config) != settings_before
+            or (kind == "code" and arg in RENDER_CODE)
+            or kind == "forget"  # no record of the shards' times: every tile once
         )
         want = tiles_to_draw(before, expected, deleted, everything)
         drawn = {t for t, m in self.wf.tile_mtimes().items() if mtimes.get(t) != m}
@@ -795,7 +815,7 @@ class Scenario:
                 f" changed are {sorted(want)}; the PNGs rewritten are {sorted(drawn)}"
             ]
         if kind not in ("config", "code", "kill"):  # either may change every scan
-            scans = scans_to_run(digests_before, self.data_digests())
+            scans = scans_to_run({} if kind == "forget" else digests_before, self.data_digests())
             if run.jobs("scan") != scans:
                 problems["WrongScanCount"] = [f"{run.jobs('scan')} scan jobs, expected {scans}"]
         self.history[-1] += f" -> {run.jobs('render')} render jobs (expected {len(want)})"
@@ -873,6 +893,7 @@ class Scenario:
             Step("restore", 3),  # extra.csv as it was, an older time than any output
             Step("kill", (0, 3.0, 1.0, "KILL")),
             Step("damage", ("contents", "edit")),
+            Step("forget", (1, -2.0)),
             Step("remove", 0),
         ],
     )

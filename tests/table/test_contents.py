@@ -69,6 +69,22 @@ def test_pieces_of_a_large_file_hash_to_one_digest_that_sees_every_byte(here, mo
     assert contents.digests(["a"])["a"] != whole
 
 
+def test_a_content_stamp_is_written_again_only_when_its_content_changes(here):
+    first = contents.content_stamp("results/shards", ["d1"])
+    os.utime(first, ns=(10**18, 10**18))
+    assert contents.content_stamp("results/shards", ["d1"]) == first
+    assert os.stat(first).st_mtime_ns == 10**18  # the same data: older than any output
+    assert contents.content_stamp("results/shards", ["d2"]) == first
+    assert os.stat(first).st_mtime_ns > 10**18  # other data: newer than the outputs
+    other = contents.content_stamp("results/other", ["d2"])
+    assert other != first  # one stamp per job's output
+
+
+def test_a_content_stamp_that_cannot_be_written_is_none(here):
+    (here / "stamps").write_text("a file where the folder should be")
+    assert contents.content_stamp("results/shards", ["d1"], folder="stamps/x") is None
+
+
 def test_a_missing_file_has_no_digest(here):
     assert contents.digests(["nothing-here"]) == {}
 
@@ -97,6 +113,27 @@ def test_a_file_restored_with_cp_p_is_split_again_and_gives_its_mosaic(built, tm
     run = built.run_ok()
     assert run.jobs("split") == 1
     assert built.path("results", "mosaic.png").read_bytes() == before
+
+
+@pytest.mark.workflow
+def test_a_file_changed_after_snakemakes_records_were_deleted_is_split_again(built, tmp_path):
+    # Snakemake compares parameters (the data's digests) only with its records: with
+    # .snakemake/ deleted (to clear a lock, say) the content stamp still reruns the split
+    data = built.path("data.parquet")
+    before = built.path("results", "mosaic.png").read_bytes()
+    shutil.copy2(data, tmp_path / "old.parquet")
+    shutil.rmtree(built.path(".snakemake"))
+    _changed(data)
+    run = built.run_ok()
+    assert run.jobs("split") == 1, run.output[-3000:]
+    changed = built.path("results", "mosaic.png").read_bytes()
+    assert changed != before
+    shutil.rmtree(built.path(".snakemake"))
+    shutil.copy2(tmp_path / "old.parquet", data)  # cp -p: the old bytes, their old time
+    run = built.run_ok()
+    assert run.jobs("split") == 1, run.output[-3000:]
+    assert built.path("results", "mosaic.png").read_bytes() == before
+    assert "Nothing to be done" in built.run_ok().output
 
 
 @pytest.mark.workflow
@@ -129,3 +166,10 @@ def test_a_folder_file_restored_with_cp_p_rescans_only_that_file(workflow, tmp_p
     run = workflow.run_ok()
     assert (run.jobs("scan"), run.jobs("split")) == (1, 1)
     assert workflow.path("results", "mosaic.png").read_bytes() == before
+    # without Snakemake's records, each scan's content stamp still sees a change
+    changed = workflow.path("results", "mosaic.png").read_bytes()
+    shutil.rmtree(workflow.path(".snakemake"))
+    _changed(folder / "b.parquet")
+    run = workflow.run_ok()
+    assert run.jobs("split") == 1 and run.jobs("scan") >= 1, run.output[-3000:]
+    assert workflow.path("results", "mosaic.png").read_bytes() != changed

@@ -14,6 +14,15 @@ its size, modification time, change time (which no user command can set back:
 ``cp -p`` and ``touch`` both move it), inode and device.  The digests are kept
 with Snakemake's metadata, in ``.snakemake/tilegrid/contents.json``; deleting
 it costs one hash of every data file, never a missed change.
+
+Snakemake compares a job's parameters only with the ones it recorded for the
+job's outputs: with ``.snakemake/`` deleted (to clear a lock, say) it has no
+record and would keep outputs made from other data.  So each job that reads
+data by content also has a *content stamp* as an input judged by time
+(:func:`content_stamp`): a small file written again exactly when the digests it
+holds change, so it is newer than the job's outputs exactly when their data is
+not the data they were made from, or when it is new (once, after
+``.snakemake/`` was deleted).
 """
 
 from __future__ import annotations
@@ -27,6 +36,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 #: the record of digests, relative to the working folder (Snakemake's metadata)
 RECORD = os.path.join(".snakemake", "tilegrid", "contents.json")
+#: the content stamps, one per job that reads data by content (:func:`content_stamp`)
+STAMPS = os.path.join(".snakemake", "tilegrid", "stamps")
 #: bump when a digest's meaning changes (old entries are then hashed again)
 VERSION = 2
 #: bytes hashed as one piece (pieces of one file are hashed in parallel)
@@ -162,3 +173,30 @@ def digests(paths: Iterable[str], record: str = RECORD) -> dict[str, str]:
     """Each existing file of ``paths`` and its content digest (see :func:`span_digests`)."""
     found = span_digests([(path, None) for path in paths], record)
     return {path: digest for (path, _), digest in found.items()}
+
+
+def content_stamp(output: str, content: object, folder: str = STAMPS) -> str | None:
+    """The content stamp of the job that writes ``output`` and reads data whose digests
+    are ``content`` (JSON): a file in ``folder`` holding them, written again only when
+    they changed, so its modification time moves exactly when the data does.  An input
+    by time of that job, it reruns the job on a change even where Snakemake holds no
+    record of the job's parameters.  None when it cannot be written (a dry run in a
+    read-only folder: nothing runs there)."""
+    key = hashlib.sha256(os.path.normpath(output).encode()).hexdigest()[:20]
+    path = os.path.join(folder, f"{key}.json")
+    text = json.dumps({"output": output, "content": content}, sort_keys=True)
+    with contextlib.suppress(OSError), open(path, encoding="utf-8") as handle:
+        if handle.read() == text:
+            return path
+    tmp = f"{path}.tmp{os.getpid()}"
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError:
+        return path if os.path.exists(path) else None
+    finally:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+    return path

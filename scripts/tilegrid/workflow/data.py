@@ -11,6 +11,11 @@ plugins (:mod:`.remote`), also ``ancient``: the plugins judge them by time, and
 their digest parameter is the object's version (its ETag), so a changed object is
 read again and one uploaded again unchanged is not.  The jobs read their local
 copies: the parameters that name files name those, and the source column their URLs.
+
+Snakemake compares parameters only where it keeps a record of them (``.snakemake/``),
+so each of those jobs also has its *content stamp* as an input by time
+(:func:`tilegrid.table.contents.content_stamp`): without the records, a change still
+reruns it.
 """
 
 from __future__ import annotations
@@ -79,6 +84,14 @@ class DataInputs:
             return None
         return [self.content.get((path, None)) for path in self.paths()]
 
+    def split_stamp(self, shards: str) -> list[str]:
+        """The split's content stamp (an input by time) when it reads data files by
+        content; ``shards`` is its output folder, as the rule names it."""
+        content = self.split_content()
+        if self.by_time or content is None:
+            return []
+        return _stamp(shards, content)
+
     def scans(self) -> list[str]:
         """The scan folder of every part, in the table's order (a split per file)."""
         return scan_folders(list(self.parts))
@@ -90,6 +103,11 @@ class DataInputs:
     def scan_content(self, scan: str) -> list[str | None]:
         """The content digests of what one scan reads, unit by unit (a parameter)."""
         return [self.content.get(key) for key in content_keys(self.table, [self.parts[scan]])]
+
+    def scan_stamp(self, pattern: str, scan: str) -> list[str]:
+        """One scan's content stamp (an input by time); ``pattern`` is the scan rule's
+        output folder, as the rule names it (``{scan}`` in it)."""
+        return _stamp(str(pattern).replace("{scan}", scan), self.scan_content(scan))
 
     def scan_units(self, scan: str) -> list[dict]:
         """What one scan reads: its input units, as the table reads them (remote files:
@@ -135,6 +153,11 @@ class DataInputs:
                 sources[local[-1]] = url
         data = local[0] if isinstance(self.data, str) and not is_glob(self.data) else local
         return {**spec, "data": data, "sources": sources}
+
+
+def _stamp(output: str, content: list[str | None]) -> list[str]:
+    stamp = content_digests.content_stamp(output, content)
+    return [] if stamp is None else [stamp]
 
 
 def _digests(keys: list[tuple[str, tuple[int, int] | None]]) -> dict:
