@@ -217,6 +217,23 @@ def test_the_default_config_makes_the_example_mosaic(built_copy, tmp_path):
     assert wf.path("results", "mosaic.png").stat().st_size > 50_000
 
 
+def test_without_snakemakes_records_the_next_run_makes_everything_again(built_copy, tmp_path):
+    from conftest import bundled_example
+
+    # Snakemake sees a changed parameter (here the mosaic's title) only in its records:
+    # with .snakemake/ deleted, the split's content stamp is new and every job runs again
+    wf = built_copy(bundled_example, tmp_path / "default")
+    before = wf.path("results", "mosaic.png").read_bytes()
+    shutil.rmtree(wf.path(".snakemake"))
+    config = wf.path("config.yaml")
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('title: "Expression', 'title: "Gene expression'), "utf-8")
+    run = wf.run_ok()
+    assert (run.jobs("split"), run.jobs("render"), run.jobs("mosaic")) == (1, 12, 1)
+    assert wf.path("results", "mosaic.png").read_bytes() != before
+    assert "Nothing to be done" in wf.run_ok().output
+
+
 def test_with_shared_limits_only_tiles_whose_limits_change_rerender(workflow):
     _change_cell(workflow.path("data.parquet"), "south", "autumn", shift=20.0)  # the widest
     workflow.update_config(sharex=True, sharey=True)

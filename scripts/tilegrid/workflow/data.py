@@ -85,12 +85,11 @@ class DataInputs:
         return [self.content.get((path, None)) for path in self.paths()]
 
     def split_stamp(self, shards: str) -> list[str]:
-        """The split's content stamp (an input by time) when it reads data files by
-        content; ``shards`` is its output folder, as the rule names it."""
-        content = self.split_content()
-        if self.by_time or content is None:
-            return []
-        return _stamp(shards, content)
+        """The split's content stamp (an input by time); ``shards`` is its output folder,
+        as the rule names it.  Its scans' stamps stand for a table of several parts; the
+        example table's stamp holds nothing, so it is new only once ``.snakemake/`` was
+        deleted: then every job runs again, as none has a record of its parameters."""
+        return [] if self.parts else _stamp(shards, self.split_content())
 
     def scans(self) -> list[str]:
         """The scan folder of every part, in the table's order (a split per file)."""
