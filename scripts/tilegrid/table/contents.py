@@ -123,14 +123,20 @@ def read_record(path: str = RECORD) -> dict[str, list]:
 
 def write_record(files: dict[str, list], path: str = RECORD) -> None:
     """Write the record atomically; one that cannot be written only costs hashing again."""
+    _write_atomically(path, json.dumps({"version": VERSION, "files": files}, sort_keys=True))
+
+
+def _write_atomically(path: str, text: str) -> bool:
+    """Write ``text`` to ``path`` through a temporary file beside it; whether it was."""
     tmp = f"{path}.tmp{os.getpid()}"
     try:
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump({"version": VERSION, "files": files}, handle, sort_keys=True)
+            handle.write(text)
         os.replace(tmp, path)
+        return True
     except OSError:
-        pass
+        return False
     finally:
         with contextlib.suppress(OSError):
             os.remove(tmp)
@@ -188,15 +194,6 @@ def content_stamp(output: str, content: object, folder: str = STAMPS) -> str | N
     with contextlib.suppress(OSError), open(path, encoding="utf-8") as handle:
         if handle.read() == text:
             return path
-    tmp = f"{path}.tmp{os.getpid()}"
-    try:
-        os.makedirs(folder, exist_ok=True)
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except OSError:
-        return path if os.path.exists(path) else None
-    finally:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-    return path
+    if _write_atomically(path, text) or os.path.exists(path):
+        return path
+    return None
