@@ -11,11 +11,13 @@ from snakemake.settings.types import DeploymentMethod
 from snakemake.utils import validate
 
 from tilegrid.core.code import files_digest, job_files  # noqa: E402
+from tilegrid.core.manifest import DIGESTS, MANIFEST  # noqa: E402
 from tilegrid.workflow import figures  # noqa: E402
 from tilegrid.workflow import specs  # noqa: E402
 from tilegrid.workflow.data import DataInputs  # noqa: E402
 from tilegrid.workflow.pages import GridPages  # noqa: E402
 from tilegrid.workflow.remote import RemoteStorage, checkpoint_file, entries  # noqa: E402
+from tilegrid.workflow.stored import StoredTiles  # noqa: E402
 from tilegrid.workflow.paths import (  # noqa: E402
     EXAMPLE_DATA,
     PRINT_TILES,
@@ -96,8 +98,15 @@ def data_input(path):
 
 
 def stamp_input(stamps):
-    """A job's content stamp (tilegrid.table.contents.content_stamp): local, by time."""
-    return [local(stamp) for stamp in stamps]
+    """A job's content stamp (tilegrid.table.contents.content_stamp): local, by time;
+    only where jobs are planned (a cluster or Kubernetes job has no copy of it)."""
+    return [local(stamp) for stamp in stamps] if workflow.is_main_process else []
+
+
+def shard_input(name):
+    """A file of the split's folder; in storage, judged by content (STORED_TILES)."""
+    path = f"{SHARDS}/{name}"
+    return ancient(path) if STORED else path
 
 
 def render_code_digest():
@@ -128,10 +137,19 @@ def tidy_results():
 GRID_PAGES = GridPages(config["facet"]["col_wrap"], specs.page_spec(config))
 
 
-def manifest_path():
-    """The split's manifest file (waits for the checkpoint), after the results are tidied."""
+def split_file(name):
+    """A file of the split's folder (waits for the checkpoint), after the results are tidied."""
     tidy_results()
-    return checkpoint_file(checkpoints.split.get().output.shards, "manifest.json")
+    return checkpoint_file(checkpoints.split.get().output.shards, name)
+
+
+def manifest_path():
+    return split_file(MANIFEST)
+
+
+# the split's folder in storage (--default-storage-provider): tiles judged by content
+STORED = workflow.storage_settings.default_storage_provider is not None
+STORED_TILES = StoredTiles(STORED, workflow.is_main_process, lambda: split_file(DIGESTS))
 
 
 def page_of(wildcards):

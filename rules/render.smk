@@ -1,8 +1,9 @@
 rule render:
     input:
-        shard=f"{SHARDS}/{{tile}}.arrow",
-        sidecar=f"{SHARDS}/{{tile}}.json",
+        shard=shard_input("{tile}.arrow"),
+        sidecar=shard_input("{tile}.json"),
         entry=local(relative(TILEGRID / "scripts" / "render.py")),
+        stamp=lambda w: stamp_input(STORED_TILES.stamp(f"{TILES}/{w.tile}.png", w.tile)),
     output:
         png=report(
             f"{TILES}/{{tile}}.png",
@@ -27,6 +28,7 @@ rule render:
         code=render_code_digest(),
         plot=specs.render_plot(config),
         tile=specs.render_tile(config),
+        content=lambda w: STORED_TILES.content(w.tile),
     shell:
         specs.RENDER_COMMAND
 
@@ -35,9 +37,10 @@ rule render:
 # the mosaic's inputs): rerun on the same changes of its shard and sidecar as the screen tile.
 rule render_print:
     input:
-        shard=f"{SHARDS}/{{tile}}.arrow",
-        sidecar=f"{SHARDS}/{{tile}}.json",
+        shard=shard_input("{tile}.arrow"),
+        sidecar=shard_input("{tile}.json"),
         entry=local(relative(TILEGRID / "scripts" / "render.py")),
+        stamp=lambda w: stamp_input(STORED_TILES.stamp(f"{PRINT_TILES}/{w.tile}.png", w.tile)),
     output:
         png=f"{PRINT_TILES}/{{tile}}.png",
     log:
@@ -55,5 +58,6 @@ rule render_print:
         code=render_code_digest(),
         plot=specs.render_plot(config),
         tile=specs.render_tile(config, printed=True),
+        content=lambda w: STORED_TILES.content(w.tile),
     shell:
         specs.RENDER_COMMAND

@@ -4,6 +4,7 @@ shards of any size, without Snakemake's checksums (they stop at 1 MB)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -13,6 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import SMALL_CONFIG
+from tilegrid.core.manifest import DIGESTS, read_digests
 from tilegrid.split.filetimes import RECORD_DIR, keep_times, record_path
 
 # alongside (conftest.py): runs in another process next to the others; nothing timed
@@ -92,7 +94,23 @@ def test_the_record_is_kept_with_snakemakes_metadata_one_per_folder(here):
     _write(here / "a.arrow", b"rows")
     keep_times("out")
     assert list(_record(record_path("out"))) == ["a.arrow"]
-    assert not any(name.endswith(".json") for name in os.listdir(here))
+    assert sorted(os.listdir(here)) == [".snakemake_timestamp", "a.arrow", DIGESTS]
+
+
+def test_the_folder_holds_its_files_digests_and_no_time(here):
+    # read where the folder travels through storage (tilegrid.workflow.stored)
+    _write(here / "a.arrow", b"rows of a", OLD)
+    _write(here / "a.json", b"{}", OLD)
+    keep_times("out")
+    digests = read_digests(str(here / DIGESTS))
+    assert digests == {
+        "a.arrow": hashlib.sha256(b"rows of a").hexdigest(),
+        "a.json": hashlib.sha256(b"{}").hexdigest(),
+    }
+    _write(here / "a.arrow", b"rows of A")  # the next split
+    keep_times("out")  # the digests file itself is no file of the record
+    assert list(_record(record_path("out"))) == ["a.arrow", "a.json"]
+    assert read_digests(str(here / DIGESTS))["a.arrow"] == hashlib.sha256(b"rows of A").hexdigest()
 
 
 # ---------------------------------------------------------------- the real workflow

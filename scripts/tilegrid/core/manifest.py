@@ -1,5 +1,6 @@
 """``results/shards/manifest.json``, the Manifest: the tiles in grid order, the grid's
-shape, the rows dropped and why, what the mosaic draws once (the legend).
+shape, the rows dropped and why, what the mosaic draws once (the legend); and
+``digests.json`` beside it, each file of the split's folder by its SHA-256.
 
 Written by the split, read by the rules (the tile ids), the mosaic and the viewer.
 A plain JSON object, typed here as a ``TypedDict``: build one by calling its type
@@ -8,6 +9,7 @@ with keywords (the keyword order is the key order written), write it with
 of :mod:`tilegrid.core.jsonfiles`.
 """
 
+import json
 import os
 from typing import Any, Literal, NotRequired, TypedDict
 
@@ -15,6 +17,9 @@ from .jsonfiles import read_json, write_json
 from .sidecar import Facets
 
 MANIFEST = "manifest.json"
+#: the split folder's files by content (name -> SHA-256), written last by the split
+#: (:func:`tilegrid.split.filetimes.keep_times`); read where the folder is in storage
+DIGESTS = "digests.json"
 #: why a row is not in any tile, in the order a row's reason is decided; each is
 #: logged by the split and counted in the manifest's "dropped"
 DROP_REASONS = {
@@ -115,6 +120,16 @@ class Manifest(TypedDict):
 def manifest_path(shards_dir: str) -> str:
     """Where the split writes the manifest."""
     return os.path.join(shards_dir, MANIFEST)
+
+
+def read_digests(path: str) -> dict[str, str]:
+    """The digests the split wrote (``path``: its ``digests.json``), name -> SHA-256; a
+    missing or damaged file raises OSError or ValueError."""
+    with open(path, encoding="utf-8") as handle:
+        digests = json.load(handle)
+    if not isinstance(digests, dict):
+        raise ValueError(f"{path} holds no digests")
+    return digests
 
 
 def write_manifest(path: str, manifest: Manifest) -> None:

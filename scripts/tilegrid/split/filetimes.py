@@ -13,6 +13,11 @@ then changed exactly the files whose bytes changed, whatever their size:
 render jobs rerun for changed tiles only, and Snakemake hashes no shard.  Each
 file is hashed once, by the split, in threads while nothing else runs.
 
+The same digests are written into the folder as ``digests.json`` (name ->
+SHA-256): where the folder travels through storage (``--default-storage-provider``)
+every file is uploaded anew and no time can be kept, so the render jobs there are
+judged by these digests instead (:mod:`tilegrid.workflow.stored`).
+
 The record (name -> size, digest, time) is kept with Snakemake's own metadata,
 in ``.snakemake/tilegrid/``, not in ``results/``: its times are no content,
 and ``results/`` stays what a fresh run writes.  Deleting it (or
@@ -31,6 +36,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 from ..core.code import file_digest
+from ..core.manifest import DIGESTS
 
 log = logging.getLogger("tilegrid.split")
 
@@ -55,7 +61,7 @@ def folder_files(folder: str) -> list[str]:
     return sorted(
         entry.name
         for entry in os.scandir(folder)
-        if entry.is_file(follow_symlinks=False) and entry.name != SNAKEMAKE_STAMP
+        if entry.is_file(follow_symlinks=False) and entry.name not in (SNAKEMAKE_STAMP, DIGESTS)
     )
 
 
@@ -90,7 +96,8 @@ def write_record(path: str, files: dict[str, list]) -> None:
 def keep_times(folder: str, record: str | None = None, threads: int = 2) -> int:
     """Give each file of ``folder`` with the bytes the record holds for its name the
     time the record holds; record every file's size, digest and time for the next
-    split.  Returns how many files kept their time."""
+    split, and write the digests into the folder (:data:`DIGESTS`).  Returns how many
+    files kept their time."""
     record = record or record_path(folder)
     before = read_record(record)
     names = folder_files(folder)
@@ -108,5 +115,15 @@ def keep_times(folder: str, record: str | None = None, threads: int = 2) -> int:
             kept += 1
         files[name] = [size, digest, mtime]
     write_record(record, files)
+    write_digests(folder, {name: entry[1] for name, entry in files.items()})
     log.info("%d of %d files in %s unchanged: they keep their time", kept, len(names), folder)
     return kept
+
+
+def write_digests(folder: str, digests: dict[str, str]) -> None:
+    """Write ``digests`` into ``folder`` as :data:`DIGESTS` (the split's own output: an
+    error here fails the split, as a shard that cannot be written does)."""
+    tmp = os.path.join(folder, f".{DIGESTS}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(digests, handle, sort_keys=True)
+    os.replace(tmp, os.path.join(folder, DIGESTS))

@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 
+from ..core.manifest import DIGESTS
 from ..core.outputs import sweep, sweep_folder
 from ..core.tilemeta import TileMetaError, prune_stale_tiles, read_tile_meta
 
@@ -65,8 +66,9 @@ def _remove_folder(folder: str, why: str, dry: bool) -> bool:
 
 
 def missing_split_files(shards: str) -> list[str]:
-    """The files of the split's folder ``shards`` that its manifest lists but that are
-    missing (the manifest itself when it cannot be read); none without the folder."""
+    """The files of the split's folder ``shards`` that its manifest lists, and its
+    digests, that are missing (the manifest itself when it cannot be read); none
+    without the folder."""
     manifest = os.path.join(shards, "manifest.json")
     if not os.path.isdir(shards):
         return []
@@ -75,12 +77,8 @@ def missing_split_files(shards: str) -> list[str]:
             ids = [t["id"] for t in json.load(handle)["tiles"]]
     except (OSError, ValueError, KeyError, TypeError):
         return [manifest]
-    return [
-        path
-        for i in ids
-        for path in (f"{shards}/{i}.arrow", f"{shards}/{i}.json")
-        if not os.path.exists(path)
-    ]
+    files = [f"{shards}/{i}.{ext}" for i in ids for ext in ("arrow", "json")]
+    return [path for path in [*files, f"{shards}/{DIGESTS}"] if not os.path.exists(path)]
 
 
 def remove_old_tiles(tiles: str, dry: bool) -> list[str]:
