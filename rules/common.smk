@@ -17,7 +17,7 @@ from tilegrid.workflow import specs  # noqa: E402
 from tilegrid.workflow.data import DataInputs  # noqa: E402
 from tilegrid.workflow.pages import GridPages  # noqa: E402
 from tilegrid.workflow.remote import RemoteStorage, checkpoint_file, entries  # noqa: E402
-from tilegrid.workflow.stored import StoredTiles  # noqa: E402
+from tilegrid.workflow.stored import StoredTiles, unrecorded  # noqa: E402
 from tilegrid.workflow.paths import (  # noqa: E402
     EXAMPLE_DATA,
     PRINT_TILES,
@@ -84,9 +84,25 @@ if prefix := specs.shell_prefix(sys.executable, CONDA):
     shell.prefix(prefix)
 
 
+# results in storage (--default-storage-provider): where no file system is shared, a job
+# with a local input runs where Snakemake does, so none has one (tilegrid.workflow.stored)
+STORED = workflow.storage_settings.default_storage_provider is not None
+RENDER_ENTRY = relative(TILEGRID / "scripts" / "render.py")
+
+
+def local_inputs(paths):
+    """Files of this machine as inputs, by time (none with results in storage)."""
+    return [] if STORED else [local(str(path)) for path in paths]
+
+
 def code_files(job):
     """The package files job's output depends on: inputs, so a change reruns it."""
-    return [local(relative(f)) for f in job_files(job)]
+    return local_inputs(relative(f) for f in job_files(job))
+
+
+def code_digest(job, others=()):
+    """With results in storage, job's code (and others) as a parameter instead."""
+    return files_digest(job_files(job) + list(others)) if STORED else None
 
 
 def data_input(path):
@@ -99,8 +115,8 @@ def data_input(path):
 
 def stamp_input(stamps):
     """A job's content stamp (tilegrid.table.contents.content_stamp): local, by time;
-    only where jobs are planned (a cluster or Kubernetes job has no copy of it)."""
-    return [local(stamp) for stamp in stamps] if workflow.is_main_process else []
+    only where jobs are planned (a cluster job has no copy of it)."""
+    return local_inputs(stamps) if workflow.is_main_process else []
 
 
 def shard_input(name):
@@ -111,7 +127,8 @@ def shard_input(name):
 
 def render_code_digest():
     """The render code as one parameter (not ~30 inputs in each of 1000 render jobs)."""
-    return files_digest(code_files("render_json") + specs.user_modules(config))
+    entry = [RENDER_ENTRY] if STORED else []  # else an input
+    return files_digest(job_files("render_json") + specs.user_modules(config) + entry)
 
 
 def read_manifest():
@@ -127,6 +144,10 @@ def tidy_results():
     """Once a run, while the DAG is built (where a dry run is known): remove an incomplete
     split and the tiles an earlier tilegrid drew, in the folders as the rules name them."""
     if not TIDIED:
+        # with results in storage, no run without Snakemake's records (--forceall is
+        # known only now, not when the Snakefile is read)
+        if STORED and workflow.is_main_process and (problem := unrecorded(workflow, SHARDS)):
+            fail(problem)
         TIDIED.append(remove_incomplete_split(rules.split.output.shards, workflow.dryrun))
         if workflow.is_main_process:  # never under jobs that may share the copy
             remove_storage_leftover(rules.split.output.shards, workflow.dryrun)
@@ -147,8 +168,6 @@ def manifest_path():
     return split_file(MANIFEST)
 
 
-# the split's folder in storage (--default-storage-provider): tiles judged by content
-STORED = workflow.storage_settings.default_storage_provider is not None
 STORED_TILES = StoredTiles(STORED, workflow.is_main_process, lambda: split_file(DIGESTS))
 
 

@@ -13,6 +13,7 @@ rule example_data:
     conda:
         "../envs/tilegrid.yaml"
     params:
+        code=code_digest("example"),
         rows=300_000,
         seed=7,
     script:

@@ -24,9 +24,13 @@ if not specs.page_spec(config):
             "logs/mosaic.log",
         benchmark:
             "benchmarks/mosaic.tsv"
+        # with results in storage, drawn where Snakemake runs: its composite cache,
+        # beside its local copy, stays there between runs as Snakemake's records do
+        localrule: STORED
         conda:
             "../envs/tilegrid.yaml"
         params:
+            code=code_digest("mosaic"),
             settings=specs.mosaic_settings(config),
             sharex=config["sharex"],
             sharey=config["sharey"],

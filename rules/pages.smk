@@ -26,9 +26,13 @@ if specs.page_spec(config) and specs.page_figures(config):
             "benchmarks/mosaic/page-{page}.tsv"
         wildcard_constraints:
             page=r"[1-9][0-9]*",
+        # with results in storage, drawn where Snakemake runs: its composite cache,
+        # beside its local copy, stays there between runs as Snakemake's records do
+        localrule: STORED
         conda:
             "../envs/tilegrid.yaml"
         params:
+            code=code_digest("mosaic_page"),
             page=page_of,
             settings=specs.mosaic_settings(config),
             sharex=config["sharex"],
@@ -56,6 +60,7 @@ if specs.page_spec(config) and "pdf" in config["mosaic"]["formats"]:
         conda:
             "../envs/tilegrid.yaml"
         params:
+            code=code_digest("mosaic_document"),
             settings=specs.mosaic_settings(config),
             sharex=config["sharex"],
             sharey=config["sharey"],
@@ -83,6 +88,7 @@ if specs.page_spec(config):
         conda:
             "../envs/tilegrid.yaml"
         params:
+            code=code_digest("pages"),
             page=specs.page_spec(config),
             col_wrap=config["facet"]["col_wrap"],
             max_tiles=config["facet"]["max_tiles"],

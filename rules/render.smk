@@ -2,8 +2,7 @@ rule render:
     input:
         shard=shard_input("{tile}.arrow"),
         sidecar=shard_input("{tile}.json"),
-        entry=local(relative(TILEGRID / "scripts" / "render.py")),
-        stamp=lambda w: stamp_input(STORED_TILES.stamp(f"{TILES}/{w.tile}.png", w.tile)),
+        entry=local_inputs([RENDER_ENTRY]),
     output:
         png=report(
             f"{TILES}/{{tile}}.png",
@@ -30,7 +29,7 @@ rule render:
         tile=specs.render_tile(config),
         content=lambda w: STORED_TILES.content(w.tile),
     shell:
-        specs.RENDER_COMMAND
+        specs.render_command(RENDER_ENTRY)
 
 
 # The same tile at mosaic.print_dpi, for a pdf or svg mosaic only (asked for by
@@ -39,8 +38,7 @@ rule render_print:
     input:
         shard=shard_input("{tile}.arrow"),
         sidecar=shard_input("{tile}.json"),
-        entry=local(relative(TILEGRID / "scripts" / "render.py")),
-        stamp=lambda w: stamp_input(STORED_TILES.stamp(f"{PRINT_TILES}/{w.tile}.png", w.tile)),
+        entry=local_inputs([RENDER_ENTRY]),
     output:
         png=f"{PRINT_TILES}/{{tile}}.png",
     log:
@@ -60,4 +58,4 @@ rule render_print:
         tile=specs.render_tile(config, printed=True),
         content=lambda w: STORED_TILES.content(w.tile),
     shell:
-        specs.RENDER_COMMAND
+        specs.render_command(RENDER_ENTRY)

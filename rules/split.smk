@@ -15,6 +15,7 @@ rule scan:
     conda:
         "../envs/tilegrid.yaml"
     params:
+        code=code_digest("scan"),
         spec=specs.scan_spec(config),
         units=lambda w: DATA.scan_units(w.scan),
         schema=DATA.schema,
@@ -41,6 +42,7 @@ checkpoint split:
     # parallel: the split holds the machine, nothing can run beside it anyway
     threads: workflow.cores
     params:
+        code=code_digest("split"),
         spec=DATA.split_spec(specs.split_spec(config)),
         schema=DATA.schema,
         content=DATA.split_content(),

@@ -21,6 +21,7 @@ rule viewer_block:
     conda:
         "../envs/tilegrid.yaml"
     params:
+        code=code_digest("viewer_block"),
         places=lambda w: [[r, c] for _, r, c in viewer_blocks()[w.block]],
         tile=config["tile"],
     script:
@@ -30,7 +31,7 @@ rule viewer_block:
 rule viewer:
     input:
         unpack(lambda w: viewer_inputs(tile_ids(read_manifest()), viewer_blocks(), VIEWER_LEVELS)),
-        code=code_files("viewer") + [local(relative(p)) for p in VIEWER_ASSETS],
+        code=code_files("viewer") + local_inputs(relative(p) for p in VIEWER_ASSETS),
     output:
         page=report(
             "results/mosaic.html",
@@ -44,6 +45,7 @@ rule viewer:
     conda:
         "../envs/tilegrid.yaml"
     params:
+        code=code_digest("viewer", [relative(p) for p in VIEWER_ASSETS]),
         settings=specs.mosaic_settings(config),
         tile=config["tile"],
     script:

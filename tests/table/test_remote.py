@@ -348,14 +348,27 @@ def test_with_the_default_storage_provider_every_file_of_a_run_lives_in_the_buck
         return "data.parquet"
 
     assert stored_mosaic() == local_mosaic(tmp_path, "shifted", write_shifted)
+    # the mosaic is drawn where Snakemake runs, and composites into the cache it left
+    log = s3.get_object(Bucket=BUCKET, Key="run/logs/mosaic.log")["Body"].read().decode()
+    assert "composited 1 changed cell into the cached canvas" in log, log
     settled = wf.run_ok(*args)
     assert settled.jobs("split") == 0 and settled.jobs("render") == 0, settled.output[-3000:]
-    # Snakemake's records and the stamps deleted, then the table changed back
+    # Snakemake's records deleted, then the table changed back: with no record to compare
+    # parameters with, the run stops before any job, and --forceall makes everything again
     shutil.rmtree(wf.path(".snakemake"))
     upload(s3, "dsp/data.parquet", parquet_bytes(table))
-    forgot = wf.run_ok(*args)
-    assert forgot.jobs("split") == 1 and forgot.jobs("render") == 6, forgot.output[-3000:]
+    forgot = wf.snakemake(*args)
+    assert forgot.returncode != 0
+    assert first_error(forgot) == (
+        f"tilegrid: error: results are stored under {prefix}, but Snakemake holds no record "
+        "of the jobs that made them here (.snakemake/ was deleted, or they were made from "
+        "another folder): run once with --forceall to make them again from the current data"
+    )
+    assert stored_mosaic() == local_mosaic(tmp_path, "shifted-again", write_shifted)
+    forced = wf.run_ok(*args, "--forceall")
+    assert forced.jobs("split") == 1 and forced.jobs("render") == 6, forced.output[-3000:]
     assert stored_mosaic() == built.path("results", "mosaic.png").read_bytes()
+    assert wf.run_ok(*args).jobs("render") == 0
 
 
 def write_parts(table: pa.Table) -> dict[str, bytes]:

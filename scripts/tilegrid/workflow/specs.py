@@ -21,15 +21,21 @@ from ..kinds import get_kind
 GATHER_ONLY = ("data", "palette", "hue_norm", "sharex", "sharey", "sharec", "max_tiles", "tile_px")
 #: the plot settings that change every tile's picture
 RENDER_PLOT = ("kind", "x", "y", "function", "preprocess", "options")
-#: the render jobs' command: a bare interpreter (no Snakemake to import, no job to
-#: unpickle) that asks the warm render worker (tilegrid.workflow.command); ``python3``
-#: is the one :func:`shell_prefix` puts first on the ``PATH``
-RENDER_COMMAND = (
-    "python3 {input.entry:q}"
+#: the render jobs' command, after the entry script (:func:`render_command`)
+RENDER_ARGS = (
     " --shard {input.shard:q} --sidecar {input.sidecar:q}"
     " --plot {params.plot:q} --tile {params.tile:q}"
     " --png {output.png:q} --log {log:q}"
 )
+
+
+def render_command(entry: str) -> str:
+    """The render jobs' command: a bare interpreter (no Snakemake to import, no job to
+    unpickle) running ``entry`` (scripts/render.py), which asks the warm render worker
+    (tilegrid.workflow.command); ``python3`` is the one :func:`shell_prefix` puts first
+    on the ``PATH``.  The entry is named in the command, not taken from the inputs: with
+    results in storage it is no input (a local one would keep the job on this machine)."""
+    return "python3 " + shlex.quote(str(entry)).replace("{", "{{").replace("}", "}}") + RENDER_ARGS
 
 
 def split_spec(config: dict[str, Any]) -> dict[str, Any]:
