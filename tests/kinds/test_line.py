@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 from matplotlib.figure import Figure
 from scipy import stats
+from tilegrid.core.manifest import DIGESTS, MANIFEST
 from tilegrid.core.sidecar import read_sidecar
 from tilegrid.core.tilemeta import read_tile_meta
 from tilegrid.kinds import line, resolve_options
@@ -162,7 +163,7 @@ def test_workflow_tells_the_split_the_tile_size(workflow):
     sidecars = [
         json.loads(p.read_text())
         for p in workflow.path("results", "shards").glob("*.json")
-        if p.name != "manifest.json"
+        if p.name not in (MANIFEST, DIGESTS)
     ]
     assert [s["tile_px"] for s in sidecars] == [[round(1.5 * 1.2 * 60), 90]] * 2
     frame = _outliers_table().to_pandas()
@@ -173,6 +174,8 @@ def test_workflow_tells_the_split_the_tile_size(workflow):
     run = workflow.run_ok()
     assert run.jobs("split") == 1 and run.jobs("render") == 2
     sidecar = next(
-        p for p in workflow.path("results", "shards").glob("*.json") if p.name != "manifest.json"
+        p
+        for p in workflow.path("results", "shards").glob("*.json")
+        if p.name not in (MANIFEST, DIGESTS)
     )
     assert json.loads(sidecar.read_text())["tile_px"] == [round(1.2 * 1.2 * 60), 72]
