@@ -23,11 +23,11 @@ rule render:
         mem_mb=lambda w, input, attempt: specs.render_mem_mb(input.size_mb, attempt),
         runtime=lambda w, input, attempt: specs.render_runtime(input.size_mb, attempt),
     params:
+        **STORED_TILES.params(),
         libraries=specs.drawing_libraries(),
         code=render_code_digest(),
         plot=specs.render_plot(config),
         tile=specs.render_tile(config),
-        content=lambda w: STORED_TILES.content(w.tile),
     shell:
         specs.render_command(RENDER_ENTRY)
 
@@ -52,10 +52,10 @@ rule render_print:
         mem_mb=lambda w, input, attempt: specs.render_mem_mb(input.size_mb, attempt),
         runtime=lambda w, input, attempt: specs.render_runtime(input.size_mb, attempt),
     params:
+        **STORED_TILES.params(),
         libraries=specs.drawing_libraries(),
         code=render_code_digest(),
         plot=specs.render_plot(config),
         tile=specs.render_tile(config, printed=True),
-        content=lambda w: STORED_TILES.content(w.tile),
     shell:
         specs.render_command(RENDER_ENTRY)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from types import SimpleNamespace
 
 import pytest
 from tilegrid.workflow.startup import StartError
@@ -29,6 +30,14 @@ def test_where_time_decides_there_is_no_content(here):
 
     for in_storage, planning in [(False, True), (True, False), (False, False)]:
         assert StoredTiles(in_storage, planning, never).content("r0-c0") is None
+
+
+def test_the_content_parameter_exists_only_where_it_is_judged(here):
+    # a function parameter costs each render job a call: none where time decides
+    path = _digests(here / "digests.json", a_arrow="1", a_json="2")
+    assert StoredTiles(False, True, lambda: path).params() == {}
+    [content] = StoredTiles(True, True, lambda: path).params().values()
+    assert content(SimpleNamespace(tile="a")) == ["1", "2"]
 
 
 def test_a_tile_has_its_shards_and_sidecars_digests(here):
