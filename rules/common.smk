@@ -146,7 +146,11 @@ def tidy_results():
     if not TIDIED:
         # with results in storage, no run without Snakemake's records (--forceall is
         # known only now, not when the Snakefile is read)
-        if STORED and workflow.is_main_process and (problem := unrecorded(workflow, SHARDS)):
+        if (
+            STORED
+            and workflow.is_main_process
+            and (problem := unrecorded(workflow, rules.split.output.shards))
+        ):
             fail(problem)
         TIDIED.append(remove_incomplete_split(rules.split.output.shards, workflow.dryrun))
         if workflow.is_main_process:  # never under jobs that may share the copy

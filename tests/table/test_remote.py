@@ -360,9 +360,10 @@ def test_with_the_default_storage_provider_every_file_of_a_run_lives_in_the_buck
     forgot = wf.snakemake(*args)
     assert forgot.returncode != 0
     assert first_error(forgot) == (
-        f"tilegrid: error: results are stored under {prefix}, but Snakemake holds no record "
-        "of the jobs that made them here (.snakemake/ was deleted, or they were made from "
-        "another folder): run once with --forceall to make them again from the current data"
+        f"tilegrid: error: results are stored under {prefix}/results/shards, but Snakemake "
+        "holds no record of the jobs that made them here (.snakemake/ was deleted, or they "
+        "were made from another folder): run once with --forceall to make them again from "
+        "the current data"
     )
     assert stored_mosaic() == local_mosaic(tmp_path, "shifted-again", write_shifted)
     forced = wf.run_ok(*args, "--forceall")

@@ -85,7 +85,7 @@ def test_a_refusal_from_storage_is_one_line_naming_the_object():
             raise RuntimeError("An error occurred (403) when calling HeadObject: Forbidden\nmore")
 
     with pytest.raises(StartError) as caught:
-        stored(Refusing(), "s3://bucket/run", "results/shards/manifest.json")
+        stored(Refusing(), "s3://bucket/run/results/shards/manifest.json")
     assert str(caught.value) == (
         "cannot check s3://bucket/run/results/shards/manifest.json in storage: "
         "An error occurred (403) when calling HeadObject: Forbidden"

@@ -89,16 +89,10 @@ def missing_records(stored: Callable[[], bool], where: str, forced: bool) -> str
     )
 
 
-def storage_prefix(workflow: Any) -> str:
-    """Where Snakemake keeps the results (``--default-storage-prefix``)."""
-    return str(workflow.storage_settings.default_storage_prefix).rstrip("/")
-
-
-def stored(provider: Any, prefix: str, path: str) -> bool:
-    """Whether ``path`` (as a rule names it) is in storage under ``prefix``, asked of the
-    default storage ``provider``; a refusal (credentials, a missing bucket) stops the
-    run with one line, as the data's own checks do."""
-    query = f"{prefix}/{path}"
+def stored(provider: Any, query: str) -> bool:
+    """Whether ``query`` is in storage, asked of the default storage ``provider``; a
+    refusal (credentials, a missing bucket) stops the run with one line, as the data's
+    own checks do."""
     try:
         return bool(provider.object(query).exists())
     except Exception as exc:  # the plugin's own errors: boto3's, requests', ...
@@ -106,15 +100,14 @@ def stored(provider: Any, prefix: str, path: str) -> bool:
         raise StartError(f"cannot check {query} in storage: {text}") from None
 
 
-def unrecorded(workflow: Any, shards: str) -> str | None:
+def unrecorded(workflow: Any, shards: Any) -> str | None:
     """:func:`missing_records` of a run with results in storage (``workflow``: Snakemake's),
-    whose split writes ``shards``; a refusal from storage is one line too."""
+    whose split writes the folder ``shards`` (its rule's output, in storage: a module's
+    prefix included); a refusal from storage is one line too."""
     provider = workflow.storage_registry.default_storage_provider
-    prefix = storage_prefix(workflow)
+    folder = shards.storage_object.query.rstrip("/")
     forced = workflow.dag_settings.forceall
     try:
-        return missing_records(
-            lambda: stored(provider, prefix, f"{shards}/{MANIFEST}"), prefix, forced
-        )
+        return missing_records(lambda: stored(provider, f"{folder}/{MANIFEST}"), folder, forced)
     except StartError as exc:
         return str(exc)
