@@ -39,8 +39,9 @@ checkpoint split:
     conda:
         "../envs/tilegrid.yaml"
     # a table of one part (a large file's ranges among them) is scanned here, in
-    # parallel: the split holds the machine, nothing can run beside it anyway
-    threads: workflow.cores
+    # parallel: the split holds the machine, nothing can run beside it anyway (no
+    # cores are given to runs that run no job: `snakemake --unlock`)
+    threads: workflow.resource_settings.cores or 1
     params:
         code=code_digest("split"),
         spec=DATA.split_spec(specs.split_spec(config)),

@@ -127,8 +127,9 @@ class Workflow:
         return config
 
     def command(self, *args: str) -> list[str]:
-        """The command line of a run: two cores unless ``args`` say otherwise."""
-        cores = [] if {"-j", "--cores", "--jobs"} & set(args) else ["-j", "2"]
+        """The command line of a run: two cores unless ``args`` say otherwise (or unlock,
+        as the README's ``snakemake --unlock`` does, with none)."""
+        cores = [] if {"-j", "--cores", "--jobs", "--unlock"} & set(args) else ["-j", "2"]
         return [self.python, "-m", "snakemake", *cores, *args]
 
     def snakemake(
