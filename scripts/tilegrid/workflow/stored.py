@@ -15,7 +15,7 @@ sidecar changed.  Through storage the split's whole folder is uploaded anew and 
 object gets a new time: each render job would rerun after any data change.  There the
 shard and sidecar are inputs by time in name only (``ancient``), and the job has their
 digests, from the split's ``digests.json``, as its parameter ``content``
-(:class:`StoredTiles`).  Locally it is None and nothing changes.
+(:class:`StoredTiles`); locally the rules have no such parameter.
 """
 
 from __future__ import annotations
