@@ -114,9 +114,10 @@ def data_input(path):
 
 
 def stamp_input(stamps):
-    """A job's content stamp (tilegrid.table.contents.content_stamp): local, by time;
-    only where jobs are planned (a cluster job has no copy of it)."""
-    return local_inputs(stamps) if workflow.is_main_process else []
+    """A job's content stamps (tilegrid.table.contents.content_stamp; stamps() writes and
+    lists them): local, by time, made only where they are inputs, not with results in
+    storage nor in a cluster job's own Snakemake (it has no copy of them)."""
+    return [local(s) for s in stamps()] if workflow.is_main_process and not STORED else []
 
 
 def shard_input(name):

@@ -4,7 +4,7 @@ rule scan:
     input:
         data=lambda w: [data_input(path) for path in DATA.scan_paths(w.scan)],
         # the data's digests, judged by time: a change reruns it without .snakemake/'s records
-        stamp=lambda w: stamp_input(DATA.scan_stamp(rules.scan.output.scan, w.scan)),
+        stamp=lambda w: stamp_input(lambda: DATA.scan_stamp(rules.scan.output.scan, w.scan)),
         code=code_files("scan"),
     output:
         scan=directory(f"{SCANS}/{{scan}}"),
@@ -28,7 +28,7 @@ checkpoint split:
     input:
         data=[data_input(path) for path in DATA.split_paths()],
         scans=DATA.scans(),
-        stamp=lambda w: stamp_input(DATA.split_stamp(rules.split.output.shards)),
+        stamp=lambda w: stamp_input(lambda: DATA.split_stamp(rules.split.output.shards)),
         code=code_files("split"),
     output:
         shards=directory(SHARDS),
