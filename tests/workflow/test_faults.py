@@ -47,7 +47,7 @@ def test_a_failing_tile_names_its_facets_and_log_and_the_others_finish(workflow)
     run = workflow.snakemake("--keep-going")
     assert run.returncode != 0
     errors = [line for line in run.output.splitlines() if line.startswith("tilegrid: error:")]
-    assert len(errors) == 1
+    assert len(errors) == 1, run.output[-4000:]
     assert "site = south, season = summer" in errors[0] and "this tile cannot be drawn" in errors[0]
     assert "(log: logs/render/south-summer-" in errors[0]
     assert len(list(workflow.path("results", "tiles").glob("*.png"))) == 5
