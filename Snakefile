@@ -8,7 +8,10 @@ min_version("9.0")
 include: "rules/preflight.smk"
 
 
-from tilegrid.workflow.ending import stop_waiting_timers  # noqa: E402
+from tilegrid.workflow.ending import skip_exit_collection, stop_waiting_timers  # noqa: E402
+
+# the run's objects are freed by the exit, not by one last collection over them all
+skip_exit_collection()
 
 # The bundled example's settings, unless a --configfile of yours names its own data
 # or figures: then your files and the schema's defaults alone (README: "Your own data").
