@@ -233,33 +233,31 @@ def finished_jobs(stderr: str) -> dict[str, int]:
 
 
 def job_stats(work: Path, since: float) -> dict:
-    """Per-job wall and max RSS from Snakemake's benchmark files written after ``since``."""
+    """Per-job wall and max RSS written after ``since``: the split's and the mosaic's from
+    Snakemake's benchmark files, a tile's from its log (a render job has no benchmark
+    file: its process is a thin client, and the log says what drawing the tile cost,
+    in the warm worker's child or in the job's own process)."""
 
     def fresh(pattern):
         return [p for p in glob.glob(str(work / pattern)) if os.path.getmtime(p) > since]
 
-    renders = [read_tsv(p) for p in fresh("benchmarks/render/*.tsv")]
+    renders = [
+        (float(m.group(1)), int(m.group(2)))
+        for p in fresh("logs/render/*.log")
+        for m in [re.search(r"rendered .* in ([0-9.]+) s, max RSS (\d+) KB", Path(p).read_text())]
+        if m
+    ]
     split = [read_tsv(p) for p in fresh("benchmarks/split.tsv")]
     mosaic = [read_tsv(p) for p in fresh("benchmarks/mosaic.tsv")]
     stats = {"render_jobs": len(renders)}
     if renders:
-        walls = [r["s"] for r in renders]
-        # A job rendered by the warm worker logs the forked child's peak RSS: count it.
-        worker_kb = [
-            int(m.group(1))
-            for p in fresh("logs/render/*.log")
-            for m in [re.search(r"warm worker in [0-9.]+ s, max RSS (\d+) KB", Path(p).read_text())]
-            if m
-        ]
+        walls = [seconds for seconds, _ in renders]
         stats.update(
             render_s_median=statistics.median(walls),
             render_s_min=min(walls),
             render_s_max=max(walls),
             render_s_sum=sum(walls),
-            render_rss_max_mb=max(
-                [r["max_rss"] for r in renders] + [kb / 1024 for kb in worker_kb]
-            ),
-            worker_jobs=len(worker_kb),
+            render_rss_max_mb=max(kb for _, kb in renders) / 1024,
         )
     if split:
         stats.update(split_s=split[0]["s"], split_rss_mb=split[0]["max_rss"])
@@ -465,7 +463,8 @@ def markdown(results: dict) -> str:
             )
     lines += [
         "",
-        "tilegrid's jobs (from Snakemake's `benchmarks/*.tsv`; full run unless noted):",
+        "tilegrid's jobs (split and mosaic from Snakemake's `benchmarks/*.tsv`, each "
+        "tile's drawing from its log; full run unless noted):",
         "",
         "| rows | split s | split RSS MB | render jobs | render s median (min-max) | "
         "render RSS max MB | mosaic s | incremental: jobs rerun | phases of the peers "

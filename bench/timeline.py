@@ -12,7 +12,8 @@ the start of the command:
 * a job ends when Snakemake writes its benchmark file (the file's modification
   time, within ~10 ms of the job's log) and starts the file's ``s`` column
   (wall seconds, to 10 ms) before that: Snakemake's own log has whole seconds
-  only (``time.asctime``);
+  only (``time.asctime``); a render job (no benchmark file) ends when its log was
+  last written and starts the drawing's seconds, its log's last line, before;
 * Snakemake's start-up ends when it opens its log file
   (``.snakemake/log/<date>T<time>.<microseconds>.snakemake.log``);
 * the phases of the split and of the mosaic are their log lines, whose times are
@@ -80,10 +81,13 @@ class Row(NamedTuple):
 
 
 def read_jobs(work: Path, t0: float) -> list[Job]:
-    """Every job of the run from its benchmark file (``benchmarks/<rule>[/<name>].tsv``).
+    """Every job of the run: from its benchmark file (``benchmarks/<rule>[/<name>].tsv``),
+    or for a tile (a render job has none) from its log (``logs/render/[print/]<tile>.log``).
 
     A job's peak RSS is the larger of its benchmark file's and the one logged by
-    the warm worker's child that drew it (``logs/<rule>[/<name>].log``).
+    the warm worker's child that drew it (``logs/<rule>[/<name>].log``).  A tile's
+    job ends when its log was last written and starts the drawing's seconds (its
+    last line) before: the thin client's own start-up is not counted.
     """
     jobs = []
     for path in glob.glob(str(work / "benchmarks/**/*.tsv"), recursive=True):
@@ -93,6 +97,12 @@ def read_jobs(work: Path, t0: float) -> list[Job]:
         worker = warm_worker(work / "logs" / rel.with_suffix(".log"))
         rss = max(bench.get("max_rss", 0.0), worker[1] if worker else 0.0)
         jobs.append(Job(rel.parts[0], rel.name, end - bench["s"], end, rss))
+    for path in glob.glob(str(work / "logs/render/**/*.log"), recursive=True):
+        m = re.search(r"rendered .* in ([0-9.]+) s, max RSS (\d+) KB", Path(path).read_text())
+        if m:
+            end = os.path.getmtime(path) - t0
+            tile = Path(path).with_suffix("").name
+            jobs.append(Job("render", tile, end - float(m.group(1)), end, int(m.group(2)) / 1024))
     return sorted(jobs, key=lambda j: j.start)
 
 

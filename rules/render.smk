@@ -10,10 +10,11 @@ rule render:
             category="Tiles",
             labels={"tile": "{tile}"},
         ),
+    # no benchmark: file the job's process only asks the warm worker, so Snakemake's
+    # benchmark would time a thin client (and cost its own Snakemake 6% of a 1024-tile
+    # run); the log's last line says what drawing the tile took, time and memory
     log:
         "logs/render/{tile}.log",
-    benchmark:
-        "benchmarks/render/{tile}.tsv"
     # inside a cluster job (a bundle of tiles) the tile is drawn by the bundle's own
     # Snakemake, not by one more Snakemake started per tile; submitted from the head
     localrule: specs.render_in_job_process(workflow.remote_exec)
@@ -43,8 +44,6 @@ rule render_print:
         png=f"{PRINT_TILES}/{{tile}}.png",
     log:
         "logs/render/print/{tile}.log",
-    benchmark:
-        "benchmarks/render/print/{tile}.tsv"
     localrule: specs.render_in_job_process(workflow.remote_exec)
     conda:
         "../envs/tilegrid.yaml"

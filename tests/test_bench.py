@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -133,3 +134,26 @@ def test_a_missing_run_is_neither_met_nor_missed():
     rows = run.target_rows({"sizes": {}}, sizes, keys, 10, (8, 8))
     assert {r["met"] for r in rows} == {None}
     assert {r["shown"] for r in rows} == {"-"}
+
+
+def test_job_stats_take_each_tiles_cost_from_its_log(tmp_path):
+    """A render job has no benchmark file: its drawing's seconds and peak memory are the
+    last line of its log (by the warm worker or in its own process); a log of a run
+    before ``since``, or of a failed job, is not counted."""
+    logs = tmp_path / "logs" / "render"
+    logs.mkdir(parents=True)
+    old = logs / "old.log"
+    old.write_text("rendered by the warm worker in 9.000 s, max RSS 999999 KB\n")
+    os.utime(old, (1000, 1000))
+    (logs / "a.log").write_text("rendered by the warm worker in 0.100 s, max RSS 102400 KB\n")
+    (logs / "b.log").write_text("rendered in the job's own process in 0.300 s, max RSS 204800 KB\n")
+    (logs / "c.log").write_text("tilegrid: error: render_job: ...\n")
+    (tmp_path / "benchmarks").mkdir()
+    (tmp_path / "benchmarks" / "split.tsv").write_text("s\th:m:s\tmax_rss\n1.5\t0:00:01\t300\n")
+    stats = run.job_stats(tmp_path, since=2000)
+    assert stats["render_jobs"] == 2
+    assert stats["render_s_median"] == pytest.approx(0.2)
+    assert (stats["render_s_min"], stats["render_s_max"]) == (0.1, 0.3)
+    assert stats["render_rss_max_mb"] == 200
+    assert (stats["split_s"], stats["split_rss_mb"]) == (1.5, 300)
+    assert stats["job_rss_max_mb"] == 300
