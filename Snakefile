@@ -9,6 +9,7 @@ include: "rules/preflight.smk"
 
 
 from tilegrid.workflow.ending import skip_exit_collection, stop_waiting_timers  # noqa: E402
+from tilegrid.workflow.pacing import lift_local_rate_limit  # noqa: E402
 
 # the run's objects are freed by the exit, not by one last collection over them all
 skip_exit_collection()
@@ -39,6 +40,12 @@ else:
             specs.mosaic_outputs(config),
             lambda w: tile_targets(tile_ids(read_manifest()), specs.print_tiles_wanted(config)),
             lambda w: page_targets(),
+
+
+# A local run starts a job as another ends, not also on the job-rate limiter's clock
+# (tilegrid.workflow.pacing).
+onstart:
+    lift_local_rate_limit(workflow)
 
 
 # The run is over: the job-rate limiter's last timer need not hold the exit for a

@@ -1,0 +1,56 @@
+"""tilegrid.workflow.pacing: a local run has no job-rate limiter, a cluster-like or
+user-limited run keeps it; checked in real Snakemake runs of a small Snakefile."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+
+SNAKEFILE = """
+import sys
+sys.path.insert(0, {scripts!r})
+from tilegrid.workflow.pacing import lift_local_rate_limit
+
+rule all:
+    input: expand("out/{{i}}.txt", i=range(6))
+
+rule one:
+    output: "out/{{i}}.txt"
+    shell: "echo {{wildcards.i}} > {{output}}"
+
+onstart:
+    lifted = lift_local_rate_limit(workflow)
+    left = workflow.scheduler.job_rate_limiter
+    with open("limiter.txt", "w") as handle:
+        handle.write(f"{{lifted}} {{None if left is None else (left.max_jobs, left.timespan)}}")
+"""
+
+
+def run_snakemake(folder: Path, *args: str) -> str:
+    (folder / "Snakefile").write_text(SNAKEFILE.format(scripts=str(SCRIPTS)))
+    done = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-j", "2", "--nolock", *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert sorted(p.name for p in (folder / "out").iterdir()) == [f"{i}.txt" for i in range(6)]
+    return (folder / "limiter.txt").read_text()
+
+
+def test_a_local_run_with_snakemakes_default_limit_has_none(tmp_path):
+    assert run_snakemake(tmp_path) == "True None"
+
+
+@pytest.mark.parametrize("limit", ["5/1s", "100/2s"])
+def test_a_limit_of_the_users_own_is_kept(tmp_path, limit):
+    jobs, seconds = limit.rstrip("s").split("/")
+    expected = f"False ({jobs}, {float(seconds)})"
+    assert run_snakemake(tmp_path, "--max-jobs-per-timespan", limit) == expected
