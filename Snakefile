@@ -9,7 +9,8 @@ include: "rules/preflight.smk"
 
 
 from tilegrid.workflow.ending import skip_exit_collection, stop_waiting_timers  # noqa: E402
-from tilegrid.workflow.pacing import lift_local_rate_limit  # noqa: E402
+from tilegrid.core.logs import warn  # noqa: E402
+from tilegrid.workflow.pacing import lift_local_rate_limit, threads_note  # noqa: E402
 
 # the run's objects are freed by the exit, not by one last collection over them all
 skip_exit_collection()
@@ -42,10 +43,12 @@ else:
             lambda w: page_targets(),
 
 
-# A local run starts a job as another ends, not also on the job-rate limiter's clock
-# (tilegrid.workflow.pacing).
+# A local run starts a job as another ends, not also on the job-rate limiter's clock,
+# and draws its tiles from Snakemake's threads (tilegrid.workflow.pacing).
 onstart:
     lift_local_rate_limit(workflow)
+    if note := threads_note(workflow):
+        warn(note)
 
 
 # The run is over: the job-rate limiter's last timer need not hold the exit for a

@@ -14,6 +14,7 @@ from tilegrid.core.code import files_digest, job_files  # noqa: E402
 from tilegrid.core.manifest import DIGESTS, MANIFEST  # noqa: E402
 from tilegrid.workflow import figures  # noqa: E402
 from tilegrid.workflow import specs  # noqa: E402
+from tilegrid.workflow.command import render_in_snakemake  # noqa: E402
 from tilegrid.workflow.data import DataInputs  # noqa: E402
 from tilegrid.workflow.pages import GridPages  # noqa: E402
 from tilegrid.workflow.remote import RemoteStorage, checkpoint_file, entries  # noqa: E402
@@ -88,6 +89,10 @@ if prefix := specs.shell_prefix(sys.executable, CONDA):
 # with a local input runs where Snakemake does, so none has one (tilegrid.workflow.stored)
 STORED = workflow.storage_settings.default_storage_provider is not None
 RENDER_ENTRY = relative(TILEGRID / "scripts" / "render.py")
+RENDER_COMMAND = specs.render_command(RENDER_ENTRY)
+# a tile is asked for from Snakemake's own process (tilegrid.workflow.command), but
+# with --sdm conda the job's environment draws it, through its command
+ASK_FROM_SNAKEMAKE = not CONDA
 
 
 def local_inputs(paths):

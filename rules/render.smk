@@ -1,4 +1,7 @@
 rule render:
+    # the warm worker draws the tile, asked from Snakemake's own thread (no shell, no
+    # interpreter per tile; profiles/default has Snakemake run run: blocks in threads),
+    # else the tile's command asks it, or draws the tile itself (tilegrid.workflow.command)
     input:
         shard=shard_input("{tile}.arrow"),
         sidecar=shard_input("{tile}.json"),
@@ -29,13 +32,16 @@ rule render:
         code=render_code_digest(),
         plot=specs.render_plot(config),
         tile=specs.render_tile(config),
-    shell:
-        specs.render_command(RENDER_ENTRY)
+    run:
+        asked = [RENDER_ENTRY, input.shard, input.sidecar, params.plot, params.tile]
+        if not (ASK_FROM_SNAKEMAKE and render_in_snakemake(*asked, output.png, log[0])):
+            shell(RENDER_COMMAND)
 
 
 # The same tile at mosaic.print_dpi, for a pdf or svg mosaic only (asked for by
 # the mosaic's inputs): rerun on the same changes of its shard and sidecar as the screen tile.
 rule render_print:
+    # drawn as rule render draws its tile
     input:
         shard=shard_input("{tile}.arrow"),
         sidecar=shard_input("{tile}.json"),
@@ -56,5 +62,7 @@ rule render_print:
         code=render_code_digest(),
         plot=specs.render_plot(config),
         tile=specs.render_tile(config, printed=True),
-    shell:
-        specs.render_command(RENDER_ENTRY)
+    run:
+        asked = [RENDER_ENTRY, input.shard, input.sidecar, params.plot, params.tile]
+        if not (ASK_FROM_SNAKEMAKE and render_in_snakemake(*asked, output.png, log[0])):
+            shell(RENDER_COMMAND)

@@ -22,6 +22,7 @@ from conftest import SMALL_CONFIG, Workflow, small_table
 from tilegrid.render.tile import render_tile
 from tilegrid.split.job import SplitSpec, run_split
 from tilegrid.worker import client, folders, protocol, server
+from tilegrid.workflow.command import ASKED_BY_SNAKEMAKE
 
 
 @pytest.fixture
@@ -407,7 +408,25 @@ def test_a_render_after_the_warm_up_imports_nothing_more(job):
 
 
 @pytest.mark.workflow
-def test_the_render_rule_runs_the_entry_point_with_snakemakes_python(workflow, monkeypatch):
+def test_the_render_rule_asks_the_worker_from_snakemakes_own_process(workflow):
+    """No shell and no interpreter per tile: each render job's run: block asks the warm
+    worker from Snakemake's thread (profiles/default: force-use-threads)."""
+    run = workflow.run_ok("--printshellcmds")
+    assert run.jobs("render") == 6
+    assert " scripts/render.py --shard " not in run.output
+    assert "tilegrid: warning" not in run.output
+    logs = sorted(workflow.path("logs", "render").glob("*.log"))
+    assert len(logs) == 6
+    for log in logs:
+        last = log.read_text().splitlines()[-1]
+        assert last.startswith("rendered by the warm worker in "), log
+        assert last.endswith(ASKED_BY_SNAKEMAKE), log
+
+
+def test_without_the_worker_the_render_rule_runs_the_entry_point_with_snakemakes_python(
+    workflow, monkeypatch
+):
+    monkeypatch.setenv("TILEGRID_WORKER", "0")
     venv_bin = os.path.dirname(sys.executable)
     path = [p for p in os.environ["PATH"].split(os.pathsep) if p and p != venv_bin]
     monkeypatch.setenv("PATH", os.pathsep.join(path))  # as without an activated venv
@@ -418,9 +437,9 @@ def test_the_render_rule_runs_the_entry_point_with_snakemakes_python(workflow, m
     # `python3` from the PATH, where rules/common.smk put Snakemake's interpreter
     # first: a python3 elsewhere on the PATH (without pyarrow) would fail the jobs;
     # and no PYTHONPATH: the entry script's folder holds the package
-    assert all(line.split(entry)[0].endswith(" python3") for line in commands), commands
+    assert all(line.split(entry)[0].split()[-1] == "python3" for line in commands), commands
     for log in workflow.path("logs", "render").glob("*.log"):
-        assert log.read_text().startswith("rendered by the warm worker"), log
+        assert "rendered in the job's own process in " in log.read_text(), log
 
 
 # ---------------------------------------------------------------- isolation
@@ -630,6 +649,16 @@ def _umask(mask: int):
 
 def _mode(path) -> int:
     return os.stat(path).st_mode & 0o777
+
+
+@pytest.mark.parametrize("mask", [0o000, 0o022, 0o077])
+def test_the_requests_umask_is_this_processs_as_proc_shows_it(mask):
+    """The request's umask is this process's, read from /proc (Snakemake's threads ask
+    too: setting it to read it back would change it for them for that instant)."""
+    with _umask(mask):
+        assert protocol._umask() == mask
+        before = Path("/proc/self/status").read_text()
+        assert f"Umask:\t{mask:04o}" in before
 
 
 @pytest.fixture

@@ -53,8 +53,16 @@ def job_function(job: str):
 
 def job_environment() -> None:
     """What a job's matplotlib needs, set in the job itself before matplotlib is imported
-    (never when the workflow is parsed): no GUI backend, and a writable, persistent cache
-    in the working folder's ``.snakemake`` (a read-only home would make every job build
-    the font cache again).  A value the user set is kept."""
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    os.environ.setdefault("MPLCONFIGDIR", os.path.abspath(os.path.join(".snakemake", "matplotlib")))
+    (never when the workflow is parsed): :func:`job_environ`'s additions."""
+    os.environ.update(job_environ(os.environ))
+
+
+def job_environ(environ) -> dict[str, str]:
+    """``environ`` with what a job's matplotlib needs: no GUI backend, and a writable,
+    persistent cache in the working folder's ``.snakemake`` (a read-only home would
+    make every job build the font cache again).  A value the user set is kept."""
+    wanted = {
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": os.path.abspath(os.path.join(".snakemake", "matplotlib")),
+    }
+    return {**wanted, **environ}

@@ -188,12 +188,23 @@ def _exchange(sock: socket.socket, request: dict[str, object]) -> dict[str, obje
         return _receive(stream)
 
 
-def run_remote(args: list, log_path: str, task: str = "render") -> dict[str, object] | None:
+def run_remote(
+    args: list,
+    log_path: str,
+    task: str = "render",
+    env: dict[str, str] | None = None,
+    sys_path: list[str] | None = None,
+    quiet: bool = False,
+) -> dict[str, object] | None:
     """Run ``task`` (a tile's render) through the warm worker; None when no worker could be used.
 
     Returns the worker's answer: ``{"ok": True, "max_rss_kb": ...}`` or
     ``{"ok": False, "error": "<one line>"}``.  When the worker is on but cannot
     be used, writes one warning line to stderr (the job's log) and returns None.
+    The job's environment and import path are this process's unless ``env`` and
+    ``sys_path`` are given.  ``quiet``: no warning line on stderr (a caller that is
+    not the job's process, whose stderr is not the job's log): a note on the worker
+    comes back as the answer's ``"note"``.
     """
     if not enabled():
         return None
@@ -205,8 +216,8 @@ def run_remote(args: list, log_path: str, task: str = "render") -> dict[str, obj
             "log": os.path.abspath(log_path),
             # what an in-process render would run with
             "cwd": os.getcwd(),
-            "env": dict(os.environ),
-            "sys_path": list(sys.path),
+            "env": dict(os.environ) if env is None else env,
+            "sys_path": list(sys.path) if sys_path is None else sys_path,
             "umask": _umask(),
         }
         path, note = locate()
@@ -215,8 +226,11 @@ def run_remote(args: list, log_path: str, task: str = "render") -> dict[str, obj
             raise WorkerUnavailable("the warm worker closed the connection without an answer")
     except Exception as exc:  # noqa: BLE001 - any fault: render in this process
         reason = str(exc) if isinstance(exc, WorkerUnavailable) else f"{type(exc).__name__}: {exc}"
-        _warn(f"{note}; {reason}" if note else reason)
+        if not quiet:
+            _warn(f"{note}; {reason}" if note else reason)
         return None
+    if note and quiet:
+        return {**answer, "note": note}
     if note:
         from ..core.logs import warn
 

@@ -46,6 +46,16 @@ def plain(value):
 
 
 def _umask() -> int:
+    """This process's umask, read where Linux shows it: setting it to read it back would,
+    in a process with threads (Snakemake's own), give another thread's new file the
+    wrong mode for that instant."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
     mask = os.umask(0o022)
     os.umask(mask)
     return mask

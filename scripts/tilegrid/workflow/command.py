@@ -17,13 +17,19 @@ Arguments, all required::
     --log JOB.log                                 where stderr and tracebacks go
 
 A failure prints one line naming the tile and the log, as every tilegrid job does.
+
+A render rule first asks from Snakemake's own process (its ``run:`` block, in one of
+Snakemake's threads: :func:`render_in_snakemake`), which spares each tile a shell and
+an interpreter; the command is what it runs when that cannot draw the tile.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
-from ..worker.client import run_task
+from ..core.tasks import job_environ
+from ..worker.client import job_cost, run_remote, run_task
 
 FLAGS = ("shard", "sidecar", "plot", "tile", "png", "log")
 USAGE = "usage: python -m tilegrid.workflow.command " + " ".join(
@@ -62,6 +68,39 @@ def main(argv: list[str]) -> None:
     sys.stderr = open(log, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 - the job's stderr
     given = [args["shard"], args["sidecar"], args["plot"], args["tile"], args["png"]]
     run_task(given, log, task="render_json")
+
+
+#: the end of a tile's log line when Snakemake's own process asked for it
+ASKED_BY_SNAKEMAKE = ", asked by Snakemake's own process"
+
+
+def render_in_snakemake(
+    entry: str, shard: str, sidecar: str, plot: str, tile: str, png: str, log: str
+) -> bool:
+    """Have the warm worker draw the tile, asked from the calling process: a render rule's
+    ``run:`` block in Snakemake's own process, with the job's files and settings; True
+    when it is drawn (the log's last line says what it took), False otherwise: the
+    worker could not be used, or the tile failed, and the rule runs the command
+    (``python3 entry ...``), which says why in its log as a job of its own would.
+
+    Nothing of the calling process changes (its stderr, environment and umask are
+    Snakemake's): the worker's child takes the environment a job would have
+    (:func:`tilegrid.core.tasks.job_environ`) and the import path of the command,
+    ``entry``'s folder first.
+    """
+    folder = os.path.dirname(os.path.abspath(entry))
+    given = [shard, sidecar, plot, tile, png]
+    env = job_environ(os.environ)
+    path = [folder, *(p for p in sys.path if p and p != folder)]
+    answer = run_remote(given, log, "render_json", env=env, sys_path=path, quiet=True)
+    if answer is None or not answer["ok"]:
+        return False
+    cost = job_cost("render_json", "by the warm worker", answer["seconds"], answer["max_rss_kb"])
+    with open(log, "a", encoding="utf-8") as handle:
+        if answer.get("note"):
+            handle.write(f"tilegrid: warning: warm worker: {answer['note']}\n")
+        handle.write(cost + ASKED_BY_SNAKEMAKE + "\n")
+    return True
 
 
 if __name__ == "__main__":

@@ -14,6 +14,13 @@ called by the Snakefile's ``onstart`` (after Snakemake made its scheduler, befor
 picks the first job), takes it away on a local run that keeps Snakemake's default
 limit.  A cluster run (the Slurm profile), a run with a limit of the user's own,
 and every job's own Snakemake keep theirs.
+
+A render rule asks for its tile from a ``run:`` block, in Snakemake's own process
+(:func:`tilegrid.workflow.command.render_in_snakemake`); Snakemake runs such a block
+in one of its threads only under ``--force-use-threads`` (``profiles/default`` sets
+it), else it starts a Snakemake of its own for each tile.  :func:`threads_note` is the
+line that says so when a local run goes without it (another workflow profile, or
+``--workflow-profile none``).
 """
 
 from __future__ import annotations
@@ -35,3 +42,17 @@ def lift_local_rate_limit(workflow: Any) -> bool:
         return False  # a limit of the user's own
     scheduler.job_rate_limiter = None
     return True
+
+
+def threads_note(workflow: Any) -> str | None:
+    """One line when a local run will start a Snakemake of its own for each tile (its
+    ``run:`` blocks are not run in threads), None otherwise."""
+    settings = workflow.execution_settings
+    if settings is None or settings.use_threads:
+        return None
+    if not (workflow.local_exec and workflow.is_main_process):
+        return None
+    return (
+        "Snakemake will start a Snakemake of its own for each tile (1-3 s each): "
+        "add force-use-threads: true to your profile, as profiles/default has it"
+    )
