@@ -182,6 +182,27 @@ def test_the_socket_name_changes_with_the_code_not_with_where_or_when_it_was_wri
     assert folders.code_key() != before
 
 
+def test_a_file_put_back_with_its_old_size_and_time_changes_the_socket_name(
+    monkeypatch, tmp_path
+):
+    """The key is kept between calls while no package file was written (Snakemake's own
+    process asks once a tile); a same-sized edit whose modification time is put back,
+    as cp -p does, still changes it (its ctime is new)."""
+    copy = _package_copy(tmp_path / "elsewhere" / "tilegrid")
+    monkeypatch.setattr(folders, "PACKAGE", str(copy))
+    before = folders.code_key()
+    assert folders.code_key() == before
+    path = copy / "render" / "tile.py"
+    info = path.stat()
+    original = path.read_bytes()
+    path.write_bytes(original.replace(b"def ", b"def  ", 1)[:-1])  # same size
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert path.stat().st_size == info.st_size
+    assert folders.code_key() != before
+    path.write_bytes(original)
+    assert folders.code_key() == before
+
+
 def test_one_server_serves_the_same_code_from_another_folder_after_the_first_is_gone(
     job, monkeypatch, tmp_path
 ):

@@ -56,17 +56,36 @@ def code_key() -> str:
     environment's prefix kept (two venvs of one base Python are not).  Files are
     hashed by their names in the package and their bytes, not by where they are
     or when they were written: the same code in another folder has the same key.
+    The key is kept while no file's size, modification or change time moved (one
+    hash for a run whose Snakemake asks for every tile from its own process).
     """
     interpreter = f"{sys.prefix}:{os.path.realpath(sys.executable)}"
+    files = _package_files()
+    seen = (interpreter, tuple(_stat_of(path) for path in files))
+    if seen in _KEYS:  # a process that asks for many tiles (Snakemake's) hashes once
+        return _KEYS[seen]
     digest = _sha256(interpreter.encode())
     prefix = len(os.fspath(PACKAGE)) + 1
-    for path in _package_files():
+    for path in files:
         with open(path, "rb") as source:
             data = source.read()
         name = path[prefix:]
         digest.update(f"{name}\0{len(data)}\0".encode())
         digest.update(data)
-    return digest.hexdigest()[:16]
+    _KEYS.clear()
+    _KEYS[seen] = key = digest.hexdigest()[:16]
+    return key
+
+
+#: the last key, by the interpreter and the package files' names, sizes and times
+_KEYS: dict[tuple, str] = {}
+
+
+def _stat_of(path: str) -> tuple[str, int, int, int]:
+    """What says a file was not written since it was last hashed: its size, its
+    modification and change times (a file put back with ``cp -p`` gets a new ctime)."""
+    info = os.stat(path)
+    return path, info.st_size, info.st_mtime_ns, info.st_ctime_ns
 
 
 def _package_files() -> list[str]:
