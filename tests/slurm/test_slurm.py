@@ -14,6 +14,7 @@ import yaml
 from cluster import ClusterUnavailable, SlurmCluster, why_unavailable
 from conftest import bundled_example
 from slurmflow import SlurmWorkflow, Workflow, submissions
+from tilegrid.workflow.command import ASKED_BY_SNAKEMAKE
 
 pytestmark = [pytest.mark.workflow, pytest.mark.slurm, pytest.mark.alongside("slurm")]
 
@@ -298,6 +299,10 @@ def test_a_folder_of_files_scans_per_file_on_the_cluster_and_bundles_of_tiles_dr
         # that srun then starts for it prints "localrule render:" (it runs locally).
         assert lines.count("rule render:") == 0, text[-4000:]
         assert lines.count("localrule render:") == 8, text[-4000:]
+    # and asked the warm worker for each from its own process (a run: block, in its
+    # threads: the workflow profile's force-use-threads holds in the bundle too)
+    for log in slurm.path("logs", "render").glob("*.log"):
+        assert log.read_text().rstrip().endswith(ASKED_BY_SNAKEMAKE), log
     assert slurm.path("results", "mosaic.png").read_bytes() == (
         local.path("results", "mosaic.png").read_bytes()
     )
