@@ -182,9 +182,7 @@ def test_the_socket_name_changes_with_the_code_not_with_where_or_when_it_was_wri
     assert folders.code_key() != before
 
 
-def test_a_file_put_back_with_its_old_size_and_time_changes_the_socket_name(
-    monkeypatch, tmp_path
-):
+def test_a_file_put_back_with_its_old_size_and_time_changes_the_socket_name(monkeypatch, tmp_path):
     """The key is kept between calls while no package file was written (Snakemake's own
     process asks once a tile); a same-sized edit whose modification time is put back,
     as cp -p does, still changes it (its ctime is new)."""
