@@ -4,6 +4,8 @@
 if not specs.page_spec(config):
 
     rule mosaic:
+        # assembled by the warm worker, asked from Snakemake's own thread (as a tile is),
+        # else by its command; then the tidying (tilegrid.workflow.tidy)
         input:
             unpack(
                 lambda w: mosaic_inputs(
@@ -34,5 +36,5 @@ if not specs.page_spec(config):
             settings=specs.mosaic_settings(config),
             sharex=config["sharex"],
             sharey=config["sharey"],
-        script:
-            "../scripts/mosaic.py"
+        run:
+            assemble_mosaic(input, output, params, log[0])

@@ -440,6 +440,19 @@ def test_the_render_rule_asks_the_worker_from_snakemakes_own_process(workflow):
         last = log.read_text().splitlines()[-1]
         assert last.startswith("rendered by the warm worker in "), log
         assert last.endswith(ASKED_BY_SNAKEMAKE), log
+    mosaic = workflow.path("logs", "mosaic.log").read_text().splitlines()
+    assert mosaic[-1].startswith("assembled by the warm worker in ")
+    assert mosaic[-1].endswith(ASKED_BY_SNAKEMAKE)
+    # the mosaic's tidying, in Snakemake's thread, says what it removed in the job's log
+    stale = workflow.path("results", "tiles", "gone-a-0123456789.png")
+    stale.write_bytes(b"")
+    rerun = workflow.run_ok("--forcerun", "mosaic")
+    assert not stale.exists()
+    assert "removed 1 stale tiles: gone-a-0123456789" not in rerun.output
+    assert (
+        "removed 1 stale tiles: gone-a-0123456789"
+        in workflow.path("logs", "mosaic.log").read_text()
+    )
 
 
 def test_without_the_worker_the_render_rule_runs_the_entry_point_with_snakemakes_python(
@@ -459,6 +472,11 @@ def test_without_the_worker_the_render_rule_runs_the_entry_point_with_snakemakes
     assert all(line.split(entry)[0].split()[-1] == "python3" for line in commands), commands
     for log in workflow.path("logs", "render").glob("*.log"):
         assert "rendered in the job's own process in " in log.read_text(), log
+    # the mosaic too, by its command (scripts/task.py), its arguments' file gone after
+    assert (
+        "assembled in the job's own process in " in workflow.path("logs", "mosaic.log").read_text()
+    )
+    assert not workflow.path("logs", "mosaic.log.args.json").exists()
 
 
 # ---------------------------------------------------------------- isolation

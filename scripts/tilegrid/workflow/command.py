@@ -70,7 +70,7 @@ def main(argv: list[str]) -> None:
     run_task(given, log, task="render_json")
 
 
-#: the end of a tile's log line when Snakemake's own process asked for it
+#: the end of a job's log line when Snakemake's own process asked for its work
 ASKED_BY_SNAKEMAKE = ", asked by Snakemake's own process"
 
 
@@ -78,10 +78,18 @@ def render_in_snakemake(
     entry: str, shard: str, sidecar: str, plot: str, tile: str, png: str, log: str
 ) -> bool:
     """Have the warm worker draw the tile, asked from the calling process: a render rule's
-    ``run:`` block in Snakemake's own process, with the job's files and settings; True
-    when it is drawn (the log's last line says what it took), False otherwise: the
-    worker could not be used, or the tile failed, and the rule runs the command
-    (``python3 entry ...``), which says why in its log as a job of its own would.
+    ``run:`` block in Snakemake's own process (:func:`ask_from_snakemake`); False when it
+    is not drawn: the rule then runs the command (``python3 entry ...``), which says why
+    in its log as a job of its own would."""
+    return ask_from_snakemake("render_json", [shard, sidecar, plot, tile, png], log, entry)
+
+
+def ask_from_snakemake(task: str, args: list, log: str, entry: str) -> bool:
+    """Have the warm worker run ``task`` (a tile, the mosaic) on ``args``, asked from the
+    calling process, a rule's ``run:`` block in Snakemake's own process, with the job's
+    files and settings; True when it is done (the log's last line says what it took),
+    False otherwise: the worker could not be used, or the task failed, and the rule runs
+    its command, which says why.
 
     Nothing of the calling process changes (its stderr, environment and umask are
     Snakemake's): the worker's child takes the environment a job would have
@@ -89,18 +97,35 @@ def render_in_snakemake(
     ``entry``'s folder first.
     """
     folder = os.path.dirname(os.path.abspath(entry))
-    given = [shard, sidecar, plot, tile, png]
     env = job_environ(os.environ)
     path = [folder, *(p for p in sys.path if p and p != folder)]
-    answer = run_remote(given, log, "render_json", env=env, sys_path=path, quiet=True)
+    answer = run_remote(args, log, task, env=env, sys_path=path, quiet=True)
     if answer is None or not answer["ok"]:
         return False
-    cost = job_cost("render_json", "by the warm worker", answer["seconds"], answer["max_rss_kb"])
+    cost = job_cost(task, "by the warm worker", answer["seconds"], answer["max_rss_kb"])
     with open(log, "a", encoding="utf-8") as handle:
         if answer.get("note"):
             handle.write(f"tilegrid: warning: warm worker: {answer['note']}\n")
         handle.write(cost + ASKED_BY_SNAKEMAKE + "\n")
     return True
+
+
+def task_main(argv: list[str]) -> None:
+    """``python3 scripts/task.py TASK ARGS.json LOG``: run job ``TASK``
+    (:data:`tilegrid.core.tasks.JOBS`) on the JSON list of arguments in ``ARGS.json``,
+    through the warm worker or in this process, its stderr and tracebacks in ``LOG``;
+    exit 1 with one line on failure.  What a rule's ``run:`` block runs when
+    :func:`ask_from_snakemake` could not do the job."""
+    if len(argv) != 3:
+        sys.exit("usage: python3 scripts/task.py TASK ARGS.json LOG")
+    import json  # lazily: the render command, which imports this module, never needs it
+
+    task, arguments, log = argv
+    with open(arguments, encoding="utf-8") as handle:
+        args = json.load(handle)
+    # append: the worker's child writes to the same log (Snakemake removed the old one)
+    sys.stderr = open(log, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 - the job's stderr
+    run_task(args, log, task=task)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,14 @@ def render_command(entry: str) -> str:
     return "python3 " + shlex.quote(str(entry)).replace("{", "{{").replace("}", "}}") + RENDER_ARGS
 
 
+def task_command(entry: str, task: str, arguments: str, log: str) -> str:
+    """The command of job ``task`` run by ``entry`` (scripts/task.py) in a process of its
+    own, its arguments in the JSON file ``arguments``: a shell command with no
+    placeholders left (Snakemake's ``shell()`` formats it once more)."""
+    words = ["python3", entry, task, arguments, log]
+    return " ".join(shlex.quote(str(w)) for w in words).replace("{", "{{").replace("}", "}}")
+
+
 def split_spec(config: dict[str, Any]) -> dict[str, Any]:
     """What the split needs: facets, columns, kind and options, sharing (not mosaic looks)."""
     facet, plot = config["facet"], config["plot"]

@@ -18,8 +18,13 @@ from ..core.outputs import sweep, sweep_folder
 from ..core.tilemeta import TileMetaError, prune_stale_tiles, read_tile_meta
 
 
-def _say(message: str) -> None:
-    print(message, file=sys.stderr)
+def _say(message: str, log: str | None = None) -> None:
+    """One line to ``log`` (a job's log file) or, without one, to stderr."""
+    if log is None:
+        print(message, file=sys.stderr)
+        return
+    with open(log, "a", encoding="utf-8") as handle:
+        print(message, file=handle)
 
 
 def remove_incomplete_split(shards: str, dry: bool) -> bool:
@@ -119,29 +124,32 @@ def has_tile_meta(png: str) -> bool:
     return True
 
 
-def tidy_after_mosaic(pngs: list[str], print_pngs: list[str], figures: list[str]) -> None:
+def tidy_after_mosaic(
+    pngs: list[str], print_pngs: list[str], figures: list[str], log: str | None = None
+) -> None:
     """The mosaic job's last step: remove tiles of facet values no longer in the data
     (no job's output, so Snakemake never removes them), and the temporary files a killed
     writer left (which no rerun renames into place) in the tiles folders (every tile of
     this run is drawn: they are this job's inputs) and beside the mosaic, in every
-    format (this job is their only writer)."""
+    format (this job is their only writer).  What it removed is said in ``log`` (the
+    job's log; stderr without one)."""
     left: list[str] = []
     if pngs:
         tiles = os.path.dirname(pngs[0])
-        left += _prune(tiles, pngs, "stale tiles")
+        left += _prune(tiles, pngs, "stale tiles", log)
         # print tiles: those of the grid while a pdf or svg mosaic is asked for, else none
         prints = os.path.join(tiles, "print")
         if os.path.isdir(prints):
-            left += _prune(prints, print_pngs, "print tiles")
+            left += _prune(prints, print_pngs, "print tiles", log)
             if not os.listdir(prints):
                 os.rmdir(prints)
     stem = os.path.splitext(figures[0])[0]
     for fmt in ("png", "pdf", "svg"):
         left += sweep(f"{stem}.{fmt}")
     if left:
-        _say(f"removed {len(left)} files killed jobs left: {', '.join(left)}")
+        _say(f"removed {len(left)} files killed jobs left: {', '.join(left)}", log)
     if pages := remove_pages(os.path.dirname(figures[0]), 0):
-        _say(f"removed the pages of an earlier paged mosaic: {', '.join(pages)}")
+        _say(f"removed the pages of an earlier paged mosaic: {', '.join(pages)}", log)
 
 
 def tidy_after_pages(pngs: list[str], print_pngs: list[str], results: str, pages: int) -> None:
@@ -198,9 +206,9 @@ def remove_pages(results: str, keep: int) -> list[str]:
     return gone
 
 
-def _prune(folder: str, keep: list[str], what: str) -> list[str]:
+def _prune(folder: str, keep: list[str], what: str, log: str | None = None) -> list[str]:
     """Remove the tiles in ``folder`` not among ``keep``; the temporary files swept there."""
     stale = prune_stale_tiles(folder, {os.path.splitext(os.path.basename(p))[0] for p in keep})
     if stale:
-        _say(f"removed {len(stale)} {what}: {', '.join(stale)}")
+        _say(f"removed {len(stale)} {what}: {', '.join(stale)}", log)
     return sweep_folder(folder)
