@@ -92,8 +92,8 @@ STORED = workflow.storage_settings.default_storage_provider is not None
 RENDER_ENTRY = relative(TILEGRID / "scripts" / "render.py")
 RENDER_COMMAND = specs.render_command(RENDER_ENTRY)
 TASK_ENTRY = relative(TILEGRID / "scripts" / "task.py")
-# a tile is asked for from Snakemake's own process (tilegrid.workflow.command), but
-# with --sdm conda the job's environment draws it, through its command
+# a tile or the mosaic is asked for from Snakemake's own process (tilegrid.workflow.command),
+# but with --sdm conda the job's environment draws it, through its command
 ASK_FROM_SNAKEMAKE = not CONDA
 
 
