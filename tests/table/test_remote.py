@@ -241,7 +241,7 @@ def test_the_parse_lists_reads_and_hands_jobs_the_local_copies(s3):
 
 def test_an_http_parquet_file_is_opened_from_byte_ranges_where_served(web):
     from snakemake_storage_plugin_http import StorageProvider, StorageProviderSettings
-    from tilegrid.table import open_table, remote
+    from tilegrid.table import objects, open_table
 
     folder, base = web
     table = small_table(rows_per_cell=5)
@@ -250,14 +250,14 @@ def test_an_http_parquet_file_is_opened_from_byte_ranges_where_served(web):
     http = StorageProvider(
         logger=None, local_prefix=folder / "copies", settings=StorageProviderSettings()
     )
-    remote.use({"http": lambda: http})
+    objects.use({"http": lambda: http})
     _Handler.ranges.clear()
     ranged = open_table(f"{base}/t.ranged.parquet")
     assert ranged.infos[f"{base}/t.ranged.parquet"].rows == table.num_rows
     assert _Handler.ranges and all(stop < table.nbytes for _, stop in _Handler.ranges)
     whole = open_table(f"{base}/t.parquet")  # a server that ignores ranges: read once
     assert whole.schema == ranged.schema == table.schema
-    assert remote.known(f"{base}/t.parquet").version.startswith('"')  # its ETag
+    assert objects.known(f"{base}/t.parquet").version.startswith('"')  # its ETag
 
 
 def test_without_the_storage_plugins_remote_data_is_one_line_saying_what_to_install():

@@ -10,7 +10,7 @@ import io
 import pyarrow as pa
 
 from .errors import TableError, first_line
-from .remote import RemoteObject, known, provider
+from .objects import RemoteObject, known, provider
 
 TIMEOUT = 60
 

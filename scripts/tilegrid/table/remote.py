@@ -17,25 +17,13 @@ Every problem is a :class:`~tilegrid.table.errors.TableError` of one line.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
 
-from .errors import TableError
+from .objects import RemoteObject, known, known_under, listed, remember
 
 SCHEMES = ("s3://", "http://", "https://")
-
-
-@dataclass(frozen=True)
-class RemoteObject:
-    """One remote file: its URL, its size and its version (an ETag, or the time and
-    size the server gives when it sends none)."""
-
-    url: str
-    size: int
-    version: str
 
 
 def is_remote(path: Any) -> bool:
@@ -46,34 +34,6 @@ def is_remote(path: Any) -> bool:
 def scheme(url: str) -> str:
     """The storage plugin that reads ``url``: ``s3`` or ``http`` (also for https)."""
     return "s3" if url.lower().startswith("s3://") else "http"
-
-
-#: the plugins' providers by scheme (``s3``, ``http``), set by :func:`use`
-_PROVIDERS: dict[str, Callable[[], Any]] = {}
-#: what the parse learnt of each object, by URL (listings, versions)
-_KNOWN: dict[str, RemoteObject] = {}
-#: the objects each ``data`` entry names, listed once a parse
-_ENTRIES: dict[str, list[RemoteObject]] = {}
-
-
-def use(providers: dict[str, Callable[[], Any]]) -> None:
-    """Read remote data with the storage plugins' providers (each a callable giving
-    the plugin's ``StorageProvider``, made when first needed: its settings)."""
-    _PROVIDERS.clear()
-    _PROVIDERS.update(providers)
-    _KNOWN.clear()
-    _ENTRIES.clear()
-
-
-def provider(kind: str) -> Any:
-    """The storage plugin's provider for ``kind`` (``s3``, ``http``)."""
-    if kind not in _PROVIDERS:
-        raise TableError(
-            f"{kind}:// data is read by Snakemake's storage plugins, which the workflow "
-            "was not given; run it with snakemake (the plugins: pip install -r "
-            "requirements-remote.txt)"
-        )
-    return _PROVIDERS[kind]()
 
 
 def _access(url: str):
@@ -89,11 +49,11 @@ def _access(url: str):
 def entry_objects(entry: str, where: str) -> list[RemoteObject]:
     """The objects one ``data`` entry names, sorted (a prefix's or a glob's), each
     remembered for :func:`known`; none is a TableError naming the entry."""
-    if entry not in _ENTRIES:
-        _ENTRIES[entry] = _access(entry).entry_objects(entry, where)
-        for obj in _ENTRIES[entry]:
-            _KNOWN[obj.url] = obj
-    return _ENTRIES[entry]
+    objects = listed(entry)
+    if objects is None:
+        objects = _access(entry).entry_objects(entry, where)
+        remember(entry, objects)
+    return objects
 
 
 def is_folder(url: str) -> bool:
@@ -101,15 +61,10 @@ def is_folder(url: str) -> bool:
     return scheme(url) == "s3" and url.endswith("/")
 
 
-def known(url: str) -> RemoteObject | None:
-    """What the parse learnt of the object ``url`` (None: not listed)."""
-    return _KNOWN.get(url)
-
-
 def content_digest(url: str, span: tuple[int, int] | None) -> str | None:
     """A digest of the object's version (and of a span of it): what a job that reads it
     depends on, in place of a local file's content digest."""
-    obj = _KNOWN.get(url)
+    obj = known(url)
     if obj is None:
         return None
     text = f"tilegrid-remote-1:{obj.url}:{obj.size}:{obj.version}:{span}"
@@ -139,5 +94,4 @@ def folder_dataset(url: str, schema: pa.Schema | None = None):
 
 def folder_objects(url: str) -> list[RemoteObject]:
     """The data files listed under the prefix ``url``, sorted."""
-    prefix = url.rstrip("/") + "/"
-    return sorted((o for u, o in _KNOWN.items() if u.startswith(prefix)), key=lambda o: o.url)
+    return known_under(url.rstrip("/") + "/")

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 
 from .errors import TableError, first_line
-from .remote import RemoteObject, provider
+from .objects import RemoteObject, provider
 
 GLOB_CHARS = "*?["
 #: what S3 says when the keys or the token are refused

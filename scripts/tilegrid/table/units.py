@@ -23,7 +23,7 @@ import os
 from dataclasses import dataclass
 
 from ..core.ids import scan_id
-from . import Table, Unit, formats, remote
+from . import Table, Unit, formats, objects
 
 #: rows of a Parquet file one scan job reads at most (a larger file is read in ranges);
 #: ``TILEGRID_SCAN_ROWS`` in the environment sets another
@@ -80,7 +80,7 @@ def _flush(group: list[Unit]) -> list[ScanPart]:
 
 
 def _size(path: str) -> int:
-    if (obj := remote.known(path)) is not None:
+    if (obj := objects.known(path)) is not None:
         return obj.size
     try:
         return os.path.getsize(path)

@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from ..table import Data, remote
+from ..table import Data, objects, remote
 from .startup import StartError
 
 #: what a run without the storage plugins is told
@@ -34,7 +34,7 @@ class RemoteStorage:
         self.storage = storage
         urls = entries(data)
         first = {remote.scheme(url): url for url in reversed(urls)}
-        remote.use({kind: self._provider_of(url) for kind, url in first.items()})
+        objects.use({kind: self._provider_of(url) for kind, url in first.items()})
 
     def _provider_of(self, url: str) -> Callable[[], Any]:
         return lambda: self.object(url).provider
