@@ -174,7 +174,8 @@ def test_an_integer_hue_with_few_values_gets_one_group_per_value(tmp_path):
     ],
 )
 def test_hue_groups_cover_the_range_in_at_most_six_equal_bins(lo, hi, integer):
-    from tilegrid.core.palettes import HUE_BINS, group_codes, hue_edges
+    from tilegrid.core.palettes import group_codes
+    from tilegrid.split.hues import HUE_BINS, hue_edges
 
     edges = hue_edges(lo, hi, integer)
     widths = np.diff(edges)

@@ -28,11 +28,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ..core.levels import LevelCollector, codes
 from ..core.stats import BatchMoments
 from ..table import describe
 from .finish import SplitResult, finish_split
-from .grid import explicit_levels, explicit_orders, make_grid, order_levels
+from .grid import explicit_levels, make_grid, order_levels
+from .levels import LevelCollector, codes
 from .scan import SCAN_INDEX, SCAN_MOMENTS, SCAN_ROWS, read_arrays
 from .spec import SplitError, SplitPlan, SplitSpec, make_plan
 from .writer import Column, Partitioner, Routed, _slice, group_radix, shard_layout, shard_writer
@@ -47,12 +47,12 @@ def gather(spec: SplitSpec, scans: list[str], out_dir: str, schema: pa.Schema) -
     parts (``scans``, in the table's order); what it wrote."""
     plan = make_plan(spec, schema)
     indexes = [read_index(scan, plan) for scan in scans]
-    levels = gathered_levels(plan, schema, scans, indexes)
+    levels = gathered_levels(plan, scans, indexes)
     if sum(index["input_rows"] for index in indexes) == 0:
         raise SplitError(f"{describe(spec.data)}: the table has no rows")
     grid = make_grid(plan.spec, levels)
     os.makedirs(out_dir, exist_ok=True)
-    columns = shard_layout(plan, schema, levels)
+    columns = shard_layout(plan, levels)
     started = time.perf_counter()
     with shard_writer(plan, grid, levels, columns, out_dir, ROW_GROUP) as part:
         for scan, index in zip(scans, indexes):
@@ -79,10 +79,10 @@ def read_index(scan: str, plan: SplitPlan) -> dict[str, Any]:
 
 
 def gathered_levels(
-    plan: SplitPlan, schema: pa.Schema, scans: list[str], indexes: list[dict[str, Any]]
+    plan: SplitPlan, scans: list[str], indexes: list[dict[str, Any]]
 ) -> dict[str, pa.Array]:
     """The table's levels: every part's, in part order, ordered as the split orders them."""
-    fixed = explicit_levels(plan.spec, plan.level_columns, schema)
+    fixed = explicit_levels(plan)
     if fixed is not None:
         return fixed
     collectors = {name: LevelCollector(name) for name in plan.level_columns}
@@ -98,7 +98,7 @@ def gathered_levels(
                 empty.setdefault(level["column"], []).extend(gone)
                 learnt = [array.take(level["kept"]) for array in learnt]
             collector.chunks += learnt
-    levels = order_levels(plan.spec, collectors)
+    levels = order_levels(plan, collectors)
     log_left_out(levels, empty)
     return levels
 
@@ -130,7 +130,7 @@ def _drops_empty(plan: SplitPlan, level: dict[str, Any]) -> bool:
         and level.get("kept") is not None
         and name in plan.category_columns
         and not level["categorical"]
-        and explicit_orders(plan.spec).get(name) is None
+        and plan.orders.get(name) is None
     )
 
 

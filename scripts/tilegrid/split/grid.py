@@ -7,14 +7,12 @@ from its place in the grid, so re-ordering or wrapping the grid renames no tile.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import pyarrow as pa
 
 from ..core.ids import tile_id
-from ..core.levels import LevelCollector, LevelError, cast_order, value_type
-from ..kinds import get_kind
-from .spec import SplitError, SplitSpec
+from .levels import LevelCollector, LevelError, cast_order
+from .spec import SplitError, SplitPlan, SplitSpec
 
 
 @dataclass
@@ -36,46 +34,28 @@ class Grid:
         return len(self.col_levels) if self.col_levels is not None else 1
 
 
-def explicit_orders(spec: SplitSpec) -> dict[str, list[Any] | None]:
-    """The orders the config gives for facet and categorical columns."""
-    explicit = {spec.row: spec.row_order, spec.col: spec.col_order}
-    if spec.hue:
-        explicit[spec.hue] = spec.hue_order
-    if spec.x and spec.options.get("order") is not None:
-        explicit.setdefault(spec.x, spec.options["order"])
-    named = get_kind(spec.kind).column_options if spec.kind != "custom" else ()
-    for role in [r for r in ("size", "style") if r in named]:  # size_order, style_order
-        column, order = spec.options.get(role), spec.options.get(f"{role}_order")
-        if column and order is not None:
-            explicit.setdefault(column, order)
-    return explicit
+def fixed_levels(plan: SplitPlan, columns: list[str]) -> dict[str, pa.Array]:
+    """The levels the config's orders fix for ``columns``, cast to each column's type."""
+    try:
+        return {c: cast_order(plan.orders[c], plan.value_types[c], c) for c in columns}
+    except LevelError as exc:
+        raise SplitError(str(exc)) from exc
 
 
-def explicit_levels(
-    spec: SplitSpec, columns: list[str], schema: pa.Schema
-) -> dict[str, pa.Array] | None:
-    """The levels when every column has an explicit order (no pass needed), else None."""
-    explicit = explicit_orders(spec)
-    if spec.chunks or not all(explicit.get(c) is not None for c in columns):
+def explicit_levels(plan: SplitPlan) -> dict[str, pa.Array] | None:
+    """The levels when every level column has an explicit order (no pass needed), else None."""
+    columns = plan.level_columns
+    if plan.spec.chunks or not all(plan.orders.get(c) is not None for c in columns):
         return None
-    try:
-        return {c: cast_order(explicit[c], _level_type(schema, c), c) for c in columns}
-    except LevelError as exc:
-        raise SplitError(str(exc)) from exc
+    return fixed_levels(plan, columns)
 
 
-def order_levels(spec: SplitSpec, collectors: dict[str, LevelCollector]) -> dict[str, pa.Array]:
+def order_levels(plan: SplitPlan, collectors: dict[str, LevelCollector]) -> dict[str, pa.Array]:
     """Each column's levels in seaborn's order (explicit orders as the config gives them)."""
-    explicit = explicit_orders(spec)
     try:
-        return {c: collector.order(explicit.get(c)) for c, collector in collectors.items()}
+        return {c: collector.order(plan.orders.get(c)) for c, collector in collectors.items()}
     except LevelError as exc:
         raise SplitError(str(exc)) from exc
-
-
-def _level_type(schema: pa.Schema, column: str) -> pa.DataType:
-    """The type a column's levels have (dictionaries decoded, strings normalised)."""
-    return value_type(schema.field(column).type)
 
 
 def make_grid(spec: SplitSpec, levels: dict[str, pa.Array]) -> Grid:

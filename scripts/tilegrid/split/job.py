@@ -29,7 +29,7 @@ from ..table.units import ScanPart, scan_parts, sizes_from
 from .filetimes import keep_times
 from .finish import SplitResult, check_conservation
 from .gather import gather
-from .grid import Grid, explicit_orders, make_grid
+from .grid import Grid, make_grid
 from .scan import scan_part, use_threads
 from .spec import CATEGORICAL_ROLES, SplitError, SplitPlan, SplitSpec
 
@@ -42,7 +42,6 @@ __all__ = [
     "SplitResult",
     "SplitSpec",
     "check_conservation",
-    "explicit_orders",
     "make_grid",
     "run_split",
     "split_job",

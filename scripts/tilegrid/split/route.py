@@ -1,7 +1,7 @@
 """Routing one scan's rows to its tiles, in one pass: the split's hot loop, in numpy.
 
 A scan reads its rows once.  Each batch is *coded* in file order (the facet
-and category levels are learnt as they come, :class:`~tilegrid.core.levels.LevelLearner`,
+and category levels are learnt as they come, :class:`~tilegrid.split.levels.LevelLearner`,
 and each row gets its *local* tile: a dense id of its facet codes), then *routed*
 in a worker thread (one stable sort of the local tiles, so rows keep their file
 order within a tile; the moments of the numeric roles per tile and category
@@ -27,12 +27,13 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ..core.levels import DenseIds, LevelError, LevelLearner, cast_order, plain, value_type
+from ..core.levels import plain
 from ..core.manifest import DROP_REASONS, TILE_DROP_REASONS
 from ..core.stats import batch_moments
 from .drops import TileDrops, drop, drop_codes, inexact_integers, merge_inexact, numeric
-from .grid import explicit_orders
-from .spec import SplitError, SplitPlan
+from .grid import fixed_levels
+from .levels import DenseIds, LevelLearner
+from .spec import SplitPlan
 
 #: batches decoded ahead of the router
 READ_AHEAD = 2
@@ -86,13 +87,12 @@ class ScanColumn:
     mode: str
 
 
-def scan_columns(plan: SplitPlan, schema: pa.Schema) -> list[ScanColumn]:
+def scan_columns(plan: SplitPlan) -> list[ScanColumn]:
     """The shard's columns as a scan stores them (see
     :func:`tilegrid.split.writer.shard_layout`)."""
     if plan.user_code:
         return [
-            ScanColumn(n, pa.field(n, value_type(schema.field(n).type)), "arrow")
-            for n in plan.shard_columns
+            ScanColumn(n, pa.field(n, plan.value_types[n]), "arrow") for n in plan.shard_columns
         ]
     mode: dict[str, str] = {}
     for role, name in plan.columns.items():
@@ -140,15 +140,17 @@ class ScanRouter:
     reads what :meth:`code` returned, so batches are routed in parallel threads.
     """
 
-    def __init__(self, plan: SplitPlan, schema: pa.Schema, total: int = 0):
-        self.plan, self.schema, self.total = plan, schema, total
+    def __init__(self, plan: SplitPlan, total: int = 0):
+        self.plan, self.total = plan, total
         spec = plan.spec
-        explicit = _explicit_levels(plan, schema)
+        explicit = fixed_levels(
+            plan, [n for n in plan.level_columns if plan.orders.get(n) is not None]
+        )
         self.learners = {n: LevelLearner(n, explicit.get(n)) for n in plan.level_columns}
         self.facets = [] if spec.chunks else spec.facets
         self.tiles = DenseIds(len(self.facets))
         self.groups = DenseIds(len(plan.category_columns))
-        self.columns = scan_columns(plan, schema)
+        self.columns = scan_columns(plan)
 
     def code(self, batch: pa.RecordBatch, offset: int) -> Coded:
         """Code one batch whose first row is row ``offset`` of the table (in file order).
@@ -254,18 +256,6 @@ def kept_counts(code: np.ndarray, keep: np.ndarray | None) -> np.ndarray:
     if keep is not None:
         code = code[keep]
     return np.bincount(code[code >= 0]) if code.size else np.zeros(0, np.int64)
-
-
-def _explicit_levels(plan: SplitPlan, schema: pa.Schema) -> dict[str, pa.Array]:
-    """The levels the config fixes (row_order, col_order, hue_order, x order), as arrays."""
-    out = {}
-    for name, order in explicit_orders(plan.spec).items():
-        if name in plan.level_columns and order is not None:
-            try:
-                out[name] = cast_order(order, value_type(schema.field(name).type), name)
-            except LevelError as exc:
-                raise SplitError(str(exc)) from exc
-    return out
 
 
 def _sort_type(n_tiles: int):

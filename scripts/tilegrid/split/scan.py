@@ -32,7 +32,6 @@ import numpy as np
 import pyarrow as pa
 
 from ..core import shards as shardio
-from ..core.levels import value_type
 from ..table import Unit, schema_from_token, unit_batches
 from ..table.units import ScanPart
 from .drops import merge_inexact
@@ -74,7 +73,7 @@ def scan_part(
     scan may keep busy (one: reading, routing and writing one after the other).
     """
     plan = make_plan(spec, schema)
-    router = ScanRouter(plan, schema, total)
+    router = ScanRouter(plan, total)
     read = list(dict.fromkeys([c.name for c in router.columns] + plan.level_columns))
     os.makedirs(out_dir, exist_ok=True)
     with ScanWriter(router, out_dir) as writer:
@@ -148,7 +147,7 @@ class ScanWriter:
         router = self.router
         levels = []
         for i, (name, learner) in enumerate(router.learners.items()):
-            dtype = _level_type(router, name)
+            dtype = router.plan.value_types[name]
             write_arrays(os.path.join(self.out_dir, f"levels-{i}.arrow"), [learner.learnt(dtype)])
             kept = self.kept_levels.get(name)
             levels.append(
@@ -183,10 +182,6 @@ def _add_counts(total: np.ndarray | None, counts: np.ndarray) -> np.ndarray:
     total = total.copy()
     total[: counts.size] += counts
     return total
-
-
-def _level_type(router: ScanRouter, name: str) -> pa.DataType:
-    return value_type(router.schema.field(name).type)
 
 
 def _arrow(dtype: pa.DataType, data: Any) -> pa.Array:

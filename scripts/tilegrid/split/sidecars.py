@@ -24,7 +24,7 @@ from ..core.manifest import (
     Manifest,
     ManifestTile,
 )
-from ..core.palettes import PaletteError, colorbar_legend, numeric_hue, palette_colors
+from ..core.palettes import PaletteError, palette_colors
 from ..core.shards import SUFFIX, iter_floats, read_shard
 from ..core.sidecar import (
     Axis,
@@ -39,6 +39,7 @@ from ..core.sidecar import (
 )
 from ..core.stats import TileStats
 from .grid import Grid
+from .hues import colorbar_legend, numeric_hue
 from .marks import size_of, style_of
 from .sharing import axis_limits, color_limits, count_limits, share_groups, shared, stable, union
 from .spec import DEFAULT_TILE_PX, SplitError, SplitPlan
@@ -154,7 +155,7 @@ def hue_mapping(plan: SplitPlan, levels: pa.Array | None, stats: list[TileStats]
     (no levels) a colormap over the grid-wide range of its values, or over
     ``hue_norm`` (seaborn's: values beyond it get the colormap's end colours, and
     join the outer groups), and the bounded groups of
-    :func:`tilegrid.core.palettes.numeric_hue`.
+    :func:`tilegrid.split.hues.numeric_hue`.
     """
 
     spec = plan.spec

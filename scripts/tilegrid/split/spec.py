@@ -107,6 +107,12 @@ class SplitPlan:
     size_is_integer: bool = False
     #: per numeric role of a time column, what its axis says (core/times.py: axis_time)
     times: dict[str, dict] = field(default_factory=dict)
+    #: the orders the config gives, by column (row_order, col_order, hue_order, the
+    #: kind's order, size_order, style_order; None: learnt from the data)
+    orders: dict[str, list[Any] | None] = field(default_factory=dict)
+    #: each column's values as the split stores them (dictionaries decoded, strings
+    #: normalised: :func:`tilegrid.core.levels.value_type`)
+    value_types: dict[str, pa.DataType] = field(default_factory=dict)
 
     @property
     def user_code(self) -> bool:
@@ -122,9 +128,26 @@ class SplitPlan:
         return self.spec.kind != "custom"
 
 
+def explicit_orders(spec: SplitSpec, kind: PlotKind | None) -> dict[str, list[Any] | None]:
+    """The orders the config gives for facet and categorical columns (``kind``: the
+    spec's, None for custom: its options name no columns)."""
+    explicit = {spec.row: spec.row_order, spec.col: spec.col_order}
+    if spec.hue:
+        explicit[spec.hue] = spec.hue_order
+    if spec.x and spec.options.get("order") is not None:
+        explicit.setdefault(spec.x, spec.options["order"])
+    named = kind.column_options if kind is not None else ()
+    for role in [r for r in ("size", "style") if r in named]:  # size_order, style_order
+        column, order = spec.options.get(role), spec.options.get(f"{role}_order")
+        if column and order is not None:
+            explicit.setdefault(column, order)
+    return explicit
+
+
 def make_plan(spec: SplitSpec, schema: pa.Schema) -> SplitPlan:
     """Resolve ``spec`` once against the table's ``schema``."""
     spec = replace(spec, options=resolve_options(spec.kind, spec.options))
+    value_types = {f.name: value_type(f.type) for f in schema}
     columns = role_columns(spec)
     roles = role_types(spec, schema)
     categorical = [r for r in CATEGORICAL_ROLES if roles.get(r) == "categorical"]
@@ -133,12 +156,12 @@ def make_plan(spec: SplitSpec, schema: pa.Schema) -> SplitPlan:
         shard = list(schema.names)
     else:
         shard = list(dict.fromkeys(columns.values()))
-    hue_is_integer = bool(spec.hue) and pa.types.is_integer(value_type(schema.field(spec.hue).type))
-    x_type = value_type(schema.field(spec.x).type) if spec.x else None
+    hue_is_integer = bool(spec.hue) and pa.types.is_integer(value_types[spec.hue])
+    x_type = value_types[spec.x] if spec.x else None
     # a date is a whole number of days: a histogram's bins never split one
     x_is_integer = bool(spec.x) and (pa.types.is_integer(x_type) or pa.types.is_date32(x_type))
     size = columns.get("size")
-    size_is_integer = bool(size) and pa.types.is_integer(value_type(schema.field(size).type))
+    size_is_integer = bool(size) and pa.types.is_integer(value_types[size])
     kind = get_kind(spec.kind)
     numeric = [r for r, t in roles.items() if t == "numeric"] + ([ROWS] if kind.counts_rows else [])
     return SplitPlan(
@@ -162,4 +185,6 @@ def make_plan(spec: SplitSpec, schema: pa.Schema) -> SplitPlan:
             and not spec.preprocess
             and axis_time(schema.field(columns[role]).type)
         },
+        orders=explicit_orders(spec, kind if spec.kind != "custom" else None),
+        value_types=value_types,
     )

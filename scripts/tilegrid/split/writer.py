@@ -27,7 +27,6 @@ import numpy as np
 import pyarrow as pa
 
 from ..core import shards as shardio
-from ..core.levels import value_type
 from ..core.manifest import DROP_REASONS, TILE_DROP_REASONS
 from ..core.stats import BatchMoments, MomentTable, TileStats
 from .drops import merge_inexact
@@ -207,7 +206,7 @@ def _slice(data: Any, start: int, stop: int) -> Any:
     return data.slice(start, stop - start) if isinstance(data, pa.Array) else data[start:stop]
 
 
-def shard_layout(plan: SplitPlan, schema: pa.Schema, levels: dict[str, pa.Array]) -> list[Column]:
+def shard_layout(plan: SplitPlan, levels: dict[str, pa.Array]) -> list[Column]:
     """Each shard column, its type in the shard and how the router takes it.
 
     The user's code (custom, preprocess) gets every column as it is.  Built-in
@@ -216,7 +215,7 @@ def shard_layout(plan: SplitPlan, schema: pa.Schema, levels: dict[str, pa.Array]
     """
     names = plan.shard_columns
     if plan.user_code:
-        return [Column(n, pa.field(n, value_type(schema.field(n).type)), "arrow") for n in names]
+        return [Column(n, pa.field(n, plan.value_types[n]), "arrow") for n in names]
     mode = {}
     for role, name in plan.columns.items():
         mode.setdefault(name, "float" if plan.roles[role] == "numeric" else "codes")
