@@ -14,8 +14,9 @@ from tilegrid.core.code import files_digest, job_files  # noqa: E402
 from tilegrid.core.manifest import DIGESTS, MANIFEST  # noqa: E402
 from tilegrid.workflow import figures  # noqa: E402
 from tilegrid.workflow import specs  # noqa: E402
-from tilegrid.workflow.command import ask_from_snakemake, render_in_snakemake  # noqa: E402
+from tilegrid.workflow.command import render_in_snakemake  # noqa: E402
 from tilegrid.workflow.data import DataInputs  # noqa: E402
+from tilegrid.workflow.jobs import mosaic_job  # noqa: E402
 from tilegrid.workflow.pages import GridPages  # noqa: E402
 from tilegrid.workflow.remote import RemoteStorage, checkpoint_file, entries  # noqa: E402
 from tilegrid.workflow.stored import StoredTiles, unrecorded  # noqa: E402
@@ -44,7 +45,6 @@ from tilegrid.workflow.tidy import (  # noqa: E402
     remove_incomplete_split,
     remove_old_tiles,
     remove_storage_leftover,
-    tidy_after_mosaic,
 )
 
 SCHEMA = str(TILEGRID / "schemas" / "config.schema.yaml")
@@ -100,34 +100,6 @@ ASK_FROM_SNAKEMAKE = not CONDA
 def local_inputs(paths):
     """Files of this machine as inputs, by time (none with results in storage)."""
     return [] if STORED else [local(str(path)) for path in paths]
-
-
-def assemble_mosaic(input, output, params, log):
-    """The mosaic rule's job: the mosaic (ask_or_run), then the tidying."""
-    pngs, prints, figures = list(input.pngs), list(input.print_pngs), list(output.figures)
-    settings = [dict(params.settings), params.sharex, params.sharey]
-    ask_or_run("mosaic", [input.manifest, pngs, figures, *settings, prints], log)
-    tidy_after_mosaic(pngs, prints, figures, log)
-
-
-def ask_or_run(task, args, log):
-    """Job ``task`` on ``args``: the warm worker asked from Snakemake's own process, else
-    its command (tilegrid.workflow.command)."""
-    if not (ASK_FROM_SNAKEMAKE and ask_from_snakemake(task, args, log, TASK_ENTRY)):
-        run_in_own_process(task, args, log)
-
-
-def run_in_own_process(task, args, log):
-    """Job ``task`` on ``args`` by its command (``scripts/task.py``), its arguments in a
-    JSON file beside the log for as long as it runs: what a run: block does when
-    Snakemake's own process could not ask the warm worker (tilegrid.workflow.command)."""
-    arguments = f"{log}.args.json"
-    with open(arguments, "w", encoding="utf-8") as handle:
-        json.dump(args, handle)
-    try:
-        shell(specs.task_command(TASK_ENTRY, task, arguments, log))
-    finally:
-        os.remove(arguments)
 
 
 def code_files(job):

@@ -5,7 +5,8 @@ if not specs.page_spec(config):
 
     rule mosaic:
         # assembled by the warm worker, asked from Snakemake's own thread (as a tile is),
-        # else by its command; then the tidying (tilegrid.workflow.tidy)
+        # else by its command, run here: shell() knows the job only in this block's frame
+        # (its conda environment, threads, resources); then the tidying (tilegrid.workflow.jobs)
         input:
             unpack(
                 lambda w: mosaic_inputs(
@@ -37,4 +38,8 @@ if not specs.page_spec(config):
             sharex=config["sharex"],
             sharey=config["sharey"],
         run:
-            assemble_mosaic(input, output, params, log[0])
+            with mosaic_job(
+                input, output, params, log[0], TASK_ENTRY, ASK_FROM_SNAKEMAKE
+            ) as command:
+                if command:
+                    shell(command)

@@ -477,6 +477,9 @@ def test_without_the_worker_the_render_rule_runs_the_entry_point_with_snakemakes
         "assembled in the job's own process in " in workflow.path("logs", "mosaic.log").read_text()
     )
     assert not workflow.path("logs", "mosaic.log.args.json").exists()
+    # run by shell() in the job's context (its conda environment, threads, resources),
+    # which is why Snakemake prints it as the job's command
+    assert [line for line in run.output.splitlines() if " scripts/task.py mosaic " in line]
 
 
 # ---------------------------------------------------------------- isolation
