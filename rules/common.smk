@@ -10,12 +10,12 @@ from snakemake.exceptions import WorkflowError
 from snakemake.settings.types import DeploymentMethod
 from snakemake.utils import validate
 
-from tilegrid.core.code import files_digest, job_files  # noqa: E402
 from tilegrid.core.manifest import DIGESTS, MANIFEST  # noqa: E402
 from tilegrid.workflow import figures  # noqa: E402
 from tilegrid.workflow import specs  # noqa: E402
 from tilegrid.workflow.command import render_in_snakemake  # noqa: E402
 from tilegrid.workflow.data import DataInputs  # noqa: E402
+from tilegrid.workflow.inputs import JobInputs  # noqa: E402
 from tilegrid.workflow.jobs import mosaic_job  # noqa: E402
 from tilegrid.workflow.pages import GridPages  # noqa: E402
 from tilegrid.workflow.remote import RemoteStorage, checkpoint_file, entries  # noqa: E402
@@ -41,11 +41,7 @@ from tilegrid.workflow.startup import (  # noqa: E402
     unwritable,
     user_config_files,
 )
-from tilegrid.workflow.tidy import (  # noqa: E402
-    remove_incomplete_split,
-    remove_old_tiles,
-    remove_storage_leftover,
-)
+from tilegrid.workflow.tidy import ResultsTidy  # noqa: E402
 
 SCHEMA = str(TILEGRID / "schemas" / "config.schema.yaml")
 CONDA = DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
@@ -95,48 +91,16 @@ TASK_ENTRY = relative(TILEGRID / "scripts" / "task.py")
 # a tile or the mosaic is asked for from Snakemake's own process (tilegrid.workflow.command),
 # but with --sdm conda the job's environment draws it, through its command
 ASK_FROM_SNAKEMAKE = not CONDA
-
-
-def local_inputs(paths):
-    """Files of this machine as inputs, by time (none with results in storage)."""
-    return [] if STORED else [local(str(path)) for path in paths]
-
-
-def code_files(job):
-    """The package files job's output depends on: inputs, so a change reruns it."""
-    return local_inputs(relative(f) for f in job_files(job))
-
-
-def code_digest(job, others=()):
-    """With results in storage, job's code (and others) as a parameter instead."""
-    return files_digest(job_files(job) + list(others)) if STORED else None
-
-
-def data_input(path):
-    """A data file by content (ancient: its digest is a parameter), the example by time;
-    a remote file through its storage plugin, by its version (a parameter too)."""
-    if DATA.is_remote(path):
-        return ancient(REMOTE.input(path))
-    return local(path) if DATA.by_time else ancient(local(path))
-
-
-def stamp_input(stamps):
-    """A job's content stamps (tilegrid.table.contents.content_stamp; stamps() writes and
-    lists them): local, by time, made only where they are inputs, not with results in
-    storage nor in a cluster job's own Snakemake (it has no copy of them)."""
-    return [local(s) for s in stamps()] if workflow.is_main_process and not STORED else []
-
-
-def shard_input(name):
-    """A file of the split's folder; in storage, judged by content (STORED_TILES)."""
-    path = f"{SHARDS}/{name}"
-    return ancient(path) if STORED else path
-
-
-def render_code_digest():
-    """The render code as one parameter (not ~30 inputs in each of 1000 render jobs)."""
-    entry = [RENDER_ENTRY] if STORED else []  # else an input
-    return files_digest(job_files("render_json") + specs.user_modules(config) + entry)
+# how each rule names its inputs (tilegrid.workflow.inputs)
+INPUTS = JobInputs(
+    STORED,
+    workflow.is_main_process,
+    SHARDS,
+    RENDER_ENTRY,
+    tuple(specs.user_modules(config)),
+    DATA,
+    REMOTE,
+)
 
 
 def read_manifest():
@@ -145,34 +109,21 @@ def read_manifest():
         return json.load(handle)
 
 
-TIDIED = []
-
-
-def tidy_results():
-    """Once a run, while the DAG is built (where a dry run is known): remove an incomplete
-    split and the tiles an earlier tilegrid drew, in the folders as the rules name them."""
-    if not TIDIED:
-        # with results in storage, no run without Snakemake's records (--forceall is
-        # known only now, not when the Snakefile is read)
-        if (
-            STORED
-            and workflow.is_main_process
-            and (problem := unrecorded(workflow, rules.split.output.shards))
-        ):
-            fail(problem)
-        TIDIED.append(remove_incomplete_split(rules.split.output.shards, workflow.dryrun))
-        if workflow.is_main_process:  # never under jobs that may share the copy
-            remove_storage_leftover(rules.split.output.shards, workflow.dryrun)
-        for pattern in (rules.render.output.png, rules.render_print.output.png):
-            remove_old_tiles(os.path.dirname(pattern), workflow.dryrun)
+TIDY = ResultsTidy(workflow.dryrun, workflow.is_main_process)
 
 
 GRID_PAGES = GridPages(config["facet"]["col_wrap"], specs.page_spec(config))
 
 
 def split_file(name):
-    """A file of the split's folder (waits for the checkpoint), after the results are tidied."""
-    tidy_results()
+    """A file of the split's folder (waits for the checkpoint), after the results are
+    tidied; with results in storage, not without Snakemake's records (--forceall is known
+    only now, not when the Snakefile is read)."""
+    shards = rules.split.output.shards
+    main = workflow.is_main_process
+    if STORED and main and not TIDY.done and (problem := unrecorded(workflow, shards)):
+        fail(problem)
+    TIDY(shards, [rules.render.output.png, rules.render_print.output.png])
     return checkpoint_file(checkpoints.split.get().output.shards, name)
 
 

@@ -2,7 +2,7 @@
 # would otherwise wait in the queue before anything else can start.
 rule example_data:
     input:
-        code=code_files("example"),
+        code=INPUTS.code_files("example"),
     output:
         local(EXAMPLE_DATA),
     log:
@@ -13,7 +13,7 @@ rule example_data:
     conda:
         "../envs/tilegrid.yaml"
     params:
-        code=code_digest("example"),
+        code=INPUTS.code_digest("example"),
         rows=300_000,
         seed=7,
     script:

@@ -13,7 +13,7 @@ if not specs.page_spec(config):
                     tile_ids(read_manifest()), specs.print_tiles_wanted(config)
                 )
             ),
-            code=code_files("mosaic"),
+            code=INPUTS.code_files("mosaic"),
         output:
             figures=[
                 report(
@@ -33,7 +33,7 @@ if not specs.page_spec(config):
         conda:
             "../envs/tilegrid.yaml"
         params:
-            code=code_digest("mosaic"),
+            code=INPUTS.code_digest("mosaic"),
             settings=specs.mosaic_settings(config),
             sharex=config["sharex"],
             sharey=config["sharey"],

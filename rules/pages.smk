@@ -9,7 +9,7 @@ if specs.page_spec(config) and specs.page_figures(config):
     rule mosaic_page:
         input:
             unpack(page_inputs),
-            code=code_files("mosaic_page"),
+            code=INPUTS.code_files("mosaic_page"),
         output:
             figures=[
                 report(
@@ -32,7 +32,7 @@ if specs.page_spec(config) and specs.page_figures(config):
         conda:
             "../envs/tilegrid.yaml"
         params:
-            code=code_digest("mosaic_page"),
+            code=INPUTS.code_digest("mosaic_page"),
             page=page_of,
             settings=specs.mosaic_settings(config),
             sharex=config["sharex"],
@@ -46,7 +46,7 @@ if specs.page_spec(config) and "pdf" in config["mosaic"]["formats"]:
     rule mosaic_document:
         input:
             unpack(lambda w: mosaic_inputs(tile_ids(read_manifest()), True)),
-            code=code_files("mosaic_document"),
+            code=INPUTS.code_files("mosaic_document"),
         output:
             pdf=report(
                 "results/mosaic.pdf",
@@ -60,7 +60,7 @@ if specs.page_spec(config) and "pdf" in config["mosaic"]["formats"]:
         conda:
             "../envs/tilegrid.yaml"
         params:
-            code=code_digest("mosaic_document"),
+            code=INPUTS.code_digest("mosaic_document"),
             settings=specs.mosaic_settings(config),
             sharex=config["sharex"],
             sharey=config["sharey"],
@@ -78,7 +78,7 @@ if specs.page_spec(config):
                     tile_ids(read_manifest()), specs.print_tiles_wanted(config)
                 )
             ),
-            code=code_files("pages"),
+            code=INPUTS.code_files("pages"),
         output:
             table="results/pages.tsv",
         log:
@@ -88,7 +88,7 @@ if specs.page_spec(config):
         conda:
             "../envs/tilegrid.yaml"
         params:
-            code=code_digest("pages"),
+            code=INPUTS.code_digest("pages"),
             page=specs.page_spec(config),
             col_wrap=config["facet"]["col_wrap"],
             max_tiles=config["facet"]["max_tiles"],

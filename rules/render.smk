@@ -3,9 +3,9 @@ rule render:
     # interpreter per tile; profiles/default has Snakemake run run: blocks in threads),
     # else the tile's command asks it, or draws the tile itself (tilegrid.workflow.command)
     input:
-        shard=shard_input("{tile}.arrow"),
-        sidecar=shard_input("{tile}.json"),
-        entry=local_inputs([RENDER_ENTRY]),
+        shard=INPUTS.shard("{tile}.arrow"),
+        sidecar=INPUTS.shard("{tile}.json"),
+        entry=INPUTS.local([RENDER_ENTRY]),
     output:
         png=report(
             f"{TILES}/{{tile}}.png",
@@ -29,7 +29,7 @@ rule render:
     params:
         **STORED_TILES.params(),
         libraries=specs.drawing_libraries(),
-        code=render_code_digest(),
+        code=INPUTS.render_code_digest(),
         plot=specs.render_plot(config),
         tile=specs.render_tile(config),
     run:
@@ -43,9 +43,9 @@ rule render:
 rule render_print:
     # drawn as rule render draws its tile
     input:
-        shard=shard_input("{tile}.arrow"),
-        sidecar=shard_input("{tile}.json"),
-        entry=local_inputs([RENDER_ENTRY]),
+        shard=INPUTS.shard("{tile}.arrow"),
+        sidecar=INPUTS.shard("{tile}.json"),
+        entry=INPUTS.local([RENDER_ENTRY]),
     output:
         png=f"{PRINT_TILES}/{{tile}}.png",
     log:
@@ -59,7 +59,7 @@ rule render_print:
     params:
         **STORED_TILES.params(),
         libraries=specs.drawing_libraries(),
-        code=render_code_digest(),
+        code=INPUTS.render_code_digest(),
         plot=specs.render_plot(config),
         tile=specs.render_tile(config, printed=True),
     run:

@@ -2,10 +2,10 @@
 # a changed file rescans only itself), gathered by the checkpoint.
 rule scan:
     input:
-        data=lambda w: [data_input(path) for path in DATA.scan_paths(w.scan)],
+        data=lambda w: [INPUTS.data_file(path) for path in DATA.scan_paths(w.scan)],
         # the data's digests, judged by time: a change reruns it without .snakemake/'s records
-        stamp=lambda w: stamp_input(lambda: DATA.scan_stamp(rules.scan.output.scan, w.scan)),
-        code=code_files("scan"),
+        stamp=lambda w: INPUTS.stamps(lambda: DATA.scan_stamp(rules.scan.output.scan, w.scan)),
+        code=INPUTS.code_files("scan"),
     output:
         scan=directory(f"{SCANS}/{{scan}}"),
     log:
@@ -15,7 +15,7 @@ rule scan:
     conda:
         "../envs/tilegrid.yaml"
     params:
-        code=code_digest("scan"),
+        code=INPUTS.code_digest("scan"),
         spec=specs.scan_spec(config),
         units=lambda w: DATA.scan_units(w.scan),
         schema=DATA.schema,
@@ -26,10 +26,10 @@ rule scan:
 
 checkpoint split:
     input:
-        data=[data_input(path) for path in DATA.split_paths()],
+        data=[INPUTS.data_file(path) for path in DATA.split_paths()],
         scans=DATA.scans(),
-        stamp=lambda w: stamp_input(lambda: DATA.split_stamp(rules.split.output.shards)),
-        code=code_files("split"),
+        stamp=lambda w: INPUTS.stamps(lambda: DATA.split_stamp(rules.split.output.shards)),
+        code=INPUTS.code_files("split"),
     output:
         shards=directory(SHARDS),
     log:
@@ -43,7 +43,7 @@ checkpoint split:
     # cores are given to runs that run no job: `snakemake --unlock`)
     threads: workflow.resource_settings.cores or 1
     params:
-        code=code_digest("split"),
+        code=INPUTS.code_digest("split"),
         spec=DATA.split_spec(specs.split_spec(config)),
         schema=DATA.schema,
         content=DATA.split_content(),

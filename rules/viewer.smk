@@ -9,7 +9,7 @@ include: "viewer_common.smk"
 rule viewer_block:
     input:
         tiles=lambda w: tile_pngs([i for i, _, _ in viewer_blocks()[w.block]]),
-        code=code_files("viewer_block"),
+        code=INPUTS.code_files("viewer_block"),
     output:
         levels=block_levels(VIEWER_LEVELS),
     log:
@@ -21,7 +21,7 @@ rule viewer_block:
     conda:
         "../envs/tilegrid.yaml"
     params:
-        code=code_digest("viewer_block"),
+        code=INPUTS.code_digest("viewer_block"),
         places=lambda w: [[r, c] for _, r, c in viewer_blocks()[w.block]],
         tile=config["tile"],
     script:
@@ -31,7 +31,7 @@ rule viewer_block:
 rule viewer:
     input:
         unpack(lambda w: viewer_inputs(tile_ids(read_manifest()), viewer_blocks(), VIEWER_LEVELS)),
-        code=code_files("viewer") + local_inputs(relative(p) for p in VIEWER_ASSETS),
+        code=INPUTS.code_files("viewer") + INPUTS.local(relative(p) for p in VIEWER_ASSETS),
     output:
         page=report(
             "results/mosaic.html",
@@ -45,7 +45,7 @@ rule viewer:
     conda:
         "../envs/tilegrid.yaml"
     params:
-        code=code_digest("viewer", [relative(p) for p in VIEWER_ASSETS]),
+        code=INPUTS.code_digest("viewer", [relative(p) for p in VIEWER_ASSETS]),
         settings=specs.mosaic_settings(config),
         tile=config["tile"],
     script:

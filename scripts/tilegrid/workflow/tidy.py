@@ -12,6 +12,8 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from ..core.manifest import DIGESTS
 from ..core.outputs import sweep, sweep_folder
@@ -25,6 +27,30 @@ def _say(message: str, log: str | None = None) -> None:
         return
     with open(log, "a", encoding="utf-8") as handle:
         print(message, file=handle)
+
+
+@dataclass
+class ResultsTidy:
+    """The tidying before the split's files are read, once a run, while the DAG is built
+    (where a dry run is known, and the folders as the rules name them): an incomplete
+    split, a storage run's leftover copy, the tiles an earlier tilegrid drew."""
+
+    #: a dry run: say what would be removed, remove nothing
+    dry: bool
+    #: Snakemake's main process (a cluster job's own Snakemake may share the copy)
+    main_process: bool
+    done: bool = False
+
+    def __call__(self, shards: str, tile_patterns: Iterable[str]) -> None:
+        """Tidy ``shards`` (the split's folder) and the folders of ``tile_patterns``."""
+        if self.done:
+            return
+        remove_incomplete_split(shards, self.dry)
+        self.done = True
+        if self.main_process:  # never under jobs that may share the copy
+            remove_storage_leftover(shards, self.dry)
+        for pattern in tile_patterns:
+            remove_old_tiles(os.path.dirname(pattern), self.dry)
 
 
 def remove_incomplete_split(shards: str, dry: bool) -> bool:
