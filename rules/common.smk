@@ -109,7 +109,7 @@ def read_manifest():
         return json.load(handle)
 
 
-TIDY = ResultsTidy(workflow.dryrun, workflow.is_main_process)
+TIDY = ResultsTidy(workflow.is_main_process)
 
 
 GRID_PAGES = GridPages(config["facet"]["col_wrap"], specs.page_spec(config))
@@ -123,7 +123,7 @@ def split_file(name):
     main = workflow.is_main_process
     if STORED and main and not TIDY.done and (problem := unrecorded(workflow, shards)):
         fail(problem)
-    TIDY(shards, [rules.render.output.png, rules.render_print.output.png])
+    TIDY(shards, [rules.render.output.png, rules.render_print.output.png], workflow.dryrun)
     return checkpoint_file(checkpoints.split.get().output.shards, name)
 
 

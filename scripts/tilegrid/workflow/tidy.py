@@ -35,22 +35,22 @@ class ResultsTidy:
     (where a dry run is known, and the folders as the rules name them): an incomplete
     split, a storage run's leftover copy, the tiles an earlier tilegrid drew."""
 
-    #: a dry run: say what would be removed, remove nothing
-    dry: bool
     #: Snakemake's main process (a cluster job's own Snakemake may share the copy)
     main_process: bool
     done: bool = False
 
-    def __call__(self, shards: str, tile_patterns: Iterable[str]) -> None:
-        """Tidy ``shards`` (the split's folder) and the folders of ``tile_patterns``."""
+    def __call__(self, shards: str, tile_patterns: Iterable[str], dry: bool) -> None:
+        """Tidy ``shards`` (the split's folder) and the folders of ``tile_patterns``; in a
+        ``dry`` run (known only once the DAG is built, not when the Snakefile is read),
+        say what would be removed and remove nothing."""
         if self.done:
             return
-        remove_incomplete_split(shards, self.dry)
+        remove_incomplete_split(shards, dry)
         self.done = True
         if self.main_process:  # never under jobs that may share the copy
-            remove_storage_leftover(shards, self.dry)
+            remove_storage_leftover(shards, dry)
         for pattern in tile_patterns:
-            remove_old_tiles(os.path.dirname(pattern), self.dry)
+            remove_old_tiles(os.path.dirname(pattern), dry)
 
 
 def remove_incomplete_split(shards: str, dry: bool) -> bool:
