@@ -1,7 +1,8 @@
 # What the rules ask of the package, in one-line calls: the checks before any job
-# (tilegrid.workflow.startup), the split's inputs (.data), each job's parameters
-# (.specs), where the files are (.paths), the code keys (tilegrid.core.code) and the
-# clean-up steps (.tidy). Nothing here changes a file or the environment at parse time.
+# (tilegrid.workflow.startup), the split's inputs (.data), how a rule names its inputs
+# and code keys (.inputs), each job's parameters (.specs), where the files are (.paths),
+# the mosaic's run: block (.jobs) and the clean-up steps (.tidy). Nothing here changes a
+# file at parse time; the jobs' PYTHONPATH is set once (rules/preflight.smk).
 # The package is on sys.path (rules/preflight.smk) and TILEGRID is the workflow's folder.
 import json
 import os
@@ -93,13 +94,13 @@ TASK_ENTRY = relative(TILEGRID / "scripts" / "task.py")
 ASK_FROM_SNAKEMAKE = not CONDA
 # how each rule names its inputs (tilegrid.workflow.inputs)
 INPUTS = JobInputs(
-    STORED,
-    workflow.is_main_process,
-    SHARDS,
-    RENDER_ENTRY,
-    tuple(specs.user_modules(config)),
-    DATA,
-    REMOTE,
+    stored=STORED,
+    main_process=workflow.is_main_process,
+    shards=SHARDS,
+    render_entry=RENDER_ENTRY,
+    user_modules=tuple(specs.user_modules(config)),
+    data=DATA,
+    remote=REMOTE,
 )
 
 

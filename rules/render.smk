@@ -5,7 +5,7 @@ rule render:
     input:
         shard=INPUTS.shard("{tile}.arrow"),
         sidecar=INPUTS.shard("{tile}.json"),
-        entry=INPUTS.local([RENDER_ENTRY]),
+        entry=INPUTS.local_files([RENDER_ENTRY]),
     output:
         png=report(
             f"{TILES}/{{tile}}.png",
@@ -45,7 +45,7 @@ rule render_print:
     input:
         shard=INPUTS.shard("{tile}.arrow"),
         sidecar=INPUTS.shard("{tile}.json"),
-        entry=INPUTS.local([RENDER_ENTRY]),
+        entry=INPUTS.local_files([RENDER_ENTRY]),
     output:
         png=f"{PRINT_TILES}/{{tile}}.png",
     log:

@@ -31,7 +31,7 @@ rule viewer_block:
 rule viewer:
     input:
         unpack(lambda w: viewer_inputs(tile_ids(read_manifest()), viewer_blocks(), VIEWER_LEVELS)),
-        code=INPUTS.code_files("viewer") + INPUTS.local(relative(p) for p in VIEWER_ASSETS),
+        code=INPUTS.code_files("viewer") + INPUTS.local_files(relative(p) for p in VIEWER_ASSETS),
     output:
         page=report(
             "results/mosaic.html",

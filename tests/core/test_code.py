@@ -12,7 +12,7 @@ from conftest import REPO
 from tilegrid.core.code import PACKAGE, closure, imported_modules, job_files
 from tilegrid.core.tasks import job_module
 
-#: each job's entry module, as rules/common.smk keys them (tilegrid.core.tasks)
+#: each job's entry module, as the rules key them (tilegrid.workflow.inputs, tilegrid.core.tasks)
 SPLIT = [job_module("split")]
 RENDER = [job_module("render_json")]
 MOSAIC = [job_module("mosaic")]

@@ -11,7 +11,14 @@ from tilegrid.workflow.inputs import JobInputs
 def _inputs(stored, main_process=True, by_time=False):
     data = SimpleNamespace(is_remote=lambda p: p.startswith("s3://"), by_time=by_time)
     remote = SimpleNamespace(input=lambda p: f"storage:{p}")
-    return JobInputs(stored, main_process, "results/shards", "scripts/render.py", (), data, remote)
+    return JobInputs(
+        stored=stored,
+        main_process=main_process,
+        shards="results/shards",
+        render_entry="scripts/render.py",
+        data=data,
+        remote=remote,
+    )
 
 
 def test_local_files_are_inputs_by_time_and_none_with_results_in_storage():

@@ -17,18 +17,6 @@ MISSING = np.int32(-2)  # code of a null, NaN or "" value
 ABSENT = np.int32(-1)  # code of a value that is not among the levels (an explicit order)
 
 
-def is_ordered_type(dtype: pa.DataType) -> bool:
-    """Whether values of ``dtype`` sort naturally (numbers, booleans, dates)."""
-    dtype = dtype.value_type if pa.types.is_dictionary(dtype) else dtype
-    return (
-        pa.types.is_integer(dtype)
-        or pa.types.is_floating(dtype)
-        or pa.types.is_boolean(dtype)
-        or pa.types.is_temporal(dtype)
-        or pa.types.is_decimal(dtype)
-    )
-
-
 def is_numeric_type(dtype: pa.DataType) -> bool:
     """Whether ``dtype`` holds integers or floats (dictionary-encoded or not)."""
     dtype = dtype.value_type if pa.types.is_dictionary(dtype) else dtype

@@ -13,13 +13,6 @@ from typing import Any, Literal, NotRequired, TypedDict
 
 import numpy as np
 
-#: seaborn's scatter default size range, (0.5, 2) * rcParams["lines.markersize"] ** 2
-DEFAULT_SIZES = (0.5 * 6.0**2, 2 * 6.0**2)
-#: a numeric size with more distinct values gets a brief legend under "auto" (seaborn's)
-BRIEF_TICKS = 6
-#: a "full" legend of a numeric size lists at most this many values; beyond, brief
-FULL_LIMIT = 32
-
 
 class NumericSize(TypedDict):
     """A numeric size: ``[lo, hi]`` of the values (the norm) onto ``range`` in points²."""

@@ -1,4 +1,5 @@
 """Hue colors (seaborn's hue mapping): palettes and colormaps as every stage reads them.
+
 The split decides the mapping once for the whole grid (a numeric hue's groups:
 :mod:`tilegrid.split.hues`).
 
@@ -14,20 +15,8 @@ the value, through a continuous colormap normalised to the grid-wide
 seaborn's ``"ch:s=.25,rot=-.25"`` parameters) or the matplotlib colormap named
 by ``palette``.  The mosaic draws one colorbar titled with the column.
 
-Grouping by a numeric hue stays bounded, whatever the number of distinct
-values.  Kinds that draw one element per hue level (violin, box, bar, point,
-hist, kde, ecdf, line) draw one per *hue group*:
-
-- an integer column whose ``[lo, hi]`` holds at most :data:`~tilegrid.split.hues.HUE_BINS`
-  integers: one group per integer (the distinct values, when few);
-- otherwise at most :data:`~tilegrid.split.hues.HUE_BINS` equal-width bins with round edges
-  (steps of 1, 2, 2.5 or 5 times a power of ten; whole numbers for an integer
-  column) covering ``[lo, hi]``.  Bins are closed on the left; the last bin
-  also holds its right edge.
-
-A group's color is the colormap at the group's centre, and the mosaic's
-colorbar shows the groups as steps.  Scatter colors each point by its own
-value and gets a continuous colorbar.
+Kinds that draw one element per hue level draw one per *hue group* of a numeric hue
+(:mod:`tilegrid.split.hues`); scatter colors each point by its own value.
 """
 
 from __future__ import annotations

@@ -4,6 +4,21 @@ Its colormap over the grid's range of the column (or ``hue_norm``), cut into at 
 :data:`HUE_BINS` groups (one per integer when few) whose colours every tile draws
 with, and the mosaic's one colorbar for it.  Colormaps themselves are
 :mod:`tilegrid.core.palettes`.
+
+Grouping by a numeric hue stays bounded, whatever the number of distinct
+values.  Kinds that draw one element per hue level (violin, box, bar, point,
+hist, kde, ecdf, line) draw one per *hue group*:
+
+- an integer column whose ``[lo, hi]`` holds at most :data:`HUE_BINS`
+  integers: one group per integer (the distinct values, when few);
+- otherwise at most :data:`HUE_BINS` equal-width bins with round edges
+  (steps of 1, 2, 2.5 or 5 times a power of ten; whole numbers for an integer
+  column) covering ``[lo, hi]``.  Bins are closed on the left; the last bin
+  also holds its right edge.
+
+A group's color is the colormap at the group's centre, and the mosaic's
+colorbar shows the groups as steps.  Scatter colors each point by its own
+value and gets a continuous colorbar.
 """
 
 from __future__ import annotations
@@ -19,8 +34,6 @@ from ..core.sidecar import ContinuousHue
 
 #: most groups a numeric hue makes for the kinds that draw one element per level
 HUE_BINS = 6
-
-
 #: colors of a continuous colorbar in the manifest
 COLORBAR_SAMPLES = 256
 

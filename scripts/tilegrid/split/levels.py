@@ -15,7 +15,19 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..core.levels import ABSENT, MISSING, canonical, is_ordered_type
+from ..core.levels import ABSENT, MISSING, canonical
+
+
+def is_ordered_type(dtype: pa.DataType) -> bool:
+    """Whether values of ``dtype`` sort naturally (numbers, booleans, dates)."""
+    dtype = dtype.value_type if pa.types.is_dictionary(dtype) else dtype
+    return (
+        pa.types.is_integer(dtype)
+        or pa.types.is_floating(dtype)
+        or pa.types.is_boolean(dtype)
+        or pa.types.is_temporal(dtype)
+        or pa.types.is_decimal(dtype)
+    )
 
 
 class LevelError(ValueError):

@@ -35,9 +35,6 @@ import pyarrow as pa
 
 from ..core.ids import canonical_value
 from ..core.marks import (
-    BRIEF_TICKS,
-    DEFAULT_SIZES,
-    FULL_LIMIT,
     CategoricalSize,
     NumericSize,
     Size,
@@ -52,6 +49,17 @@ from .sharing import union
 from .spec import SplitError, SplitPlan
 
 log = logging.getLogger("tilegrid.split")
+
+#: seaborn's scatter default size range, (0.5, 2) * rcParams["lines.markersize"] ** 2
+DEFAULT_SIZES = (0.5 * 6.0**2, 2 * 6.0**2)
+#: a numeric size with more distinct values gets a brief legend under "auto" (seaborn's)
+BRIEF_TICKS = 6
+#: a "full" legend of a numeric size lists at most this many values; beyond, brief
+FULL_LIMIT = 32
+
+
+class MarksError(ValueError):
+    """A size or style setting that does not fit the data, worded for the user."""
 
 
 def size_of(plan: SplitPlan, levels: dict[str, pa.Array], stats: list[TileStats]) -> Size:
@@ -199,10 +207,6 @@ def note_rasters(plan: SplitPlan, ids: list[str], stats: list[TileStats]) -> Non
         )
 
 
-class MarksError(ValueError):
-    """A size or style setting that does not fit the data, worded for the user."""
-
-
 def unique_markers(n: int) -> list[Any]:
     """seaborn's ``unique_markers``: ``n`` distinguishable filled markers."""
     markers: list[Any] = ["o", "X", (4, 0, 45), "P", (4, 0, 0), (4, 1, 0), "^", (4, 1, 45), "v"]
@@ -316,7 +320,7 @@ def cycled(values: list[Any], n: int, name: str) -> list[Any]:
     if not values:
         raise MarksError(f"plot.options.{name}: an empty list")
     if len(values) < n:
-        logging.getLogger("tilegrid.split").warning(
+        log.warning(
             "plot.options.%s: %d values for %d levels, so they repeat (cycled)",
             name,
             len(values),

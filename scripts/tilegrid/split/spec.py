@@ -101,18 +101,18 @@ class SplitPlan:
     shard_columns: list[str]
     #: whether the hue column holds integers (one hue group per value when few)
     hue_is_integer: bool
+    #: the orders the config gives, by column (row_order, col_order, hue_order, the
+    #: kind's order, size_order, style_order; None: learnt from the data)
+    orders: dict[str, list[Any] | None]
+    #: each column's values as the split stores them (dictionaries decoded, strings
+    #: normalised: :func:`tilegrid.core.levels.value_type`)
+    value_types: dict[str, pa.DataType]
     #: whether the x column holds integers (hist: bins that never split an integer)
     x_is_integer: bool = False
     #: whether a numeric size column holds integers (its brief legend's values are)
     size_is_integer: bool = False
     #: per numeric role of a time column, what its axis says (core/times.py: axis_time)
     times: dict[str, dict] = field(default_factory=dict)
-    #: the orders the config gives, by column (row_order, col_order, hue_order, the
-    #: kind's order, size_order, style_order; None: learnt from the data)
-    orders: dict[str, list[Any] | None] = field(default_factory=dict)
-    #: each column's values as the split stores them (dictionaries decoded, strings
-    #: normalised: :func:`tilegrid.core.levels.value_type`)
-    value_types: dict[str, pa.DataType] = field(default_factory=dict)
 
     @property
     def user_code(self) -> bool:

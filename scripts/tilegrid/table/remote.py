@@ -5,8 +5,8 @@ each, and their bytes for the schemas, footers and row groups.
 Jobs never read a remote object: Snakemake's storage plugins download each into a
 local copy before the job that reads it runs (:mod:`tilegrid.workflow.remote`).
 The parse uses the plugins' own settings (endpoint, keys, authentication), handed
-over once by :func:`use`: S3 through the plugin's boto3 client (listing, versions)
-and pyarrow's ``S3FileSystem`` (bytes), HTTP through ``requests``.
+over once by :func:`tilegrid.table.objects.use`: S3 through the plugin's boto3 client
+(listing, versions) and pyarrow's ``S3FileSystem`` (bytes), HTTP through ``requests``.
 
 An S3 entry is an object (``s3://bucket/key``), a prefix ending in ``/`` (every
 data file under it, as a local folder: Parquet files, Hive partitions as columns)

@@ -43,13 +43,13 @@ class JobInputs:
     #: remote data's storage (:class:`tilegrid.workflow.remote.RemoteStorage`), else None
     remote: Any = None
 
-    def local(self, paths: Iterable[Any]) -> list[Any]:
+    def local_files(self, paths: Iterable[Any]) -> list[Any]:
         """Files of this machine as inputs, by time (none with results in storage)."""
         return [] if self.stored else [local(str(path)) for path in paths]
 
     def code_files(self, job: str) -> list[Any]:
         """The package files ``job``'s output depends on: inputs, so a change reruns it."""
-        return self.local(relative(f) for f in job_files(job))
+        return self.local_files(relative(f) for f in job_files(job))
 
     def code_digest(self, job: str, others: Iterable[str] = ()) -> str | None:
         """With results in storage, ``job``'s code (and ``others``) as a parameter instead."""
