@@ -77,8 +77,6 @@ try:
     )
 except StartError as exc:
     fail(exc)
-if not workflow.dryrun and (problem := unwritable(["results", SHARDS, TILES, "logs", "."])):
-    fail(problem)
 if prefix := specs.shell_prefix(sys.executable, CONDA):
     shell.prefix(prefix)
 
@@ -118,13 +116,16 @@ GRID_PAGES = GridPages(config["facet"]["col_wrap"], specs.page_spec(config))
 
 def split_file(name):
     """A file of the split's folder (waits for the checkpoint), after the results are
-    tidied; with results in storage, not without Snakemake's records (--forceall is known
-    only now, not when the Snakefile is read)."""
-    shards = rules.split.output.shards
+    tidied; not in folders it cannot write, nor with results in storage without
+    Snakemake's records (a dry run and --forceall are known only now, not when the
+    Snakefile is read)."""
+    shards, dry = rules.split.output.shards, workflow.dryrun
+    if not (TIDY.done or dry) and (problem := unwritable(["results", SHARDS, TILES, "logs", "."])):
+        fail(problem)
     main = workflow.is_main_process
     if STORED and main and not TIDY.done and (problem := unrecorded(workflow, shards)):
         fail(problem)
-    TIDY(shards, [rules.render.output.png, rules.render_print.output.png], workflow.dryrun)
+    TIDY(shards, [rules.render.output.png, rules.render_print.output.png], dry)
     return checkpoint_file(checkpoints.split.get().output.shards, name)
 
 
