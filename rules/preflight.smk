@@ -7,9 +7,7 @@ from pathlib import Path
 TILEGRID = Path(str(workflow.current_basedir)).parent
 sys.path.insert(0, str(TILEGRID / "scripts"))
 
-from tilegrid.workflow.startup import scripts_first, yaml_problem  # noqa: E402
-
-scripts_first(str(TILEGRID / "scripts"))
+from tilegrid.workflow.startup import yaml_problem  # noqa: E402
 
 if problem := yaml_problem(str(TILEGRID / "config.yaml")):
     sys.exit(f"tilegrid: error: {problem}")

@@ -1,8 +1,10 @@
 """Rule script: results/pages.tsv of a paged mosaic, then tidy (tilegrid.workflow.pages)."""
 
+import os
 import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
+sys.path.insert(0, os.path.abspath(snakemake.scriptdir))  # this workflow's tilegrid first
 
 from tilegrid.core.logs import run_job
 from tilegrid.workflow.pages import pages_job

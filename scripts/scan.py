@@ -1,8 +1,10 @@
 """Rule script: scan one input file for a split per file (see tilegrid.split.scan)."""
 
+import os
 import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
+sys.path.insert(0, os.path.abspath(snakemake.scriptdir))  # this workflow's tilegrid first
 
 from tilegrid.core.logs import reuse_freed_memory, run_job, without_pandas
 

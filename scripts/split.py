@@ -1,9 +1,11 @@
 """Rule script: split the table into shards, sidecars and a manifest (see tilegrid.split),
 whole or by gathering the scans of its files (see tilegrid.split.gather)."""
 
+import os
 import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
+sys.path.insert(0, os.path.abspath(snakemake.scriptdir))  # this workflow's tilegrid first
 
 from tilegrid.core.logs import reuse_freed_memory, run_job, without_pandas
 

@@ -85,13 +85,3 @@ def unwritable(folders: list[str]) -> str | None:
                 "or run in another folder (snakemake --directory DIR)"
             )
     return None
-
-
-def scripts_first(scripts: str) -> None:
-    """Script jobs import the tilegrid in ``scripts`` (the workflow's own), also where
-    another one is installed (``pip install .``): Snakemake puts a script's folder after
-    site-packages, so the folder goes first on the jobs' ``PYTHONPATH``.  The one change
-    of the environment at parse time, and only of where Python looks; made once."""
-    current = os.environ.get("PYTHONPATH", "")
-    if current.split(os.pathsep)[0] != scripts:
-        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [scripts, current]))
