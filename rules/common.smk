@@ -14,10 +14,9 @@ from snakemake.utils import validate
 from tilegrid.core.manifest import DIGESTS, MANIFEST  # noqa: E402
 from tilegrid.workflow import figures  # noqa: E402
 from tilegrid.workflow import specs  # noqa: E402
-from tilegrid.workflow.command import render_in_snakemake  # noqa: E402
 from tilegrid.workflow.data import DataInputs  # noqa: E402
 from tilegrid.workflow.inputs import JobInputs  # noqa: E402
-from tilegrid.workflow.jobs import mosaic_job  # noqa: E402
+from tilegrid.workflow.jobs import mosaic_job, render_job  # noqa: E402
 from tilegrid.workflow.pages import GridPages  # noqa: E402
 from tilegrid.workflow.remote import RemoteStorage, checkpoint_file, entries  # noqa: E402
 from tilegrid.workflow.stored import StoredTiles, unrecorded  # noqa: E402

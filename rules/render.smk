@@ -34,8 +34,10 @@ rule render:
         tile=specs.render_tile(config),
     run:
         asked = [RENDER_ENTRY, input.shard, input.sidecar, params.plot, params.tile]
-        if not (ASK_FROM_SNAKEMAKE and render_in_snakemake(*asked, output.png, log[0])):
-            shell(RENDER_COMMAND)
+        if command := render_job(
+            ASK_FROM_SNAKEMAKE, RENDER_COMMAND, *asked, output.png, log[0]
+        ):
+            shell(command)
 
 
 # The same tile at mosaic.print_dpi, for a pdf or svg mosaic only (asked for by
@@ -64,5 +66,7 @@ rule render_print:
         tile=specs.render_tile(config, printed=True),
     run:
         asked = [RENDER_ENTRY, input.shard, input.sidecar, params.plot, params.tile]
-        if not (ASK_FROM_SNAKEMAKE and render_in_snakemake(*asked, output.png, log[0])):
-            shell(RENDER_COMMAND)
+        if command := render_job(
+            ASK_FROM_SNAKEMAKE, RENDER_COMMAND, *asked, output.png, log[0]
+        ):
+            shell(command)

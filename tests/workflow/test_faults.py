@@ -50,6 +50,9 @@ def test_a_failing_tile_names_its_facets_and_log_and_the_others_finish(workflow)
     assert len(errors) == 1, run.output[-4000:]
     assert "site = south, season = summer" in errors[0] and "this tile cannot be drawn" in errors[0]
     assert "(log: logs/render/south-summer-" in errors[0]
+    # drawn once: the warm worker's failure is reported, not asked for again by a command
+    log = workflow.path(errors[0].split("(log: ")[1].rstrip(")"))
+    assert log.read_text().count('raise ValueError("this tile cannot be drawn")') == 1
     assert len(list(workflow.path("results", "tiles").glob("*.png"))) == 5
     assert not workflow.path("results", "mosaic.png").exists()
 

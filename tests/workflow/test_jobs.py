@@ -56,3 +56,35 @@ def test_a_failed_command_leaves_no_arguments_file_and_tidies_nothing(tmp_path):
         raise RuntimeError("the command failed")
     assert not (tmp_path / "mosaic.log.args.json").exists()
     assert (tiles / "gone.png").exists()
+
+
+def test_a_failure_the_worker_reported_is_one_line_on_stderr_and_in_the_log(tmp_path):
+    import subprocess
+
+    from tilegrid.workflow.jobs import after_asking, failure_command
+
+    log = tmp_path / "logs" / "x {y}.log"
+    log.parent.mkdir()
+    log.write_text("Traceback (most recent call last):\n  ...\nValueError: no\n")
+    message = "tile a-1 (row = a): it's {not} drawable; $HOME `x` \\n"
+    command = after_asking({"ok": False, "error": message}, str(log))
+    assert command == failure_command(message, str(log))
+    done = subprocess.run(
+        ["bash", "-c", command.format()],  # as Snakemake's shell() formats and runs it
+        capture_output=True,
+        text=True,
+    )
+    line = f"tilegrid: error: {message} (log: {log})"
+    assert done.returncode == 1 and done.stderr.splitlines() == [line]
+    assert log.read_text().splitlines()[-1] == line
+    assert log.read_text().count("Traceback") == 1
+    assert after_asking({"ok": True}, str(log)) is None
+
+
+def test_a_render_job_not_asked_of_the_worker_runs_its_command(tmp_path):
+    from tilegrid.workflow.jobs import render_job
+
+    args = ["scripts/render.py", "s.arrow", "s.json", "{}", "{}", "t.png", str(tmp_path / "l")]
+    assert render_job(False, "python3 scripts/render.py ...", *args) == (
+        "python3 scripts/render.py ..."
+    )

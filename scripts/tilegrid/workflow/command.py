@@ -19,8 +19,8 @@ Arguments, all required::
 A failure prints one line naming the tile and the log, as every tilegrid job does.
 
 A render rule first asks from Snakemake's own process (its ``run:`` block, in one of
-Snakemake's threads: :func:`render_in_snakemake`), which spares each tile a shell and
-an interpreter; the command is what it runs when that cannot draw the tile.
+Snakemake's threads: :func:`tilegrid.workflow.jobs.render_job`), which spares each tile
+a shell and an interpreter; the command is what it runs when the worker cannot be used.
 """
 
 from __future__ import annotations
@@ -74,22 +74,13 @@ def main(argv: list[str]) -> None:
 ASKED_BY_SNAKEMAKE = ", asked by Snakemake's own process"
 
 
-def render_in_snakemake(
-    entry: str, shard: str, sidecar: str, plot: str, tile: str, png: str, log: str
-) -> bool:
-    """Have the warm worker draw the tile, asked from the calling process: a render rule's
-    ``run:`` block in Snakemake's own process (:func:`ask_from_snakemake`); False when it
-    is not drawn: the rule then runs the command (``python3 entry ...``), which says why
-    in its log as a job of its own would."""
-    return ask_from_snakemake("render_json", [shard, sidecar, plot, tile, png], log, entry)
-
-
-def ask_from_snakemake(task: str, args: list, log: str, entry: str) -> bool:
+def ask_from_snakemake(task: str, args: list, log: str, entry: str) -> dict | None:
     """Have the warm worker run ``task`` (a tile, the mosaic) on ``args``, asked from the
     calling process, a rule's ``run:`` block in Snakemake's own process, with the job's
-    files and settings; True when it is done (the log's last line says what it took),
-    False otherwise: the worker could not be used, or the task failed, and the rule runs
-    its command, which says why.
+    files and settings.  The worker's answer: ``ok`` when it is done (the log's last
+    line says what it took), else ``error``, the task's one-line failure (its traceback
+    is in the log); None when the worker could not be used: the rule then runs its
+    command, which says why (:mod:`tilegrid.workflow.jobs`).
 
     Nothing of the calling process changes (its stderr, environment and umask are
     Snakemake's): the worker's child takes the environment a job would have
@@ -101,13 +92,13 @@ def ask_from_snakemake(task: str, args: list, log: str, entry: str) -> bool:
     path = [folder, *(p for p in sys.path if p and p != folder)]
     answer = run_remote(args, log, task, env=env, sys_path=path, quiet=True)
     if answer is None or not answer["ok"]:
-        return False
+        return answer
     cost = job_cost(task, "by the warm worker", answer["seconds"], answer["max_rss_kb"])
     with open(log, "a", encoding="utf-8") as handle:
         if answer.get("note"):
             handle.write(f"tilegrid: warning: warm worker: {answer['note']}\n")
         handle.write(cost + ASKED_BY_SNAKEMAKE + "\n")
-    return True
+    return answer
 
 
 def task_main(argv: list[str]) -> None:

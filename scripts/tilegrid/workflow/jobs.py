@@ -1,18 +1,23 @@
-"""The mosaic rule's job, as its ``run:`` block does it in Snakemake's own process.
+"""The render and mosaic rules' jobs, as their ``run:`` blocks do them in Snakemake's process.
 
-The warm worker assembles the mosaic, asked from Snakemake's thread
-(:func:`tilegrid.workflow.command.ask_from_snakemake`); when it cannot, the block runs
-the job's command, ``python3 scripts/task.py mosaic ARGS.json LOG``
-(:func:`~tilegrid.workflow.command.task_main`).  The block calls Snakemake's ``shell()``
+The warm worker draws the tile or assembles the mosaic, asked from Snakemake's thread
+(:func:`tilegrid.workflow.command.ask_from_snakemake`); where it cannot be used, the
+block runs the job's command (``python3 scripts/render.py ...``, ``python3
+scripts/task.py mosaic ARGS.json LOG``); where the worker ran the job and it failed,
+the block runs a command that says so in one line and fails, so the job is not done a
+second time (its traceback is in the log once).  The block calls Snakemake's ``shell()``
 itself: only from the rule's own frame does ``shell()`` know the job (its conda
-environment, container, threads and resources), so :func:`mosaic_job` hands it the
+environment, container, threads and resources), so these functions hand it the
 command rather than running it::
+
+    if command := render_job(ask, RENDER_COMMAND, entry, shard, ..., log[0]):
+        shell(command)
 
     with mosaic_job(input, output, params, log[0], TASK_ENTRY, ask) as command:
         if command:
             shell(command)
 
-After a successful job the mosaic's tidying runs (:func:`tilegrid.workflow.tidy.tidy_after_mosaic`).
+After a successful mosaic its tidying runs (:func:`tilegrid.workflow.tidy.tidy_after_mosaic`).
 """
 
 from __future__ import annotations
@@ -39,12 +44,51 @@ def mosaic_job(
     pngs, prints, figures = list(input.pngs), list(input.print_pngs), list(output.figures)
     settings = [dict(params.settings), params.sharex, params.sharey]
     args = [input.manifest, pngs, figures, *settings, prints]
-    if ask and ask_from_snakemake("mosaic", args, log, entry):
-        yield None
-    else:
+    answer = ask_from_snakemake("mosaic", args, log, entry) if ask else None
+    if answer is None:
         with arguments_file(args, log) as arguments:
             yield specs.task_command(entry, "mosaic", arguments, log)
+    else:
+        yield after_asking(answer, log)
     tidy_after_mosaic(pngs, prints, figures, log)
+
+
+def render_job(
+    ask: bool,
+    command: str,
+    entry: str,
+    shard: str,
+    sidecar: str,
+    plot: str,
+    tile: str,
+    png: str,
+    log: str,
+) -> str | None:
+    """The command a render rule's ``run:`` block runs: none when the warm worker drew the
+    tile, asked from Snakemake's own process (when ``ask``: not with ``--sdm conda``),
+    a one-line report when it failed, else the job's ``command``."""
+    if not ask:
+        return command
+    answer = ask_from_snakemake("render_json", [shard, sidecar, plot, tile, png], log, entry)
+    return command if answer is None else after_asking(answer, log)
+
+
+def after_asking(answer: dict, log: str) -> str | None:
+    """Nothing to run when the worker did the job; else a command that reports its
+    failure as the job's command would have, on one line of the console and the log."""
+    if answer["ok"]:
+        return None
+    return failure_command(answer["error"], log)
+
+
+def failure_command(message: str, log: str) -> str:
+    """A shell command that says ``tilegrid: error: MESSAGE (log: LOG)`` on stderr and at
+    the end of ``log``, and fails (what :func:`tilegrid.core.logs.report_failure` says)."""
+    line = f"tilegrid: error: {message} (log: {log})"
+    return (
+        f"printf '%s\\n' {specs.shell_literal(line)} | tee -a {specs.shell_literal(log)} >&2; "
+        "exit 1"
+    )
 
 
 @contextlib.contextmanager

@@ -16,7 +16,7 @@ limit.  A cluster run (the Slurm profile), a run with a limit of the user's own,
 and every job's own Snakemake keep theirs.
 
 A render rule asks for its tile from a ``run:`` block, in Snakemake's own process
-(:func:`tilegrid.workflow.command.render_in_snakemake`); Snakemake runs such a block
+(:func:`tilegrid.workflow.jobs.render_job`); Snakemake runs such a block
 in one of its threads only under ``--force-use-threads`` (``profiles/default`` sets
 it), else it starts a Snakemake of its own for each tile.  :func:`threads_note` is the
 line that says so when a local run goes without it (another workflow profile, or

@@ -35,17 +35,17 @@ def render_command(entry: str) -> str:
     (tilegrid.workflow.command); ``python3`` is the one :func:`shell_prefix` puts first
     on the ``PATH``.  The entry is named in the command, not taken from the inputs: with
     results in storage it is no input (a local one would keep the job on this machine)."""
-    return "python3 " + _literal(entry) + RENDER_ARGS
+    return "python3 " + shell_literal(entry) + RENDER_ARGS
 
 
 def task_command(entry: str, task: str, arguments: str, log: str) -> str:
     """The command of job ``task`` run by ``entry`` (scripts/task.py) in a process of its
     own, its arguments in the JSON file ``arguments``: a shell command with no
     placeholders left (Snakemake's ``shell()`` formats it once more)."""
-    return " ".join(_literal(word) for word in ["python3", entry, task, arguments, log])
+    return " ".join(shell_literal(word) for word in ["python3", entry, task, arguments, log])
 
 
-def _literal(word: str) -> str:
+def shell_literal(word: str) -> str:
     """``word`` as one shell word that Snakemake's ``shell()`` formatting leaves as it is."""
     return shlex.quote(str(word)).replace("{", "{{").replace("}", "}}")
 
