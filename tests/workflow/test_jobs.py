@@ -88,3 +88,14 @@ def test_a_render_job_not_asked_of_the_worker_runs_its_command(tmp_path):
     assert render_job(False, "python3 scripts/render.py ...", *args) == (
         "python3 scripts/render.py ..."
     )
+
+
+def test_a_killed_commands_arguments_file_is_removed_by_the_next_job(tmp_path, monkeypatch):
+    import tilegrid.workflow.jobs as jobs
+
+    input, output, params, log, _ = _job(tmp_path)
+    (tmp_path / "mosaic.log.args.json").write_text("[]")  # kill -9 left it behind
+    monkeypatch.setattr(jobs, "ask_from_snakemake", lambda *a: {"ok": True})
+    with mosaic_job(input, output, params, log, "scripts/task.py", ask=True) as command:
+        assert command is None  # the worker drew it
+    assert not (tmp_path / "mosaic.log.args.json").exists()

@@ -44,6 +44,8 @@ def mosaic_job(
     pngs, prints, figures = list(input.pngs), list(input.print_pngs), list(output.figures)
     settings = [dict(params.settings), params.sharex, params.sharey]
     args = [input.manifest, pngs, figures, *settings, prints]
+    with contextlib.suppress(FileNotFoundError):  # a killed command's, which no one removed
+        os.remove(arguments_path(log))
     answer = ask_from_snakemake("mosaic", args, log, entry) if ask else None
     if answer is None:
         with arguments_file(args, log) as arguments:
@@ -94,10 +96,15 @@ def failure_command(message: str, log: str) -> str:
 @contextlib.contextmanager
 def arguments_file(args: list, log: str) -> Iterator[str]:
     """A job's arguments as a JSON file beside its ``log``, for as long as its command runs."""
-    path = f"{log}.args.json"
+    path = arguments_path(log)
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(args, handle)
     try:
         yield path
     finally:
         os.remove(path)
+
+
+def arguments_path(log: str) -> str:
+    """Where a job's command finds its arguments: beside the job's ``log``."""
+    return f"{log}.args.json"
