@@ -86,7 +86,7 @@ STORED = workflow.storage_settings.default_storage_provider is not None
 RENDER_ENTRY = relative(TILEGRID / "scripts" / "render.py")
 RENDER_COMMAND = specs.render_command(RENDER_ENTRY)
 TASK_ENTRY = relative(TILEGRID / "scripts" / "task.py")
-# a tile or the mosaic is asked for from Snakemake's own process (tilegrid.workflow.command),
+# a tile or the mosaic is asked for from Snakemake's own process (tilegrid.workflow.jobs),
 # but with --sdm conda the job's environment draws it, through its command
 ASK_FROM_SNAKEMAKE = not CONDA
 # how each rule names its inputs (tilegrid.workflow.inputs)

@@ -109,13 +109,18 @@ def describe(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def failure_line(message: str, log_path: str) -> str:
+    """The one line a failed job says, on the console and at the end of its log."""
+    return f"tilegrid: error: {message} (log: {log_path})"
+
+
 def report_failure(message: str, log_path: str) -> None:
     """Write one line naming the log to the log and to the console, and exit 1.
 
     The log may be unwritable (a full disk): the console line is written anyway,
     and stderr is the console's again, so exiting does not fail on a flush.
     """
-    line = f"tilegrid: error: {message} (log: {log_path})"
+    line = failure_line(message, log_path)
     with contextlib.suppress(OSError):
         print(line, file=sys.stderr, flush=True)
     sys.stderr = sys.__stderr__

@@ -91,13 +91,14 @@ def ask_from_snakemake(task: str, args: list, log: str, entry: str) -> dict | No
     env = job_environ(os.environ)
     path = [folder, *(p for p in sys.path if p and p != folder)]
     answer = run_remote(args, log, task, env=env, sys_path=path, quiet=True)
-    if answer is None or not answer["ok"]:
-        return answer
-    cost = job_cost(task, "by the warm worker", answer["seconds"], answer["max_rss_kb"])
+    if answer is None:
+        return None
     with open(log, "a", encoding="utf-8") as handle:
-        if answer.get("note"):
+        if answer.get("note"):  # said whether the task succeeded or not, as a command does
             handle.write(f"tilegrid: warning: warm worker: {answer['note']}\n")
-        handle.write(cost + ASKED_BY_SNAKEMAKE + "\n")
+        if answer["ok"]:
+            cost = job_cost(task, "by the warm worker", answer["seconds"], answer["max_rss_kb"])
+            handle.write(cost + ASKED_BY_SNAKEMAKE + "\n")
     return answer
 
 

@@ -28,6 +28,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+from ..core.logs import failure_line
 from . import specs
 from .command import ask_from_snakemake
 from .tidy import tidy_after_mosaic
@@ -85,8 +86,8 @@ def after_asking(answer: dict, log: str) -> str | None:
 
 def failure_command(message: str, log: str) -> str:
     """A shell command that says ``tilegrid: error: MESSAGE (log: LOG)`` on stderr and at
-    the end of ``log``, and fails (what :func:`tilegrid.core.logs.report_failure` says)."""
-    line = f"tilegrid: error: {message} (log: {log})"
+    the end of ``log``, and fails, as :func:`tilegrid.core.logs.report_failure` does."""
+    line = failure_line(message, log)
     return (
         f"printf '%s\\n' {specs.shell_literal(line)} | tee -a {specs.shell_literal(log)} >&2; "
         "exit 1"
