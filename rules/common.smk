@@ -16,7 +16,7 @@ from tilegrid.workflow import figures  # noqa: E402
 from tilegrid.workflow import specs  # noqa: E402
 from tilegrid.workflow.data import DataInputs  # noqa: E402
 from tilegrid.workflow.inputs import JobInputs  # noqa: E402
-from tilegrid.workflow.jobs import mosaic_job, render_job  # noqa: E402
+from tilegrid.workflow.jobs import command_job, mosaic_job, render_job  # noqa: E402
 from tilegrid.workflow.pages import GridPages  # noqa: E402
 from tilegrid.workflow.remote import RemoteStorage, checkpoint_file, entries  # noqa: E402
 from tilegrid.workflow.stored import StoredTiles, unrecorded  # noqa: E402

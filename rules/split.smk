@@ -1,5 +1,6 @@
 # A table of many files is split per file: one scan job per file (in parallel, and
-# a changed file rescans only itself), gathered by the checkpoint.
+# a changed file rescans only itself), gathered by the checkpoint.  Both run in a
+# process of their own, by its command (tilegrid.workflow.jobs.command_job).
 rule scan:
     input:
         data=lambda w: [INPUTS.data_file(path) for path in DATA.scan_paths(w.scan)],
@@ -20,8 +21,10 @@ rule scan:
         units=lambda w: DATA.scan_units(w.scan),
         schema=DATA.schema,
         content=lambda w: DATA.scan_content(w.scan),
-    script:
-        "../scripts/scan.py"
+    run:
+        args = [params.spec, params.units, params.schema, output.scan, threads]
+        with command_job(TASK_ENTRY, "scan", args, log[0]) as command:
+            shell(command)
 
 
 checkpoint split:
@@ -47,5 +50,7 @@ checkpoint split:
         spec=DATA.split_spec(specs.split_spec(config)),
         schema=DATA.schema,
         content=DATA.split_content(),
-    script:
-        "../scripts/split.py"
+    run:
+        args = [params.spec, output.shards, input.scans, params.schema, threads]
+        with command_job(TASK_ENTRY, "split", args, log[0]) as command:
+            shell(command)

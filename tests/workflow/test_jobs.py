@@ -99,3 +99,38 @@ def test_a_killed_commands_arguments_file_is_removed_by_the_next_job(tmp_path, m
     with mosaic_job(input, output, params, log, "scripts/task.py", ask=True) as command:
         assert command is None  # the worker drew it
     assert not (tmp_path / "mosaic.log.args.json").exists()
+
+
+def test_the_split_runs_by_its_command_with_its_arguments_in_a_file_while_it_runs(tmp_path):
+    from tilegrid.workflow.jobs import command_job
+
+    log = tmp_path / "split.log"
+    (tmp_path / "split.log.args.json").write_text("left by a killed command")
+    args = [{"data": "t.parquet"}, "results/shards", [], None, 2]
+    with command_job("scripts/task.py", "split", args, str(log)) as command:
+        assert shlex.split(command) == [
+            "python3",
+            "scripts/task.py",
+            "split",
+            f"{log}.args.json",
+            str(log),
+        ]
+        assert json.loads((tmp_path / "split.log.args.json").read_text()) == args
+    assert not (tmp_path / "split.log.args.json").exists()
+
+
+def test_a_module_is_imported_meanwhile_in_a_thread_of_this_process():
+    import sys
+    import threading
+
+    from tilegrid.workflow.jobs import import_meanwhile
+
+    before = set(threading.enumerate())
+    import_meanwhile("json")  # imported already: no thread
+    assert set(threading.enumerate()) == before
+    sys.modules.pop("wave", None)  # the standard library's, imported by nothing here
+    import_meanwhile("wave")
+    for thread in set(threading.enumerate()) - before:
+        assert thread.daemon  # never holds Snakemake's exit
+        thread.join(timeout=30)
+    assert "wave" in sys.modules

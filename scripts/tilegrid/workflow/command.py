@@ -28,8 +28,8 @@ from __future__ import annotations
 import os
 import sys
 
-from ..core.tasks import job_environ
-from ..worker.client import job_cost, run_remote, run_task
+from ..core.tasks import WORKER_TASKS, job_environ, job_function
+from ..worker.client import job_cost, prestart, run_remote, run_task
 
 FLAGS = ("shard", "sidecar", "plot", "tile", "png", "log")
 USAGE = "usage: python -m tilegrid.workflow.command " + " ".join(
@@ -105,9 +105,10 @@ def ask_from_snakemake(task: str, args: list, log: str, entry: str) -> dict | No
 def task_main(argv: list[str]) -> None:
     """``python3 scripts/task.py TASK ARGS.json LOG``: run job ``TASK``
     (:data:`tilegrid.core.tasks.JOBS`) on the JSON list of arguments in ``ARGS.json``,
-    through the warm worker or in this process, its stderr and tracebacks in ``LOG``;
-    exit 1 with one line on failure.  What a rule's ``run:`` block runs when
-    :func:`ask_from_snakemake` could not do the job."""
+    its stderr and tracebacks in ``LOG``; exit 1 with one line on failure.  A job the
+    warm worker does (:data:`tilegrid.core.tasks.WORKER_TASKS`) goes to it, else runs
+    here: what a rule's ``run:`` block runs when :func:`ask_from_snakemake` could not
+    do the job; the split and the scans always run here (:func:`run_here`)."""
     if len(argv) != 3:
         sys.exit("usage: python3 scripts/task.py TASK ARGS.json LOG")
     import json  # lazily: the render command, which imports this module, never needs it
@@ -117,7 +118,24 @@ def task_main(argv: list[str]) -> None:
         args = json.load(handle)
     # append: the worker's child writes to the same log (Snakemake removed the old one)
     sys.stderr = open(log, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 - the job's stderr
-    run_task(args, log, task=task)
+    if task in WORKER_TASKS:
+        run_task(args, log, task=task)
+    else:
+        run_here(task, args, log)
+
+
+def run_here(task: str, args: list, log: str) -> None:
+    """Run job ``task`` (the split, a scan) in this process, which it holds: pandas kept
+    out (they never use it; pyarrow would import it), freed memory reused; the split
+    starts the render jobs' warm worker first, to warm up while the table is split."""
+    from ..core.logs import reuse_freed_memory, run_job, without_pandas
+
+    without_pandas()
+    reuse_freed_memory()
+    function = job_function(task)
+    if task == "split":
+        prestart()
+    run_job(function, *args, log_path=log)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The render and mosaic rules' jobs, as their ``run:`` blocks do them in Snakemake's process.
+"""The rules' jobs, as their ``run:`` blocks do them in Snakemake's process.
 
 The warm worker draws the tile or assembles the mosaic, asked from Snakemake's thread
 (:func:`tilegrid.workflow.command.ask_from_snakemake`); where it cannot be used, the
@@ -18,13 +18,25 @@ command rather than running it::
             shell(command)
 
 After a successful mosaic its tidying runs (:func:`tilegrid.workflow.tidy.tidy_after_mosaic`).
+
+The split and the scans run in a process of their own, always (they hold the machine's
+cores and most of its memory for a while): their blocks run :func:`command_job`'s
+command.  Not a ``script:``: for one, Snakemake's own process imports pandas (0.4 s,
+before the split can start) to store the job's parameters, and the job's process
+imports Snakemake and unpickles the job::
+
+    with command_job(TASK_ENTRY, "split", [params.spec, ...], log[0]) as command:
+        shell(command)
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import os
+import sys
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -46,14 +58,35 @@ def mosaic_job(
     settings = [dict(params.settings), params.sharex, params.sharey]
     args = [input.manifest, pngs, figures, *settings, prints]
     with contextlib.suppress(FileNotFoundError):  # a killed command's, which no one removed
-        os.remove(arguments_path(log))
+        os.remove(arguments_path(log))  # before asking: the worker's answer needs no file
     answer = ask_from_snakemake("mosaic", args, log, entry) if ask else None
     if answer is None:
-        with arguments_file(args, log) as arguments:
-            yield specs.task_command(entry, "mosaic", arguments, log)
+        with command_job(entry, "mosaic", args, log) as command:
+            yield command
     else:
         yield after_asking(answer, log)
     tidy_after_mosaic(pngs, prints, figures, log)
+
+
+@contextlib.contextmanager
+def command_job(entry: str, task: str, args: list, log: str) -> Iterator[str]:
+    """The command that runs job ``task`` on ``args`` in a process of its own (``entry``
+    is scripts/task.py), yielded for the block's ``shell()``: its arguments are in a
+    file beside ``log`` for as long as it runs (a killed command's left-over is
+    removed first)."""
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(arguments_path(log))
+    import_meanwhile("pandas")
+    with arguments_file(args, log) as arguments:
+        yield specs.task_command(entry, task, arguments, log)
+
+
+def import_meanwhile(module: str) -> None:
+    """Import ``module`` in a thread of this process (Snakemake's) while a job's command
+    runs: Snakemake records a finished job's parameters through pandas, which it
+    imports the first time (0.4 s, between the split's end and the first tile)."""
+    if module not in sys.modules:
+        threading.Thread(target=importlib.import_module, args=(module,), daemon=True).start()
 
 
 def render_job(
