@@ -232,11 +232,18 @@ def finished_jobs(stderr: str) -> dict[str, int]:
     return counts
 
 
+#: the split's last log line (tilegrid.workflow.command.own_cost): its RSS and its children's
+SPLIT_COST = (
+    r"split done in the job's own process in [0-9.]+ s, max RSS (\d+) KB "
+    r"\(its largest child process: (\d+) KB\)"
+)
+
+
 def job_stats(work: Path, since: float) -> dict:
     """Per-job wall and max RSS written after ``since``: the split's and the mosaic's from
-    Snakemake's benchmark files, a tile's from its log (a render job has no benchmark
-    file: its process is a thin client, and the log says what drawing the tile cost,
-    in the warm worker's child or in the job's own process)."""
+    Snakemake's benchmark files (the split's RSS from its log), a tile's from its log (a
+    render job has no benchmark file: its process is a thin client, and the log says what
+    drawing the tile cost, in the warm worker's child or in the job's own process)."""
 
     def fresh(pattern):
         return [p for p in glob.glob(str(work / pattern)) if os.path.getmtime(p) > since]
@@ -260,7 +267,15 @@ def job_stats(work: Path, since: float) -> dict:
             render_rss_max_mb=max(kb for _, kb in renders) / 1024,
         )
     if split:
-        stats.update(split_s=split[0]["s"], split_rss_mb=split[0]["max_rss"])
+        # its largest process, from its log: the benchmark file sums Snakemake's own
+        # memory and the forked scans' (which share pages) with the split's
+        own = [
+            max(int(m.group(1)), int(m.group(2))) / 1024
+            for p in fresh("logs/split.log")
+            for m in [re.search(SPLIT_COST, Path(p).read_text())]
+            if m
+        ]
+        stats.update(split_s=split[0]["s"], split_rss_mb=own[0] if own else split[0]["max_rss"])
     if mosaic:
         # the mosaic, too, runs in the warm worker's forked child when it can
         worker = [

@@ -157,3 +157,20 @@ def test_job_stats_take_each_tiles_cost_from_its_log(tmp_path):
     assert stats["render_rss_max_mb"] == 200
     assert (stats["split_s"], stats["split_rss_mb"]) == (1.5, 300)
     assert stats["job_rss_max_mb"] == 300
+
+
+def test_the_splits_memory_is_its_largest_process_from_its_log(tmp_path):
+    """Snakemake's benchmark file of the split (a run: job) sums Snakemake's own memory
+    and the forked scans' with the split's; the split's log says its own and its largest
+    child's, and the larger is the job's largest process."""
+    (tmp_path / "benchmarks").mkdir()
+    (tmp_path / "benchmarks" / "split.tsv").write_text("s\th:m:s\tmax_rss\n5.5\t0:00:05\t900\n")
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "split.log").write_text(
+        "tilegrid.split: 100 input rows\n"
+        "split done in the job's own process in 5.000 s, max RSS 344064 KB "
+        "(its largest child process: 256000 KB)\n"
+    )
+    stats = run.job_stats(tmp_path, since=0)
+    assert (stats["split_s"], stats["split_rss_mb"]) == (5.5, 336)
+    assert stats["job_rss_max_mb"] == 336

@@ -239,6 +239,11 @@ def test_a_list_entry_added_scans_only_the_new_file(workflow):
     assert (first.jobs("scan"), first.jobs("split")) == (0, 1)  # one file: split whole
     workflow.update_config(data=["parts/a.parquet", "parts/b.csv"])
     assert workflow.run_ok(SHARDS).jobs("scan") == 2
+    # each ran by its command, in a process of its own, whose cost ends its log
+    scans = sorted(workflow.path("logs", "scan").glob("*.log"))
+    for log, task in [(workflow.path("logs", "split.log"), "split"), (scans[0], "scan")]:
+        last = log.read_text().splitlines()[-1]
+        assert last.startswith(f"{task} done in the job's own process in "), last
     pq.write_table(table.slice(0, 10), workflow.path("parts", "c.parquet"))
     workflow.update_config(data=["parts/a.parquet", "parts/b.csv", "parts/c.parquet"])
     grown = workflow.run_ok(SHARDS)

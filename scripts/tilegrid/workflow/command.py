@@ -26,7 +26,9 @@ a shell and an interpreter; the command is what it runs when the worker cannot b
 from __future__ import annotations
 
 import os
+import resource
 import sys
+import time
 
 from ..core.tasks import WORKER_TASKS, job_environ, job_function
 from ..worker.client import job_cost, prestart, run_remote, run_task
@@ -135,7 +137,21 @@ def run_here(task: str, args: list, log: str) -> None:
     function = job_function(task)
     if task == "split":
         prestart()
+    started = time.perf_counter()
     run_job(function, *args, log_path=log)
+    print(own_cost(task, time.perf_counter() - started), file=sys.stderr)
+
+
+def own_cost(task: str, seconds: float) -> str:
+    """The log line with what a job that ran in its own process cost: Snakemake's
+    benchmark file of a ``run:`` job counts Snakemake's own memory in, and sums
+    processes that share pages (the split's forked scans)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return (
+        f"{task} done in the job's own process in {seconds:.3f} s, max RSS {own} KB "
+        f"(its largest child process: {child} KB)"
+    )
 
 
 if __name__ == "__main__":
