@@ -300,8 +300,10 @@ def run_tilegrid(
     phases: tuple[str, ...] = ("full", "incremental", "noop"),
     overhead: bool = True,
     free_axes: bool = False,
+    python: str = PYTHON,
 ) -> dict:
-    """tilegrid's runs in a fresh copy of the workflow: full, incremental, no-op.
+    """tilegrid's runs in a fresh copy of the workflow: full, incremental, no-op, by
+    ``python -m snakemake`` (``python``: the interpreter of tilegrid's venv).
 
     Incremental: one cell's values change (``perturb``); in a folder, only in its
     middle file, which alone is rewritten. ``free_axes``: ``sharex``/``sharey``
@@ -309,7 +311,7 @@ def run_tilegrid(
     """
     work = Path(tempfile.mkdtemp(prefix="tilegrid-bench-"))
     workflow_copy(work, data, family, free_axes)
-    cmd = [PYTHON, "-m", "snakemake", "-j", str(jobs)]
+    cmd = [python, "-m", "snakemake", "-j", str(jobs)]
     tag = "" if family == "violin" else f"-{family}"
     results = {}
     try:
@@ -406,7 +408,18 @@ def fmt_row(r: dict) -> str:
     )
 
 
-def machine() -> dict:
+def venv_plugins(python: str) -> list[str]:
+    """The Snakemake plugins installed beside ``python`` (each is imported at every start)."""
+    code = (
+        "import importlib.metadata as m; print(' '.join(sorted({d.metadata['Name'] for d in "
+        "m.distributions() if d.metadata['Name'].lower().startswith('snakemake-') and "
+        "'interface' not in d.metadata['Name'].lower()})))"
+    )
+    out = subprocess.run([python, "-c", code], capture_output=True, text=True)
+    return out.stdout.split()
+
+
+def machine(tilegrid_python: str = PYTHON) -> dict:
     def sh(cmd):
         try:
             return subprocess.run(cmd, capture_output=True, text=True, shell=True).stdout.strip()
@@ -429,6 +442,8 @@ def machine() -> dict:
         "disk": sh(f"df -h {ROOT} | tail -1"),
         "kernel": platform.release(),
         "versions": versions,
+        "tilegrid_python": os.path.relpath(tilegrid_python, ROOT),
+        "tilegrid_plugins": venv_plugins(tilegrid_python),
         "git": sh(f"git -C {ROOT} rev-parse --short HEAD")
         + (" (dirty)" if sh(f"git -C {ROOT} status --porcelain -- scripts rules") else ""),
     }
@@ -440,6 +455,7 @@ def markdown(results: dict) -> str:
         f"Run {m['date']} on {m['cpu']}, {m['nproc']} cores, {m['mem']}; "
         f"Linux {m['kernel']}; tilegrid {m['git']}.",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
+        tilegrid_venv(m),
         f"Disk: `{m['disk']}`.",
         "",
         "Wall seconds and peak RSS; `rss max/proc` = the largest single process "
@@ -632,7 +648,12 @@ def run_targets(args: argparse.Namespace) -> None:
     keys = target_keys(sizes, args.files, shape)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
     prefix = args.results or str(BENCH / "runs" / f"targets-{stamp}")
-    results = {"machine": machine(), "sizes": {}, "target_sizes": sizes, "files": args.files}
+    results = {
+        "machine": machine(args.tilegrid_python),
+        "sizes": {},
+        "target_sizes": sizes,
+        "files": args.files,
+    }
     for run in target_plan(sizes, args.files, shape):
         key = keys[run.role]
         print(f"{key} ({run.family})", flush=True)
@@ -669,6 +690,7 @@ def run_target(run: TargetRun, key: str, args: argparse.Namespace) -> dict:
         run.phases,
         overhead=False,
         free_axes=run.free_axes,
+        python=args.tilegrid_python,
     )
     return res
 
@@ -857,11 +879,20 @@ def target_rows(
     ]
 
 
+def tilegrid_venv(m: dict) -> str:
+    """Which interpreter ran tilegrid's Snakemake, and the plugins it imported."""
+    if "tilegrid_python" not in m:
+        return "tilegrid's Snakemake: the benchmark's own python."
+    plugins = ", ".join(m["tilegrid_plugins"]) or "none"
+    return f"tilegrid's Snakemake: `{m['tilegrid_python']}` (Snakemake plugins: {plugins})."
+
+
 def targets_markdown(results: dict) -> str:
     """The targets table with the machine it ran on."""
     m = results["machine"]
     lines = [
         f"CPU: {m['cpu']} ({m['nproc']} cores); {m['mem']}; run {m['date']}; tilegrid {m['git']}.",
+        tilegrid_venv(m),
         "",
         "| measure | value | target | met? |",
         "|---|---|---|---|",
@@ -926,6 +957,13 @@ def main() -> None:
         metavar=("R", "C"),
         help="grid of the many-tiles rows, drawn with free axes (32 32)",
     )
+    parser.add_argument(
+        "--tilegrid-python",
+        default=os.environ.get("BENCH_TILEGRID_PYTHON", str(BENCH / ".runvenv/bin/python")),
+        help="python of tilegrid's venv, as the README's main command makes it "
+        "(requirements.txt only: no storage plugin to import at each start); default "
+        "$BENCH_TILEGRID_PYTHON or bench/.runvenv/bin/python, else this python",
+    )
     targets.add_argument(
         "--datashader-python",
         default=os.environ.get("BENCH_DATASHADER_PYTHON", str(BENCH / ".dsvenv/bin/python")),
@@ -933,6 +971,8 @@ def main() -> None:
         "(default $BENCH_DATASHADER_PYTHON or bench/.dsvenv/bin/python; skipped if missing)",
     )
     args = parser.parse_args()
+    if not os.path.exists(args.tilegrid_python):
+        args.tilegrid_python = PYTHON
     if not os.path.exists("/usr/bin/time"):
         sys.exit("bench: /usr/bin/time missing; install GNU time (apt-get install time)")
     if args.targets:
@@ -940,7 +980,7 @@ def main() -> None:
         return
     args.results = args.results or str(BENCH / "results")
     sizes = [int(float(s)) for s in args.sizes] + ([10**8] if args.with_1e8 else [])
-    results = {"machine": machine(), "sizes": {}}
+    results = {"machine": machine(args.tilegrid_python), "sizes": {}}
     shape = (args.shape[0], args.shape[1])
     for rows in sizes:
         size = label(rows) + ("" if shape == (5, 5) else f" {shape[0]}x{shape[1]}")
@@ -952,7 +992,9 @@ def main() -> None:
         for name in [m for m in PEERS if m in args.methods]:
             res[name] = run_peer(name, data, logs, rows=rows)
         if "tilegrid" in args.methods:
-            res["tilegrid"] = run_tilegrid(data, logs, args.jobs, args.keep)
+            res["tilegrid"] = run_tilegrid(
+                data, logs, args.jobs, args.keep, python=args.tilegrid_python
+            )
         Path(f"{args.results}.json").write_text(json.dumps(results, indent=1) + "\n")
         Path(f"{args.results}.md").write_text(markdown(results))
     print()
