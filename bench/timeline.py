@@ -43,6 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import (  # noqa: E402
     BENCH,
     PYTHON,
+    ROOT,
+    SPLIT_COST,
     ensure_data,
     finished_jobs,
     label,
@@ -54,6 +56,8 @@ from run import (  # noqa: E402
 
 #: a job log's line: ``2026-12-04 16:41:31,248 tilegrid.split: scanned 1 part in 0.03 s``
 LOG_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) [\w.]+: (.*)$")
+#: the last line of a job that ran by its command: its RSS and its largest child's
+OWN_COST = SPLIT_COST.replace("split done", r"\w+ done")
 #: a phase's length at the end of its log line
 TOOK = re.compile(r"\bin ([0-9.]+) s\b")
 
@@ -85,7 +89,9 @@ def read_jobs(work: Path, t0: float) -> list[Job]:
     or for a tile (a render job has none) from its log (``logs/render/[print/]<tile>.log``).
 
     A job's peak RSS is the larger of its benchmark file's and the one logged by
-    the warm worker's child that drew it (``logs/<rule>[/<name>].log``).  A tile's
+    the warm worker's child that drew it (``logs/<rule>[/<name>].log``); for a job that
+    ran by its command (the split, a scan), its largest process, as its log says (the
+    benchmark file of a ``run:`` job sums Snakemake's own memory with the job's).  A tile's
     job ends when its log was last written and starts the drawing's seconds (its
     last line) before: the thin client's own start-up is not counted.
     """
@@ -94,8 +100,9 @@ def read_jobs(work: Path, t0: float) -> list[Job]:
         rel = Path(path).relative_to(work / "benchmarks").with_suffix("")
         bench = read_tsv(path)
         end = os.path.getmtime(path) - t0
-        worker = warm_worker(work / "logs" / rel.with_suffix(".log"))
-        rss = max(bench.get("max_rss", 0.0), worker[1] if worker else 0.0)
+        log = work / "logs" / rel.with_suffix(".log")
+        worker = warm_worker(log)
+        rss = own_process(log) or max(bench.get("max_rss", 0.0), worker[1] if worker else 0.0)
         jobs.append(Job(rel.parts[0], rel.name, end - bench["s"], end, rss))
     for path in glob.glob(str(work / "logs/render/**/*.log"), recursive=True):
         m = re.search(r"rendered .* in ([0-9.]+) s, max RSS (\d+) KB", Path(path).read_text())
@@ -104,6 +111,14 @@ def read_jobs(work: Path, t0: float) -> list[Job]:
             tile = Path(path).with_suffix("").name
             jobs.append(Job("render", tile, end - float(m.group(1)), end, int(m.group(2)) / 1024))
     return sorted(jobs, key=lambda j: j.start)
+
+
+def own_process(log: Path) -> float | None:
+    """The largest process of a job that ran by its command, in MB, from its log's last
+    line (:data:`run.SPLIT_COST`'s words, for any task); None without that line."""
+    text = log.read_text() if log.exists() else ""
+    m = re.search(OWN_COST, text)
+    return max(int(m.group(1)), int(m.group(2))) / 1024 if m else None
 
 
 def warm_worker(log: Path) -> tuple[str, float] | None:
@@ -272,7 +287,8 @@ def report(what: str, run: dict, rows: list[Row], jobs: list[Job] | None) -> str
         "",
         f"CPU: {m['cpu']} ({m['nproc']} cores); {m['mem']}; run {m['date']}; "
         f"tilegrid {m['git']}; snakemake {m['versions']['snakemake']}.",
-        f"`python -m snakemake -j {run['jobs']}` on a fresh copy of the workflow: "
+        f"`python -m snakemake -j {run['jobs']}` ({os.path.relpath(PYTHON, ROOT)}) on a fresh "
+        "copy of the workflow: "
         f"wall {run['wall']:.2f} s, largest process {run['rss_max_proc_mb']:.0f} MB (GNU time), "
         f"1-min load before {run['load_before']:.1f}; jobs "
         + ", ".join(f"{rule} {n}" for rule, n in ran.items())
