@@ -118,8 +118,10 @@ def task_main(argv: list[str]) -> None:
     task, arguments, log = argv
     with open(arguments, encoding="utf-8") as handle:
         args = json.load(handle)
-    # append: the worker's child writes to the same log (Snakemake removed the old one)
-    sys.stderr = open(log, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 - the job's stderr
+    # append: the worker's child writes to the same log (Snakemake removed the old one);
+    # scripts/task.py opened it before its first import
+    if getattr(sys.stderr, "name", None) != log:
+        sys.stderr = open(log, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 - the job's stderr
     if task in WORKER_TASKS:
         run_task(args, log, task=task)
     else:
