@@ -98,6 +98,7 @@ INPUTS = JobInputs(
     user_modules=tuple(specs.user_modules(config)),
     data=DATA,
     remote=REMOTE,
+    kind=config["plot"]["kind"],
 )
 
 

@@ -186,8 +186,9 @@ def _module_file(name: tuple[str, ...]) -> Path | None:
     return None
 
 
-def _imports(file: Path) -> set[Path]:
-    """The package modules ``file`` imports, lazily or not, and the packages that hold them."""
+def _imports(file: Path, by_name: bool = True) -> set[Path]:
+    """The package modules ``file`` imports, lazily or not, and the packages that hold them
+    (and, ``by_name``, every module of a package that imports its modules by name)."""
     source = file.read_text(encoding="utf-8")
     package = file.relative_to(SCRIPTS).with_suffix("").parts[:-1]
     names: list[tuple[str, ...]] = []
@@ -206,27 +207,33 @@ def _imports(file: Path) -> set[Path]:
         for i in range(1, len(name) + 1)  # importing a.b.c runs a and a.b too
         if (f := _module_file(name[:i])) is not None
     }
-    if file.name == "__init__.py" and "import_module(" in source:
+    if by_name and file.name == "__init__.py" and "import_module(" in source:
         found |= set(file.parent.glob("*.py"))  # a package that imports its modules by name
     return found
 
 
-def _import_closure(*roots: Path) -> frozenset[str]:
+def _import_closure(*roots: Path, by_name: bool = True) -> frozenset[str]:
     seen: set[Path] = set()
     todo = list(roots)
     while todo:
         file = todo.pop()
         if file not in seen:
             seen.add(file)
-            todo += _imports(file)
+            todo += _imports(file, by_name)
     return frozenset(f.relative_to(SCRIPTS / "tilegrid").as_posix() for f in seen)
 
 
 #: The package modules a tile's pixels can depend on: what ``render/tile.py`` (which
 #: draws a tile) imports, directly or not, plus the render job's own runner.
 #: Derived here from the source, independently of the rules' code lists.  Not
-#: the worker's warm-up (it preloads the mosaic): a preload draws nothing.
-RENDER_CODE = _import_closure(SCRIPTS / "tilegrid" / "render" / "tile.py") | {
+#: the worker's warm-up (it preloads the mosaic): a preload draws nothing.  ``kinds``
+#: loads the configured kind by name: of the kinds, a tile of the base config's kind
+#: (violin, which no step changes) depends on that kind's module alone.
+RENDER_CODE = _import_closure(
+    SCRIPTS / "tilegrid" / "render" / "tile.py",
+    SCRIPTS / "tilegrid" / "kinds" / f"{BASE_CONFIG['plot']['kind']}.py",
+    by_name=False,
+) | {
     "__init__.py",
     "core/__init__.py",
     "core/logs.py",
@@ -234,8 +241,15 @@ RENDER_CODE = _import_closure(SCRIPTS / "tilegrid" / "render" / "tile.py") | {
     "render/job.py",
     "worker.py",
 }
-#: modules the ``code`` step edits: two that draw, one split-only, one mosaic-only
-CODE_EDITS = ("core/shards.py", "kinds/violin.py", "split/writer.py", "mosaic/figure.py")
+#: modules the ``code`` step edits: two that draw, one split-only, one mosaic-only, and
+#: another kind's (which draws nothing here)
+CODE_EDITS = (
+    "core/shards.py",
+    "kinds/violin.py",
+    "split/writer.py",
+    "mosaic/figure.py",
+    "kinds/hist.py",
+)
 
 
 def tile_settings(config: dict) -> dict:
@@ -869,6 +883,7 @@ class Scenario:
             Step("code", "mosaic/figure.py"),
             Step("code", "split/writer.py"),
             Step("code", "kinds/violin.py"),
+            Step("code", "kinds/hist.py"),
         ],
     )
 )
@@ -992,4 +1007,4 @@ def test_running_from_another_venv_rerenders_nothing(tiny, other_python):
 
 def test_the_code_steps_edit_modules_that_draw_and_modules_that_do_not():
     assert {"core/shards.py", "kinds/violin.py"} <= RENDER_CODE
-    assert not {"split/writer.py", "mosaic/figure.py"} & RENDER_CODE
+    assert not {"split/writer.py", "mosaic/figure.py", "kinds/hist.py"} & RENDER_CODE

@@ -47,3 +47,16 @@ def test_the_splits_files_and_stamps_follow_where_results_are():
     assert _inputs(stored=False, main_process=False).stamps(lambda: ["a.stamp"]) == []
     digest = _inputs(stored=False).render_code_digest()
     assert digest != _inputs(stored=True).render_code_digest()  # the entry is a parameter
+
+
+def test_the_jobs_code_holds_the_configured_kind_alone_among_the_kinds():
+    def kinds(inputs, job):
+        return sorted(f.split("kinds/")[1] for f in inputs.code_files(job) if "kinds/" in f)
+
+    violin = _inputs(stored=False).__class__(**{**_inputs(stored=False).__dict__, "kind": "violin"})
+    assert "violin.py" in kinds(violin, "split") and "box.py" not in kinds(violin, "split")
+    assert "hexbin.py" not in kinds(violin, "scan")
+    every = kinds(_inputs(stored=False), "split")  # no kind named: every kind (the worker's)
+    assert {"violin.py", "box.py", "hexbin.py"} <= set(every)
+    box = _inputs(stored=False).__class__(**{**_inputs(stored=False).__dict__, "kind": "box"})
+    assert violin.render_code_digest() != box.render_code_digest()

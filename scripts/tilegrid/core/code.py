@@ -11,8 +11,10 @@ Followed: ``from . import x``, ``from .x import y``, ``from ..x import y``,
 ``import tilegrid.x`` and ``from tilegrid.x import y``, at any depth (imports
 inside functions too).  A package whose ``__init__`` imports its submodules by
 name (``importlib.import_module(f"{__name__}.{name}")``, as ``kinds`` does)
-depends on every submodule.  A job's files are the closure of its entry's module
-(:func:`job_files`); how the job reaches the entry (rule script, worker) is in none.
+depends on every submodule, unless the caller names the ones a job loads: a
+job draws only the configured kind (:func:`job_files`' ``kind``), so editing
+another kind's module reruns nothing.  A job's files are the closure of its
+entry's module; how the job reaches the entry (rule script, worker) is in none.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import functools
 import hashlib
 import json
 import os
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from .tasks import job_module
@@ -31,6 +34,8 @@ PACKAGE = Path(__file__).resolve().parent.parent
 NAME = PACKAGE.name
 #: a package __init__ that loads its submodules by name depends on all of them
 _DYNAMIC = 'import_module(f"{__name__}.'
+#: the package of the plot kinds, which loads the configured one by name
+KINDS = "kinds"
 
 
 def module_file(module: str, package: Path = PACKAGE) -> Path | None:
@@ -73,23 +78,42 @@ _unsaved: list[bool] = []
 
 
 def imported_modules(file: Path, package: Path = PACKAGE) -> set[str]:
-    """Modules of the package that ``file`` imports (dotted, relative to the package).
+    """Modules of the package that ``file`` imports by its import statements (dotted,
+    relative to the package); see :func:`loaded_by_name` for those it imports by name."""
+    named, _ = _parsed(file, package)
+    # which of the names are modules is asked each time: a module may come or go
+    return {m for m in named if module_file(m, package) is not None}
 
-    Each file is parsed once while it is unchanged (its size, times, inode: the key
-    of the record in ``.snakemake/tilegrid``, which no edit leaves in place)."""
+
+def loaded_by_name(file: Path, package: Path = PACKAGE) -> set[str]:
+    """The submodules a package's ``__init__`` may import by name (dotted, relative to
+    the package): every module beside it, as the folder holds them now; none for a
+    file that imports nothing by name."""
+    if file.name != "__init__.py" or not _parsed(file, package)[1]:
+        return set()
+    here = _module_name(file, package)
+    return {
+        ".".join(filter(None, [here, f.stem]))
+        for f in file.parent.glob("*.py")
+        if f.name != "__init__.py"
+    }
+
+
+def _parsed(file: Path, package: Path) -> tuple[set[str], bool]:
+    """What ``file`` imports by its import statements, and whether it imports its
+    package's modules by name; parsed once while the file is unchanged (its size,
+    times, inode: the key of the record in ``.snakemake/tilegrid``, which no edit
+    leaves in place)."""
     stat = file.stat()
     key = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, str(package)]
     stored = _load_store()
     entry = stored.get(str(file))
-    if isinstance(entry, list) and len(entry) == 2 and entry[0] == key:
-        named = set(entry[1])
-    else:
-        named = set(_imported_modules(file, package, stat.st_mtime_ns, stat.st_size))
-        if not (file.name == "__init__.py" and _DYNAMIC in file.read_text(encoding="utf-8")):
-            stored[str(file)] = [key, sorted(named)]  # a dynamic __init__ depends on its folder
-            _unsaved.append(True)
-    # which of the names are modules is asked each time: a module may come or go
-    return {m for m in named if module_file(m, package) is not None}
+    if isinstance(entry, list) and len(entry) == 3 and entry[0] == key:
+        return set(entry[1]), bool(entry[2])
+    named, dynamic = _imported_modules(file, package, stat.st_mtime_ns, stat.st_size)
+    stored[str(file)] = [key, sorted(named), dynamic]
+    _unsaved.append(True)
+    return set(named), dynamic
 
 
 def _load_store() -> dict[str, list]:
@@ -122,9 +146,12 @@ def _save_store() -> None:
 
 
 @functools.cache
-def _imported_modules(file: Path, package: Path, mtime_ns: int, size: int) -> frozenset[str]:
+def _imported_modules(
+    file: Path, package: Path, mtime_ns: int, size: int
+) -> tuple[frozenset[str], bool]:
     """The package modules one version of ``file`` names in its imports, whether or not
-    they exist (its time and size key the cache)."""
+    they exist, and whether it imports its package's modules by name (its time and size
+    key the cache)."""
     module = _module_name(file, package)
     is_init = file.name == "__init__.py"
     # the package a relative import of level 1 starts from
@@ -156,18 +183,20 @@ def _imported_modules(file: Path, package: Path, mtime_ns: int, size: int) -> fr
                 parts = alias.name.split(".")
                 if parts[0] == package.name:
                     found.add(".".join(parts[1:]))
-    if is_init and _DYNAMIC in source:
-        found.update(
-            _module_name(f, package) for f in file.parent.glob("*.py") if f.name != "__init__.py"
-        )
-    return frozenset(found)
+    return frozenset(found), is_init and _DYNAMIC in source
 
 
-def closure(entries: list[str], package: Path = PACKAGE) -> list[Path]:
+def closure(
+    entries: list[str],
+    package: Path = PACKAGE,
+    loaded: Mapping[str, Collection[str]] | None = None,
+) -> list[Path]:
     """Every package file the modules ``entries`` import, directly or not, sorted.
 
     The parent packages' ``__init__`` files are included: importing ``a.b``
-    runs ``a/__init__.py`` first.
+    runs ``a/__init__.py`` first.  A package that imports its modules by name
+    brings all of them, or, when ``loaded`` names the package, only those
+    (``{"kinds": ["violin"]}``).
     """
     seen: set[str] = set()
     todo = list(entries)
@@ -182,15 +211,21 @@ def closure(entries: list[str], package: Path = PACKAGE) -> list[Path]:
         if file is None:
             raise ValueError(f"{NAME}.{module} is not a module of {package}")
         todo.extend(imported_modules(file, package) - seen)
+        if by_name := loaded_by_name(file, package):
+            if loaded is not None and module in loaded:
+                by_name = {".".join(filter(None, [module, m])) for m in loaded[module]}
+            todo.extend(by_name - seen)
     _save_store()
     return sorted(module_file(m, package) for m in seen)
 
 
-def job_files(job: str, package: Path = PACKAGE) -> list[Path]:
+def job_files(job: str, package: Path = PACKAGE, kind: str | None = None) -> list[Path]:
     """The package files ``job``'s output depends on: the import closure of its entry's
-    module (:data:`tilegrid.core.tasks.JOBS`)."""
+    module (:data:`tilegrid.core.tasks.JOBS`); with ``kind``, of that plot kind's
+    module alone among the kinds (a job loads only the configured kind)."""
 
-    return closure([job_module(job)], package)
+    loaded = None if kind is None else {KINDS: [kind]}
+    return closure([job_module(job)], package, loaded)
 
 
 def file_digest(path: str | Path) -> str:

@@ -42,6 +42,8 @@ class JobInputs:
     data: Any = None
     #: remote data's storage (:class:`tilegrid.workflow.remote.RemoteStorage`), else None
     remote: Any = None
+    #: the configured plot kind: the only kind module in the jobs' code (None: every kind)
+    kind: str | None = None
 
     def local_files(self, paths: Iterable[Any]) -> list[Any]:
         """Files of this machine as inputs, by time (none with results in storage)."""
@@ -49,16 +51,20 @@ class JobInputs:
 
     def code_files(self, job: str) -> list[Any]:
         """The package files ``job``'s output depends on: inputs, so a change reruns it."""
-        return self.local_files(relative(f) for f in job_files(job))
+        return self.local_files(relative(f) for f in self._files(job))
 
     def code_digest(self, job: str, others: Iterable[str] = ()) -> str | None:
         """With results in storage, ``job``'s code (and ``others``) as a parameter instead."""
-        return files_digest(job_files(job) + list(others)) if self.stored else None
+        return files_digest(self._files(job) + list(others)) if self.stored else None
 
     def render_code_digest(self) -> str:
         """The render code as one parameter (not ~30 inputs in each of 1000 render jobs)."""
         entry = [self.render_entry] if self.stored else []  # else an input
-        return files_digest(job_files("render_json") + list(self.user_modules) + entry)
+        return files_digest(self._files("render_json") + list(self.user_modules) + entry)
+
+    def _files(self, job: str) -> list[Any]:
+        """``job``'s package files, of the configured kind alone among the kinds."""
+        return job_files(job, kind=self.kind)
 
     def data_file(self, path: str) -> Any:
         """A data file by content (``ancient``: its digest is a parameter), the example by
