@@ -1,8 +1,8 @@
 # What the rules ask of the package, in one-line calls: the checks before any job
 # (tilegrid.workflow.startup), the split's inputs (.data), how a rule names its inputs
 # and code keys (.inputs), each job's parameters (.specs), where the files are (.paths),
-# the mosaic's run: block (.jobs) and the clean-up steps (.tidy). Nothing here changes a
-# file or the environment at parse time.
+# the mosaic's run: block (.jobs), what Snakemake must make again (.reruns) and the
+# clean-up at the run's end (.tidy). Nothing here changes a file or the environment.
 # The package is on sys.path (rules/preflight.smk) and TILEGRID is the workflow's folder.
 import json
 import os
@@ -19,7 +19,7 @@ from tilegrid.workflow.inputs import JobInputs  # noqa: E402
 from tilegrid.workflow.jobs import command_job, mosaic_job, render_job  # noqa: E402
 from tilegrid.workflow.pages import GridPages  # noqa: E402
 from tilegrid.workflow.remote import RemoteStorage, checkpoint_file, entries  # noqa: E402
-from tilegrid.workflow.stored import StoredTiles, unrecorded  # noqa: E402
+from tilegrid.workflow.stored import StoredTiles  # noqa: E402
 from tilegrid.workflow.paths import (  # noqa: E402
     EXAMPLE_DATA,
     PRINT_TILES,
@@ -38,10 +38,10 @@ from tilegrid.workflow.startup import (  # noqa: E402
     StartError,
     open_data,
     schema_problem,
-    unwritable,
     user_config_files,
 )
-from tilegrid.workflow.tidy import ResultsTidy  # noqa: E402
+from tilegrid.workflow.reruns import DagStart  # noqa: E402
+from tilegrid.workflow.tidy import remove_storage_copy_at_exit  # noqa: E402
 
 SCHEMA = str(TILEGRID / "schemas" / "config.schema.yaml")
 CONDA = DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
@@ -92,7 +92,6 @@ ASK_FROM_SNAKEMAKE = not CONDA
 # how each rule names its inputs (tilegrid.workflow.inputs)
 INPUTS = JobInputs(
     stored=STORED,
-    main_process=workflow.is_main_process,
     shards=SHARDS,
     render_entry=RENDER_ENTRY,
     user_modules=tuple(specs.user_modules(config)),
@@ -103,29 +102,29 @@ INPUTS = JobInputs(
 
 
 def read_manifest():
-    """The split's manifest (waits for the checkpoint), after the results are tidied."""
+    """The split's manifest (waits for the checkpoint)."""
     with open(manifest_path()) as handle:
         return json.load(handle)
-
-
-TIDY = ResultsTidy(workflow.is_main_process)
 
 
 GRID_PAGES = GridPages(config["facet"]["col_wrap"], specs.page_spec(config))
 
 
+# what a run does as its DAG is built, before the split's files are read (.reruns)
+DAG_START = DagStart(workflow, STORED, DATA, ["results", SHARDS, TILES, "logs", "."])
+
+
+def started(files=()):
+    """``files``, after DAG_START: the first input function of the split, a scan or a
+    file of the split's folder that a run evaluates does it (whatever the target)."""
+    if problem := DAG_START(rules):
+        fail(problem)
+    return list(files)
+
+
 def split_file(name):
-    """A file of the split's folder (waits for the checkpoint), after the results are
-    tidied; not in folders it cannot write, nor with results in storage without
-    Snakemake's records (a dry run and --forceall are known only now, not when the
-    Snakefile is read)."""
-    shards, dry = rules.split.output.shards, workflow.dryrun
-    if not (TIDY.done or dry) and (problem := unwritable(["results", SHARDS, TILES, "logs", "."])):
-        fail(problem)
-    main = workflow.is_main_process
-    if STORED and main and not TIDY.done and (problem := unrecorded(workflow, shards)):
-        fail(problem)
-    TIDY(shards, [rules.render.output.png, rules.render_print.output.png], dry)
+    """A file of the split's folder (waits for the checkpoint)."""
+    started()
     return checkpoint_file(checkpoints.split.get().output.shards, name)
 
 

@@ -8,3 +8,8 @@ include: "render.smk"
 include: "mosaic.smk"
 include: "pages.smk"
 include: "viewer.smk"
+
+
+# a run with results in storage leaves no local copy of the split's folder (tilegrid.workflow.tidy)
+if workflow.is_main_process and STORED:
+    remove_storage_copy_at_exit(rules.split.output.shards)

@@ -1,11 +1,10 @@
 # A table of many files is split per file: one scan job per file (in parallel, and
 # a changed file rescans only itself), gathered by the checkpoint.  Both run in a
-# process of their own, by its command (tilegrid.workflow.jobs.command_job).
+# process of their own, by its command (tilegrid.workflow.jobs.command_job), and
+# record the data's digests they read as they end (tilegrid.workflow.reruns).
 rule scan:
     input:
-        data=lambda w: [INPUTS.data_file(path) for path in DATA.scan_paths(w.scan)],
-        # the data's digests, judged by time: a change reruns it without .snakemake/'s records
-        stamp=lambda w: INPUTS.stamps(lambda: DATA.scan_stamp(rules.scan.output.scan, w.scan)),
+        data=lambda w: started(INPUTS.data_file(path) for path in DATA.scan_paths(w.scan)),
         code=INPUTS.code_files("scan"),
     output:
         scan=directory(f"{SCANS}/{{scan}}"),
@@ -22,16 +21,15 @@ rule scan:
         schema=DATA.schema,
         content=lambda w: DATA.scan_content(w.scan),
     run:
-        args = [params.spec, params.units, params.schema, output.scan, threads]
+        args = [params.spec, params.units, params.schema, output.scan, threads, params.content]
         with command_job(TASK_ENTRY, "scan", args, log[0]) as command:
             shell(command)
 
 
 checkpoint split:
     input:
-        data=[INPUTS.data_file(path) for path in DATA.split_paths()],
+        data=lambda w: started(INPUTS.data_file(path) for path in DATA.split_paths()),
         scans=DATA.scans(),
-        stamp=lambda w: INPUTS.stamps(lambda: DATA.split_stamp(rules.split.output.shards)),
         code=INPUTS.code_files("split"),
     output:
         shards=directory(SHARDS),
@@ -51,6 +49,6 @@ checkpoint split:
         schema=DATA.schema,
         content=DATA.split_content(),
     run:
-        args = [params.spec, output.shards, input.scans, params.schema, threads]
+        args = [params.spec, output.shards, input.scans, params.schema, threads, params.content]
         with command_job(TASK_ENTRY, "split", args, log[0]) as command:
             shell(command)

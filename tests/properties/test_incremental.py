@@ -348,8 +348,8 @@ class Step(NamedTuple):
     ``damage``: (cache file, how) a cache damaged: truncated, garbage, or a
     plausible edit (see :data:`DAMAGES`);
     ``forget``: (index, shift) ``.snakemake/`` deleted, then a data file changed as by
-    ``kill`` (Snakemake has no record of the parameters: the data's content stamps
-    must still see the change).
+    ``kill`` (Snakemake has no record of the parameters: the split's and the scans' records
+    of what they read must still see the change).
     """
 
     kind: str
@@ -982,15 +982,16 @@ def test_a_deleted_shard_and_its_tile_are_recovered_by_a_plain_rerun(tiny):
 
 
 def test_a_dry_run_with_a_shard_deleted_says_so_and_removes_nothing(tiny):
-    """The shards folder goes only in a real run (the check runs while the DAG is
-    built: at parse time Snakemake does not know it is a dry run)."""
+    """The split is forced as the DAG is built, and Snakemake removes the folder only
+    as the split runs: never in a dry run."""
     before = results(tiny)
     tile = tile_ids(before)[1]
     tiny.path("results", "shards", f"{tile}.arrow").unlink()
     kept = sorted(p.name for p in tiny.path("results", "shards").iterdir())
     run = tiny.snakemake("-n")
     assert run.returncode == 0, run.output[-3000:]
-    assert f"{tile}.arrow is missing: the split runs again (not in a dry run)" in run.output
+    assert f"{tile}.arrow is missing: the split runs again" in run.output
+    assert run.jobs("split") == 1, run.output[-3000:]
     assert sorted(p.name for p in tiny.path("results", "shards").iterdir()) == kept
     run = tiny.snakemake()
     assert run.returncode == 0 and run.jobs("split") == 1, run.output[-3000:]

@@ -174,3 +174,19 @@ def test_chunks_split_rows_into_consecutive_tiles(tmp_path):
     ]
     assert shards == [[0, 1, 2, 3], [4, 5, 6], [7, 8, 9]]
     assert [t["facets"]["col"] for t in result.tiles][0] == {"var": "chunk", "value": 0}
+
+
+def test_the_split_job_forgets_what_it_read_first_and_records_it_last(
+    table_path, tmp_path, monkeypatch
+):
+    from tilegrid.split.job import split_job
+    from tilegrid.table.contents import recorded_content
+
+    monkeypatch.chdir(tmp_path)
+    params = dict(data=str(table_path), row="site", col="season", x="group", y="value")
+    split_job(params, "results/shards", [], None, 1, ["d1"])
+    assert recorded_content("results/shards", ["d1"])
+    with pytest.raises(KeyError):  # a failed split leaves no record: the next run splits
+        split_job({**params, "y": "nothing"}, "results/shards", [], None, 1, ["d2"])
+    assert not recorded_content("results/shards", ["d1"])
+    assert not recorded_content("results/shards", ["d2"])

@@ -69,20 +69,28 @@ def test_pieces_of_a_large_file_hash_to_one_digest_that_sees_every_byte(here, mo
     assert contents.digests(["a"])["a"] != whole
 
 
-def test_a_content_stamp_is_written_again_only_when_its_content_changes(here):
-    first = contents.content_stamp("results/shards", ["d1"])
-    os.utime(first, ns=(10**18, 10**18))
-    assert contents.content_stamp("results/shards", ["d1"]) == first
-    assert os.stat(first).st_mtime_ns == 10**18  # the same data: older than any output
-    assert contents.content_stamp("results/shards", ["d2"]) == first
-    assert os.stat(first).st_mtime_ns > 10**18  # other data: newer than the outputs
-    other = contents.content_stamp("results/other", ["d2"])
-    assert other != first  # one stamp per job's output
+def test_a_jobs_record_of_what_it_read_is_its_last_content(here):
+    assert not contents.recorded_content("results/shards", ["d1"])  # no record yet
+    assert contents.record_content("results/shards", ["d1"])
+    assert contents.recorded_content("results/shards", ["d1"])
+    assert contents.recorded_content("./results//shards", ["d1"])  # one path, two spellings
+    assert not contents.recorded_content("results/shards", ["d2"])
+    assert not contents.recorded_content("results/other", ["d1"])  # one record per output
+    assert contents.record_content("results/shards", ["d2"])
+    assert contents.recorded_content("results/shards", ["d2"])
+    assert not contents.recorded_content("results/shards", ["d1"])
+    contents.forget_content("results/shards")  # a job's first step
+    assert not contents.recorded_content("results/shards", ["d2"])
+    contents.forget_content("results/shards")  # none to remove
+    assert not contents.record_content("results/shards", None)  # reads nothing by content
 
 
-def test_a_content_stamp_that_cannot_be_written_is_none(here):
-    (here / "stamps").write_text("a file where the folder should be")
-    assert contents.content_stamp("results/shards", ["d1"], folder="stamps/x") is None
+def test_a_record_that_cannot_be_written_is_said(here, capsys):
+    (here / "reads").write_text("a file where the folder should be")
+    assert not contents.record_content("results/shards", ["d1"], folder="reads/x")
+    said = capsys.readouterr().err
+    assert said.startswith("tilegrid: warning: could not record what results/shards was made")
+    assert said.endswith("the next run makes it again\n")
 
 
 def test_a_missing_file_has_no_digest(here):
@@ -118,7 +126,8 @@ def test_a_file_restored_with_cp_p_is_split_again_and_gives_its_mosaic(built, tm
 @pytest.mark.workflow
 def test_a_file_changed_after_snakemakes_records_were_deleted_is_split_again(built, tmp_path):
     # Snakemake compares parameters (the data's digests) only with its records: with
-    # .snakemake/ deleted (to clear a lock, say) the content stamp still reruns the split
+    # .snakemake/ deleted (to clear a lock, say) the split's record of what it read, unlike
+    # the data, still reruns it
     data = built.path("data.parquet")
     before = built.path("results", "mosaic.png").read_bytes()
     shutil.copy2(data, tmp_path / "old.parquet")
@@ -166,7 +175,7 @@ def test_a_folder_file_restored_with_cp_p_rescans_only_that_file(workflow, tmp_p
     run = workflow.run_ok()
     assert (run.jobs("scan"), run.jobs("split")) == (1, 1)
     assert workflow.path("results", "mosaic.png").read_bytes() == before
-    # without Snakemake's records, each scan's content stamp still sees a change
+    # without Snakemake's records, each scan's record of what it read still sees a change
     changed = workflow.path("results", "mosaic.png").read_bytes()
     shutil.rmtree(workflow.path(".snakemake"))
     _changed(folder / "b.parquet")

@@ -8,12 +8,11 @@ from snakemake.io import is_flagged
 from tilegrid.workflow.inputs import JobInputs
 
 
-def _inputs(stored, main_process=True, by_time=False):
+def _inputs(stored, by_time=False):
     data = SimpleNamespace(is_remote=lambda p: p.startswith("s3://"), by_time=by_time)
     remote = SimpleNamespace(input=lambda p: f"storage:{p}")
     return JobInputs(
         stored=stored,
-        main_process=main_process,
         shards="results/shards",
         render_entry="scripts/render.py",
         data=data,
@@ -39,12 +38,9 @@ def test_data_is_judged_by_content_the_example_by_time_and_remote_data_by_its_pl
     assert remote == "storage:s3://bucket/t.parquet" and is_flagged(remote, "ancient")
 
 
-def test_the_splits_files_and_stamps_follow_where_results_are():
+def test_the_splits_files_follow_where_results_are():
     assert _inputs(stored=False).shard("{tile}.arrow") == "results/shards/{tile}.arrow"
     assert is_flagged(_inputs(stored=True).shard("{tile}.arrow"), "ancient")
-    assert _inputs(stored=False).stamps(lambda: ["a.stamp"]) == ["a.stamp"]
-    assert _inputs(stored=True).stamps(lambda: ["a.stamp"]) == []
-    assert _inputs(stored=False, main_process=False).stamps(lambda: ["a.stamp"]) == []
     digest = _inputs(stored=False).render_code_digest()
     assert digest != _inputs(stored=True).render_code_digest()  # the entry is a parameter
 

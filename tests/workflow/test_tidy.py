@@ -1,30 +1,27 @@
-"""tilegrid.workflow.tidy.ResultsTidy: the tidying before the split's files are read."""
+"""tilegrid.workflow.tidy: the clean-up steps, each at the end of what it tidies after."""
 
 from __future__ import annotations
 
-from tilegrid.workflow.tidy import ResultsTidy
+from tilegrid.workflow.tidy import remove_storage_copy
 
 
-def _incomplete_split(tmp_path):
-    shards = tmp_path / "results" / "shards"
-    shards.mkdir(parents=True)
-    (shards / "a.arrow").write_bytes(b"")  # a split killed before its manifest
-    return shards
+class _Stored(str):
+    """A folder as Snakemake names one in storage (an IOFile: its local copy's path)."""
+
+    is_storage = True
 
 
-def test_an_incomplete_split_is_removed_once_a_run(tmp_path, capsys):
-    shards = _incomplete_split(tmp_path)
-    tidy = ResultsTidy(main_process=True)
-    tidy(str(shards), [str(tmp_path / "results" / "tiles" / "{tile}.png")], dry=False)
-    assert tidy.done and not shards.exists()
-    assert "manifest.json is missing: the split runs again" in capsys.readouterr().err
-    shards = _incomplete_split(tmp_path)  # the split's own job, later in the same run
-    tidy(str(shards), [], dry=False)
-    assert shards.exists()
+def test_a_storage_runs_local_copy_of_the_split_is_removed_and_said(tmp_path, capsys):
+    copy = tmp_path / "shards"
+    copy.mkdir()
+    (copy / "manifest.json").write_text("{}")
+    assert remove_storage_copy(_Stored(copy)) and not copy.exists()
+    assert "the local copy of a folder in storage" in capsys.readouterr().err
+    assert not remove_storage_copy(_Stored(copy))  # none left: nothing said
 
 
-def test_a_dry_run_says_what_it_would_remove_and_removes_nothing(tmp_path, capsys):
-    shards = _incomplete_split(tmp_path)
-    ResultsTidy(main_process=True)(str(shards), [], dry=True)
-    assert shards.exists()
-    assert "manifest.json is missing" in capsys.readouterr().err
+def test_a_local_split_is_never_removed(tmp_path, capsys):
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    assert not remove_storage_copy(str(shards)) and shards.exists()
+    assert capsys.readouterr().err == ""

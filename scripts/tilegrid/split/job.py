@@ -25,6 +25,7 @@ from typing import Any
 
 from ..core.manifest import DROP_REASONS
 from ..table import Table, iter_batches, open_table, schema_from_token
+from ..table.contents import forget_content, record_content
 from ..table.units import ScanPart, scan_parts, sizes_from
 from .filetimes import keep_times
 from .finish import SplitResult, check_conservation
@@ -183,6 +184,7 @@ def split_job(
     scans: list[str],
     schema: str | None,
     threads: int = 1,
+    content: Any = None,
 ) -> SplitResult:
     """The checkpoint's job: gather the ``scans`` of the table's parts (scan jobs of
     their own), or with none scan and gather a table of one part here.  ``schema``
@@ -190,7 +192,10 @@ def split_job(
     processes its own scans run in side by side.  Scans of parts no longer
     read are removed from ``scans/`` beside ``out_dir``, so the results hold a fresh
     run's; files written with the bytes they had keep their time
-    (:mod:`tilegrid.split.filetimes`)."""
+    (:mod:`tilegrid.split.filetimes`).  ``content`` is the digests of the data it reads:
+    the record of what ``out_dir`` was made from is removed first and written last
+    (:func:`tilegrid.table.contents.record_content`)."""
+    forget_content(out_dir)
     results = os.path.dirname(os.path.normpath(out_dir))
     remove_stale_scans(os.path.join(results, SCANS), scans)
     spec = SplitSpec(**params)
@@ -205,6 +210,7 @@ def split_job(
     started = time.perf_counter()
     keep_times(out_dir)
     log.info("the files' times kept in %.2f s", time.perf_counter() - started)
+    record_content(out_dir, content)
     return log_result(result)
 
 

@@ -33,6 +33,7 @@ import pyarrow as pa
 
 from ..core import shards as shardio
 from ..table import Unit, schema_from_token, unit_batches
+from ..table.contents import forget_content, record_content
 from ..table.units import ScanPart
 from .drops import merge_inexact
 from .route import ROUTING_THREADS, RoutedBatch, ScanRouter, route_batches, tile_drop_rows
@@ -204,11 +205,19 @@ def read_arrays(path: str) -> list[pa.Array]:
 
 
 def scan_from_params(
-    params: dict[str, Any], units: list[dict[str, Any]], schema: str, out_dir: str, threads: int = 1
+    params: dict[str, Any],
+    units: list[dict[str, Any]],
+    schema: str,
+    out_dir: str,
+    threads: int = 1,
+    content: Any = None,
 ) -> dict[str, Any]:
     """Run the scan rule's job: ``params`` the split's spec without ``data``, ``units`` the
     part's :class:`~tilegrid.table.Unit` fields, ``schema`` the table's
-    (:func:`~tilegrid.table.schema_token`), ``threads`` the job's."""
+    (:func:`~tilegrid.table.schema_token`), ``threads`` the job's; ``content`` the digests of what
+    it reads: the record of what ``out_dir`` was made from is removed first and written
+    last (:func:`tilegrid.table.contents.record_content`)."""
+    forget_content(out_dir)
     part = ScanPart(tuple(_unit(u) for u in units))
     if not part.units:
         raise SplitError("tilegrid bug: a scan job without input files")
@@ -217,6 +226,7 @@ def scan_from_params(
     index = scan_part(spec, part.units, schema_from_token(schema), out_dir, threads=threads)
     kept = sum(n for batch in index["batches"] for _, n in batch["pieces"])
     log.info("%s: %d rows, %d kept", ", ".join(part.paths), index["input_rows"], kept)
+    record_content(out_dir, content)
     return index
 
 

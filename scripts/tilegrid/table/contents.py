@@ -18,11 +18,11 @@ it costs one hash of every data file, never a missed change.
 Snakemake compares a job's parameters only with the ones it recorded for the
 job's outputs: with ``.snakemake/`` deleted (to clear a lock, say) it has no
 record and would keep outputs made from other data.  So each job that reads
-data by content also has a *content stamp* as an input judged by time
-(:func:`content_stamp`): a small file written again exactly when the digests it
-holds change, so it is newer than the job's outputs exactly when their data is
-not the data they were made from, or when it is new (once, after
-``.snakemake/`` was deleted).
+data by content also records, as it ends, the digests it read
+(:func:`record_content`), and the next run compares them with the data's
+(:func:`recorded_content`; :mod:`tilegrid.workflow.reruns` asks Snakemake to run a
+job again whose record differs or is missing): the job writes it, not the run
+while it builds its DAG.
 """
 
 from __future__ import annotations
@@ -34,10 +34,12 @@ import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
+from ..core.logs import warn
+
 #: the record of digests, relative to the working folder (Snakemake's metadata)
 RECORD = os.path.join(".snakemake", "tilegrid", "contents.json")
-#: the content stamps, one per job that reads data by content (:func:`content_stamp`)
-STAMPS = os.path.join(".snakemake", "tilegrid", "stamps")
+#: what each job that reads data by content read, one file per job (:func:`record_content`)
+READS = os.path.join(".snakemake", "tilegrid", "reads")
 #: bump when a digest's meaning changes (old entries are then hashed again)
 VERSION = 2
 #: bytes hashed as one piece (pieces of one file are hashed in parallel)
@@ -181,19 +183,42 @@ def digests(paths: Iterable[str], record: str = RECORD) -> dict[str, str]:
     return {path: digest for (path, _), digest in found.items()}
 
 
-def content_stamp(output: str, content: object, folder: str = STAMPS) -> str | None:
-    """The content stamp of the job that writes ``output`` and reads data whose digests
-    are ``content`` (JSON): a file in ``folder`` holding them, written again only when
-    they changed, so its modification time moves exactly when the data does.  An input
-    by time of that job, it reruns the job on a change even where Snakemake holds no
-    record of the job's parameters.  None when it cannot be written (a dry run in a
-    read-only folder: nothing runs there)."""
+def record_content(output: str, content: object, folder: str = READS) -> bool:
+    """Record that the job writing ``output`` read data whose digests are ``content``
+    (JSON): the job's last step, once its output is made (None: it reads nothing by
+    content, no record).  Whether it was recorded; when it could not be, a warning says
+    that the next run makes the output again."""
+    if content is None:
+        return False
+    if _write_atomically(_read_path(output, folder), _read_text(output, content)):
+        return True
+    warn(f"could not record what {output} was made from in {folder}: the next run makes it again")
+    return False
+
+
+def recorded_content(output: str, content: object, folder: str = READS) -> bool:
+    """Whether the job writing ``output`` recorded reading data whose digests are
+    ``content`` the last time it ran (False without a record: it ran before one was
+    kept, or ``.snakemake/`` was deleted)."""
+    try:
+        with open(_read_path(output, folder), encoding="utf-8") as handle:
+            return handle.read() == _read_text(output, content)
+    except OSError:
+        return False
+
+
+def forget_content(output: str, folder: str = READS) -> None:
+    """Remove the record of what the job writing ``output`` read: its first step, so a
+    job killed (or failing) before it records again leaves none, and the next run
+    makes its output again (:mod:`tilegrid.workflow.reruns`)."""
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(_read_path(output, folder))
+
+
+def _read_path(output: str, folder: str) -> str:
     key = hashlib.sha256(os.path.normpath(output).encode()).hexdigest()[:20]
-    path = os.path.join(folder, f"{key}.json")
-    text = json.dumps({"output": output, "content": content}, sort_keys=True)
-    with contextlib.suppress(OSError), open(path, encoding="utf-8") as handle:
-        if handle.read() == text:
-            return path
-    if _write_atomically(path, text) or os.path.exists(path):
-        return path
-    return None
+    return os.path.join(folder, f"{key}.json")
+
+
+def _read_text(output: str, content: object) -> str:
+    return json.dumps({"output": os.path.normpath(output), "content": content}, sort_keys=True)

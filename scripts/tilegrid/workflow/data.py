@@ -13,9 +13,9 @@ read again and one uploaded again unchanged is not.  The jobs read their local
 copies: the parameters that name files name those, and the source column their URLs.
 
 Snakemake compares parameters only where it keeps a record of them (``.snakemake/``),
-so each of those jobs also has its *content stamp* as an input by time
-(:func:`tilegrid.table.contents.content_stamp`): without the records, a change still
-reruns it.
+so each of those jobs also records the digests it read (:meth:`DataInputs.reads`,
+:func:`tilegrid.table.contents.record_content`): without Snakemake's records, a change
+still reruns it (:mod:`tilegrid.workflow.reruns`).
 """
 
 from __future__ import annotations
@@ -84,13 +84,6 @@ class DataInputs:
             return None
         return [self.content.get((path, None)) for path in self.paths()]
 
-    def split_stamp(self, shards: str) -> list[str]:
-        """The split's content stamp (an input by time); ``shards`` is its output folder,
-        as the rule names it.  Its scans' stamps stand for a table of several parts; the
-        example table's stamp holds nothing, so it is new only once ``.snakemake/`` was
-        deleted: then every job runs again, as none has a record of its parameters."""
-        return [] if self.parts else _stamp(shards, self.split_content())
-
     def scans(self) -> list[str]:
         """The scan folder of every part, in the table's order (a split per file)."""
         return scan_folders(list(self.parts))
@@ -103,10 +96,16 @@ class DataInputs:
         """The content digests of what one scan reads, unit by unit (a parameter)."""
         return [self.content.get(key) for key in content_keys(self.table, [self.parts[scan]])]
 
-    def scan_stamp(self, pattern: str, scan: str) -> list[str]:
-        """One scan's content stamp (an input by time); ``pattern`` is the scan rule's
-        output folder, as the rule names it (``{scan}`` in it)."""
-        return _stamp(str(pattern).replace("{scan}", scan), self.scan_content(scan))
+    def reads(self, shards: str, scan: str) -> dict[str, list[str | None]]:
+        """What each job that reads the data reads, by its output: the split's folder
+        ``shards`` for a table read whole, else each scan's folder (``scan``: the scan
+        rule's output, ``{scan}`` in it), both as the rules name them.  The example
+        table's split reads nothing by content: its record is missing only once
+        ``.snakemake/`` was deleted, and then every job runs again, as none has a record
+        of its parameters."""
+        if not self.parts:
+            return {str(shards): self.split_content()}
+        return {str(scan).replace("{scan}", s): self.scan_content(s) for s in self.parts}
 
     def scan_units(self, scan: str) -> list[dict]:
         """What one scan reads: its input units, as the table reads them (remote files:
@@ -152,11 +151,6 @@ class DataInputs:
                 sources[local[-1]] = url
         data = local[0] if isinstance(self.data, str) and not is_glob(self.data) else local
         return {**spec, "data": data, "sources": sources}
-
-
-def _stamp(output: str, content: list[str | None]) -> list[str]:
-    stamp = content_digests.content_stamp(output, content)
-    return [] if stamp is None else [stamp]
 
 
 def _digests(keys: list[tuple[str, tuple[int, int] | None]]) -> dict:

@@ -14,7 +14,7 @@ Three ways a run keeps its files decide how an input is named:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,8 +30,6 @@ class JobInputs:
 
     #: results go to a storage provider (``--default-storage-provider``)
     stored: bool
-    #: this is Snakemake's main process (not a cluster job's own Snakemake)
-    main_process: bool
     #: the split's folder (``results/shards``)
     shards: str
     #: the render entry point (``scripts/render.py``), relative to the working folder
@@ -72,13 +70,6 @@ class JobInputs:
         if self.data.is_remote(path):
             return ancient(self.remote.input(path))
         return local(path) if self.data.by_time else ancient(local(path))
-
-    def stamps(self, stamps: Callable[[], list[str]]) -> list[Any]:
-        """A job's content stamps (:func:`tilegrid.table.contents.content_stamp`;
-        ``stamps()`` writes and lists them): local, by time, made only where they are
-        inputs, not with results in storage nor in a cluster job's own Snakemake (it has
-        no copy of them)."""
-        return [local(s) for s in stamps()] if self.main_process and not self.stored else []
 
     def shard(self, name: str) -> str:
         """A file of the split's folder; in storage, judged by content (its digest)."""

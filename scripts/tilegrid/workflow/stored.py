@@ -5,9 +5,10 @@ Where no file system is shared (``--shared-fs-usage none``, which the Kubernetes
 Google Batch executors imply), Snakemake runs any job with a local input where
 Snakemake itself runs.  So with results in storage tilegrid gives no job a local input
 but the data files of this machine: a job's code is a parameter (its files' digest)
-instead of inputs, and the content stamps that carry a data change past a deleted
-``.snakemake/`` are left out.  Parameters are compared with Snakemake's records only;
-:func:`missing_records` stops a run that has none while results are stored.
+instead of inputs, and the jobs' records of the data they read, which carry a data
+change past a deleted ``.snakemake/`` (:mod:`tilegrid.workflow.reruns`), are not read.
+Parameters are compared with Snakemake's records only; :func:`missing_records` stops a
+run that has none while results are stored.
 
 Locally the split gives each file it writes again with the same bytes the time it had
 (:mod:`tilegrid.split.filetimes`), so a render job reruns exactly when its shard or

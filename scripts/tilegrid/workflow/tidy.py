@@ -1,23 +1,22 @@
-"""Clean-up steps, named and logged: what a run must not build on, and what killed jobs
-or an older tilegrid left.
+"""Clean-up steps, named and logged, each at the end of what it tidies after: what
+killed jobs or an older tilegrid left among the tiles (the mosaic's or the page
+table's last step) and a storage run's local copy of the split's folder (the run's
+end).  None runs while the workflow is read or its DAG built: what Snakemake must make
+again is asked of it then (:mod:`tilegrid.workflow.reruns`).
 
-Each says what it removes on one line of stderr (the run's console or the job's log);
-in a dry run it only says what it would remove.
+Each says what it removes on one line of stderr (the run's console or the job's log).
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
-import json
 import os
 import shutil
 import sys
-from collections.abc import Iterable
-from dataclasses import dataclass
 
-from ..core.manifest import DIGESTS
 from ..core.outputs import sweep, sweep_folder
-from ..core.tilemeta import TileMetaError, prune_stale_tiles, read_tile_meta
+from ..core.tilemeta import prune_stale_tiles
 
 
 def _say(message: str, log: str | None = None) -> None:
@@ -29,124 +28,29 @@ def _say(message: str, log: str | None = None) -> None:
         print(message, file=handle)
 
 
-@dataclass
-class ResultsTidy:
-    """The tidying before the split's files are read, once a run, while the DAG is built
-    (where a dry run is known, and the folders as the rules name them): an incomplete
-    split, a storage run's leftover copy, the tiles an earlier tilegrid drew."""
-
-    #: Snakemake's main process (a cluster job's own Snakemake may share the copy)
-    main_process: bool
-    done: bool = False
-
-    def __call__(self, shards: str, tile_patterns: Iterable[str], dry: bool) -> None:
-        """Tidy ``shards`` (the split's folder) and the folders of ``tile_patterns``; in a
-        ``dry`` run (known only once the DAG is built, not when the Snakefile is read),
-        say what would be removed and remove nothing."""
-        if self.done:
-            return
-        remove_incomplete_split(shards, dry)
-        self.done = True
-        if self.main_process:  # never under jobs that may share the copy
-            remove_storage_leftover(shards, dry)
-        for pattern in tile_patterns:
-            remove_old_tiles(os.path.dirname(pattern), dry)
+def remove_storage_copy_at_exit(shards) -> None:
+    """At the run's end, :func:`remove_storage_copy` of the split's folder ``shards`` (an
+    IOFile in storage, ``--default-storage-provider``): registered by Snakemake's main
+    process, whose run ends with no step of Snakemake's own when it ran no job."""
+    atexit.register(remove_storage_copy, shards)
 
 
-def remove_incomplete_split(shards: str, dry: bool) -> bool:
-    """Remove the split's output folder ``shards`` when a file it lists is missing; whether
-    it is (or, with ``dry``, would be) removed.
-
-    The checkpoint's output is the shards folder: while the folder exists, Snakemake
-    takes it as complete, and a render job would wait for a shard that nothing makes
-    (a shard or sidecar deleted by hand).  Removing the folder makes the split run
-    again; it rewrites every shard anyway, and tiles whose shard did not change are not
-    drawn again.
-    """
-    missing = missing_split_files(shards)
-    if not missing:
-        return False
-    return _remove_folder(shards, f"{missing[0]} is missing: the split runs again", dry)
-
-
-def remove_storage_leftover(shards, dry: bool) -> bool:
+def remove_storage_copy(shards) -> bool:
     """Remove the local copy of the split's folder ``shards`` (an IOFile) when the folder
-    lives in storage (``--default-storage-provider``); whether it is (or, with ``dry``,
-    would be) removed.
+    lives in storage; whether it was removed.
 
     Reading the manifest retrieves the folder
     (:func:`tilegrid.workflow.remote.checkpoint_file`), and Snakemake removes local
-    copies only after a run that ran jobs: a run that ran none leaves the copy.  If
-    the next run must make the folder again, Snakemake removes the copy itself but its
-    I/O cache still sees it, and the split stops with ``ProtectedOutputException``.
+    copies only after a run that ran jobs: a run that ran none would leave the copy.
+    If the next run must make the folder again, Snakemake removes the copy itself but
+    its I/O cache still sees it, and the split stops with ``ProtectedOutputException``.
     Nothing is lost: the files are in storage, and the folder is retrieved again when
     the manifest is read.
     """
     if not getattr(shards, "is_storage", False) or not os.path.isdir(shards):
         return False
-    why = f"{shards} is a local copy an earlier run left (its files are in storage): removed"
-    return _remove_folder(shards, why, dry)
-
-
-def _remove_folder(folder: str, why: str, dry: bool) -> bool:
-    """Say ``why`` on one line and remove ``folder`` (only say it in a dry run); True."""
-    _say(f"tilegrid: {why}" + (" (not in a dry run)" if dry else ""))
-    if not dry:
-        shutil.rmtree(folder)
-    return True
-
-
-def missing_split_files(shards: str) -> list[str]:
-    """The files of the split's folder ``shards`` that its manifest lists, and its
-    digests, that are missing (the manifest itself when it cannot be read); none
-    without the folder."""
-    manifest = os.path.join(shards, "manifest.json")
-    if not os.path.isdir(shards):
-        return []
-    try:
-        with open(manifest, encoding="utf-8") as handle:
-            ids = [t["id"] for t in json.load(handle)["tiles"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        return [manifest]
-    files = [f"{shards}/{i}.{ext}" for i in ids for ext in ("arrow", "json")]
-    return [path for path in [*files, f"{shards}/{DIGESTS}"] if not os.path.exists(path)]
-
-
-def remove_old_tiles(tiles: str, dry: bool) -> list[str]:
-    """Remove the tiles an earlier tilegrid drew in the folder ``tiles``, and every
-    ``<id>.json`` there; with ``dry``, say so only.  Returns the old tiles' ids.
-
-    Such a tile is an ``<id>.png`` without metadata inside, next to the ``<id>.json``
-    that held it.  Snakemake redraws it when its record of the render job says the
-    command changed, but not when ``.snakemake/`` was deleted, and the mosaic cannot
-    use it: removing it makes it a missing output in every case.  The ``<id>.json``
-    goes too (no job's output).
-    """
-    try:
-        stems = [n[: -len(".json")] for n in sorted(os.listdir(tiles)) if n.endswith(".json")]
-    except OSError:
-        return []
-    pngs = {stem: os.path.join(tiles, f"{stem}.png") for stem in stems}
-    old = [s for s, png in pngs.items() if os.path.exists(png) and not has_tile_meta(png)]
-    if old:
-        _say(
-            f"tilegrid: {len(old)} tiles in {tiles} were drawn by an earlier tilegrid"
-            " (their metadata in <tile>.json): they are drawn again"
-            + (" (not in a dry run)" if dry else "")
-        )
-    if not dry:
-        for path in [os.path.join(tiles, f"{s}.json") for s in stems] + [pngs[s] for s in old]:
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(path)
-    return old
-
-
-def has_tile_meta(png: str) -> bool:
-    """Whether the tile ``png`` holds its metadata (a tile this tilegrid drew)."""
-    try:
-        read_tile_meta(png)
-    except (OSError, TileMetaError):
-        return False
+    _say(f"tilegrid: removed {shards}, the local copy of a folder in storage (its files are there)")
+    shutil.rmtree(shards, ignore_errors=True)
     return True
 
 
