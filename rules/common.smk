@@ -2,7 +2,7 @@
 # (tilegrid.workflow.startup), the split's inputs (.data), how a rule names its inputs
 # and code keys (.inputs), each job's parameters (.specs), where the files are (.paths),
 # the mosaic's run: block (.jobs), what Snakemake must make again (.reruns) and the
-# clean-up at the run's end (.tidy). Nothing here changes a file or the environment.
+# clean-up steps (.tidy). Nothing here changes a file or the environment.
 # The package is on sys.path (rules/preflight.smk) and TILEGRID is the workflow's folder.
 import json
 import os
@@ -41,7 +41,7 @@ from tilegrid.workflow.startup import (  # noqa: E402
     user_config_files,
 )
 from tilegrid.workflow.reruns import DagStart  # noqa: E402
-from tilegrid.workflow.tidy import remove_storage_copy_at_exit  # noqa: E402
+from tilegrid.workflow.tidy import remove_storage_copy  # noqa: E402
 
 SCHEMA = str(TILEGRID / "schemas" / "config.schema.yaml")
 CONDA = DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method

@@ -10,6 +10,7 @@ include: "pages.smk"
 include: "viewer.smk"
 
 
-# a run with results in storage leaves no local copy of the split's folder (tilegrid.workflow.tidy)
+# a run with results in storage starts without an earlier run's local copy of the split's
+# folder (tilegrid.workflow.tidy)
 if workflow.is_main_process and STORED:
-    remove_storage_copy_at_exit(rules.split.output.shards)
+    remove_storage_copy(rules.split.output.shards)

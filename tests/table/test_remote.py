@@ -337,12 +337,11 @@ def test_with_the_default_storage_provider_every_file_of_a_run_lives_in_the_buck
     again = wf.run_ok(*args)
     assert again.jobs("split") == 0 and again.jobs("render") == 0, again.output[-3000:]
     assert stored_mosaic() == built.path("results", "mosaic.png").read_bytes()
-    # a run that ran no job read the manifest through a local copy of the folder, which
-    # Snakemake leaves: the run removes it as it ends, so the next one can make it again
-    assert "the local copy of a folder in storage (its files are there)" in again.output
+    # after a run that ran no job (it left its copy of the folder), a changed object
     upload(s3, "dsp/data.parquet", parquet_bytes(shifted(table, 0)))  # north, spring
     changed = wf.run_ok(*args)
     assert changed.jobs("split") == 1 and changed.jobs("render") == 1, changed.output[-3000:]
+    assert "an earlier run's local copy of a folder in storage" in changed.output
 
     def write_shifted(folder) -> str:
         pq.write_table(shifted(table, 0), folder / "data.parquet")
@@ -371,6 +370,43 @@ def test_with_the_default_storage_provider_every_file_of_a_run_lives_in_the_buck
     assert forced.jobs("split") == 1 and forced.jobs("render") == 6, forced.output[-3000:]
     assert stored_mosaic() == built.path("results", "mosaic.png").read_bytes()
     assert wf.run_ok(*args).jobs("render") == 0
+
+
+@pytest.mark.workflow
+def test_a_local_copy_a_killed_storage_run_left_does_not_stop_the_next_split(s3, tmp_path):
+    # a run with results in storage reads the split's manifest through Snakemake's
+    # local copy of the folder; a run killed before its end leaves it (made here from
+    # the bucket's objects), and the next run, which must split again, neither stops on
+    # it nor draws from it
+    table = small_table()
+    upload(s3, "killed/data.parquet", parquet_bytes(table))
+    wf = remote_workflow(tmp_path, f"s3://{BUCKET}/killed/data.parquet")
+    args = [
+        "--default-storage-provider",
+        "s3",
+        "--default-storage-prefix",
+        f"s3://{BUCKET}/killedrun",
+        *s3_args(s3),
+    ]
+    assert wf.run_ok(*args).jobs("split") == 1
+    copy = wf.path(".snakemake", "storage", "s3", BUCKET, "killedrun", "results", "shards")
+    assert not copy.exists()
+    listed = s3.list_objects_v2(Bucket=BUCKET, Prefix="killedrun/results/shards/")
+    for key in [o["Key"] for o in listed["Contents"]]:
+        path = copy / key[len("killedrun/results/shards/") :]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+    upload(s3, "killed/data.parquet", parquet_bytes(shifted(table, 0)))  # north, spring
+    changed = wf.run_ok(*args)
+    assert changed.jobs("split") == 1 and changed.jobs("render") == 1, changed.output[-3000:]
+    assert not copy.exists()
+
+    def write_shifted(folder) -> str:
+        pq.write_table(shifted(table, 0), folder / "data.parquet")
+        return "data.parquet"
+
+    stored = s3.get_object(Bucket=BUCKET, Key="killedrun/results/mosaic.png")["Body"].read()
+    assert stored == local_mosaic(tmp_path, "shifted", write_shifted)
 
 
 def write_parts(table: pa.Table) -> dict[str, bytes]:

@@ -16,7 +16,7 @@ def test_a_storage_runs_local_copy_of_the_split_is_removed_and_said(tmp_path, ca
     copy.mkdir()
     (copy / "manifest.json").write_text("{}")
     assert remove_storage_copy(_Stored(copy)) and not copy.exists()
-    assert "the local copy of a folder in storage" in capsys.readouterr().err
+    assert "an earlier run's local copy of a folder in storage" in capsys.readouterr().err
     assert not remove_storage_copy(_Stored(copy))  # none left: nothing said
 
 

@@ -1,15 +1,14 @@
-"""Clean-up steps, named and logged, each at the end of what it tidies after: what
-killed jobs or an older tilegrid left among the tiles (the mosaic's or the page
-table's last step) and a storage run's local copy of the split's folder (the run's
-end).  None runs while the workflow is read or its DAG built: what Snakemake must make
-again is asked of it then (:mod:`tilegrid.workflow.reruns`).
+"""Clean-up steps, named and logged: what killed jobs or an older tilegrid left among
+the tiles (the mosaic's or the page table's last step), and the local copy of the
+split's folder an earlier run with results in storage left (as the workflow is read).
+None runs while the DAG is built: what Snakemake must make again is forced then
+(:mod:`tilegrid.workflow.reruns`).
 
 Each says what it removes on one line of stderr (the run's console or the job's log).
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import os
 import shutil
@@ -28,28 +27,22 @@ def _say(message: str, log: str | None = None) -> None:
         print(message, file=handle)
 
 
-def remove_storage_copy_at_exit(shards) -> None:
-    """At the run's end, :func:`remove_storage_copy` of the split's folder ``shards`` (an
-    IOFile in storage, ``--default-storage-provider``): registered by Snakemake's main
-    process, whose run ends with no step of Snakemake's own when it ran no job."""
-    atexit.register(remove_storage_copy, shards)
-
-
 def remove_storage_copy(shards) -> bool:
     """Remove the local copy of the split's folder ``shards`` (an IOFile) when the folder
-    lives in storage; whether it was removed.
+    lives in storage (``--default-storage-provider``); whether it was removed.  Run by
+    Snakemake's main process as the workflow is read, before any copy is made.
 
     Reading the manifest retrieves the folder
     (:func:`tilegrid.workflow.remote.checkpoint_file`), and Snakemake removes local
-    copies only after a run that ran jobs: a run that ran none would leave the copy.
-    If the next run must make the folder again, Snakemake removes the copy itself but
-    its I/O cache still sees it, and the split stops with ``ProtectedOutputException``.
-    Nothing is lost: the files are in storage, and the folder is retrieved again when
-    the manifest is read.
+    copies only after a run that ran jobs: a run that ran none, or was killed, leaves
+    the copy.  If the next run must make the folder again, Snakemake removes the copy
+    itself but its I/O cache still sees it, and the split stops with
+    ``ProtectedOutputException``.  Nothing is lost: the files are in storage, and the
+    folder is retrieved again when the manifest is read.
     """
     if not getattr(shards, "is_storage", False) or not os.path.isdir(shards):
         return False
-    _say(f"tilegrid: removed {shards}, the local copy of a folder in storage (its files are there)")
+    _say(f"tilegrid: removed {shards}, an earlier run's local copy of a folder in storage")
     shutil.rmtree(shards, ignore_errors=True)
     return True
 
