@@ -2,7 +2,7 @@
 # (tilegrid.workflow.startup), the split's inputs (.data), how a rule names its inputs
 # and code keys (.inputs), each job's parameters (.specs), where the files are (.paths),
 # the mosaic's run: block (.jobs), what Snakemake must make again (.reruns) and the
-# clean-up steps (.tidy). Nothing here changes a file or the environment.
+# clean-up steps (.tidy). Nothing here changes the environment or removes a file.
 # The package is on sys.path (rules/preflight.smk) and TILEGRID is the workflow's folder.
 import json
 import os
