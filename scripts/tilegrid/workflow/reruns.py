@@ -29,16 +29,16 @@ runs the jobs it is given.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.manifest import DIGESTS, MANIFEST
+from ..core.manifest import DIGESTS, manifest_path, read_manifest
 from ..core.tilemeta import TileMetaError, read_tile_meta
 from ..table.contents import record_content, recorded_content
+from .paths import tile_ids
 from .startup import unwritable
 from .stored import unrecorded
 
@@ -74,18 +74,17 @@ def missing_split_files(shards: str) -> list[str]:
     without the folder."""
     if not os.path.isdir(shards):
         return []
-    ids = tile_ids(shards)
+    ids = listed_tiles(shards)
     if ids is None:
-        return [os.path.join(shards, MANIFEST)]
+        return [manifest_path(shards)]
     files = [f"{shards}/{i}.{ext}" for i in ids for ext in ("arrow", "json")]
     return [path for path in [*files, f"{shards}/{DIGESTS}"] if not exists(path)]
 
 
-def tile_ids(shards: str) -> list[str] | None:
+def listed_tiles(shards: str) -> list[str] | None:
     """The tile ids the split's manifest in ``shards`` lists; None when it cannot be read."""
     try:
-        with open(os.path.join(shards, MANIFEST), encoding="utf-8") as handle:
-            return [tile["id"] for tile in json.load(handle)["tiles"]]
+        return tile_ids(read_manifest(manifest_path(shards)))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
